@@ -1,0 +1,85 @@
+//! Roles of `../shared/domain.md` and what each may do. Scope (which nodes) is separate: a role
+//! says what kind of thing a user may do, the scope says where.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    GridWorker,
+    LineWorker,
+    CommunityHead,
+    StreetStaff,
+    DistrictAdmin,
+    Admin,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::GridWorker,
+        Role::LineWorker,
+        Role::CommunityHead,
+        Role::StreetStaff,
+        Role::DistrictAdmin,
+        Role::Admin,
+        Role::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::GridWorker => "grid_worker",
+            Role::LineWorker => "line_worker",
+            Role::CommunityHead => "community_head",
+            Role::StreetStaff => "street_staff",
+            Role::DistrictAdmin => "district_admin",
+            Role::Admin => "admin",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s || r.label() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::GridWorker => "网格员",
+            Role::LineWorker => "条口专干",
+            Role::CommunityHead => "社区书记/主任",
+            Role::StreetStaff => "街道工作人员",
+            Role::DistrictAdmin => "区级管理员",
+            Role::Admin => "系统管理员",
+            Role::Auditor => "审计员",
+        }
+    }
+
+    /// May open residents' records. Street and district roles work with statistics; the
+    /// system administrator and the auditor run the system, not the registry.
+    pub fn reads_people(self) -> bool {
+        matches!(
+            self,
+            Role::GridWorker | Role::LineWorker | Role::CommunityHead
+        )
+    }
+
+    pub fn writes_people(self) -> bool {
+        self.reads_people()
+    }
+
+    /// May add buildings, units and rooms: the grid worker knows the ground.
+    pub fn adds_places(self) -> bool {
+        matches!(self, Role::GridWorker | Role::CommunityHead | Role::Admin)
+    }
+
+    /// May rename, move, recode and retire nodes, and add grids and above.
+    pub fn manages_tree(self) -> bool {
+        matches!(self, Role::CommunityHead | Role::Admin)
+    }
+
+    pub fn manages_users(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+}

@@ -1,0 +1,223 @@
+//! `shequ`: the one binary. `serve` runs the web app; `demo` fills an empty database with a
+//! fictional district; `migrate` brings a database schema up to date; `user add` creates a login.
+
+mod demo;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use shequ_domain::roles::Role;
+use shequ_store::{Pool, users};
+
+const DEFAULT_DB: &str = "sqlite://data/shequ.db";
+
+#[derive(Parser)]
+#[command(
+    name = "shequ",
+    version,
+    about = "社区工作台：实有人口、组织架构、重点人群，一次录入，处处可用"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArg {
+    /// 数据库地址：sqlite://文件路径 或 postgresql://用户@主机/库名
+    #[arg(long = "db", env = "SHEQU_DB", default_value = DEFAULT_DB)]
+    url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 启动网页服务
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// 数据库为空时生成演示数据并打印演示账号
+        #[arg(long)]
+        demo: bool,
+        /// 演示数据的人数
+        #[arg(long, default_value_t = 3000)]
+        demo_people: usize,
+        /// 演示账号统一使用的密码（不填则随机生成并打印）
+        #[arg(long, env = "SHEQU_DEMO_PASSWORD")]
+        demo_password: Option<String>,
+    },
+    /// 向空数据库生成演示数据（虚构的姓名和身份证号）
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 3000)]
+        people: usize,
+        #[arg(long, env = "SHEQU_DEMO_PASSWORD")]
+        password: Option<String>,
+    },
+    /// 执行数据库迁移后退出
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// 用户管理
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// 新建用户；密码从标准输入读取
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// grid_worker | line_worker | community_head | street_staff | district_admin | admin | auditor
+        #[arg(long)]
+        role: String,
+        /// 辖区节点编号，可多次给出
+        #[arg(long = "area", required = true)]
+        areas: Vec<i64>,
+    },
+}
+
+fn open(db: &DbArg) -> anyhow::Result<Pool> {
+    shequ_store::open(&db.url, 8).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn print_demo(summary: &demo::Summary, elapsed: std::time::Duration) {
+    println!(
+        "演示数据已生成（{:.1} 秒）：{} 个街道、{} 个社区、{} 个网格、{} 栋楼、{} 户房屋（出租 {}）、{} 户、{} 人、{} 家单位、{} 条重点人群记录",
+        elapsed.as_secs_f64(),
+        summary.streets,
+        summary.communities,
+        summary.grids,
+        summary.buildings,
+        summary.rooms,
+        summary.rented,
+        summary.households,
+        summary.people,
+        summary.units,
+        summary.tags
+    );
+    if !summary.logins.is_empty() {
+        println!("演示账号（请妥善保管，正式使用前删除）：");
+        for l in &summary.logins {
+            println!(
+                "  {:<10} 密码 {:<14} {}（{}）",
+                l.username,
+                l.password,
+                l.role.label(),
+                l.area
+            );
+        }
+    }
+}
+
+fn run_demo(pool: &Pool, people: usize, password: Option<&str>) -> anyhow::Result<()> {
+    let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    let summary = demo::generate(&mut conn, people, password)?;
+    print_demo(&summary, started.elapsed());
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHEQU_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            demo_people,
+            demo_password,
+        } => {
+            let pool = open(&db)?;
+            if demo {
+                let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+                let empty = conn
+                    .scalar("SELECT count(*) FROM org_nodes", &[])
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    == 0;
+                drop(conn);
+                if empty {
+                    run_demo(&pool, demo_people, demo_password.as_deref())?;
+                } else {
+                    println!("数据库已有数据，未重新生成演示数据（演示账号见首次生成时的输出）。");
+                }
+            }
+            let runtime = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
+            let state = shequ_web::AppState::new(pool.clone());
+            let url = pool.url().redacted();
+            runtime
+                .block_on(shequ_web::serve(state, listen, |addr| {
+                    println!("社区工作台已启动：http://{addr}/  （数据库 {url}）");
+                }))
+                .with_context(|| format!("无法在 {listen} 上提供服务"))?;
+        }
+        Command::Demo {
+            db,
+            people,
+            password,
+        } => {
+            let pool = open(&db)?;
+            run_demo(&pool, people, password.as_deref())?;
+        }
+        Command::Migrate { db } => {
+            open(&db)?;
+            println!("数据库结构已是最新。");
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    username,
+                    name,
+                    role,
+                    areas,
+                },
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!(
+                    "角色“{role}”无法识别，可选：grid_worker、line_worker、community_head、street_staff、district_admin、admin、auditor"
+                );
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("读取密码失败")?;
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = users::create(
+                &mut conn,
+                &users::NewUser {
+                    username: &username,
+                    display_name: &name,
+                    password: password.trim_end_matches(['\r', '\n']),
+                    role,
+                    scope: &areas,
+                },
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已创建用户 {username}（编号 {id}）");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! One small SQL interface over SQLite (rusqlite) and PostgreSQL (postgres). Queries are written
+//! once with `?` placeholders in the common subset of both dialects; the few places where the
+//! dialects really differ ask `Conn::backend()`.
+
+mod pg;
+mod pool;
+mod sqlite;
+mod url;
+mod value;
+
+pub use pool::{Pool, PooledConn};
+pub use url::{DbUrl, DbUrlError};
+pub use value::{FromValue, Row, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("{0}")]
+    Url(#[from] DbUrlError),
+    #[error("读取数据库结果出错：{0}")]
+    Decode(String),
+    #[error("数据库迁移出错：{0}")]
+    Migration(String),
+    #[error("无法打开数据库：{0}")]
+    Open(String),
+}
+
+impl DbError {
+    /// A unique or primary-key constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            DbError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// An open connection to either backend.
+pub enum Conn {
+    Sqlite(sqlite::SqliteConn),
+    Postgres(pg::PgConn),
+}
+
+impl Conn {
+    pub fn open(url: &DbUrl) -> DbResult<Conn> {
+        Ok(match url {
+            DbUrl::Sqlite(path) => Conn::Sqlite(sqlite::SqliteConn::open(path)?),
+            DbUrl::Postgres(u) => Conn::Postgres(pg::PgConn::open(u)?),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs one statement; returns the number of rows changed.
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        match self {
+            Conn::Sqlite(c) => c.execute(sql, params),
+            Conn::Postgres(c) => c.execute(sql, params),
+        }
+    }
+
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        match self {
+            Conn::Sqlite(c) => c.query(sql, params),
+            Conn::Postgres(c) => c.query(sql, params),
+        }
+    }
+
+    pub fn query_opt(&mut self, sql: &str, params: &[Value]) -> DbResult<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    pub fn query_one(&mut self, sql: &str, params: &[Value]) -> DbResult<Row> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| DbError::Decode("查询没有返回结果".into()))
+    }
+
+    /// A single integer, e.g. a `count(*)`.
+    pub fn scalar(&mut self, sql: &str, params: &[Value]) -> DbResult<i64> {
+        self.query_one(sql, params)?.get(0)
+    }
+
+    /// Runs an `INSERT … RETURNING id` and returns that id.
+    pub fn insert(&mut self, sql: &str, params: &[Value]) -> DbResult<i64> {
+        self.scalar(sql, params)
+    }
+
+    /// Runs several `;`-separated statements without parameters.
+    pub fn batch(&mut self, sql: &str) -> DbResult<()> {
+        match self {
+            Conn::Sqlite(c) => c.batch(sql),
+            Conn::Postgres(c) => c.batch(sql),
+        }
+    }
+
+    /// Runs `f` in one write transaction: on SQLite `BEGIN IMMEDIATE`, so the write lock is
+    /// taken up front and two writers queue on `busy_timeout` instead of one failing mid-way.
+    /// Any error rolls everything back.
+    pub fn transaction<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let begin = match self.backend() {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        self.batch(begin)?;
+        match f(self) {
+            Ok(v) => {
+                if let Err(e) = self.batch("COMMIT") {
+                    let _ = self.batch("ROLLBACK");
+                    return Err(e.into());
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// True when the connection can't be reused (PostgreSQL server gone).
+    pub(crate) fn is_broken(&self) -> bool {
+        match self {
+            Conn::Sqlite(_) => false,
+            Conn::Postgres(c) => c.is_closed(),
+        }
+    }
+}
+
+/// Upper bound for a prefix range scan: `col >= p AND col < prefix_end(p)` uses an index on
+/// both backends (with byte-order collation), where `LIKE 'p%'` would not on PostgreSQL.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}

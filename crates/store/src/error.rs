@@ -1,0 +1,37 @@
+use crate::db::DbError;
+
+/// What went wrong, in words a community worker can act on. The web layer maps each variant
+/// to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Bad input: names the field and the problem.
+    #[error("{field}：{message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}不存在或已删除")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// A conflicting write (someone else changed it, or the state forbids it).
+    #[error("{0}")]
+    Conflict(String),
+    /// The same person (ID number) is already registered: `existing` is their id.
+    #[error("公民身份号码 {masked} 已登记为“{name}”，请打开该人员档案修改，不要重复录入")]
+    DuplicatePerson {
+        existing: i64,
+        name: String,
+        masked: String,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,94 @@
+//! A room's use as housing, and rented homes with their landlord and 治安责任书.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shequ_domain::org::NodeKind;
+use shequ_domain::phone::Phone;
+use shequ_domain::registry::{HOUSING_USES, pick};
+
+use crate::db::Conn;
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::people::now;
+use crate::scope::Actor;
+use crate::tree;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Housing {
+    pub usage: String,
+    #[serde(default)]
+    pub landlord_name: Option<String>,
+    #[serde(default)]
+    pub landlord_phone: Option<String>,
+    #[serde(default)]
+    pub agreement_signed_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+pub fn get(conn: &mut Conn, actor: &Actor, room_id: i64) -> StoreResult<Option<Housing>> {
+    tree::get(conn, actor, room_id)?;
+    let Some(r) = conn.query_opt(
+        "SELECT usage, landlord_name, landlord_phone, agreement_signed_on, notes FROM housing WHERE room_id = ?",
+        params![room_id],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Housing {
+        usage: r.get(0)?,
+        landlord_name: r.get(1)?,
+        landlord_phone: r.get(2)?,
+        agreement_signed_on: r.get(3)?,
+        notes: r.get(4)?,
+    }))
+}
+
+pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreResult<()> {
+    actor.require(actor.role.writes_people(), "登记房屋信息")?;
+    let usage =
+        pick("房屋用途", HOUSING_USES, &h.usage).map_err(|m| StoreError::invalid("房屋用途", m))?;
+    let trim = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let landlord_name = trim(&h.landlord_name);
+    let landlord_phone = trim(&h.landlord_phone)
+        .map(|p| Phone::parse(&p).map(|p| p.as_str().to_string()))
+        .transpose()
+        .map_err(|e| StoreError::invalid("房东电话", e.to_string()))?;
+    if usage == "出租" && landlord_name.is_none() {
+        return Err(StoreError::invalid("房东姓名", "出租房屋请填写房东姓名"));
+    }
+    conn.transaction(|c| {
+        let room = tree::get(c, actor, room_id)?;
+        if room.kind != NodeKind::Room {
+            return Err(StoreError::invalid("房屋", "只有“户”一级可以登记房屋用途"));
+        }
+        let args = params![
+            usage,
+            landlord_name.clone(),
+            landlord_phone.clone(),
+            h.agreement_signed_on,
+            trim(&h.notes),
+            now(),
+            room.id
+        ];
+        let n = c.execute(
+            "UPDATE housing SET usage = ?, landlord_name = ?, landlord_phone = ?, agreement_signed_on = ?, notes = ?,
+                updated_at = ?, version = version + 1 WHERE room_id = ?",
+            args,
+        )?;
+        if n == 0 {
+            c.execute(
+                "INSERT INTO housing (usage, landlord_name, landlord_phone, agreement_signed_on, notes, updated_at, room_id, community_id)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                &[args, params![room.community_id]].concat(),
+            )?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,30 @@
+//! Storage of `shequ`: one API over SQLite and PostgreSQL. Every function that returns records
+//! takes the acting user (`scope::Actor`) and filters by their area inside the SQL.
+
+pub mod bulk;
+pub mod db;
+pub mod error;
+pub mod housing;
+pub mod migrate;
+pub mod people;
+pub mod scope;
+pub mod search;
+pub mod stats;
+pub mod tags;
+pub mod tree;
+pub mod units;
+pub mod users;
+
+pub use db::{Backend, Conn, DbUrl, Pool};
+pub use error::{StoreError, StoreResult};
+pub use scope::Actor;
+
+/// Opens the database named by `url`, runs pending migrations and returns a pool.
+pub fn open(url: &str, pool_size: usize) -> StoreResult<Pool> {
+    let url = DbUrl::parse(url).map_err(db::DbError::from)?;
+    let pool = Pool::new(url, pool_size);
+    let mut conn = pool.get()?;
+    migrate::run(&mut conn)?;
+    drop(conn);
+    Ok(pool)
+}

@@ -1,0 +1,615 @@
+//! Persons, households and where they live. `residences` is the history of who lived where;
+//! the person row carries only what is true now.
+
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+use shequ_domain::id_number::IdNumber;
+use shequ_domain::names::{NameKeys, normalize_name};
+use shequ_domain::org::NodeKind;
+use shequ_domain::phone::Phone;
+use shequ_domain::registry::{EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS, pick};
+
+use crate::db::{Conn, Row};
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::scope::Actor;
+use crate::tree::{self, Node};
+
+/// A person's own facts as typed in a form or sent to the API.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    pub name: String,
+    pub id_number: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub ethnicity: Option<String>,
+    #[serde(default)]
+    pub person_type: Option<String>,
+    /// 人户一致: lives where registered.
+    #[serde(default)]
+    pub registered_here: Option<bool>,
+    #[serde(default)]
+    pub employment: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// A `PersonInput` after validation: every value can be stored as it is.
+#[derive(Debug, Clone)]
+pub struct ValidPerson {
+    pub name: String,
+    pub keys: NameKeys,
+    pub id_number: IdNumber,
+    pub phone: Option<Phone>,
+    pub ethnicity: &'static str,
+    pub person_type: &'static str,
+    pub registered_here: bool,
+    pub employment: Option<&'static str>,
+    pub notes: Option<String>,
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl PersonInput {
+    pub fn validate(&self) -> StoreResult<ValidPerson> {
+        let name =
+            normalize_name(&self.name).map_err(|e| StoreError::invalid("姓名", e.to_string()))?;
+        let id_number = IdNumber::parse(&self.id_number)
+            .map_err(|e| StoreError::invalid("公民身份号码", e.to_string()))?;
+        let phone = blank(&self.phone)
+            .map(Phone::parse)
+            .transpose()
+            .map_err(|e| StoreError::invalid("联系电话", e.to_string()))?;
+        let ethnicity = pick(
+            "民族",
+            ETHNICITIES,
+            blank(&self.ethnicity).unwrap_or("汉族"),
+        )
+        .map_err(|m| StoreError::invalid("民族", m))?;
+        let person_type = pick(
+            "人员类型",
+            PERSON_TYPES,
+            blank(&self.person_type).unwrap_or("户籍"),
+        )
+        .map_err(|m| StoreError::invalid("人员类型", m))?;
+        let employment = blank(&self.employment)
+            .map(|e| pick("就业状况", EMPLOYMENT, e))
+            .transpose()
+            .map_err(|m| StoreError::invalid("就业状况", m))?;
+        let notes = blank(&self.notes).map(str::to_string);
+        if notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+            return Err(StoreError::invalid("备注", "超过 2000 字，请精简"));
+        }
+        Ok(ValidPerson {
+            keys: NameKeys::of(&name),
+            name,
+            id_number,
+            phone,
+            ethnicity,
+            person_type,
+            registered_here: self.registered_here.unwrap_or(person_type == "户籍"),
+            employment,
+            notes,
+        })
+    }
+}
+
+/// Where a new person lives, and in which household.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Residence {
+    pub room_id: i64,
+    /// An existing household in that room; none starts a new household.
+    #[serde(default)]
+    pub household_id: Option<i64>,
+    #[serde(default)]
+    pub relation: Option<String>,
+    #[serde(default)]
+    pub moved_in_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Person {
+    pub id: i64,
+    pub community_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+    pub ethnicity: String,
+    pub person_type: String,
+    pub registered_here: bool,
+    pub employment: Option<String>,
+    pub notes: Option<String>,
+    pub living: bool,
+    pub version: i64,
+}
+
+const PERSON_COLS: &str = "id, community_id, name, id_number, sex, birth_date, phone, ethnicity, \
+     person_type, registered_here, employment, notes, living, version, area_path";
+
+fn person_from_row(r: &Row) -> StoreResult<(Person, String)> {
+    Ok((
+        Person {
+            id: r.get(0)?,
+            community_id: r.get(1)?,
+            name: r.get(2)?,
+            id_number: r.get(3)?,
+            sex: r.get(4)?,
+            birth_date: r.get(5)?,
+            phone: r.get(6)?,
+            ethnicity: r.get(7)?,
+            person_type: r.get(8)?,
+            registered_here: r.get(9)?,
+            employment: r.get(10)?,
+            notes: r.get(11)?,
+            living: r.get(12)?,
+            version: r.get(13)?,
+        },
+        r.get(14)?,
+    ))
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CurrentHome {
+    pub room_id: i64,
+    pub household_id: i64,
+    pub relation: String,
+    pub moved_in_on: NaiveDate,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub on: NaiveDate,
+    pub what: String,
+}
+
+pub(crate) fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub(crate) fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
+
+fn reverse(s: &str) -> String {
+    s.chars().rev().collect()
+}
+
+fn refuse_duplicate(conn: &mut Conn, id_number: &str, except: Option<i64>) -> StoreResult<()> {
+    if let Some(r) = conn.query_opt(
+        "SELECT id, name FROM persons WHERE id_number = ? AND id <> ?",
+        params![id_number, except.unwrap_or(-1)],
+    )? {
+        return Err(StoreError::DuplicatePerson {
+            existing: r.get(0)?,
+            name: r.get(1)?,
+            masked: mask_id(id_number),
+        });
+    }
+    Ok(())
+}
+
+fn room_in_scope(conn: &mut Conn, actor: &Actor, room_id: i64) -> StoreResult<Node> {
+    let room = tree::get(conn, actor, room_id)?;
+    if room.kind != NodeKind::Room {
+        return Err(StoreError::invalid(
+            "住址",
+            format!("“{}”不是房屋（户），请选到具体房号", room.name),
+        ));
+    }
+    if room.retired_on.is_some() {
+        return Err(StoreError::invalid(
+            "住址",
+            format!("房屋“{}”已撤销", room.name),
+        ));
+    }
+    Ok(room)
+}
+
+/// Opens a residence: picks or creates the household and records the move-in.
+fn open_residence(
+    conn: &mut Conn,
+    person_id: i64,
+    room: &Node,
+    res: &Residence,
+) -> StoreResult<()> {
+    let community_id = room.community_id.unwrap_or_default();
+    let relation = pick(
+        "与户主关系",
+        RELATIONS,
+        res.relation.as_deref().unwrap_or("户主"),
+    )
+    .map_err(|m| StoreError::invalid("与户主关系", m))?;
+    let on = res.moved_in_on.unwrap_or_else(today);
+    if on > today() {
+        return Err(StoreError::invalid(
+            "迁入日期",
+            format!("{on} 在今天之后，请核对"),
+        ));
+    }
+    let household_id = match res.household_id {
+        Some(h) => {
+            let hrow = conn
+                .query_opt("SELECT room_id FROM households WHERE id = ? AND dissolved_on IS NULL", params![h])?
+                .ok_or_else(|| StoreError::NotFound(format!("户 {h}")))?;
+            if hrow.get::<i64>(0)? != room.id {
+                return Err(StoreError::invalid("户", "所选的户不在这个房屋里"));
+            }
+            if relation == "户主" {
+                let heads = conn.scalar(
+                    "SELECT count(*) FROM residences WHERE household_id = ? AND moved_out_on IS NULL AND relation = '户主'",
+                    params![h],
+                )?;
+                if heads > 0 {
+                    return Err(StoreError::invalid("与户主关系", "这一户已有户主；请选择其他关系，或新建一户"));
+                }
+            }
+            h
+        }
+        None => conn.insert(
+            "INSERT INTO households (community_id, room_id, created_on) VALUES (?, ?, ?) RETURNING id",
+            params![community_id, room.id, on],
+        )?,
+    };
+    conn.execute(
+        "INSERT INTO residences (community_id, person_id, household_id, room_id, relation, moved_in_on)
+         VALUES (?, ?, ?, ?, ?, ?)",
+        params![community_id, person_id, household_id, room.id, relation, on],
+    )?;
+    conn.execute(
+        "UPDATE persons SET area_path = ?, community_id = ?, living = 1 WHERE id = ?",
+        params![room.path.as_str(), community_id, person_id],
+    )?;
+    Ok(())
+}
+
+pub fn create(
+    conn: &mut Conn,
+    actor: &Actor,
+    input: &PersonInput,
+    res: &Residence,
+) -> StoreResult<i64> {
+    actor.require(actor.role.writes_people(), "登记人员")?;
+    let p = input.validate()?;
+    conn.transaction(|c| {
+        let room = room_in_scope(c, actor, res.room_id)?;
+        refuse_duplicate(c, p.id_number.as_str(), None)?;
+        let ts = now();
+        let id = c.insert(
+            "INSERT INTO persons (community_id, area_path, living, name, name_pinyin, name_initials, id_number, id_rev,
+                sex, birth_date, phone, phone_rev, ethnicity, person_type, registered_here, employment, notes,
+                created_at, updated_at)
+             VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            params![
+                room.community_id.unwrap_or_default(),
+                room.path.as_str(),
+                p.name.as_str(),
+                p.keys.full.as_str(),
+                p.keys.initials.as_str(),
+                p.id_number.as_str(),
+                reverse(p.id_number.as_str()),
+                p.id_number.sex().label(),
+                p.id_number.birth_date(),
+                p.phone.as_ref().map(|x| x.as_str().to_string()),
+                p.phone.as_ref().map(|x| reverse(x.as_str())),
+                p.ethnicity,
+                p.person_type,
+                p.registered_here,
+                p.employment,
+                p.notes.clone(),
+                ts.as_str(),
+                ts.as_str()
+            ],
+        )
+        .map_err(|e| dup_or(e, &p))?;
+        open_residence(c, id, &room, res)?;
+        Ok(id)
+    })
+}
+
+fn dup_or(e: crate::db::DbError, p: &ValidPerson) -> StoreError {
+    if e.is_unique_violation() {
+        StoreError::Conflict(format!(
+            "公民身份号码 {} 刚被他人登记，请搜索该号码打开已有档案",
+            mask_id(p.id_number.as_str())
+        ))
+    } else {
+        e.into()
+    }
+}
+
+/// A person in the actor's scope: someone living there now, or someone who moved out of one
+/// of its communities (the community still answers for their history).
+pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Person> {
+    actor.require(actor.role.reads_people(), "查看人员信息")?;
+    let row = conn
+        .query_opt(
+            &format!("SELECT {PERSON_COLS} FROM persons WHERE id = ?"),
+            params![id],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("人员 {id}")))?;
+    let (person, area_path) = person_from_row(&row)?;
+    if !actor.sees_path(&area_path) {
+        return Err(StoreError::Forbidden("该人员不在您的管辖范围内".into()));
+    }
+    Ok(person)
+}
+
+pub fn current_home(conn: &mut Conn, person_id: i64) -> StoreResult<Option<CurrentHome>> {
+    let Some(r) = conn.query_opt(
+        "SELECT room_id, household_id, relation, moved_in_on FROM residences
+         WHERE person_id = ? AND moved_out_on IS NULL",
+        params![person_id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let room = tree::load(conn, r.get(0)?)?;
+    Ok(Some(CurrentHome {
+        room_id: room.id,
+        household_id: r.get(1)?,
+        relation: r.get(2)?,
+        moved_in_on: r.get(3)?,
+        address: tree::address_of(conn, &room)?,
+    }))
+}
+
+pub fn update(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: i64,
+    input: &PersonInput,
+    version: Option<i64>,
+) -> StoreResult<()> {
+    actor.require(actor.role.writes_people(), "修改人员信息")?;
+    let p = input.validate()?;
+    conn.transaction(|c| {
+        let old = get(c, actor, id)?;
+        if let Some(v) = version
+            && v != old.version
+        {
+            return Err(StoreError::Conflict(format!(
+                "“{}”的信息已被他人修改，请刷新页面后再改",
+                old.name
+            )));
+        }
+        refuse_duplicate(c, p.id_number.as_str(), Some(id))?;
+        c.execute(
+            "UPDATE persons SET name = ?, name_pinyin = ?, name_initials = ?, id_number = ?, id_rev = ?,
+                sex = ?, birth_date = ?, phone = ?, phone_rev = ?, ethnicity = ?, person_type = ?,
+                registered_here = ?, employment = ?, notes = ?, updated_at = ?, version = version + 1
+             WHERE id = ?",
+            params![
+                p.name.as_str(),
+                p.keys.full.as_str(),
+                p.keys.initials.as_str(),
+                p.id_number.as_str(),
+                reverse(p.id_number.as_str()),
+                p.id_number.sex().label(),
+                p.id_number.birth_date(),
+                p.phone.as_ref().map(|x| x.as_str().to_string()),
+                p.phone.as_ref().map(|x| reverse(x.as_str())),
+                p.ethnicity,
+                p.person_type,
+                p.registered_here,
+                p.employment,
+                p.notes.clone(),
+                now(),
+                id
+            ],
+        )
+        .map_err(|e| dup_or(e, &p))?;
+        Ok(())
+    })
+}
+
+/// Records a move out of the current home. The person stays in the registry (their history is
+/// evidence) under their community, no longer counted as living there.
+pub fn move_out(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: i64,
+    on: NaiveDate,
+    reason: &str,
+) -> StoreResult<()> {
+    actor.require(actor.role.writes_people(), "办理迁出")?;
+    conn.transaction(|c| {
+        get(c, actor, id)?;
+        close_residence(c, id, on, reason)?;
+        let community: i64 = c.scalar("SELECT community_id FROM persons WHERE id = ?", params![id])?;
+        let path = tree::load(c, community)?.path;
+        c.execute(
+            "UPDATE persons SET area_path = ?, living = 0, updated_at = ?, version = version + 1 WHERE id = ?",
+            params![path, now(), id],
+        )?;
+        Ok(())
+    })
+}
+
+fn close_residence(
+    conn: &mut Conn,
+    person_id: i64,
+    on: NaiveDate,
+    reason: &str,
+) -> StoreResult<()> {
+    let home = conn
+        .query_opt(
+            "SELECT id, moved_in_on FROM residences WHERE person_id = ? AND moved_out_on IS NULL",
+            params![person_id],
+        )?
+        .ok_or_else(|| StoreError::Conflict("此人目前没有在住记录，无需迁出".into()))?;
+    let since: NaiveDate = home.get(1)?;
+    if on < since {
+        return Err(StoreError::invalid(
+            "迁出日期",
+            format!("{on} 早于迁入日期 {since}，请核对"),
+        ));
+    }
+    if on > today() {
+        return Err(StoreError::invalid(
+            "迁出日期",
+            format!("{on} 在今天之后，请核对"),
+        ));
+    }
+    let reason = reason.trim();
+    c_reason_len(reason)?;
+    conn.execute(
+        "UPDATE residences SET moved_out_on = ?, out_reason = ? WHERE id = ?",
+        params![
+            on,
+            (!reason.is_empty()).then_some(reason),
+            home.get::<i64>(0)?
+        ],
+    )?;
+    Ok(())
+}
+
+fn c_reason_len(reason: &str) -> StoreResult<()> {
+    if reason.chars().count() > 200 {
+        return Err(StoreError::invalid("原因", "超过 200 字，请精简"));
+    }
+    Ok(())
+}
+
+/// Moves a person to another home in the actor's scope: the old residence closes and a new one
+/// opens on the same date.
+pub fn relocate(conn: &mut Conn, actor: &Actor, id: i64, res: &Residence) -> StoreResult<()> {
+    actor.require(actor.role.writes_people(), "办理迁移")?;
+    conn.transaction(|c| {
+        get(c, actor, id)?;
+        let room = room_in_scope(c, actor, res.room_id)?;
+        let on = res.moved_in_on.unwrap_or_else(today);
+        if c.scalar(
+            "SELECT count(*) FROM residences WHERE person_id = ? AND moved_out_on IS NULL",
+            params![id],
+        )? > 0
+        {
+            let reason = format!("迁往{}", tree::address_of(c, &room)?);
+            close_residence(c, id, on, &reason)?;
+        }
+        open_residence(c, id, &room, res)?;
+        c.execute(
+            "UPDATE persons SET updated_at = ?, version = version + 1 WHERE id = ?",
+            params![now(), id],
+        )?;
+        Ok(())
+    })
+}
+
+/// Moves in, moves out and tags starting or ending, oldest first.
+pub fn history(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Vec<HistoryEntry>> {
+    get(conn, actor, id)?;
+    let mut out = Vec::new();
+    for r in conn.query(
+        "SELECT room_id, relation, moved_in_on, moved_out_on, out_reason FROM residences WHERE person_id = ? ORDER BY moved_in_on, id",
+        params![id],
+    )? {
+        let room = tree::load(conn, r.get(0)?)?;
+        let address = tree::address_of(conn, &room)?;
+        let relation: String = r.get(1)?;
+        out.push(HistoryEntry { on: r.get(2)?, what: format!("迁入 {address}（{relation}）") });
+        if let Some(d) = r.get::<Option<NaiveDate>>(3)? {
+            let why: Option<String> = r.get(4)?;
+            out.push(HistoryEntry {
+                on: d,
+                what: format!("迁出 {address}{}", why.map(|w| format!("：{w}")).unwrap_or_default()),
+            });
+        }
+    }
+    for t in crate::tags::for_person(conn, id)? {
+        out.push(HistoryEntry {
+            on: t.started_on,
+            what: format!("列入{}（{}）", t.label, t.summary),
+        });
+        if let Some(d) = t.ended_on {
+            out.push(HistoryEntry {
+                on: d,
+                what: format!(
+                    "{}结束{}",
+                    t.label,
+                    t.end_reason.map(|w| format!("：{w}")).unwrap_or_default()
+                ),
+            });
+        }
+    }
+    out.sort_by_key(|h| h.on);
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Resident {
+    pub person_id: i64,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub relation: String,
+    pub household_id: i64,
+    pub moved_in_on: NaiveDate,
+}
+
+/// Everyone living in a room now, grouped by household (head first).
+pub fn residents_of_room(
+    conn: &mut Conn,
+    actor: &Actor,
+    room_id: i64,
+) -> StoreResult<Vec<Resident>> {
+    actor.require(actor.role.reads_people(), "查看人员信息")?;
+    let room = tree::get(conn, actor, room_id)?;
+    let rows = conn.query(
+        "SELECT p.id, p.name, p.sex, p.birth_date, r.relation, r.household_id, r.moved_in_on
+         FROM residences r JOIN persons p ON p.id = r.person_id
+         WHERE r.room_id = ? AND r.moved_out_on IS NULL
+         ORDER BY r.household_id, CASE WHEN r.relation = '户主' THEN 0 ELSE 1 END, p.birth_date",
+        params![room.id],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Resident {
+                person_id: r.get(0)?,
+                name: r.get(1)?,
+                sex: r.get(2)?,
+                birth_date: r.get(3)?,
+                relation: r.get(4)?,
+                household_id: r.get(5)?,
+                moved_in_on: r.get(6)?,
+            })
+        })
+        .collect()
+}
+
+/// Members of a household living in it now.
+pub fn household_members(
+    conn: &mut Conn,
+    actor: &Actor,
+    household_id: i64,
+) -> StoreResult<(i64, Vec<Resident>)> {
+    let room_id: i64 = conn
+        .query_opt(
+            "SELECT room_id FROM households WHERE id = ?",
+            params![household_id],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("户 {household_id}")))?
+        .get(0)?;
+    let members = residents_of_room(conn, actor, room_id)?
+        .into_iter()
+        .filter(|r| r.household_id == household_id)
+        .collect();
+    Ok((room_id, members))
+}

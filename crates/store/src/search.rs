@@ -1,0 +1,436 @@
+//! Finding a person the way workers ask: by name, full pinyin or initials, the whole ID number
+//! or its last 4–6 characters, a phone number or its tail, or an address like "11幢2单元301".
+//! Every branch is an index range scan led by the actor's communities, with the scope filter
+//! inside the same SQL.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::db::{Conn, Value, prefix_end};
+use crate::error::StoreResult;
+use crate::people::{mask_id, today};
+use crate::scope::Actor;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Hit {
+    pub person_id: i64,
+    pub name: String,
+    pub sex: String,
+    pub age: i64,
+    pub id_masked: String,
+    pub phone_masked: Option<String>,
+    pub address: String,
+    pub living: bool,
+    /// Which key matched: 姓名, 拼音, 首字母, 身份证号, 电话, 住址.
+    pub matched: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Query {
+    IdNumber(String),
+    DigitsTail(String),
+    Phone(String),
+    Address {
+        building: Option<String>,
+        unit: Option<String>,
+        room: String,
+    },
+    Letters(String),
+    Name(String),
+}
+
+fn to_half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+fn classify(raw: &str) -> Option<Query> {
+    let q: String = raw
+        .chars()
+        .map(to_half_width)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if q.is_empty() {
+        return None;
+    }
+    let upper = q.to_uppercase();
+    let digits_x = upper
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || (c == 'X' && i == upper.len() - 1));
+    if digits_x {
+        return Some(match upper.len() {
+            18 => Query::IdNumber(upper),
+            11 if upper.starts_with('1') => Query::Phone(upper),
+            4..=6 => Query::DigitsTail(upper),
+            1..=3 if upper.chars().all(|c| c.is_ascii_digit()) => Query::Address {
+                building: None,
+                unit: None,
+                room: upper,
+            },
+            _ => Query::DigitsTail(
+                upper
+                    .chars()
+                    .rev()
+                    .take(6)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect(),
+            ),
+        });
+    }
+    if let Some(a) = parse_address(&q) {
+        return Some(a);
+    }
+    if q.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(Query::Letters(q.to_lowercase()));
+    }
+    Some(Query::Name(q))
+}
+
+/// "11幢2单元301", "11栋2单元301室", "11号楼301", "11-2-301".
+fn parse_address(q: &str) -> Option<Query> {
+    let dash: Vec<&str> = q.split('-').collect();
+    if dash.len() == 3
+        && dash
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Some(Query::Address {
+            building: Some(dash[0].into()),
+            unit: Some(dash[1].into()),
+            room: dash[2].into(),
+        });
+    }
+    let mut building = None;
+    let mut unit = None;
+    let mut rest = q;
+    for mark in ["号楼", "幢", "栋"] {
+        if let Some((b, r)) = rest.split_once(mark) {
+            building = Some(b.to_string());
+            rest = r;
+            break;
+        }
+    }
+    if let Some((u, r)) = rest.split_once("单元") {
+        unit = Some(u.to_string());
+        rest = r;
+    }
+    let room = rest.trim_end_matches('室').trim_end_matches('号');
+    let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if (building.is_some() || unit.is_some())
+        && numeric(room)
+        && building.as_deref().is_none_or(numeric)
+        && unit.as_deref().is_none_or(numeric)
+    {
+        return Some(Query::Address {
+            building,
+            unit,
+            room: room.to_string(),
+        });
+    }
+    None
+}
+
+fn reverse(s: &str) -> String {
+    s.chars().rev().collect()
+}
+
+const HIT_COLS: &str =
+    "p.id, p.name, p.sex, p.birth_date, p.id_number, p.phone, p.area_path, p.living";
+
+pub fn search(conn: &mut Conn, actor: &Actor, raw: &str, limit: usize) -> StoreResult<Vec<Hit>> {
+    actor.require(actor.role.reads_people(), "查询人员")?;
+    let Some(query) = classify(raw) else {
+        return Ok(vec![]);
+    };
+    let mut hits = Vec::new();
+    let range = |col: &'static str, key: String, label: &'static str| (col, key, label);
+    let ranges: Vec<(&str, String, &str)> = match &query {
+        Query::IdNumber(id) => vec![range("p.id_rev", reverse(id), "身份证号")],
+        Query::Phone(p) => vec![range("p.phone_rev", reverse(p), "电话")],
+        Query::DigitsTail(t) => {
+            vec![
+                range("p.id_rev", reverse(t), "身份证号"),
+                range("p.phone_rev", reverse(t), "电话"),
+            ]
+        }
+        Query::Letters(l) => {
+            vec![
+                range("p.name_initials", l.clone(), "首字母"),
+                range("p.name_pinyin", l.clone(), "拼音"),
+            ]
+        }
+        Query::Name(n) => vec![range("p.name", n.clone(), "姓名")],
+        Query::Address { .. } => vec![],
+    };
+    for (col, key, label) in ranges {
+        if hits.len() >= limit {
+            break;
+        }
+        let (cf, mut args) = actor.community_filter("p.community_id");
+        let (pf, pargs) = actor.path_filter("p.area_path");
+        let end = prefix_end(&key);
+        args.push(Value::from(key));
+        args.push(Value::from(end));
+        args.extend(pargs);
+        args.push(Value::from(limit));
+        let sql = format!(
+            "SELECT {HIT_COLS} FROM persons p WHERE {cf} AND {col} >= ? AND {col} < ? AND {pf} LIMIT ?"
+        );
+        for r in conn.query(&sql, &args)? {
+            let id: i64 = r.get(0)?;
+            if hits.iter().any(|h: &RawHit| h.id == id) {
+                continue;
+            }
+            hits.push(RawHit {
+                id,
+                name: r.get(1)?,
+                sex: r.get(2)?,
+                birth: r.get(3)?,
+                id_number: r.get(4)?,
+                phone: r.get(5)?,
+                area_path: r.get(6)?,
+                living: r.get(7)?,
+                matched: label,
+            });
+        }
+    }
+    if let Query::Address {
+        building,
+        unit,
+        room,
+    } = &query
+    {
+        hits.extend(by_address(
+            conn,
+            actor,
+            building.as_deref(),
+            unit.as_deref(),
+            room,
+            limit,
+        )?);
+    }
+    hits.truncate(limit);
+    finish(conn, hits)
+}
+
+struct RawHit {
+    id: i64,
+    name: String,
+    sex: String,
+    birth: NaiveDate,
+    id_number: String,
+    phone: Option<String>,
+    area_path: String,
+    living: bool,
+    matched: &'static str,
+}
+
+fn digits_of(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+fn by_address(
+    conn: &mut Conn,
+    actor: &Actor,
+    building: Option<&str>,
+    unit: Option<&str>,
+    room: &str,
+    limit: usize,
+) -> StoreResult<Vec<RawHit>> {
+    let (cf, mut args) = actor.community_filter("n.community_id");
+    let (pf, pargs) = actor.path_filter("n.path");
+    args.push(Value::from(room));
+    args.push(Value::from(format!("{room}室")));
+    args.extend(pargs);
+    let rooms = conn.query(
+        &format!("SELECT n.id, n.path FROM org_nodes n WHERE {cf} AND n.kind = 'room' AND n.name IN (?, ?) AND {pf}"),
+        &args,
+    )?;
+    let mut names: HashMap<i64, (String, String)> = HashMap::new();
+    let mut out = Vec::new();
+    for r in rooms {
+        let path: String = r.get(1)?;
+        let ids: Vec<i64> = path.split('/').filter_map(|s| s.parse().ok()).collect();
+        let mut ok = true;
+        for id in &ids {
+            if !names.contains_key(id) {
+                let row = conn.query_one(
+                    "SELECT kind, name FROM org_nodes WHERE id = ?",
+                    crate::params![*id],
+                )?;
+                names.insert(*id, (row.get(0)?, row.get(1)?));
+            }
+        }
+        let part = |kind: &str| {
+            ids.iter()
+                .filter_map(|i| names.get(i))
+                .find(|(k, _)| k == kind)
+                .map(|(_, n)| digits_of(n))
+        };
+        if let Some(b) = building {
+            ok &= part("building").as_deref() == Some(b);
+        }
+        if let Some(u) = unit {
+            ok &= part("unit").as_deref() == Some(u);
+        }
+        if !ok {
+            continue;
+        }
+        let rid: i64 = r.get(0)?;
+        for p in conn.query(
+            &format!(
+                "SELECT {HIT_COLS} FROM residences r JOIN persons p ON p.id = r.person_id
+                 WHERE r.room_id = ? AND r.moved_out_on IS NULL ORDER BY r.household_id, r.id"
+            ),
+            crate::params![rid],
+        )? {
+            out.push(RawHit {
+                id: p.get(0)?,
+                name: p.get(1)?,
+                sex: p.get(2)?,
+                birth: p.get(3)?,
+                id_number: p.get(4)?,
+                phone: p.get(5)?,
+                area_path: p.get(6)?,
+                living: p.get(7)?,
+                matched: "住址",
+            });
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Addresses for all hits with one query for all the nodes they mention.
+fn finish(conn: &mut Conn, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
+    let mut ids: Vec<i64> = raw
+        .iter()
+        .flat_map(|h| {
+            h.area_path
+                .split('/')
+                .filter_map(|s| s.parse().ok())
+                .collect::<Vec<i64>>()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names: HashMap<i64, (String, String)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(
+            &format!("SELECT id, kind, name FROM org_nodes WHERE id IN ({marks})"),
+            &args,
+        )? {
+            names.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+        }
+    }
+    let today = today();
+    Ok(raw
+        .into_iter()
+        .map(|h| {
+            let mut community = String::new();
+            let mut below = String::new();
+            for id in h.area_path.split('/').filter_map(|s| s.parse::<i64>().ok()) {
+                if let Some((kind, name)) = names.get(&id) {
+                    match kind.as_str() {
+                        "community" => community = name.clone(),
+                        "building" | "unit" | "room" => below.push_str(name),
+                        _ => {}
+                    }
+                }
+            }
+            let address = if h.living {
+                format!("{community} {below}")
+            } else {
+                format!("{community}（已迁出）")
+            };
+            Hit {
+                person_id: h.id,
+                age: age_on(h.birth, today),
+                name: h.name,
+                sex: h.sex,
+                id_masked: mask_id(&h.id_number),
+                phone_masked: h.phone.as_deref().map(mask_phone),
+                address: address.trim().to_string(),
+                living: h.living,
+                matched: h.matched,
+            }
+        })
+        .collect())
+}
+
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i64 {
+    on.years_since(birth).map_or(0, i64::from)
+}
+
+pub fn mask_phone(p: &str) -> String {
+    let c: Vec<char> = p.chars().collect();
+    if c.len() == 11 {
+        format!(
+            "{}****{}",
+            c[..3].iter().collect::<String>(),
+            c[7..].iter().collect::<String>()
+        )
+    } else if c.len() > 4 {
+        format!(
+            "{}{}",
+            "*".repeat(c.len() - 4),
+            c[c.len() - 4..].iter().collect::<String>()
+        )
+    } else {
+        p.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_classified() {
+        assert_eq!(classify("zs"), Some(Query::Letters("zs".into())));
+        assert_eq!(classify("张三"), Some(Query::Name("张三".into())));
+        assert_eq!(classify("00２x"), Some(Query::DigitsTail("002X".into())));
+        assert_eq!(
+            classify("11010519491231002x"),
+            Some(Query::IdNumber("11010519491231002X".into()))
+        );
+        assert_eq!(
+            classify("13800001234"),
+            Some(Query::Phone("13800001234".into()))
+        );
+        assert_eq!(
+            classify("11幢2单元301"),
+            Some(Query::Address {
+                building: Some("11".into()),
+                unit: Some("2".into()),
+                room: "301".into()
+            })
+        );
+        assert_eq!(
+            classify("11-2-301"),
+            Some(Query::Address {
+                building: Some("11".into()),
+                unit: Some("2".into()),
+                room: "301".into()
+            })
+        );
+        assert_eq!(classify("  "), None);
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_phone("13812341234"), "138****1234");
+        assert_eq!(mask_id("11010519491231002X"), "110105********002X");
+    }
+}

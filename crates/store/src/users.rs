@@ -1,0 +1,195 @@
+//! Users, passwords (argon2id) and sessions. A session token is random; only its SHA-256 is
+//! stored, so a leaked database can't be replayed as logins.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, Utc};
+use shequ_domain::roles::Role;
+
+use crate::db::Conn;
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::people::now;
+
+pub fn random_token(bytes: usize) -> StoreResult<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| StoreError::Conflict(format!("系统随机数不可用：{e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+pub fn hash_password(password: &str) -> StoreResult<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| StoreError::Conflict(format!("系统随机数不可用：{e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Conflict(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Conflict(format!("密码处理失败：{e}")))
+}
+
+fn verify(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Minimum rules now; issue 3 adds complexity classes and lockout.
+pub fn check_password_rules(password: &str) -> StoreResult<()> {
+    if password.chars().count() < 10 {
+        return Err(StoreError::invalid("密码", "至少 10 个字符"));
+    }
+    Ok(())
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub scope: &'a [i64],
+}
+
+pub fn create(conn: &mut Conn, u: &NewUser) -> StoreResult<i64> {
+    let username = u.username.trim();
+    if username.is_empty()
+        || username.len() > 40
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(StoreError::invalid(
+            "用户名",
+            "请用 1–40 个英文字母、数字或 . _ -",
+        ));
+    }
+    check_password_rules(u.password)?;
+    let hash = hash_password(u.password)?;
+    conn.transaction(|c| {
+        let ts = now();
+        let id = c
+            .insert(
+                "INSERT INTO users (username, display_name, password_hash, role, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                params![username, u.display_name.trim(), hash.as_str(), u.role.as_str(), ts.as_str(), ts.as_str()],
+            )
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    StoreError::invalid("用户名", format!("“{username}”已被使用"))
+                } else {
+                    e.into()
+                }
+            })?;
+        for node in u.scope {
+            c.execute("INSERT INTO user_scopes (user_id, node_id) VALUES (?, ?)", params![id, *node])?;
+        }
+        Ok(id)
+    })
+}
+
+/// A hash verified for unknown users, so "no such user" and "wrong password" take the same
+/// time and give the same answer.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("shequ-no-such-user").unwrap_or_default())
+}
+
+/// Checks a login; returns the user id. One error for every failure.
+pub fn authenticate(conn: &mut Conn, username: &str, password: &str) -> StoreResult<i64> {
+    let row = conn.query_opt(
+        "SELECT id, password_hash, active FROM users WHERE username = ?",
+        params![username.trim()],
+    )?;
+    let failed = || StoreError::Forbidden("用户名或密码不正确".into());
+    match row {
+        Some(r) => {
+            let hash: String = r.get(1)?;
+            let ok = verify(password, &hash);
+            if ok && r.get::<bool>(2)? {
+                Ok(r.get(0)?)
+            } else {
+                Err(failed())
+            }
+        }
+        None => {
+            let _ = verify(password, dummy_hash());
+            Err(failed())
+        }
+    }
+}
+
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+}
+
+fn digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn start_session(conn: &mut Conn, user_id: i64) -> StoreResult<Session> {
+    let token = random_token(32)?;
+    let csrf = random_token(16)?;
+    let ts = now();
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
+        params![digest(&token), user_id, csrf.as_str(), ts.as_str(), ts.as_str()],
+    )?;
+    Ok(Session { token, csrf })
+}
+
+/// The user behind a session token, if the session is still alive (idle timeout).
+pub fn resume_session(
+    conn: &mut Conn,
+    token: &str,
+    idle: Duration,
+) -> StoreResult<Option<(i64, String)>> {
+    let hash = digest(token);
+    let Some(r) = conn.query_opt(
+        "SELECT s.user_id, s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ? AND u.active = 1",
+        params![hash.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let last: String = r.get(2)?;
+    let fresh = DateTime::parse_from_rfc3339(&last)
+        .is_ok_and(|t| Utc::now() - t.with_timezone(&Utc) < idle);
+    if !fresh {
+        conn.execute(
+            "DELETE FROM sessions WHERE token_hash = ?",
+            params![hash.as_str()],
+        )?;
+        return Ok(None);
+    }
+    // Touch at most once a minute: a page view shouldn't be a write.
+    if DateTime::parse_from_rfc3339(&last)
+        .is_ok_and(|t| Utc::now() - t.with_timezone(&Utc) > Duration::seconds(60))
+    {
+        conn.execute(
+            "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+            params![now(), hash.as_str()],
+        )?;
+    }
+    Ok(Some((r.get(0)?, r.get(1)?)))
+}
+
+pub fn end_session(conn: &mut Conn, token: &str) -> StoreResult<()> {
+    conn.execute(
+        "DELETE FROM sessions WHERE token_hash = ?",
+        params![digest(token)],
+    )?;
+    Ok(())
+}
+
+pub fn count(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(conn.scalar("SELECT count(*) FROM users", params![])?)
+}

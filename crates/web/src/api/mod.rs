@@ -1,0 +1,674 @@
+//! The JSON API (`/api/v1`), described by the OpenAPI document at `/api/openapi.json`. It
+//! offers what the pages offer, to the same users, with the same scope rules.
+
+mod json;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shequ_domain::org::NodeKind;
+use shequ_domain::tags::TAG_KINDS;
+use shequ_store::housing::{self, Housing};
+use shequ_store::people::{
+    self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
+};
+use shequ_store::search::{self, Hit};
+use shequ_store::stats::{self, Overview, TagCount};
+use shequ_store::tags::{self, Tag, TagInput};
+use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
+use shequ_store::units::{self, Unit, UnitInput};
+use shequ_store::{StoreError, users};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+pub use json::ApiJson;
+
+use crate::auth::ApiUser;
+use crate::error::{AppError, ErrorBody, ErrorDetail};
+use crate::state::AppState;
+
+type ApiResult<T> = Result<Json<T>, AppError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/v1/session", post(login).delete(logout))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/tag-kinds", get(tag_kinds))
+        .route("/api/v1/nodes", get(roots).post(create_node))
+        .route("/api/v1/nodes/{id}", get(get_node).patch(update_node))
+        .route("/api/v1/nodes/{id}/children", get(children))
+        .route("/api/v1/nodes/{id}/move", post(move_node))
+        .route("/api/v1/nodes/{id}/retire", post(retire_node))
+        .route("/api/v1/nodes/{id}/history", get(node_history))
+        .route("/api/v1/nodes/{id}/stats", get(node_stats))
+        .route("/api/v1/nodes/{id}/residents", get(residents))
+        .route("/api/v1/nodes/{id}/units", get(list_units))
+        .route(
+            "/api/v1/rooms/{id}/housing",
+            get(get_housing).put(put_housing),
+        )
+        .route("/api/v1/persons", get(search_persons).post(create_person))
+        .route("/api/v1/persons/{id}", get(get_person).put(update_person))
+        .route("/api/v1/persons/{id}/history", get(person_history))
+        .route("/api/v1/persons/{id}/move-out", post(move_out))
+        .route("/api/v1/persons/{id}/relocate", post(relocate))
+        .route("/api/v1/persons/{id}/tags", post(add_tag))
+        .route("/api/v1/tags/{id}/end", post(end_tag))
+        .route("/api/v1/units", post(create_unit))
+        .route("/api/v1/units/{id}", get(get_unit).put(update_unit))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "社区工作台 shequ API", description = "实有人口、实有房屋、组织架构与重点人群。登录后用 Authorization: Bearer <token> 调用。"),
+    paths(
+        login, logout, me, tag_kinds, roots, create_node, get_node, update_node, children, move_node,
+        retire_node, node_history, node_stats, residents, list_units, get_housing, put_housing,
+        search_persons, create_person, get_person, update_person, person_history, move_out, relocate,
+        add_tag, end_tag, create_unit, get_unit, update_unit
+    ),
+    components(schemas(
+        ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, Node, NodeKind, ChildSummary, NodeEvent,
+        NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing,
+        Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, PersonDetail,
+        CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created
+    )),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    token: String,
+    user: Me,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    role_label: String,
+    scope: Vec<i64>,
+}
+
+fn me_of(a: &shequ_store::Actor) -> Me {
+    Me {
+        id: a.user_id,
+        username: a.username.clone(),
+        display_name: a.display_name.clone(),
+        role: a.role.as_str().into(),
+        role_label: a.role.label().into(),
+        scope: a.nodes.iter().map(|n| n.id).collect(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest, security(()),
+    responses((status = 200, body = LoginResponse), (status = 403, body = ErrorBody)))]
+async fn login(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<LoginResponse> {
+    let (session, actor) = st
+        .db(move |c| {
+            let id = users::authenticate(c, &req.username, &req.password)?;
+            Ok((
+                users::start_session(c, id)?,
+                shequ_store::Actor::load(c, id)?,
+            ))
+        })
+        .await?;
+    Ok(Json(LoginResponse {
+        token: session.token,
+        user: me_of(&actor),
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/session", responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn logout(State(st): State<AppState>, user: ApiUser) -> Result<StatusCode, AppError> {
+    st.db(move |c| users::end_session(c, &user.token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(user: ApiUser) -> ApiResult<Me> {
+    Ok(Json(me_of(&user.actor)))
+}
+
+#[utoipa::path(get, path = "/api/v1/tag-kinds", security(()), responses((status = 200, description = "重点人群类别及其字段")))]
+async fn tag_kinds() -> Response {
+    Json(TAG_KINDS).into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes", responses((status = 200, body = Vec<Node>), (status = 401, body = ErrorBody)))]
+async fn roots(State(st): State<AppState>, user: ApiUser) -> ApiResult<Vec<Node>> {
+    Ok(Json(st.db(move |c| tree::roots(c, &user.actor)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNodeRequest {
+    parent_id: i64,
+    kind: NodeKind,
+    name: String,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    on: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+fn created(id: i64) -> Response {
+    (StatusCode::CREATED, Json(Created { id })).into_response()
+}
+
+#[utoipa::path(post, path = "/api/v1/nodes", request_body = NewNodeRequest,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn create_node(
+    State(st): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<NewNodeRequest>,
+) -> Result<Response, AppError> {
+    let id = st
+        .db(move |c| {
+            tree::create(
+                c,
+                &user.actor,
+                &NewNode {
+                    parent_id: Some(req.parent_id),
+                    kind: req.kind,
+                    name: &req.name,
+                    code: req.code.as_deref(),
+                    on: req.on.unwrap_or_else(today),
+                },
+            )
+        })
+        .await?;
+    Ok(created(id))
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Node), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_node(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Node> {
+    Ok(Json(st.db(move |c| tree::get(c, &user.actor, id)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNodeRequest {
+    #[serde(default)]
+    name: Option<String>,
+    /// Empty string clears the code.
+    #[serde(default)]
+    code: Option<String>,
+    /// The version read; a stale one is refused with 409.
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    on: Option<NaiveDate>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/nodes/{id}", params(("id" = i64, Path)), request_body = UpdateNodeRequest,
+    responses((status = 200, body = Node), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_node(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<UpdateNodeRequest>,
+) -> ApiResult<Node> {
+    Ok(Json(
+        st.db(move |c| {
+            let on = req.on.unwrap_or_else(today);
+            if let Some(name) = &req.name {
+                tree::rename(c, &user.actor, id, name, req.version, on)?;
+            }
+            if let Some(code) = &req.code {
+                tree::recode(c, &user.actor, id, code, on)?;
+            }
+            tree::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/children", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ChildSummary>), (status = 403, body = ErrorBody)))]
+async fn children(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<ChildSummary>> {
+    Ok(Json(
+        st.db(move |c| tree::children(c, &user.actor, id, false))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRequest {
+    parent_id: i64,
+    #[serde(default)]
+    on: Option<NaiveDate>,
+}
+
+#[utoipa::path(post, path = "/api/v1/nodes/{id}/move", params(("id" = i64, Path)), request_body = MoveRequest,
+    responses((status = 200, body = Node), (status = 422, body = ErrorBody)))]
+async fn move_node(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<MoveRequest>,
+) -> ApiResult<Node> {
+    Ok(Json(
+        st.db(move |c| {
+            tree::move_to(
+                c,
+                &user.actor,
+                id,
+                req.parent_id,
+                req.on.unwrap_or_else(today),
+            )?;
+            tree::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DateRequest {
+    #[serde(default)]
+    on: Option<NaiveDate>,
+}
+
+#[utoipa::path(post, path = "/api/v1/nodes/{id}/retire", params(("id" = i64, Path)), request_body = DateRequest,
+    responses((status = 200, body = Node), (status = 409, body = ErrorBody)))]
+async fn retire_node(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<DateRequest>,
+) -> ApiResult<Node> {
+    Ok(Json(
+        st.db(move |c| {
+            tree::retire(c, &user.actor, id, req.on.unwrap_or_else(today))?;
+            tree::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/history", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<NodeEvent>), (status = 403, body = ErrorBody)))]
+async fn node_history(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<NodeEvent>> {
+    Ok(Json(
+        st.db(move |c| tree::history(c, &user.actor, id)).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AsOf {
+    /// Count as of this date (default today).
+    as_of: Option<NaiveDate>,
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/stats", params(("id" = i64, Path), AsOf),
+    responses((status = 200, body = Overview), (status = 403, body = ErrorBody)))]
+async fn node_stats(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<AsOf>,
+) -> ApiResult<Overview> {
+    let as_of = q.as_of.unwrap_or_else(today);
+    Ok(Json(
+        st.db(move |c| stats::overview(c, &user.actor, id, as_of))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/residents", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Resident>), (status = 403, body = ErrorBody)))]
+async fn residents(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<Resident>> {
+    Ok(Json(
+        st.db(move |c| people::residents_of_room(c, &user.actor, id))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/units", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Unit>), (status = 403, body = ErrorBody)))]
+async fn list_units(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<Unit>> {
+    Ok(Json(
+        st.db(move |c| units::list(c, &user.actor, id, 1000))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/rooms/{id}/housing", params(("id" = i64, Path)),
+    responses((status = 200, body = Option<Housing>), (status = 403, body = ErrorBody)))]
+async fn get_housing(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Option<Housing>> {
+    Ok(Json(
+        st.db(move |c| housing::get(c, &user.actor, id)).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/rooms/{id}/housing", params(("id" = i64, Path)), request_body = Housing,
+    responses((status = 200, body = Option<Housing>), (status = 422, body = ErrorBody)))]
+async fn put_housing(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(h): ApiJson<Housing>,
+) -> ApiResult<Option<Housing>> {
+    Ok(Json(
+        st.db(move |c| {
+            housing::set(c, &user.actor, id, &h)?;
+            housing::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// 姓名、拼音或首字母、身份证号（或后4–6位）、电话（或后4位）、住址如“11幢2单元301”
+    q: String,
+    /// 1–200, default 50
+    limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/api/v1/persons", params(SearchQuery),
+    responses((status = 200, body = Vec<Hit>), (status = 403, body = ErrorBody)))]
+async fn search_persons(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Vec<Hit>> {
+    let limit = q.limit.unwrap_or(50).clamp(1, 200) as usize;
+    Ok(Json(
+        st.db(move |c| search::search(c, &user.actor, &q.q, limit))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePersonRequest {
+    person: PersonInput,
+    residence: Residence,
+}
+
+#[utoipa::path(post, path = "/api/v1/persons", request_body = CreatePersonRequest,
+    responses((status = 201, body = Created), (status = 409, body = ErrorBody, description = "公民身份号码已登记，error.existing 指向已有档案"), (status = 422, body = ErrorBody)))]
+async fn create_person(
+    State(st): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<CreatePersonRequest>,
+) -> Result<Response, AppError> {
+    let id = st
+        .db(move |c| people::create(c, &user.actor, &req.person, &req.residence))
+        .await?;
+    Ok(created(id))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PersonDetail {
+    person: Person,
+    home: Option<CurrentHome>,
+    tags: Vec<Tag>,
+}
+
+#[utoipa::path(get, path = "/api/v1/persons/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = PersonDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_person(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<PersonDetail> {
+    Ok(Json(
+        st.db(move |c| {
+            Ok(PersonDetail {
+                person: people::get(c, &user.actor, id)?,
+                home: people::current_home(c, id)?,
+                tags: tags::for_person(c, id)?,
+            })
+        })
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePersonRequest {
+    person: PersonInput,
+    /// The version read; a stale one is refused with 409.
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/persons/{id}", params(("id" = i64, Path)), request_body = UpdatePersonRequest,
+    responses((status = 200, body = Person), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_person(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<UpdatePersonRequest>,
+) -> ApiResult<Person> {
+    Ok(Json(
+        st.db(move |c| {
+            people::update(c, &user.actor, id, &req.person, req.version)?;
+            people::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/persons/{id}/history", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 403, body = ErrorBody)))]
+async fn person_history(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<HistoryEntry>> {
+    Ok(Json(
+        st.db(move |c| people::history(c, &user.actor, id)).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndRequest {
+    #[serde(default)]
+    on: Option<NaiveDate>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/persons/{id}/move-out", params(("id" = i64, Path)), request_body = EndRequest,
+    responses((status = 200, body = Person), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn move_out(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<EndRequest>,
+) -> ApiResult<Person> {
+    Ok(Json(
+        st.db(move |c| {
+            people::move_out(
+                c,
+                &user.actor,
+                id,
+                req.on.unwrap_or_else(today),
+                req.reason.as_deref().unwrap_or_default(),
+            )?;
+            people::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/persons/{id}/relocate", params(("id" = i64, Path)), request_body = Residence,
+    responses((status = 200, body = Person), (status = 422, body = ErrorBody)))]
+async fn relocate(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<Residence>,
+) -> ApiResult<Person> {
+    Ok(Json(
+        st.db(move |c| {
+            people::relocate(c, &user.actor, id, &req)?;
+            people::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/persons/{id}/tags", params(("id" = i64, Path)), request_body = TagInput,
+    responses((status = 201, body = Created), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_tag(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<TagInput>,
+) -> Result<Response, AppError> {
+    let tag = st.db(move |c| tags::add(c, &user.actor, id, &req)).await?;
+    Ok(created(tag))
+}
+
+#[utoipa::path(post, path = "/api/v1/tags/{id}/end", params(("id" = i64, Path)), request_body = EndRequest,
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn end_tag(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<EndRequest>,
+) -> Result<StatusCode, AppError> {
+    st.db(move |c| {
+        tags::end(
+            c,
+            &user.actor,
+            id,
+            req.on.unwrap_or_else(today),
+            req.reason.as_deref().unwrap_or_default(),
+        )
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/v1/units", request_body = UnitInput,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+async fn create_unit(
+    State(st): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<UnitInput>,
+) -> Result<Response, AppError> {
+    let id = st.db(move |c| units::create(c, &user.actor, &req)).await?;
+    Ok(created(id))
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Unit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_unit(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Unit> {
+    Ok(Json(st.db(move |c| units::get(c, &user.actor, id)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUnitRequest {
+    unit: UnitInput,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UpdateUnitRequest,
+    responses((status = 200, body = Unit), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_unit(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<UpdateUnitRequest>,
+) -> ApiResult<Unit> {
+    Ok(Json(
+        st.db(move |c| {
+            units::update(c, &user.actor, id, &req.unit, req.version)?;
+            units::get(c, &user.actor, id)
+        })
+        .await?,
+    ))
+}
+
+/// Unknown API paths answer in the API's own shape.
+pub async fn not_found() -> AppError {
+    AppError::Store(StoreError::NotFound("接口".into()))
+}

@@ -1,0 +1,118 @@
+//! Who is asking. Pages use a session cookie plus a CSRF token in every form; the API uses the
+//! same sessions as a bearer token (no cookies, so no CSRF exposure).
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Duration;
+use shequ_store::{Actor, users};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const COOKIE_NAME: &str = "shequ_session";
+
+pub fn cookie_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE_NAME)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let v = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let t = v.strip_prefix("Bearer ")?.trim();
+    (!t.is_empty() && t.len() <= 128).then(|| t.to_string())
+}
+
+async fn resolve(state: &AppState, token: String) -> Result<Option<(Actor, String)>, AppError> {
+    let idle = Duration::from_std(state.inner.idle).unwrap_or(Duration::minutes(30));
+    state
+        .db(move |c| {
+            let Some((user_id, csrf)) = users::resume_session(c, &token, idle)? else {
+                return Ok(None);
+            };
+            Ok(Some((Actor::load(c, user_id)?, csrf)))
+        })
+        .await
+}
+
+/// A logged-in user on a page.
+pub struct PageUser {
+    pub actor: Actor,
+    pub csrf: String,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_login = || {
+            let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let next: String = url_encode(next);
+            Redirect::to(&format!("/login?next={next}")).into_response()
+        };
+        let Some(token) = cookie_token(parts) else {
+            return Err(to_login());
+        };
+        match resolve(state, token.clone()).await {
+            Ok(Some((actor, csrf))) => Ok(PageUser { actor, csrf, token }),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(crate::pages::error_page(&e)),
+        }
+    }
+}
+
+/// A logged-in API client.
+pub struct ApiUser {
+    pub actor: Actor,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts).ok_or(AppError::NotLoggedIn)?;
+        match resolve(state, token.clone()).await? {
+            Some((actor, _)) => Ok(ApiUser { actor, token }),
+            None => Err(AppError::NotLoggedIn),
+        }
+    }
+}
+
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The cookie is HttpOnly and SameSite=Lax; `Secure` is added when the request came over TLS
+/// (see `secure` flag from the server setup).
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let s = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax{s}")
+}
+
+pub fn clear_cookie() -> String {
+    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}

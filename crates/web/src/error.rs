@@ -1,0 +1,114 @@
+//! One mapping from failures to HTTP: a status, a Chinese message that names the field and what
+//! to do, and never a stack trace or SQL.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use shequ_store::StoreError;
+
+#[derive(Debug)]
+pub enum AppError {
+    Store(StoreError),
+    BadRequest(String),
+    NotLoggedIn,
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Store(e)
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// invalid | not_found | forbidden | conflict | duplicate | unauthorized | bad_request | internal
+    pub code: &'static str,
+    /// The field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub message: String,
+    /// For a duplicate person: the existing record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Store(StoreError::Invalid { .. }) | AppError::BadRequest(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
+            AppError::Store(StoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
+            AppError::Store(StoreError::Conflict(_) | StoreError::DuplicatePerson { .. }) => {
+                StatusCode::CONFLICT
+            }
+            AppError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    pub fn detail(&self) -> ErrorDetail {
+        let (code, field, existing) = match self {
+            AppError::Store(StoreError::Invalid { field, .. }) => {
+                ("invalid", Some(field.clone()), None)
+            }
+            AppError::Store(StoreError::NotFound(_)) => ("not_found", None, None),
+            AppError::Store(StoreError::Forbidden(_)) => ("forbidden", None, None),
+            AppError::Store(StoreError::Conflict(_)) => ("conflict", None, None),
+            AppError::Store(StoreError::DuplicatePerson { existing, .. }) => (
+                "duplicate",
+                Some("公民身份号码".into()),
+                Some(format!("/people/{existing}")),
+            ),
+            AppError::BadRequest(_) => ("bad_request", None, None),
+            AppError::NotLoggedIn => ("unauthorized", None, None),
+            AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => ("internal", None, None),
+        };
+        ErrorDetail {
+            code,
+            field,
+            message: self.message(),
+            existing,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Store(StoreError::Db(e)) => {
+                // Database details go to the log, not to the user.
+                tracing::error!("database error: {e}");
+                "服务器处理出错，请稍后再试；如果反复出现，请联系系统管理员".into()
+            }
+            AppError::Internal(e) => {
+                tracing::error!("internal error: {e}");
+                "服务器处理出错，请稍后再试；如果反复出现，请联系系统管理员".into()
+            }
+            AppError::Store(e) => e.to_string(),
+            AppError::BadRequest(m) => m.clone(),
+            AppError::NotLoggedIn => "请先登录".into(),
+        }
+    }
+}
+
+/// API errors are JSON; pages render their own error page (see `pages::render_error`).
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (
+            status,
+            axum::Json(ErrorBody {
+                error: self.detail(),
+            }),
+        )
+            .into_response()
+    }
+}

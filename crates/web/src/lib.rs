@@ -1,0 +1,92 @@
+//! The HTTP face of `shequ`: server-rendered pages for people, a JSON API for programs.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod state;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+pub use state::AppState;
+
+const STYLE: &str = include_str!("../static/style.css");
+
+async fn style() -> Response {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
+}
+
+/// Headers every response carries: no framing, no sniffing, no third-party anything.
+async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    r
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .route("/static/style.css", get(style))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn fallback(uri: axum::http::Uri) -> Response {
+    let e = error::AppError::Store(shequ_store::StoreError::NotFound("页面".into()));
+    if uri.path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        pages::error_page(&e)
+    }
+}
+
+/// Serves until Ctrl-C / SIGTERM. `on_ready` gets the bound address (port 0 picks a free one).
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    on_ready(listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

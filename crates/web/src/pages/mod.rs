@@ -1,0 +1,317 @@
+//! Server-rendered pages in Simplified Chinese. Handlers gather records through the store
+//! (always with the acting user) and hand plain structs to askama templates.
+
+mod people;
+mod tree;
+mod units;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use shequ_store::tree::ChildSummary;
+use shequ_store::{StoreError, search, tree as store_tree, users};
+
+use crate::auth::{PageUser, clear_cookie, session_cookie};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/search", get(search_page))
+        .merge(tree::routes())
+        .merge(people::routes())
+        .merge(units::routes())
+}
+
+/// What every page shows around its content.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<String>,
+    pub csrf: String,
+    pub query: String,
+    pub crumbs: Vec<(String, String)>,
+    pub flash: Option<String>,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>, user: &PageUser) -> Layout {
+        Layout {
+            title: title.into(),
+            user: Some(format!(
+                "{}（{}）",
+                user.actor.display_name,
+                user.actor.role.label()
+            )),
+            csrf: user.csrf.clone(),
+            query: String::new(),
+            crumbs: vec![],
+            flash: None,
+        }
+    }
+
+    pub fn anonymous(title: &str) -> Layout {
+        Layout {
+            title: title.into(),
+            user: None,
+            csrf: String::new(),
+            query: String::new(),
+            crumbs: vec![],
+            flash: None,
+        }
+    }
+}
+
+/// Renders a template; personal pages must not sit in shared caches or the back/forward cache
+/// of a borrowed phone.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = Html(html).into_response();
+            r.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => error_page(&AppError::Internal(format!("模板渲染失败：{e}"))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    heading: String,
+    message: String,
+    link: Option<(String, String)>,
+}
+
+pub fn error_page(e: &AppError) -> Response {
+    let heading = match e.status() {
+        StatusCode::FORBIDDEN => "无权访问",
+        StatusCode::NOT_FOUND => "找不到",
+        StatusCode::CONFLICT => "操作未完成",
+        StatusCode::UNPROCESSABLE_ENTITY => "填写有误",
+        _ => "出错了",
+    };
+    let link = match e {
+        AppError::Store(StoreError::DuplicatePerson { existing, .. }) => {
+            Some(("打开已有档案".to_string(), format!("/people/{existing}")))
+        }
+        _ => None,
+    };
+    let page = ErrorPage {
+        l: Layout::anonymous(heading),
+        heading: heading.into(),
+        message: e.message(),
+        link,
+    };
+    let mut r = render(&page);
+    *r.status_mut() = e.status();
+    r
+}
+
+/// Page handlers return this: errors become an error page, not JSON.
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(&self.0)
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+pub fn check_csrf(user: &PageUser, form: &HashMap<String, String>) -> Result<(), PageError> {
+    match form.get("csrf") {
+        Some(t) if *t == user.csrf => Ok(()),
+        _ => Err(PageError(AppError::BadRequest(
+            "页面已过期（安全校验失败），请刷新页面后重新提交".into(),
+        ))),
+    }
+}
+
+pub fn field(form: &HashMap<String, String>, key: &str) -> String {
+    form.get(key)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+pub fn opt_field(form: &HashMap<String, String>, key: &str) -> Option<String> {
+    Some(field(form, key)).filter(|s| !s.is_empty())
+}
+
+pub fn date_field(
+    form: &HashMap<String, String>,
+    key: &str,
+    label: &str,
+) -> Result<Option<chrono::NaiveDate>, PageError> {
+    match opt_field(form, key) {
+        None => Ok(None),
+        Some(v) => shequ_domain::dates::parse_date(&v)
+            .map(Some)
+            .map_err(|e| PageError(AppError::Store(StoreError::invalid(label, e.to_string())))),
+    }
+}
+
+pub fn int_field(
+    form: &HashMap<String, String>,
+    key: &str,
+    label: &str,
+) -> Result<Option<i64>, PageError> {
+    match opt_field(form, key) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            PageError(AppError::Store(StoreError::invalid(
+                label,
+                format!("“{v}”应为整数"),
+            )))
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    l: Layout,
+    role: String,
+    roots: Vec<ChildSummary>,
+}
+
+async fn home(State(st): State<AppState>, user: PageUser) -> PageResult {
+    let actor = user.actor.clone();
+    let roots = st
+        .db(move |c| {
+            let mut out = Vec::new();
+            for node in store_tree::roots(c, &actor)? {
+                let people = store_tree::count_people(c, &node.path)?;
+                out.push(ChildSummary { node, people });
+            }
+            Ok(out)
+        })
+        .await?;
+    // One area: go straight to it, as a grid worker expects.
+    if let [only] = roots.as_slice() {
+        return Ok(Redirect::to(&format!("/nodes/{}", only.node.id)).into_response());
+    }
+    Ok(render(&Home {
+        l: Layout::new("首页", &user),
+        role: user.actor.role.label().into(),
+        roots,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login {
+    l: Layout,
+    error: Option<String>,
+    next: String,
+    username: String,
+}
+
+fn safe_next(next: Option<&String>) -> String {
+    // Only local paths: never bounce a fresh login to another site.
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .cloned()
+        .unwrap_or_else(|| "/".into())
+}
+
+async fn login_page(Query(q): Query<HashMap<String, String>>) -> Response {
+    render(&Login {
+        l: Layout::anonymous("登录"),
+        error: None,
+        next: safe_next(q.get("next")),
+        username: String::new(),
+    })
+}
+
+async fn login(
+    State(st): State<AppState>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let username = field(&form, "username");
+    let password = form.get("password").cloned().unwrap_or_default();
+    let next = safe_next(form.get("next"));
+    let u = username.clone();
+    let result = st
+        .db(move |c| {
+            let id = users::authenticate(c, &u, &password)?;
+            users::start_session(c, id)
+        })
+        .await;
+    match result {
+        Ok(session) => {
+            let mut r = Redirect::to(&next).into_response();
+            if let Ok(v) = HeaderValue::from_str(&session_cookie(&session.token, false)) {
+                r.headers_mut().insert(SET_COOKIE, v);
+            }
+            Ok(r)
+        }
+        Err(AppError::Store(StoreError::Forbidden(m))) => {
+            let mut r = render(&Login {
+                l: Layout::anonymous("登录"),
+                error: Some(m),
+                next,
+                username,
+            });
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn logout(
+    State(st): State<AppState>,
+    user: PageUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let token = user.token.clone();
+    st.db(move |c| users::end_session(c, &token)).await?;
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear_cookie()) {
+        r.headers_mut().insert(SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    l: Layout,
+    hits: Vec<search::Hit>,
+}
+
+async fn search_page(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let query = q.get("q").cloned().unwrap_or_default();
+    let actor = user.actor.clone();
+    let qq = query.clone();
+    let hits = st.db(move |c| search::search(c, &actor, &qq, 50)).await?;
+    if let [only] = hits.as_slice() {
+        if hits.len() == 1 && q.get("exact").is_some() {
+            return Ok(Redirect::to(&format!("/people/{}", only.person_id)).into_response());
+        }
+    }
+    let mut l = Layout::new("搜索", &user);
+    l.query = query;
+    Ok(render(&SearchPage { l, hits }))
+}

@@ -1,0 +1,455 @@
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use shequ_domain::registry::{EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS};
+use shequ_domain::tags::{FieldSpec, FieldType, TAG_KINDS, TagKind, tag_kind};
+use shequ_store::people::{
+    self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
+};
+use shequ_store::search::age_on;
+use shequ_store::tags::{self, Tag, TagInput};
+use shequ_store::{StoreError, tree};
+
+use super::tree::crumbs;
+use super::{
+    Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
+};
+use crate::auth::PageUser;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/people/new", get(new_form).post(create))
+        .route("/people/{id}", get(profile))
+        .route("/people/{id}/edit", get(edit_form).post(update))
+        .route("/people/{id}/move-out", post(move_out))
+        .route("/people/{id}/tags/new", get(tag_form))
+        .route("/people/{id}/tags", post(add_tag))
+        .route("/tags/{id}/end", post(end_tag))
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct Profile {
+    l: Layout,
+    p: Person,
+    age: i64,
+    home: Option<CurrentHome>,
+    members: Vec<Resident>,
+    tags: Vec<Tag>,
+    history: Vec<HistoryEntry>,
+    tag_kinds: &'static [TagKind],
+    can_write: bool,
+    today: NaiveDate,
+}
+
+async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+    let actor = user.actor.clone();
+    let (p, home, members, tags, history, crumbs) = st
+        .db(move |c| {
+            let p = people::get(c, &actor, id)?;
+            let home = people::current_home(c, id)?;
+            let (members, crumbs) = match &home {
+                Some(h) => {
+                    let room = tree::get(c, &actor, h.room_id)?;
+                    let mut cr = crumbs(c, &actor, &room)?;
+                    cr.push((room.name.clone(), format!("/nodes/{}", room.id)));
+                    let m = people::household_members(c, &actor, h.household_id)?.1;
+                    (m.into_iter().filter(|m| m.person_id != id).collect(), cr)
+                }
+                None => (vec![], vec![]),
+            };
+            let tags = tags::for_person(c, id)?;
+            let history = people::history(c, &actor, id)?;
+            Ok((p, home, members, tags, history, crumbs))
+        })
+        .await?;
+    let mut l = Layout::new(p.name.clone(), &user);
+    l.crumbs = crumbs;
+    Ok(render(&Profile {
+        age: age_on(p.birth_date, today()),
+        l,
+        p,
+        home,
+        members,
+        tags,
+        history,
+        tag_kinds: TAG_KINDS,
+        can_write: user.actor.role.writes_people(),
+        today: today(),
+    }))
+}
+
+/// The form's values as typed, so a rejected form comes back with everything still in it.
+#[derive(Default)]
+struct PersonFields {
+    name: String,
+    id_number: String,
+    phone: String,
+    ethnicity: String,
+    person_type: String,
+    registered_here: bool,
+    employment: String,
+    notes: String,
+}
+
+impl PersonFields {
+    fn from_form(f: &HashMap<String, String>) -> PersonFields {
+        PersonFields {
+            name: field(f, "name"),
+            id_number: field(f, "id_number"),
+            phone: field(f, "phone"),
+            ethnicity: field(f, "ethnicity"),
+            person_type: field(f, "person_type"),
+            registered_here: f.contains_key("registered_here"),
+            employment: field(f, "employment"),
+            notes: field(f, "notes"),
+        }
+    }
+
+    fn from_person(p: &Person) -> PersonFields {
+        PersonFields {
+            name: p.name.clone(),
+            id_number: p.id_number.clone(),
+            phone: p.phone.clone().unwrap_or_default(),
+            ethnicity: p.ethnicity.clone(),
+            person_type: p.person_type.clone(),
+            registered_here: p.registered_here,
+            employment: p.employment.clone().unwrap_or_default(),
+            notes: p.notes.clone().unwrap_or_default(),
+        }
+    }
+
+    fn input(&self) -> PersonInput {
+        let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+        PersonInput {
+            name: self.name.clone(),
+            id_number: self.id_number.clone(),
+            phone: opt(&self.phone),
+            ethnicity: opt(&self.ethnicity),
+            person_type: opt(&self.person_type),
+            registered_here: Some(self.registered_here),
+            employment: opt(&self.employment),
+            notes: opt(&self.notes),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person_form.html")]
+struct PersonForm {
+    l: Layout,
+    f: PersonFields,
+    error: Option<String>,
+    existing: Option<String>,
+    is_new: bool,
+    version: String,
+    address: Option<String>,
+    households: Vec<(i64, String)>,
+    ethnicities: &'static [&'static str],
+    person_types: &'static [&'static str],
+    employment: &'static [&'static str],
+    relations: &'static [&'static str],
+    today: NaiveDate,
+}
+
+impl PersonForm {
+    fn new(l: Layout, f: PersonFields, is_new: bool) -> PersonForm {
+        PersonForm {
+            l,
+            f,
+            error: None,
+            existing: None,
+            is_new,
+            version: String::new(),
+            address: None,
+            households: vec![],
+            ethnicities: ETHNICITIES,
+            person_types: PERSON_TYPES,
+            employment: EMPLOYMENT,
+            relations: RELATIONS,
+            today: today(),
+        }
+    }
+
+    /// Shows the form again with the error above it; only input errors come back this way.
+    fn with_error(mut self, e: AppError) -> Result<Response, PageError> {
+        match &e {
+            AppError::Store(StoreError::Invalid { .. } | StoreError::Conflict(_)) => {}
+            AppError::Store(StoreError::DuplicatePerson { existing, .. }) => {
+                self.existing = Some(format!("/people/{existing}"));
+            }
+            _ => return Err(e.into()),
+        }
+        self.error = Some(e.message());
+        let mut r = render(&self);
+        *r.status_mut() = e.status();
+        Ok(r)
+    }
+}
+
+/// The room's address and the households living there now, for the new-person form.
+async fn room_context(
+    st: &AppState,
+    user: &PageUser,
+    room: i64,
+) -> Result<(String, Vec<(i64, String)>, Vec<(String, String)>), AppError> {
+    let actor = user.actor.clone();
+    st.db(move |c| {
+        let node = tree::get(c, &actor, room)?;
+        let address = tree::address_of(c, &node)?;
+        let mut households: Vec<(i64, String)> = Vec::new();
+        for r in people::residents_of_room(c, &actor, room)? {
+            if let Some(h) = households.iter_mut().find(|h| h.0 == r.household_id) {
+                h.1.push_str(&format!("、{}", r.name));
+            } else {
+                households.push((
+                    r.household_id,
+                    format!("第{}户：{}", r.household_id, r.name),
+                ));
+            }
+        }
+        let mut cr = crumbs(c, &actor, &node)?;
+        cr.push((node.name.clone(), format!("/nodes/{}", node.id)));
+        Ok((address, households, cr))
+    })
+    .await
+}
+
+async fn new_form(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let room = int_field(&q, "room", "房屋")?.ok_or_else(|| {
+        PageError(AppError::BadRequest(
+            "请先在楼栋里选到具体的房屋（户），再登记人员".into(),
+        ))
+    })?;
+    let (address, households, crumbs) = room_context(&st, &user, room).await?;
+    let mut l = Layout::new("登记人员", &user);
+    l.crumbs = crumbs;
+    let mut form = PersonForm::new(
+        l,
+        PersonFields {
+            registered_here: true,
+            ..Default::default()
+        },
+        true,
+    );
+    form.address = Some(address);
+    form.households = households;
+    Ok(render(&form))
+}
+
+async fn create(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let room = int_field(&q, "room", "房屋")?.ok_or_else(|| {
+        PageError(AppError::BadRequest(
+            "缺少房屋，请从房屋页面点“登记人员”".into(),
+        ))
+    })?;
+    let fields = PersonFields::from_form(&form);
+    let res = Residence {
+        room_id: room,
+        household_id: int_field(&form, "household_id", "所在户")?,
+        relation: opt_field(&form, "relation"),
+        moved_in_on: date_field(&form, "moved_in_on", "迁入日期")?,
+    };
+    let input = fields.input();
+    let actor = user.actor.clone();
+    match st
+        .db(move |c| people::create(c, &actor, &input, &res))
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(e) => {
+            let (address, households, crumbs) = room_context(&st, &user, room).await?;
+            let mut l = Layout::new("登记人员", &user);
+            l.crumbs = crumbs;
+            let mut page = PersonForm::new(l, fields, true);
+            page.address = Some(address);
+            page.households = households;
+            page.with_error(e)
+        }
+    }
+}
+
+async fn edit_form(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+    let actor = user.actor.clone();
+    let p = st.db(move |c| people::get(c, &actor, id)).await?;
+    let mut l = Layout::new(format!("修改 {}", p.name), &user);
+    l.crumbs = vec![(p.name.clone(), format!("/people/{id}"))];
+    let mut page = PersonForm::new(l, PersonFields::from_person(&p), false);
+    page.version = p.version.to_string();
+    Ok(render(&page))
+}
+
+async fn update(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let fields = PersonFields::from_form(&form);
+    let version = int_field(&form, "version", "版本")?;
+    let input = fields.input();
+    let actor = user.actor.clone();
+    match st
+        .db(move |c| people::update(c, &actor, id, &input, version))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(e) => {
+            let mut l = Layout::new("修改人员信息", &user);
+            l.crumbs = vec![(fields.name.clone(), format!("/people/{id}"))];
+            let mut page = PersonForm::new(l, fields, false);
+            page.version = version.map(|v| v.to_string()).unwrap_or_default();
+            page.with_error(e)
+        }
+    }
+}
+
+async fn move_out(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let on = date_field(&form, "on", "迁出日期")?.unwrap_or_else(today);
+    let actor = user.actor.clone();
+    st.db(move |c| people::move_out(c, &actor, id, on, &field(&form, "reason")))
+        .await?;
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "tag_form.html")]
+struct TagForm {
+    l: Layout,
+    person_id: i64,
+    person_name: String,
+    kind: &'static TagKind,
+    error: Option<String>,
+    today: NaiveDate,
+}
+
+impl TagForm {
+    /// Plain inputs only, so the phone keyboard's voice input works in every text field.
+    fn field_input(&self, f: &FieldSpec) -> String {
+        let req = if f.required { " required" } else { "" };
+        match f.ty {
+            FieldType::Date => format!("<input type=\"date\" name=\"{}\"{req}>", f.key),
+            FieldType::Integer => format!("<input name=\"{}\" inputmode=\"numeric\"{req}>", f.key),
+            FieldType::Money => format!("<input name=\"{}\" inputmode=\"decimal\"{req}>", f.key),
+            FieldType::Text => format!("<input name=\"{}\"{req}>", f.key),
+            FieldType::Choice(list) => {
+                let opts: String = list
+                    .iter()
+                    .map(|o| format!("<option>{o}</option>"))
+                    .collect();
+                format!("<select name=\"{}\">{opts}</select>", f.key)
+            }
+        }
+    }
+}
+
+async fn tag_form(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let kind = tag_kind(&field(&q, "kind"))
+        .ok_or_else(|| PageError(AppError::BadRequest("请选择重点人群类别".into())))?;
+    let actor = user.actor.clone();
+    let p = st.db(move |c| people::get(c, &actor, id)).await?;
+    let mut l = Layout::new(format!("新增{}", kind.label), &user);
+    l.crumbs = vec![(p.name.clone(), format!("/people/{id}"))];
+    Ok(render(&TagForm {
+        l,
+        person_id: id,
+        person_name: p.name,
+        kind,
+        error: None,
+        today: today(),
+    }))
+}
+
+async fn add_tag(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let kind_code = field(&form, "kind");
+    let started_on = date_field(&form, "started_on", "开始日期")?;
+    let values: BTreeMap<String, String> = form
+        .iter()
+        .filter(|(k, v)| {
+            !["csrf", "kind", "started_on"].contains(&k.as_str()) && !v.trim().is_empty()
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let input = TagInput {
+        kind: kind_code.clone(),
+        started_on,
+        values,
+    };
+    let actor = user.actor.clone();
+    match st.db(move |c| tags::add(c, &actor, id, &input)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+        Err(e @ AppError::Store(StoreError::Invalid { .. } | StoreError::Conflict(_))) => {
+            let kind = tag_kind(&kind_code)
+                .ok_or_else(|| PageError(AppError::BadRequest("类别不存在".into())))?;
+            let mut l = Layout::new(format!("新增{}", kind.label), &user);
+            l.crumbs = vec![("返回人员档案".into(), format!("/people/{id}"))];
+            let page = TagForm {
+                l,
+                person_id: id,
+                person_name: String::new(),
+                kind,
+                error: Some(e.message()),
+                today: today(),
+            };
+            let mut r = render(&page);
+            *r.status_mut() = e.status();
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn end_tag(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let person = int_field(&form, "person", "人员")?;
+    let on = date_field(&form, "on", "结束日期")?.unwrap_or_else(today);
+    let actor = user.actor.clone();
+    st.db(move |c| tags::end(c, &actor, id, on, &field(&form, "reason")))
+        .await?;
+    let back = person.map_or("/".to_string(), |p| format!("/people/{p}"));
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,299 @@
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use shequ_domain::org::NodeKind;
+use shequ_domain::registry::HOUSING_USES;
+use shequ_store::people::{Resident, residents_of_room};
+use shequ_store::stats::{Overview, overview};
+use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
+use shequ_store::{Actor, Conn, StoreResult, housing};
+
+use super::{Layout, PageResult, check_csrf, date_field, field, int_field, render};
+use crate::auth::PageUser;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/nodes/{id}", get(node_page))
+        .route("/nodes/{id}/children", post(add_child))
+        .route("/nodes/{id}/rename", post(rename))
+        .route("/nodes/{id}/move", post(move_node))
+        .route("/nodes/{id}/retire", post(retire))
+        .route("/nodes/{id}/history", get(history))
+        .route("/nodes/{id}/stats", get(stats))
+        .route("/nodes/{id}/housing", post(set_housing))
+}
+
+/// Breadcrumbs from the top of the user's area down to `node`.
+pub fn crumbs(c: &mut Conn, actor: &Actor, node: &Node) -> StoreResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for a in tree::ancestors(c, node)? {
+        if actor.sees_path(&a.path) {
+            out.push((a.name, format!("/nodes/{}", a.id)));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "node.html")]
+struct NodePage {
+    l: Layout,
+    node: Node,
+    people: i64,
+    children: Vec<ChildSummary>,
+    child_kinds: Vec<NodeKind>,
+    is_room: bool,
+    residents: Vec<Resident>,
+    housing: Option<housing::Housing>,
+    housing_uses: Vec<&'static str>,
+    housing_usage: String,
+    landlord_name: String,
+    landlord_phone: String,
+    agreement_on: String,
+    move_targets: Vec<(i64, String)>,
+    can_write: bool,
+    can_add: bool,
+    can_manage: bool,
+    show_units: bool,
+}
+
+async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+    let actor = user.actor.clone();
+    let (node, people, children, residents, housing, move_targets, crumbs) = st
+        .db(move |c| {
+            let node = tree::get(c, &actor, id)?;
+            let people = tree::count_people(c, &node.path)?;
+            let is_room = node.kind == NodeKind::Room;
+            let children = if is_room {
+                vec![]
+            } else {
+                tree::children(c, &actor, id, true)?
+            };
+            let (residents, housing) = if is_room && actor.role.reads_people() {
+                (
+                    residents_of_room(c, &actor, id)?,
+                    housing::get(c, &actor, id)?,
+                )
+            } else {
+                (vec![], None)
+            };
+            // A building (or unit, room) may move to a sibling parent in the same community.
+            let mut targets = Vec::new();
+            if actor.role.manages_tree() && node.kind > NodeKind::Grid {
+                if let Some(pid) = node.parent_id {
+                    let parent = tree::get(c, &actor, pid)?;
+                    if let Some(gp) = parent.parent_id {
+                        for s in tree::children(c, &actor, gp, false)? {
+                            if s.node.id != pid && s.node.kind.may_contain(node.kind) {
+                                targets.push((s.node.id, s.node.name));
+                            }
+                        }
+                    }
+                }
+            }
+            let crumbs = crumbs(c, &actor, &node)?;
+            Ok((node, people, children, residents, housing, targets, crumbs))
+        })
+        .await?;
+    let mut l = Layout::new(node.name.clone(), &user);
+    l.crumbs = crumbs;
+    let role = user.actor.role;
+    let h = housing.clone().unwrap_or_default();
+    Ok(render(&NodePage {
+        l,
+        people,
+        is_room: node.kind == NodeKind::Room,
+        child_kinds: if node.retired_on.is_some() {
+            vec![]
+        } else {
+            node.kind.children().to_vec()
+        },
+        can_add: role.adds_places() || role.manages_tree(),
+        can_manage: role.manages_tree() && node.kind > NodeKind::District,
+        can_write: role.writes_people(),
+        show_units: node.kind >= NodeKind::Community && node.kind <= NodeKind::Building,
+        children,
+        residents,
+        housing_uses: HOUSING_USES.to_vec(),
+        housing_usage: if h.usage.is_empty() {
+            "自住".into()
+        } else {
+            h.usage
+        },
+        landlord_name: h.landlord_name.unwrap_or_default(),
+        landlord_phone: h.landlord_phone.unwrap_or_default(),
+        agreement_on: h
+            .agreement_signed_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        housing,
+        move_targets,
+        node,
+    }))
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+async fn add_child(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let kind = NodeKind::parse(&field(&form, "kind"));
+    let actor = user.actor.clone();
+    let new_id = st
+        .db(move |c| {
+            let kind =
+                kind.ok_or_else(|| shequ_store::StoreError::invalid("类型", "请选择下级类型"))?;
+            tree::create(
+                c,
+                &actor,
+                &NewNode {
+                    parent_id: Some(id),
+                    kind,
+                    name: &field(&form, "name"),
+                    code: Some(&field(&form, "code")),
+                    on: today(),
+                },
+            )
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/nodes/{new_id}")).into_response())
+}
+
+async fn rename(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let version = int_field(&form, "version", "版本")?;
+    let actor = user.actor.clone();
+    st.db(move |c| {
+        tree::rename(c, &actor, id, &field(&form, "name"), version, today())?;
+        tree::recode(c, &actor, id, &field(&form, "code"), today())
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
+}
+
+async fn move_node(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let target = int_field(&form, "parent_id", "调整到")?.unwrap_or_default();
+    let actor = user.actor.clone();
+    st.db(move |c| tree::move_to(c, &actor, id, target, today()))
+        .await?;
+    Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
+}
+
+async fn retire(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let actor = user.actor.clone();
+    st.db(move |c| tree::retire(c, &actor, id, today())).await?;
+    Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct HistoryPage {
+    l: Layout,
+    node: Node,
+    events: Vec<NodeEvent>,
+}
+
+impl HistoryPage {
+    fn event_label(&self, kind: &str) -> &'static str {
+        match kind {
+            "created" => "建立",
+            "renamed" => "改名",
+            "moved" => "调整隶属",
+            "recoded" => "修改区划代码",
+            "retired" => "撤销",
+            _ => "变更",
+        }
+    }
+}
+
+async fn history(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+    let actor = user.actor.clone();
+    let (node, events, crumbs) = st
+        .db(move |c| {
+            let node = tree::get(c, &actor, id)?;
+            let crumbs = crumbs(c, &actor, &node)?;
+            Ok((node.clone(), tree::history(c, &actor, id)?, crumbs))
+        })
+        .await?;
+    let mut l = Layout::new(format!("{} 变更记录", node.name), &user);
+    l.crumbs = crumbs;
+    l.crumbs
+        .push((node.name.clone(), format!("/nodes/{}", node.id)));
+    Ok(render(&HistoryPage { l, node, events }))
+}
+
+#[derive(Template)]
+#[template(path = "stats.html")]
+struct StatsPage {
+    l: Layout,
+    s: Overview,
+}
+
+async fn stats(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let as_of = date_field(&q, "as_of", "截至日期")?.unwrap_or_else(today);
+    let actor = user.actor.clone();
+    let (s, crumbs) = st
+        .db(move |c| {
+            let node = tree::get(c, &actor, id)?;
+            let mut crumbs = crumbs(c, &actor, &node)?;
+            crumbs.push((node.name.clone(), format!("/nodes/{}", node.id)));
+            Ok((overview(c, &actor, id, as_of)?, crumbs))
+        })
+        .await?;
+    let mut l = Layout::new(format!("{} 统计", s.node_name), &user);
+    l.crumbs = crumbs;
+    Ok(render(&StatsPage { l, s }))
+}
+
+async fn set_housing(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let h = housing::Housing {
+        usage: field(&form, "usage"),
+        landlord_name: super::opt_field(&form, "landlord_name"),
+        landlord_phone: super::opt_field(&form, "landlord_phone"),
+        agreement_signed_on: date_field(&form, "agreement_signed_on", "治安责任书签订日期")?,
+        notes: super::opt_field(&form, "notes"),
+    };
+    let actor = user.actor.clone();
+    st.db(move |c| housing::set(c, &actor, id, &h)).await?;
+    Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
+}

@@ -1,0 +1,44 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use shequ_store::{Conn, Pool, StoreError};
+
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub inner: Arc<Inner>,
+}
+
+pub struct Inner {
+    pub pool: Pool,
+    /// Sessions idle longer than this end.
+    pub idle: Duration,
+}
+
+impl AppState {
+    pub fn new(pool: Pool) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                pool,
+                idle: Duration::from_secs(30 * 60),
+            }),
+        }
+    }
+
+    /// Runs blocking database work off the async runtime, on a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.inner.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("后台任务失败：{e}")))?
+        .map_err(AppError::from)
+    }
+}
