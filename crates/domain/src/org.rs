@@ -136,8 +136,8 @@ mod tests {
         assert_eq!(normalize_node_name("  11幢  ").as_deref(), Ok("11幢"));
         assert!(normalize_node_name(" ").is_err());
         assert_eq!(
-            normalize_area_code("530102").as_deref().ok().flatten(),
-            Some("530102")
+            normalize_area_code("530102"),
+            Ok(Some("530102".to_string()))
         );
         assert_eq!(normalize_area_code(""), Ok(None));
         assert!(normalize_area_code("53010").is_err());

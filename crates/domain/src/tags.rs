@@ -266,14 +266,11 @@ impl TagKind {
         let category = match self.category {
             Some((label, allowed)) => {
                 let v = get("category").ok_or(format!("{}：请选择{label}", self.label))?;
-                let found = allowed
-                    .iter()
-                    .find(|a| **a == v || a.trim_end_matches('类') == v.trim_end_matches('类'))
-                    .ok_or(format!(
-                        "{label}“{v}”不对，应为 {} 之一",
-                        allowed.join("、")
-                    ))?;
-                Some((*found).to_string())
+                let found = match_choice(allowed, v).ok_or(format!(
+                    "{label}“{v}”不对，应为 {} 之一",
+                    allowed.join("、")
+                ))?;
+                Some(found.to_string())
             }
             None => None,
         };
@@ -308,6 +305,22 @@ impl TagKind {
             details,
         })
     }
+}
+
+/// Offices write a class as "A类", "A", "a" or "一类": all mean the first class.
+fn match_choice(allowed: &[&'static str], v: &str) -> Option<&'static str> {
+    let bare = v.trim_end_matches('类');
+    if let Some(found) = allowed
+        .iter()
+        .find(|a| **a == v || a.trim_end_matches('类').eq_ignore_ascii_case(bare))
+    {
+        return Some(found);
+    }
+    let classes = allowed.iter().all(|a| a.ends_with('类'));
+    let n = ["一", "二", "三", "四", "五"]
+        .iter()
+        .position(|x| *x == bare)?;
+    classes.then(|| allowed.get(n).copied()).flatten()
 }
 
 fn check_field(spec: &FieldSpec, v: &str) -> Result<String, String> {
@@ -372,6 +385,20 @@ mod tests {
             ]))
             .unwrap();
         assert_eq!(ok.category.as_deref(), Some("A类"));
+        for typed in ["a", "A类", "一类", "a类"] {
+            let v = k.validate(&vals(&[
+                ("category", typed),
+                ("household_size", "1"),
+                ("amount", "1"),
+            ]));
+            assert_eq!(v.unwrap().category.as_deref(), Some("A类"), "{typed}");
+        }
+        let v = k.validate(&vals(&[
+            ("category", "三类"),
+            ("household_size", "1"),
+            ("amount", "1"),
+        ]));
+        assert_eq!(v.unwrap().category.as_deref(), Some("C类"));
         assert_eq!(ok.details["amount"], "650.00");
         let e = k.validate(&vals(&[("category", "D类")])).unwrap_err();
         assert!(e.contains("低保类别") && e.contains("D类"), "{e}");

@@ -35,6 +35,10 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const DEFAULT_WIDTH: u32 = 375;
 pub const DEFAULT_HEIGHT: u32 = 812;
 
+/// Chromium will not make a window narrower than this; smaller sizes are
+/// emulated with chromedriver's `mobileEmulation`.
+const MIN_WINDOW_WIDTH: u32 = 500;
+
 /// How often `wait_*` methods poll.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -69,13 +73,15 @@ impl std::fmt::Debug for Browser {
 }
 
 impl Browser {
-    /// Start chromedriver + headless Chromium with a phone-sized window
-    /// (375×812).
+    /// Start chromedriver + headless Chromium with a phone-sized viewport
+    /// (375×812 CSS px, device pixel ratio 1, touch, mobile viewport rules).
     pub fn start() -> Result<Browser, String> {
         Self::start_with_size(DEFAULT_WIDTH, DEFAULT_HEIGHT)
     }
 
     /// Start chromedriver + headless Chromium with the given window size.
+    /// Widths below 500 px (Chromium's minimum window width) are emulated as
+    /// a phone viewport of exactly that size (see `start`).
     pub fn start_with_size(width: u32, height: u32) -> Result<Browser, String> {
         let chromedriver =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_owned());
@@ -157,28 +163,37 @@ impl Browser {
         height: u32,
         log_path: &Path,
     ) -> Result<(), String> {
+        let mut chrome_options = json!({
+            "binary": chromium,
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-proxy-server",
+                "--lang=zh-CN",
+                format!("--user-data-dir={}", profile_dir.display()),
+                format!("--window-size={width},{height}"),
+            ],
+        });
+        if width < MIN_WINDOW_WIDTH {
+            // Chromium's windows (headless too) are at least 500 px wide, so
+            // emulate a phone viewport instead: exact CSS size, honours
+            // <meta name="viewport">, touch input, device pixel ratio 1.
+            chrome_options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 },
+            });
+        }
         let caps = json!({
             "capabilities": {
                 "alwaysMatch": {
                     "browserName": "chrome",
-                    "goog:chromeOptions": {
-                        "binary": chromium,
-                        "args": [
-                            "--headless",
-                            "--no-sandbox",
-                            "--disable-gpu",
-                            "--disable-dev-shm-usage",
-                            "--disable-background-networking",
-                            "--disable-quic",
-                            "--no-first-run",
-                            "--disable-component-update",
-                            "--disable-sync",
-                            "--no-proxy-server",
-                            "--lang=zh-CN",
-                            format!("--user-data-dir={}", profile_dir.display()),
-                            format!("--window-size={width},{height}"),
-                        ],
-                    },
+                    "goog:chromeOptions": chrome_options,
                 },
             },
         });

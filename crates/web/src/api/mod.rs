@@ -549,27 +549,27 @@ pub struct EndRequest {
     reason: Option<String>,
 }
 
+/// After moving out, the person leaves a grid worker's area: the record then belongs to the
+/// community (its head and line workers still see it), so nothing is returned here.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/move-out", params(("id" = i64, Path)), request_body = EndRequest,
-    responses((status = 200, body = Person), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn move_out(
     State(st): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<EndRequest>,
-) -> ApiResult<Person> {
-    Ok(Json(
-        st.db(move |c| {
-            people::move_out(
-                c,
-                &user.actor,
-                id,
-                req.on.unwrap_or_else(today),
-                req.reason.as_deref().unwrap_or_default(),
-            )?;
-            people::get(c, &user.actor, id)
-        })
-        .await?,
-    ))
+) -> Result<StatusCode, AppError> {
+    st.db(move |c| {
+        people::move_out(
+            c,
+            &user.actor,
+            id,
+            req.on.unwrap_or_else(today),
+            req.reason.as_deref().unwrap_or_default(),
+        )
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/v1/persons/{id}/relocate", params(("id" = i64, Path)), request_body = Residence,

@@ -1,0 +1,347 @@
+//! Test harness: a fresh database per test (SQLite file or PostgreSQL database, chosen by
+//! SHEQU_TEST_BACKEND), the real `shequ` binary started on a free port, and HTTP clients that
+//! talk to it as a browser or an API client would. A missing PostgreSQL fails the test: the
+//! test command (scripts/test) always provides one.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod webdriver;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "Test-pass-2026";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("SHEQU_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("SHEQU_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
+pub struct TestDb {
+    pub url: String,
+    dir: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match backend() {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("shequ-test-{}", unique()));
+                std::fs::create_dir_all(&dir).unwrap();
+                TestDb {
+                    url: format!("sqlite://{}/shequ.db", dir.display()),
+                    dir: Some(dir),
+                    pg: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("SHEQU_TEST_PG").expect(
+                    "SHEQU_TEST_BACKEND=postgres needs SHEQU_TEST_PG (a server URL); run the tests with scripts/test",
+                );
+                let name = format!("shequ_t_{}", unique());
+                let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+                c.batch_execute(&format!(
+                    "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"
+                ))
+                .unwrap();
+                let base = admin.rsplit_once('/').unwrap().0;
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    dir: None,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    /// The SQLite file of this database (SQLite backend only).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("shequ.db"))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+pub fn shequ() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_shequ"))
+}
+
+/// Runs `shequ` to completion; returns (success, stdout, stderr).
+pub fn run(args: &[&str]) -> (bool, String, String) {
+    let out = shequ()
+        .args(args)
+        .env("SHEQU_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+pub struct Server {
+    pub base: String,
+    child: Child,
+    pub db: TestDb,
+}
+
+impl Server {
+    /// A database filled with `people` demo residents and the demo logins (password PASSWORD),
+    /// served by the real binary.
+    pub fn start(people: usize) -> Server {
+        let db = TestDb::new();
+        let (ok, out, err) = run(&[
+            "demo",
+            "--db",
+            &db.url,
+            "--people",
+            &people.to_string(),
+            "--password",
+            PASSWORD,
+        ]);
+        assert!(ok, "demo failed: {out}\n{err}");
+        Server::serve(db)
+    }
+
+    pub fn serve(db: TestDb) -> Server {
+        let mut child = shequ()
+            .args(["serve", "--db", &db.url, "--listen", "127.0.0.1:0"])
+            .env("SHEQU_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before printing its address")
+                .unwrap();
+            if let Some(rest) = line.split("http://").nth(1) {
+                break format!("http://{}", rest.split('/').next().unwrap());
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { base, child, db }
+    }
+
+    pub fn api(&self, username: &str) -> Api {
+        let mut api = Api::anonymous(&self.base);
+        let (status, body) = api.post(
+            "/api/v1/session",
+            json!({"username": username, "password": PASSWORD}),
+        );
+        assert_eq!(status, 200, "login {username}: {body}");
+        api.token = Some(body["token"].as_str().unwrap().to_string());
+        api
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// A JSON API client with a bearer token.
+pub struct Api {
+    base: String,
+    agent: ureq::Agent,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn anonymous(base: &str) -> Api {
+        Api {
+            base: base.to_string(),
+            agent: agent(),
+            token: None,
+        }
+    }
+
+    fn finish(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+        let mut resp = resp.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    fn auth(&self) -> String {
+        self.token
+            .as_ref()
+            .map(|t| format!("Bearer {t}"))
+            .unwrap_or_default()
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let mut req = self.agent.get(format!("{}{path}", self.base));
+        if self.token.is_some() {
+            req = req.header("Authorization", self.auth());
+        }
+        Self::finish(req.call())
+    }
+
+    pub fn send(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let auth = self.auth();
+        let r = match method {
+            "POST" => self
+                .agent
+                .post(url)
+                .header("Authorization", auth)
+                .send_json(&body),
+            "PUT" => self
+                .agent
+                .put(url)
+                .header("Authorization", auth)
+                .send_json(&body),
+            "PATCH" => self
+                .agent
+                .patch(url)
+                .header("Authorization", auth)
+                .send_json(&body),
+            "DELETE" => self.agent.delete(url).header("Authorization", auth).call(),
+            _ => panic!("method {method}"),
+        };
+        Self::finish(r)
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send("POST", path, body)
+    }
+
+    pub fn raw_post(&self, path: &str, content_type: &str, body: &str) -> (u16, Value) {
+        let r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Authorization", self.auth())
+            .header("Content-Type", content_type)
+            .send(body);
+        Self::finish(r)
+    }
+}
+
+/// A browser-like client: cookies, forms, no redirects followed.
+pub struct Web {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Web {
+    pub fn new(base: &str) -> Web {
+        Web {
+            base: base.to_string(),
+            agent: agent(),
+        }
+    }
+
+    pub fn login(base: &str, username: &str) -> Web {
+        let w = Web::new(base);
+        let (status, _, location) = w.post_form(
+            "/login",
+            &[
+                ("username", username),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ],
+        );
+        assert_eq!(status, 303, "page login of {username}");
+        assert_eq!(location.as_deref(), Some("/"));
+        w
+    }
+
+    /// (status, body, Location header)
+    pub fn get(&self, path: &str) -> (u16, String, Option<String>) {
+        Self::finish(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    pub fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        Self::finish(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .send_form(form.iter().copied()),
+        )
+    }
+
+    fn finish(
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> (u16, String, Option<String>) {
+        let mut resp = resp.unwrap();
+        let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        (
+            status,
+            resp.body_mut().read_to_string().unwrap_or_default(),
+            location,
+        )
+    }
+}
+
+/// The value of the first hidden csrf input of a page.
+pub fn csrf_of(html: &str) -> String {
+    let i = html
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a csrf field")
+        + 19;
+    html[i..].split('"').next().unwrap().to_string()
+}
