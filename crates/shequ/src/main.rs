@@ -1,3 +1,4 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 //! `shequ`: the one binary. `serve` runs the web app; `demo` fills an empty database with a
 //! fictional district; `migrate` brings a database schema up to date; `user add` creates a login.
 

@@ -741,3 +741,42 @@ fn demo_data_is_deterministic_and_realistic() {
         IdNumber::parse(p["person"]["id_number"].as_str().unwrap()).unwrap();
     }
 }
+
+#[test]
+fn household_groups_have_leaders_and_members() {
+    let srv = Server::start(300);
+    let api = srv.api("wangge");
+    let grid = home_node(&api);
+    let (s, groups) = api.get(&format!("/api/v1/nodes/{grid}/groups"));
+    assert_eq!(s, 200);
+    let demo = groups.as_array().unwrap();
+    assert!(!demo.is_empty(), "the demo forms 十联户 groups");
+    assert!(
+        demo.iter()
+            .all(|g| g["leader_name"].is_string() && g["households"].as_i64().unwrap() <= 10)
+    );
+    let (_, residents) = first_occupied_room(&api, grid);
+    let pid = residents[0]["person_id"].as_i64().unwrap();
+    let (s, v) = api.post(
+        &format!("/api/v1/nodes/{grid}/groups"),
+        json!({"name": "新联户", "leader_person_id": pid}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let gid = v["id"].as_i64().unwrap();
+    let (s, v) = api.send(
+        "PUT",
+        &format!("/api/v1/persons/{pid}/group"),
+        json!({"group_id": gid}),
+    );
+    assert_eq!(s, 204, "{v}");
+    let (_, groups) = api.get(&format!("/api/v1/nodes/{grid}/groups"));
+    let g = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == gid)
+        .unwrap()
+        .clone();
+    assert_eq!(g["households"], 1);
+    assert_eq!(g["leader_person_id"], pid);
+}

@@ -19,6 +19,7 @@ CREATE TABLE org_nodes (
 CREATE UNIQUE INDEX org_nodes_path ON org_nodes(path);
 CREATE INDEX org_nodes_parent ON org_nodes(parent_id, sort_order, name);
 CREATE INDEX org_nodes_kind_name ON org_nodes(community_id, kind, name);
+CREATE INDEX org_nodes_kind_path ON org_nodes(kind, path);
 
 CREATE TABLE node_events (
     id {id},

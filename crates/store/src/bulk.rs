@@ -8,10 +8,10 @@ use crate::db::{Conn, DbError, DbResult, Value};
 
 /// The next free id of a table (ids are only ever handed out by one loader at a time).
 pub fn next_id(conn: &mut Conn, table: &str) -> DbResult<i64> {
-    Ok(conn.scalar(
+    conn.scalar(
         &format!("SELECT CAST(COALESCE(max(id), 0) + 1 AS BIGINT) FROM {table}"),
         &[],
-    )?)
+    )
 }
 
 pub fn insert_rows(

@@ -1,9 +1,11 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 //! Storage of `shequ`: one API over SQLite and PostgreSQL. Every function that returns records
 //! takes the acting user (`scope::Actor`) and filters by their area inside the SQL.
 
 pub mod bulk;
 pub mod db;
 pub mod error;
+pub mod groups;
 pub mod housing;
 pub mod migrate;
 pub mod people;

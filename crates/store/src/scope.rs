@@ -38,39 +38,31 @@ impl Actor {
         let role = Role::parse(&role_text)
             .ok_or_else(|| StoreError::Conflict(format!("用户角色“{role_text}”无法识别")))?;
         let mut nodes = Vec::new();
+        let mut communities = Vec::new();
         for r in conn.query(
-            "SELECT n.id, n.path, n.kind FROM user_scopes s JOIN org_nodes n ON n.id = s.node_id
+            "SELECT n.id, n.path, n.kind, n.community_id FROM user_scopes s JOIN org_nodes n ON n.id = s.node_id
              WHERE s.user_id = ? ORDER BY n.path",
             params![user_id],
         )? {
             let kind: String = r.get(2)?;
-            nodes.push(ScopeNode {
+            let node = ScopeNode {
                 id: r.get(0)?,
                 path: r.get(1)?,
                 kind: NodeKind::parse(&kind).unwrap_or(NodeKind::Room),
-            });
-        }
-        let mut communities = Vec::new();
-        for n in &nodes {
-            let rows = conn.query(
-                "SELECT DISTINCT community_id FROM org_nodes
-                 WHERE path >= ? AND path < ? AND community_id IS NOT NULL",
-                params![n.path.as_str(), prefix_end(&n.path)],
-            )?;
-            for r in rows {
-                communities.push(r.get::<i64>(0)?);
-            }
-            if n.kind.is_within_community() {
-                // A community-level or lower node belongs to exactly one community.
-                if let Some(c) = conn.query_opt(
-                    "SELECT community_id FROM org_nodes WHERE id = ?",
-                    params![n.id],
-                )? {
-                    if let Some(c) = c.get::<Option<i64>>(0)? {
-                        communities.push(c);
+            };
+            match r.get::<Option<i64>>(3)? {
+                // At or below a community: exactly one community.
+                Some(c) => communities.push(c),
+                None => {
+                    for c in conn.query(
+                        "SELECT id FROM org_nodes WHERE kind = 'community' AND path >= ? AND path < ?",
+                        params![node.path.as_str(), prefix_end(&node.path)],
+                    )? {
+                        communities.push(c.get::<i64>(0)?);
                     }
                 }
             }
+            nodes.push(node);
         }
         communities.sort_unstable();
         communities.dedup();

@@ -1,3 +1,4 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 //! The HTTP face of `shequ`: server-rendered pages for people, a JSON API for programs.
 
 pub mod api;

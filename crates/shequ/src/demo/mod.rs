@@ -402,13 +402,14 @@ impl Gen {
         match age {
             0..=5 => "学龄前",
             6..=21 => "在校学生",
-            22..=59 => *self
+            22..=59 => self
                 .rng
                 .weighted(&[("在业", 85), ("灵活就业", 9), ("无业", 6)]),
             _ => "离退休",
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn tag(
         &mut self,
         community: i64,
@@ -440,6 +441,7 @@ impl Gen {
     }
 
     /// Special groups a person belongs to, by age and sex, at the seeds' rates.
+    #[allow(clippy::too_many_arguments)]
     fn person_tags(
         &mut self,
         community: i64,
@@ -460,7 +462,7 @@ impl Gen {
         };
         let mut d = BTreeMap::new();
         if self.rng.chance(0.0025) {
-            let cat = *self.rng.weighted(&[
+            let cat = self.rng.weighted(&[
                 ("肢体", 45),
                 ("视力", 12),
                 ("听力", 15),
@@ -545,8 +547,7 @@ impl Gen {
         }
         if (20..60).contains(&age) && self.rng.chance(0.0008) {
             let cat =
-                *self
-                    .rng
+                self.rng
                     .weighted(&[("刑满释放", 70), ("社区矫正", 25), ("解除强制隔离戒毒", 5)]);
             let released = since(self, 5);
             d.insert("released_on", released.to_string());
@@ -556,7 +557,7 @@ impl Gen {
             );
             d.insert(
                 "situation",
-                (*self.rng.weighted(&[
+                (self.rng.weighted(&[
                     ("本地务工", 40),
                     ("无业", 20),
                     ("个体经营", 15),
@@ -797,7 +798,7 @@ fn community(
                             floor * 10 + door,
                         );
                         g.summary.rooms += 1;
-                        let usage = *g.rng.weighted(&[
+                        let usage = g.rng.weighted(&[
                             ("自住", 815),
                             ("出租", 120),
                             ("空置", 50),
@@ -836,7 +837,7 @@ fn community(
                         if usage == "空置" || usage == "商用" {
                             continue;
                         }
-                        let size = *g.rng.weighted(&[
+                        let size = g.rng.weighted(&[
                             (1usize, 20),
                             (2, 30),
                             (3, 25),
@@ -958,7 +959,7 @@ fn household(
         let keys = NameKeys::of(&m.name);
         let has_phone = age >= 14 && g.rng.chance(0.92);
         let ph = has_phone.then(|| phone(&mut g.rng));
-        let ethnicity = *g.rng.weighted(ETHNIC);
+        let ethnicity = g.rng.weighted(ETHNIC);
         let since = moved_in.max(m.birth);
         // A few grown children have moved away: their record stays, their residence is closed.
         let left = m.relation != "户主" && (18..40).contains(&age) && g.rng.chance(0.03);
@@ -1016,7 +1017,7 @@ fn household(
             d.insert("origin", origin.1.to_string());
             d.insert("arrived_on", since.to_string());
             let cat = if age >= 18 {
-                *g.rng
+                g.rng
                     .weighted(&[("务工", 70), ("经商", 15), ("随迁", 10), ("投亲", 5)])
             } else {
                 "随迁"
@@ -1037,7 +1038,7 @@ fn household(
     // Household-level groups.
     let since = date_between(&mut g.rng, moved_in, anchor());
     if !rented && g.rng.chance(0.027) {
-        let cat = *g.rng.weighted(&[("A类", 20), ("B类", 50), ("C类", 30)]);
+        let cat = g.rng.weighted(&[("A类", 20), ("B类", 50), ("C类", 30)]);
         let per = match cat {
             "A类" => 680,
             "B类" => 500,
@@ -1106,7 +1107,7 @@ const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 fn unit(g: &mut Gen, cid: i64, grid: i64, gpath: &str, cname: &str) -> anyhow::Result<()> {
     let weighted: Vec<((&str, &str), u32)> =
         UNIT_KINDS.iter().map(|(k, s, w)| ((*k, *s), *w)).collect();
-    let (kind, suffix) = *g.rng.weighted(&weighted);
+    let (kind, suffix) = g.rng.weighted(&weighted);
     let id = g.ids.unit;
     g.ids.unit += 1;
     g.summary.units += 1;

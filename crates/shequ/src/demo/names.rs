@@ -125,7 +125,7 @@ const FEMALE: &[&str] = &[
 ];
 
 pub fn surname(rng: &mut Rng) -> &'static str {
-    *rng.weighted(SURNAMES)
+    rng.weighted(SURNAMES)
 }
 
 pub fn given(rng: &mut Rng, male: bool) -> String {

@@ -34,16 +34,16 @@ impl Rng {
     }
 
     /// Picks by weight: `items` are (value, weight).
-    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+    pub fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
         let total: u64 = items.iter().map(|(_, w)| u64::from(*w)).sum();
         let mut x = self.below(total);
         for (v, w) in items {
             if x < u64::from(*w) {
-                return v;
+                return *v;
             }
             x -= u64::from(*w);
         }
-        &items[items.len() - 1].0
+        items[items.len() - 1].0
     }
 }
 

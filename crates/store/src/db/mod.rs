@@ -53,14 +53,14 @@ pub type DbResult<T> = Result<T, DbError>;
 /// An open connection to either backend.
 pub enum Conn {
     Sqlite(sqlite::SqliteConn),
-    Postgres(pg::PgConn),
+    Postgres(Box<pg::PgConn>),
 }
 
 impl Conn {
     pub fn open(url: &DbUrl) -> DbResult<Conn> {
         Ok(match url {
             DbUrl::Sqlite(path) => Conn::Sqlite(sqlite::SqliteConn::open(path)?),
-            DbUrl::Postgres(u) => Conn::Postgres(pg::PgConn::open(u)?),
+            DbUrl::Postgres(u) => Conn::Postgres(Box::new(pg::PgConn::open(u)?)),
         })
     }
 

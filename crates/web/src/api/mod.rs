@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shequ_domain::org::NodeKind;
 use shequ_domain::tags::TAG_KINDS;
+use shequ_store::groups::{self, Group};
 use shequ_store::housing::{self, Housing};
 use shequ_store::people::{
     self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
@@ -48,6 +49,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/nodes/{id}/residents", get(residents))
         .route("/api/v1/nodes/{id}/units", get(list_units))
         .route(
+            "/api/v1/nodes/{id}/groups",
+            get(list_groups).post(create_group),
+        )
+        .route(
+            "/api/v1/persons/{id}/group",
+            axum::routing::put(assign_group),
+        )
+        .route(
             "/api/v1/rooms/{id}/housing",
             get(get_housing).put(put_housing),
         )
@@ -67,7 +76,7 @@ pub fn routes() -> Router<AppState> {
     info(title = "社区工作台 shequ API", description = "实有人口、实有房屋、组织架构与重点人群。登录后用 Authorization: Bearer <token> 调用。"),
     paths(
         login, logout, me, tag_kinds, roots, create_node, get_node, update_node, children, move_node,
-        retire_node, node_history, node_stats, residents, list_units, get_housing, put_housing,
+        retire_node, node_history, node_stats, residents, list_units, list_groups, create_group, assign_group, get_housing, put_housing,
         search_persons, create_person, get_person, update_person, person_history, move_out, relocate,
         add_tag, end_tag, create_unit, get_unit, update_unit
     ),
@@ -75,7 +84,7 @@ pub fn routes() -> Router<AppState> {
         ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, Node, NodeKind, ChildSummary, NodeEvent,
         NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing,
         Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, PersonDetail,
-        CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created
+        CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest
     )),
     modifiers(&BearerAuth)
 )]
@@ -671,4 +680,58 @@ async fn update_unit(
 /// Unknown API paths answer in the API's own shape.
 pub async fn not_found() -> AppError {
     AppError::Store(StoreError::NotFound("接口".into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/groups", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Group>), (status = 403, body = ErrorBody)))]
+async fn list_groups(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<Group>> {
+    Ok(Json(
+        st.db(move |c| groups::for_grid(c, &user.actor, id)).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroupRequest {
+    name: String,
+    #[serde(default)]
+    leader_person_id: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/nodes/{id}/groups", params(("id" = i64, Path)), request_body = NewGroupRequest,
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
+async fn create_group(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<NewGroupRequest>,
+) -> Result<Response, AppError> {
+    let gid = st
+        .db(move |c| groups::create(c, &user.actor, id, &req.name, req.leader_person_id))
+        .await?;
+    Ok(created(gid))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignGroupRequest {
+    /// None takes the household out of its group.
+    group_id: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/api/v1/persons/{id}/group", params(("id" = i64, Path)), request_body = AssignGroupRequest,
+    responses((status = 204), (status = 422, body = ErrorBody)))]
+async fn assign_group(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<AssignGroupRequest>,
+) -> Result<StatusCode, AppError> {
+    st.db(move |c| groups::assign(c, &user.actor, id, req.group_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -306,11 +306,6 @@ async fn search_page(
     let actor = user.actor.clone();
     let qq = query.clone();
     let hits = st.db(move |c| search::search(c, &actor, &qq, 50)).await?;
-    if let [only] = hits.as_slice() {
-        if hits.len() == 1 && q.get("exact").is_some() {
-            return Ok(Redirect::to(&format!("/people/{}", only.person_id)).into_response());
-        }
-    }
     let mut l = Layout::new("搜索", &user);
     l.query = query;
     Ok(render(&SearchPage { l, hits }))

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use shequ_domain::org::NodeKind;
 use shequ_domain::registry::HOUSING_USES;
+use shequ_store::groups::{self, Group};
 use shequ_store::people::{Resident, residents_of_room};
 use shequ_store::stats::{Overview, overview};
 use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
@@ -61,11 +62,12 @@ struct NodePage {
     can_add: bool,
     can_manage: bool,
     show_units: bool,
+    groups: Vec<Group>,
 }
 
 async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let actor = user.actor.clone();
-    let (node, people, children, residents, housing, move_targets, crumbs) = st
+    let (node, people, children, residents, housing, move_targets, crumbs, groups) = st
         .db(move |c| {
             let node = tree::get(c, &actor, id)?;
             let people = tree::count_people(c, &node.path)?;
@@ -85,20 +87,26 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
             };
             // A building (or unit, room) may move to a sibling parent in the same community.
             let mut targets = Vec::new();
-            if actor.role.manages_tree() && node.kind > NodeKind::Grid {
-                if let Some(pid) = node.parent_id {
-                    let parent = tree::get(c, &actor, pid)?;
-                    if let Some(gp) = parent.parent_id {
-                        for s in tree::children(c, &actor, gp, false)? {
-                            if s.node.id != pid && s.node.kind.may_contain(node.kind) {
-                                targets.push((s.node.id, s.node.name));
-                            }
-                        }
+            if actor.role.manages_tree()
+                && node.kind > NodeKind::Grid
+                && let Some(pid) = node.parent_id
+                && let Some(gp) = tree::get(c, &actor, pid)?.parent_id
+            {
+                for s in tree::children(c, &actor, gp, false)? {
+                    if s.node.id != pid && s.node.kind.may_contain(node.kind) {
+                        targets.push((s.node.id, s.node.name));
                     }
                 }
             }
             let crumbs = crumbs(c, &actor, &node)?;
-            Ok((node, people, children, residents, housing, targets, crumbs))
+            let groups = if actor.role.reads_people() {
+                groups::for_grid(c, &actor, id)?
+            } else {
+                vec![]
+            };
+            Ok((
+                node, people, children, residents, housing, targets, crumbs, groups,
+            ))
         })
         .await?;
     let mut l = Layout::new(node.name.clone(), &user);
@@ -134,6 +142,7 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
             .unwrap_or_default(),
         housing,
         move_targets,
+        groups,
         node,
     }))
 }

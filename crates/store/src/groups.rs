@@ -1,0 +1,107 @@
+//! 十联户: about ten households of a grid under one 联户长 (a resident), the first link of
+//! the grid's mass prevention network.
+
+use serde::Serialize;
+use shequ_domain::org::NodeKind;
+
+use crate::db::Conn;
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::people::{self, today};
+use crate::scope::Actor;
+use crate::tree;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub leader_person_id: Option<i64>,
+    pub leader_name: Option<String>,
+    /// Households in the group that still have someone living in them.
+    pub households: i64,
+}
+
+pub fn for_grid(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<Vec<Group>> {
+    let grid = tree::get(conn, actor, grid_id)?;
+    if grid.kind != NodeKind::Grid {
+        return Ok(vec![]);
+    }
+    let rows = conn.query(
+        "SELECT g.id, g.name, g.leader_person_id, p.name,
+                (SELECT count(DISTINCT r.household_id) FROM households h JOIN residences r ON r.household_id = h.id
+                 WHERE h.group_id = g.id AND r.moved_out_on IS NULL)
+         FROM household_groups g LEFT JOIN persons p ON p.id = g.leader_person_id
+         WHERE g.grid_id = ? AND g.retired_on IS NULL ORDER BY g.id",
+        params![grid.id],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Group {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                leader_person_id: r.get(2)?,
+                leader_name: r.get(3)?,
+                households: r.get(4)?,
+            })
+        })
+        .collect()
+}
+
+pub fn create(
+    conn: &mut Conn,
+    actor: &Actor,
+    grid_id: i64,
+    name: &str,
+    leader: Option<i64>,
+) -> StoreResult<i64> {
+    actor.require(actor.role.writes_people(), "设立十联户")?;
+    let name = shequ_domain::org::normalize_node_name(name)
+        .map_err(|m| StoreError::invalid("联户名称", m))?;
+    conn.transaction(|c| {
+        let grid = tree::get(c, actor, grid_id)?;
+        if grid.kind != NodeKind::Grid {
+            return Err(StoreError::invalid("网格", "十联户只能设在网格下"));
+        }
+        if let Some(p) = leader {
+            people::get(c, actor, p)?;
+        }
+        Ok(c.insert(
+            "INSERT INTO household_groups (community_id, grid_id, name, leader_person_id, created_on)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+            params![grid.community_id, grid.id, name.as_str(), leader, today()],
+        )?)
+    })
+}
+
+/// Puts a person's current household into a group of the same grid (or takes it out).
+pub fn assign(
+    conn: &mut Conn,
+    actor: &Actor,
+    person_id: i64,
+    group_id: Option<i64>,
+) -> StoreResult<()> {
+    actor.require(actor.role.writes_people(), "调整十联户")?;
+    conn.transaction(|c| {
+        let home = people::current_home(c, person_id)?
+            .ok_or_else(|| StoreError::Conflict("此人目前没有在住的户".into()))?;
+        people::get(c, actor, person_id)?;
+        if let Some(g) = group_id {
+            let grid: i64 = c
+                .query_opt(
+                    "SELECT grid_id FROM household_groups WHERE id = ? AND retired_on IS NULL",
+                    params![g],
+                )?
+                .ok_or_else(|| StoreError::NotFound(format!("十联户 {g}")))?
+                .get(0)?;
+            let room = tree::load(c, home.room_id)?;
+            if !room.path.contains(&format!("/{grid}/")) {
+                return Err(StoreError::invalid("十联户", "只能加入本网格的十联户"));
+            }
+        }
+        c.execute(
+            "UPDATE households SET group_id = ? WHERE id = ?",
+            params![group_id, home.household_id],
+        )?;
+        Ok(())
+    })
+}
