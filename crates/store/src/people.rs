@@ -54,6 +54,30 @@ fn blank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+impl ValidPerson {
+    /// The stored columns from `name` to `notes`, in the order of the `persons` table, with
+    /// sex, birth date and the search keys derived here and nowhere else.
+    fn values(&self) -> Vec<crate::db::Value> {
+        params![
+            self.name.as_str(),
+            self.keys.full.as_str(),
+            self.keys.initials.as_str(),
+            self.id_number.as_str(),
+            reverse(self.id_number.as_str()),
+            self.id_number.sex().label(),
+            self.id_number.birth_date(),
+            self.phone.as_ref().map(|x| x.as_str().to_string()),
+            self.phone.as_ref().map(|x| reverse(x.as_str())),
+            self.ethnicity,
+            self.person_type,
+            self.registered_here,
+            self.employment,
+            self.notes.clone()
+        ]
+        .to_vec()
+    }
+}
+
 impl PersonInput {
     pub fn validate(&self) -> StoreResult<ValidPerson> {
         let name =
@@ -297,26 +321,12 @@ pub fn create(
                 sex, birth_date, phone, phone_rev, ethnicity, person_type, registered_here, employment, notes,
                 created_at, updated_at)
              VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                room.community_id.unwrap_or_default(),
-                room.path.as_str(),
-                p.name.as_str(),
-                p.keys.full.as_str(),
-                p.keys.initials.as_str(),
-                p.id_number.as_str(),
-                reverse(p.id_number.as_str()),
-                p.id_number.sex().label(),
-                p.id_number.birth_date(),
-                p.phone.as_ref().map(|x| x.as_str().to_string()),
-                p.phone.as_ref().map(|x| reverse(x.as_str())),
-                p.ethnicity,
-                p.person_type,
-                p.registered_here,
-                p.employment,
-                p.notes.clone(),
-                ts.as_str(),
-                ts.as_str()
-            ],
+            &[
+                params![room.community_id.unwrap_or_default(), room.path.as_str()],
+                &p.values(),
+                params![ts.as_str(), ts.as_str()],
+            ]
+            .concat(),
         )
         .map_err(|e| dup_or(e, &p))?;
         open_residence(c, id, &room, res)?;
@@ -396,24 +406,7 @@ pub fn update(
                 sex = ?, birth_date = ?, phone = ?, phone_rev = ?, ethnicity = ?, person_type = ?,
                 registered_here = ?, employment = ?, notes = ?, updated_at = ?, version = version + 1
              WHERE id = ?",
-            params![
-                p.name.as_str(),
-                p.keys.full.as_str(),
-                p.keys.initials.as_str(),
-                p.id_number.as_str(),
-                reverse(p.id_number.as_str()),
-                p.id_number.sex().label(),
-                p.id_number.birth_date(),
-                p.phone.as_ref().map(|x| x.as_str().to_string()),
-                p.phone.as_ref().map(|x| reverse(x.as_str())),
-                p.ethnicity,
-                p.person_type,
-                p.registered_here,
-                p.employment,
-                p.notes.clone(),
-                now(),
-                id
-            ],
+            &[&p.values()[..], params![now(), id]].concat(),
         )
         .map_err(|e| dup_or(e, &p))?;
         Ok(())
