@@ -363,6 +363,21 @@ fn tree_nodes_are_created_renamed_moved_and_retired_with_history() {
     assert_eq!(moved[0]["people"], people);
     let (_, stats2) = head.get(&format!("/api/v1/nodes/{grid2}/stats"));
     assert_eq!(stats2["people"], people);
+    // As of yesterday the building was still in grid 1: counts then stay as they were.
+    let yesterday = today() - Duration::days(1);
+    let then = |g: i64| {
+        head.get(&format!("/api/v1/nodes/{g}/stats?as_of={yesterday}"))
+            .1["people"]
+            .as_i64()
+            .unwrap()
+    };
+    let now = |g: i64| {
+        head.get(&format!("/api/v1/nodes/{g}/stats")).1["people"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(then(grid2), 0);
+    assert_eq!(then(grid1), now(grid1) + people);
     // Rename with the version read; a stale version is refused.
     let (s, v) = head.send(
         "PATCH",

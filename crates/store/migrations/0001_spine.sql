@@ -30,9 +30,14 @@ CREATE TABLE node_events (
     kind TEXT NOT NULL CHECK (kind IN ('created','renamed','moved','recoded','retired')),
     before_value TEXT,
     after_value TEXT,
+    -- For moves: the parents before and after, so a count "as of" an earlier day can place a
+    -- building in the grid it belonged to then.
+    from_parent_id BIGINT REFERENCES org_nodes(id),
+    to_parent_id BIGINT REFERENCES org_nodes(id),
     user_id BIGINT
 );
 CREATE INDEX node_events_node ON node_events(node_id, id);
+CREATE INDEX node_events_moves ON node_events(kind, happened_on);
 
 CREATE TABLE users (
     id {id},

@@ -7,8 +7,10 @@ use shequ_domain::tags::TAG_KINDS;
 
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::StoreResult;
+use crate::params;
 use crate::scope::Actor;
 use crate::tree;
+use shequ_domain::org::NodeKind;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TagCount {
@@ -34,9 +36,53 @@ pub struct Overview {
     pub tags: Vec<TagCount>,
 }
 
-/// Residences open on `as_of` whose room is under `path`, as a subquery over `residences r`.
-const LIVING_AT: &str = "FROM residences r JOIN org_nodes n ON n.id = r.room_id
-     WHERE n.path >= ? AND n.path < ? AND r.moved_in_on <= ? AND (r.moved_out_on IS NULL OR r.moved_out_on > ?)";
+/// The path ranges that made up `node` on `as_of`. A grid's buildings may have moved since
+/// (moves are dated in `node_events`): each building counts for the grid it was in on that day.
+/// Every other level is its own subtree, since buildings only move between grids.
+fn ranges_at(conn: &mut Conn, node: &tree::Node, as_of: NaiveDate) -> StoreResult<Vec<String>> {
+    let whole = vec![node.path.clone()];
+    if node.kind != NodeKind::Grid {
+        return Ok(whole);
+    }
+    let touched = conn.query(
+        "SELECT DISTINCT node_id FROM node_events
+         WHERE kind = 'moved' AND happened_on > ? AND (from_parent_id = ? OR to_parent_id = ?)",
+        params![as_of, node.id, node.id],
+    )?;
+    if touched.is_empty() {
+        return Ok(whole);
+    }
+    let mut candidates: Vec<i64> = Vec::new();
+    for r in conn.query(
+        "SELECT id FROM org_nodes WHERE parent_id = ?",
+        params![node.id],
+    )? {
+        candidates.push(r.get(0)?);
+    }
+    for r in &touched {
+        candidates.push(r.get(0)?);
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut paths = Vec::new();
+    for b in candidates {
+        let building = tree::load(conn, b)?;
+        // The first move after that day says where it was then; no later move: where it is now.
+        let first = conn.query_opt(
+            "SELECT from_parent_id FROM node_events WHERE node_id = ? AND kind = 'moved' AND happened_on > ?
+             ORDER BY happened_on, id LIMIT 1",
+            params![b, as_of],
+        )?;
+        let parent_then = match first {
+            Some(r) => r.get::<Option<i64>>(0)?,
+            None => building.parent_id,
+        };
+        if parent_then == Some(node.id) {
+            paths.push(building.path);
+        }
+    }
+    Ok(paths)
+}
 
 pub fn overview(
     conn: &mut Conn,
@@ -46,26 +92,38 @@ pub fn overview(
 ) -> StoreResult<Overview> {
     let node = tree::get(conn, actor, node_id)?;
     let end = prefix_end(&node.path);
+    let ranges = ranges_at(conn, &node, as_of)?;
+    // Residences open on `as_of` in a room of the node as it was then (a subquery over `r`).
+    let living_at = format!(
+        "FROM residences r JOIN org_nodes n ON n.id = r.room_id WHERE ({}) AND r.moved_in_on <= ? \
+         AND (r.moved_out_on IS NULL OR r.moved_out_on > ?)",
+        if ranges.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            vec!["(n.path >= ? AND n.path < ?)"; ranges.len()].join(" OR ")
+        }
+    );
     let at = |extra: Vec<Value>| -> Vec<Value> {
-        let mut v = vec![
-            Value::from(node.path.as_str()),
-            Value::from(end.as_str()),
-            as_of.into(),
-            as_of.into(),
-        ];
+        let mut v = Vec::new();
+        for p in &ranges {
+            v.push(Value::from(p.as_str()));
+            v.push(Value::from(prefix_end(p)));
+        }
+        v.push(as_of.into());
+        v.push(as_of.into());
         v.extend(extra);
         v
     };
     let people = conn.scalar(
-        &format!("SELECT count(DISTINCT r.person_id) {LIVING_AT}"),
+        &format!("SELECT count(DISTINCT r.person_id) {living_at}"),
         &at(vec![]),
     )?;
     let households = conn.scalar(
-        &format!("SELECT count(DISTINCT r.household_id) {LIVING_AT}"),
+        &format!("SELECT count(DISTINCT r.household_id) {living_at}"),
         &at(vec![]),
     )?;
     let floating = conn.scalar(
-        &format!("SELECT count(DISTINCT r.person_id) {LIVING_AT} AND r.person_id IN (SELECT id FROM persons WHERE person_type = '流动')"),
+        &format!("SELECT count(DISTINCT r.person_id) {living_at} AND r.person_id IN (SELECT id FROM persons WHERE person_type = '流动')"),
         &at(vec![]),
     )?;
     let mut aged = [0i64; 3];
@@ -75,7 +133,7 @@ pub fn overview(
             .unwrap_or(as_of);
         aged[i] = conn.scalar(
             &format!(
-                "SELECT count(DISTINCT r.person_id) {LIVING_AT}
+                "SELECT count(DISTINCT r.person_id) {living_at}
                  AND r.person_id IN (SELECT id FROM persons WHERE birth_date <= ?)"
             ),
             &at(vec![born_by.into()]),
@@ -96,8 +154,8 @@ pub fn overview(
         &format!(
             "SELECT t.kind, t.category, count(*) FROM tags t
              WHERE t.started_on <= ? AND (t.ended_on IS NULL OR t.ended_on > ?)
-               AND (t.person_id IN (SELECT r.person_id {LIVING_AT})
-                    OR t.household_id IN (SELECT r.household_id {LIVING_AT}))
+               AND (t.person_id IN (SELECT r.person_id {living_at})
+                    OR t.household_id IN (SELECT r.household_id {living_at}))
              GROUP BY t.kind, t.category ORDER BY t.kind, t.category"
         ),
         &[vec![as_of.into(), as_of.into()], at(vec![]), at(vec![])].concat(),

@@ -359,10 +359,15 @@ pub fn move_to(
                 params![new.as_str(), cut, old.as_str(), end.as_str()],
             )?;
         }
-        let from = load(c, node.parent_id.unwrap_or_default())
-            .map(|p| p.name)
-            .unwrap_or_default();
-        event(c, &node, on, "moved", Some(&from), Some(&target.name), actor.user_id)
+        let from = node.parent_id.unwrap_or_default();
+        let from_name = load(c, from).map(|p| p.name).unwrap_or_default();
+        c.execute(
+            "INSERT INTO node_events (node_id, community_id, happened_on, recorded_at, kind, before_value, after_value,
+                from_parent_id, to_parent_id, user_id)
+             VALUES (?, ?, ?, ?, 'moved', ?, ?, ?, ?, ?)",
+            params![node.id, node.community_id, on, now(), from_name, target.name.as_str(), from, target.id, actor.user_id],
+        )?;
+        Ok(())
     })
 }
 
