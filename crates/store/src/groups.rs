@@ -4,10 +4,11 @@
 use serde::Serialize;
 use shequ_domain::org::NodeKind;
 
+use crate::clock::today;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::people::{self, today};
+use crate::people;
 use crate::scope::Actor;
 use crate::tree;
 

@@ -6,10 +6,10 @@ use shequ_domain::org::NodeKind;
 use shequ_domain::phone::Phone;
 use shequ_domain::registry::{HOUSING_USES, pick};
 
+use crate::clock::now;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::people::now;
 use crate::scope::Actor;
 use crate::tree;
 

@@ -3,6 +3,7 @@
 //! takes the acting user (`scope::Actor`) and filters by their area inside the SQL.
 
 pub mod bulk;
+pub mod clock;
 pub mod db;
 pub mod error;
 pub mod groups;
@@ -17,6 +18,7 @@ pub mod tree;
 pub mod units;
 pub mod users;
 
+pub use clock::today;
 pub use db::{Backend, Conn, DbUrl, Pool};
 pub use error::{StoreError, StoreResult};
 pub use scope::Actor;

@@ -1,7 +1,7 @@
 //! Persons, households and where they live. `residences` is the history of who lived where;
 //! the person row carries only what is true now.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use shequ_domain::id_number::IdNumber;
 use shequ_domain::names::{NameKeys, normalize_name};
@@ -9,6 +9,7 @@ use shequ_domain::org::NodeKind;
 use shequ_domain::phone::Phone;
 use shequ_domain::registry::{EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS, pick};
 
+use crate::clock::{now, today};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
@@ -192,14 +193,6 @@ pub struct CurrentHome {
 pub struct HistoryEntry {
     pub on: NaiveDate,
     pub what: String,
-}
-
-pub(crate) fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-pub(crate) fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 pub fn mask_id(id: &str) -> String {
@@ -462,7 +455,7 @@ fn close_residence(
         ));
     }
     let reason = reason.trim();
-    c_reason_len(reason)?;
+    check_reason_len(reason)?;
     conn.execute(
         "UPDATE residences SET moved_out_on = ?, out_reason = ? WHERE id = ?",
         params![
@@ -474,7 +467,7 @@ fn close_residence(
     Ok(())
 }
 
-fn c_reason_len(reason: &str) -> StoreResult<()> {
+fn check_reason_len(reason: &str) -> StoreResult<()> {
     if reason.chars().count() > 200 {
         return Err(StoreError::invalid("原因", "超过 200 字，请精简"));
     }

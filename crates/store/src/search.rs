@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::clock::today;
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::StoreResult;
-use crate::people::{mask_id, today};
+use crate::people::mask_id;
 use crate::scope::Actor;
+use crate::tree::path_ids;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
@@ -188,17 +190,7 @@ pub fn search(conn: &mut Conn, actor: &Actor, raw: &str, limit: usize) -> StoreR
             if hits.iter().any(|h: &RawHit| h.id == id) {
                 continue;
             }
-            hits.push(RawHit {
-                id,
-                name: r.get(1)?,
-                sex: r.get(2)?,
-                birth: r.get(3)?,
-                id_number: r.get(4)?,
-                phone: r.get(5)?,
-                area_path: r.get(6)?,
-                living: r.get(7)?,
-                matched: label,
-            });
+            hits.push(RawHit::from_row(&r, label)?);
         }
     }
     if let Query::Address {
@@ -232,6 +224,42 @@ struct RawHit {
     matched: &'static str,
 }
 
+impl RawHit {
+    /// A row of `HIT_COLS`.
+    fn from_row(r: &crate::db::Row, matched: &'static str) -> StoreResult<RawHit> {
+        Ok(RawHit {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            sex: r.get(2)?,
+            birth: r.get(3)?,
+            id_number: r.get(4)?,
+            phone: r.get(5)?,
+            area_path: r.get(6)?,
+            living: r.get(7)?,
+            matched,
+        })
+    }
+}
+
+/// (kind, name) of every node named in these paths, in one query per 500 nodes.
+fn node_labels(conn: &mut Conn, paths: &[String]) -> StoreResult<HashMap<i64, (String, String)>> {
+    let mut ids: Vec<i64> = paths.iter().flat_map(|p| path_ids(p)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(
+            &format!("SELECT id, kind, name FROM org_nodes WHERE id IN ({marks})"),
+            &args,
+        )? {
+            names.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+        }
+    }
+    Ok(names)
+}
+
 fn digits_of(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_digit()).collect()
 }
@@ -253,21 +281,13 @@ fn by_address(
         &format!("SELECT n.id, n.path FROM org_nodes n WHERE {cf} AND n.kind = 'room' AND n.name IN (?, ?) AND {pf}"),
         &args,
     )?;
-    let mut names: HashMap<i64, (String, String)> = HashMap::new();
+    let paths: Vec<String> = rooms.iter().map(|r| r.get(1)).collect::<Result<_, _>>()?;
+    let names = node_labels(conn, &paths)?;
     let mut out = Vec::new();
     for r in rooms {
         let path: String = r.get(1)?;
-        let ids: Vec<i64> = path.split('/').filter_map(|s| s.parse().ok()).collect();
+        let ids = path_ids(&path);
         let mut ok = true;
-        for id in &ids {
-            if !names.contains_key(id) {
-                let row = conn.query_one(
-                    "SELECT kind, name FROM org_nodes WHERE id = ?",
-                    crate::params![*id],
-                )?;
-                names.insert(*id, (row.get(0)?, row.get(1)?));
-            }
-        }
         let part = |kind: &str| {
             ids.iter()
                 .filter_map(|i| names.get(i))
@@ -291,17 +311,7 @@ fn by_address(
             ),
             crate::params![rid],
         )? {
-            out.push(RawHit {
-                id: p.get(0)?,
-                name: p.get(1)?,
-                sex: p.get(2)?,
-                birth: p.get(3)?,
-                id_number: p.get(4)?,
-                phone: p.get(5)?,
-                area_path: p.get(6)?,
-                living: p.get(7)?,
-                matched: "住址",
-            });
+            out.push(RawHit::from_row(&p, "住址")?);
         }
         if out.len() >= limit {
             break;
@@ -312,35 +322,15 @@ fn by_address(
 
 /// Addresses for all hits with one query for all the nodes they mention.
 fn finish(conn: &mut Conn, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
-    let mut ids: Vec<i64> = raw
-        .iter()
-        .flat_map(|h| {
-            h.area_path
-                .split('/')
-                .filter_map(|s| s.parse().ok())
-                .collect::<Vec<i64>>()
-        })
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut names: HashMap<i64, (String, String)> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let marks = vec!["?"; chunk.len()].join(",");
-        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
-        for r in conn.query(
-            &format!("SELECT id, kind, name FROM org_nodes WHERE id IN ({marks})"),
-            &args,
-        )? {
-            names.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
-        }
-    }
+    let paths: Vec<String> = raw.iter().map(|h| h.area_path.clone()).collect();
+    let names = node_labels(conn, &paths)?;
     let today = today();
     Ok(raw
         .into_iter()
         .map(|h| {
             let mut community = String::new();
             let mut below = String::new();
-            for id in h.area_path.split('/').filter_map(|s| s.parse::<i64>().ok()) {
+            for id in path_ids(&h.area_path) {
                 if let Some((kind, name)) = names.get(&id) {
                     match kind.as_str() {
                         "community" => community = name.clone(),

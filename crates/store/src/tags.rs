@@ -6,10 +6,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use shequ_domain::tags::{Target, tag_kind};
 
+use crate::clock::{now, today};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::people::{self, now, today};
+use crate::people;
 use crate::scope::Actor;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -1,10 +1,11 @@
 //! The organisation tree. Each node stores its materialised path of ids (`/1/4/9/`), so "all
 //! records under this node" is one index range scan on any table that carries `area_path`.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use shequ_domain::org::{NodeKind, normalize_area_code, normalize_node_name};
 
+use crate::clock::now;
 use crate::db::{Conn, Row, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
@@ -50,6 +51,11 @@ impl Node {
             .filter_map(|s| s.parse().ok())
             .collect()
     }
+}
+
+/// The ids in a materialised path, root first: "/1/4/9/" → [1, 4, 9].
+pub fn path_ids(path: &str) -> Vec<i64> {
+    path.split('/').filter_map(|s| s.parse().ok()).collect()
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -152,10 +158,6 @@ pub fn count_people(conn: &mut Conn, path: &str) -> StoreResult<i64> {
         "SELECT count(*) FROM persons WHERE area_path >= ? AND area_path < ? AND living = 1",
         params![path, prefix_end(path)],
     )?)
-}
-
-fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn event(

@@ -8,10 +8,10 @@ use shequ_domain::org::NodeKind;
 use shequ_domain::phone::Phone;
 use shequ_domain::registry::{UNIT_KINDS, pick};
 
+use crate::clock::now;
 use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::people::now;
 use crate::scope::Actor;
 use crate::tree;
 

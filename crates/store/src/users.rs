@@ -6,10 +6,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Duration, Utc};
 use shequ_domain::roles::Role;
 
+use crate::clock::now;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::people::now;
 
 pub fn random_token(bytes: usize) -> StoreResult<String> {
     let mut buf = vec![0u8; bytes];

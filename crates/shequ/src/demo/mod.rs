@@ -642,7 +642,7 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
     if people == 0 {
         bail!("--people 至少为 1");
     }
-    let logins = conn.transaction(|c| -> anyhow::Result<Summary> {
+    let mut summary = conn.transaction(|c| -> anyhow::Result<Summary> {
         let ids = Ids {
             node: bulk::next_id(c, "org_nodes")?,
             person: bulk::next_id(c, "persons")?,
@@ -675,7 +675,6 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
         )?;
         Ok(summary)
     })?;
-    let mut summary = logins;
     summary.logins = create_users(conn, password)?;
     Ok(summary)
 }
@@ -1084,30 +1083,29 @@ fn household(
     Ok(members.len())
 }
 
-const UNIT_KINDS: &[(&str, &str, u32)] = &[
-    ("商铺", "便利店", 20),
-    ("商铺", "五金店", 8),
-    ("商铺", "水果店", 7),
-    ("餐饮", "饭店", 12),
-    ("餐饮", "米线馆", 8),
-    ("个体工商户", "理发店", 8),
-    ("个体工商户", "维修部", 7),
-    ("企业", "科技有限公司", 9),
-    ("企业", "商贸有限公司", 6),
-    ("学校", "小学", 1),
-    ("幼儿园", "幼儿园", 2),
-    ("医疗机构", "诊所", 3),
-    ("物业公司", "物业服务有限公司", 2),
-    ("社会组织", "社会工作服务中心", 1),
-    ("机关事业单位", "服务站", 1),
-    ("其他", "仓库", 2),
+/// (kind, name suffix) by weight.
+const UNIT_KINDS: &[((&str, &str), u32)] = &[
+    (("商铺", "便利店"), 20),
+    (("商铺", "五金店"), 8),
+    (("商铺", "水果店"), 7),
+    (("餐饮", "饭店"), 12),
+    (("餐饮", "米线馆"), 8),
+    (("个体工商户", "理发店"), 8),
+    (("个体工商户", "维修部"), 7),
+    (("企业", "科技有限公司"), 9),
+    (("企业", "商贸有限公司"), 6),
+    (("学校", "小学"), 1),
+    (("幼儿园", "幼儿园"), 2),
+    (("医疗机构", "诊所"), 3),
+    (("物业公司", "物业服务有限公司"), 2),
+    (("社会组织", "社会工作服务中心"), 1),
+    (("机关事业单位", "服务站"), 1),
+    (("其他", "仓库"), 2),
 ];
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 fn unit(g: &mut Gen, cid: i64, grid: i64, gpath: &str, cname: &str) -> anyhow::Result<()> {
-    let weighted: Vec<((&str, &str), u32)> =
-        UNIT_KINDS.iter().map(|(k, s, w)| ((*k, *s), *w)).collect();
-    let (kind, suffix) = g.rng.weighted(&weighted);
+    let (kind, suffix) = g.rng.weighted(UNIT_KINDS);
     let id = g.ids.unit;
     g.ids.unit += 1;
     g.summary.units += 1;

@@ -22,7 +22,7 @@ use shequ_store::stats::{self, Overview, TagCount};
 use shequ_store::tags::{self, Tag, TagInput};
 use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
 use shequ_store::units::{self, Unit, UnitInput};
-use shequ_store::{StoreError, users};
+use shequ_store::{today, users};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub use json::ApiJson;
@@ -109,10 +109,6 @@ impl utoipa::Modify for BearerAuth {
 
 async fn openapi() -> Response {
     Json(ApiDoc::openapi()).into_response()
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -675,11 +671,6 @@ async fn update_unit(
         })
         .await?,
     ))
-}
-
-/// Unknown API paths answer in the API's own shape.
-pub async fn not_found() -> AppError {
-    AppError::Store(StoreError::NotFound("接口".into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/groups", params(("id" = i64, Path)),

@@ -13,7 +13,7 @@ use shequ_store::people::{
 };
 use shequ_store::search::age_on;
 use shequ_store::tags::{self, Tag, TagInput};
-use shequ_store::{StoreError, tree};
+use shequ_store::{StoreError, today, tree};
 
 use super::tree::crumbs;
 use super::{
@@ -32,10 +32,6 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}/tags/new", get(tag_form))
         .route("/people/{id}/tags", post(add_tag))
         .route("/tags/{id}/end", post(end_tag))
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 #[derive(Template)]

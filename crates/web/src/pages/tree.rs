@@ -5,14 +5,13 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use chrono::NaiveDate;
 use shequ_domain::org::NodeKind;
 use shequ_domain::registry::HOUSING_USES;
 use shequ_store::groups::{self, Group};
 use shequ_store::people::{Resident, residents_of_room};
 use shequ_store::stats::{Overview, overview};
 use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
-use shequ_store::{Actor, Conn, StoreResult, housing};
+use shequ_store::{Actor, Conn, StoreResult, housing, today};
 
 use super::{Layout, PageResult, check_csrf, date_field, field, int_field, render};
 use crate::auth::PageUser;
@@ -145,10 +144,6 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         groups,
         node,
     }))
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 async fn add_child(

@@ -1,0 +1,14 @@
+//! The one place that reads the clock: record times are RFC 3339 UTC, working dates are the
+//! server's local calendar day.
+
+use chrono::{NaiveDate, SecondsFormat, Utc};
+
+/// Now, as stored in `created_at`, `updated_at` and friends.
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Today's date, the default for "happened on" fields.
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
