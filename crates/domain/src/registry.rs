@@ -3,6 +3,17 @@
 /// 人员类型.
 pub const PERSON_TYPES: &[&str] = &["户籍", "流动", "境外", "未落户"];
 
+/// 证件类型 for people without a 公民身份号码.
+pub const DOC_TYPES: &[&str] = &[
+    "护照",
+    "外国人永久居留身份证",
+    "港澳居民来往内地通行证",
+    "台湾居民来往大陆通行证",
+    "港澳台居民居住证",
+    "出生医学证明",
+    "其他证件",
+];
+
 /// 与户主关系.
 pub const RELATIONS: &[&str] = &[
     "户主",
@@ -115,6 +126,29 @@ pub const ETHNICITIES: &[&str] = &[
     "外国血统中国籍人士",
 ];
 
+/// A document number as typed: full-width characters and spaces removed, letters upper-cased;
+/// 3–30 letters, digits, hyphens or brackets.
+pub fn normalize_doc_no(input: &str) -> Result<String, String> {
+    let mut out = String::new();
+    for c in input.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_whitespace() {
+            continue;
+        }
+        if !(c.is_ascii_alphanumeric() || "-()".contains(c)) {
+            return Err(format!("证件号码里不能有“{c}”，只能是字母、数字和连字符"));
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    match out.chars().count() {
+        3..=30 => Ok(out),
+        n => Err(format!("证件号码应为 3–30 位，现为 {n} 位，请核对")),
+    }
+}
+
 /// Accepts a vocabulary value as typed; "汉" is read as "汉族".
 pub fn pick(field: &str, list: &[&'static str], input: &str) -> Result<&'static str, String> {
     let v = input.trim();
@@ -143,5 +177,8 @@ mod tests {
         let e = pick("人员类型", PERSON_TYPES, "外地").unwrap_err();
         assert!(e.contains("人员类型") && e.contains("外地"), "{e}");
         assert_eq!(ETHNICITIES.len(), 58);
+        assert_eq!(normalize_doc_no(" ｅ１２３ 456 ").as_deref(), Ok("E123456"));
+        assert!(normalize_doc_no("E1").is_err());
+        assert!(normalize_doc_no("E12/34").is_err());
     }
 }

@@ -753,7 +753,16 @@ fn demo_data_is_deterministic_and_realistic() {
     );
     for r in residents {
         let (_, p) = head.get(&format!("/api/v1/persons/{}", r["person_id"]));
-        IdNumber::parse(p["person"]["id_number"].as_str().unwrap()).unwrap();
+        match p["person"]["id_number"].as_str() {
+            Some(id) => {
+                IdNumber::parse(id).unwrap();
+            }
+            // A baby not yet registered carries a birth certificate instead.
+            None => {
+                assert_eq!(p["person"]["person_type"], "未落户");
+                assert_eq!(p["person"]["doc_type"], "出生医学证明");
+            }
+        }
     }
 }
 
@@ -794,4 +803,73 @@ fn household_groups_have_leaders_and_members() {
         .clone();
     assert_eq!(g["households"], 1);
     assert_eq!(g["leader_person_id"], pid);
+}
+
+#[test]
+fn people_without_an_id_number_carry_a_document_and_typed_sex_and_birth() {
+    let srv = Server::start(300);
+    let api = srv.api("wangge");
+    let grid = home_node(&api);
+    let room = an_empty_room(&api, grid);
+    let foreigner = |doc: Value| {
+        let mut person = json!({"name": "阮氏花", "person_type": "境外", "sex": "女", "birth_date": "1995-04-03"});
+        for (k, v) in doc.as_object().unwrap() {
+            person[k] = v.clone();
+        }
+        json!({"person": person, "residence": {"room_id": room}})
+    };
+    // 户籍 and 流动 people need the ID number; 境外 people need a document.
+    let (s, v) = api.post("/api/v1/persons", json!({"person": {"name": "无号", "sex": "男", "birth_date": "1990-01-01"}, "residence": {"room_id": room}}));
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["field"], "公民身份号码");
+    let (s, v) = api.post("/api/v1/persons", foreigner(json!({})));
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["field"], "证件号码");
+    let (s, v) = api.post("/api/v1/persons", foreigner(json!({"doc_type": "护照"})));
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = api.post(
+        "/api/v1/persons",
+        foreigner(json!({"doc_type": "护照", "doc_no": " c１２345678 ", "sex": null})),
+    );
+    assert_eq!(s, 422, "without an ID number the sex is typed: {v}");
+    assert_eq!(v["error"]["field"], "性别");
+    let (s, v) = api.post(
+        "/api/v1/persons",
+        foreigner(json!({"doc_type": "护照", "doc_no": " c１２345678 "})),
+    );
+    assert_eq!(s, 201, "{v}");
+    let pid = v["id"].as_i64().unwrap();
+    let (_, p) = api.get(&format!("/api/v1/persons/{pid}"));
+    assert!(p["person"]["id_number"].is_null());
+    assert_eq!(p["person"]["doc_no"], "C12345678");
+    assert_eq!(p["person"]["sex"], "女");
+    assert_eq!(p["person"]["birth_date"], "1995-04-03");
+    // The same passport twice is the same person.
+    let (s, v) = api.post(
+        "/api/v1/persons",
+        foreigner(json!({"doc_type": "护照", "doc_no": "C12345678"})),
+    );
+    assert_eq!(s, 409, "{v}");
+    assert_eq!(v["error"]["field"], "护照号码");
+    assert_eq!(v["error"]["existing"], format!("/people/{pid}"));
+    let (_, hits) = api.get("/api/v1/persons?q=c12345678");
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["person_id"] == pid),
+        "{hits}"
+    );
+
+    // With an ID number, a typed sex or birth date must agree with it.
+    let id = new_id(NaiveDate::from_ymd_opt(1970, 7, 7).unwrap(), 301); // male
+    let mut body = person_body("核对", &id, room);
+    body["person"]["sex"] = json!("女");
+    let (s, v) = api.post("/api/v1/persons", body.clone());
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["field"], "性别");
+    body["person"]["sex"] = json!("男");
+    body["person"]["birth_date"] = json!("1970-07-07");
+    let (s, v) = api.post("/api/v1/persons", body);
+    assert_eq!(s, 201, "{v}");
 }

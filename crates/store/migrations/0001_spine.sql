@@ -76,8 +76,12 @@ CREATE TABLE persons (
     name {key} NOT NULL,
     name_pinyin {key} NOT NULL,
     name_initials {key} NOT NULL,
-    id_number TEXT NOT NULL UNIQUE,
-    id_rev {key} NOT NULL,
+    -- 公民身份号码; people without one (境外, 未落户) carry another document, or none, and then
+    -- sex and birth date are typed instead of derived.
+    id_number TEXT UNIQUE,
+    id_rev {key},
+    doc_type TEXT,
+    doc_no {key},
     sex TEXT NOT NULL CHECK (sex IN ('男','女')),
     birth_date TEXT NOT NULL,
     phone TEXT,
@@ -89,13 +93,16 @@ CREATE TABLE persons (
     notes TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    version BIGINT NOT NULL DEFAULT 1
+    version BIGINT NOT NULL DEFAULT 1,
+    CHECK ((doc_type IS NULL) = (doc_no IS NULL))
 );
 CREATE INDEX persons_name ON persons(community_id, name);
 CREATE INDEX persons_pinyin ON persons(community_id, name_pinyin);
 CREATE INDEX persons_initials ON persons(community_id, name_initials);
 CREATE INDEX persons_id_rev ON persons(community_id, id_rev);
 CREATE INDEX persons_phone_rev ON persons(community_id, phone_rev);
+CREATE UNIQUE INDEX persons_document ON persons(doc_type, doc_no);
+CREATE INDEX persons_doc_no ON persons(community_id, doc_no);
 CREATE INDEX persons_area ON persons(area_path, living);
 
 -- 十联户: about ten households under one 联户长.

@@ -14,11 +14,13 @@ pub enum StoreError {
     /// A conflicting write (someone else changed it, or the state forbids it).
     #[error("{0}")]
     Conflict(String),
-    /// The same person (ID number) is already registered: `existing` is their id.
-    #[error("公民身份号码 {masked} 已登记为“{name}”，请打开该人员档案修改，不要重复录入")]
+    /// The same person (ID or document number) is already registered: `existing` is their id,
+    /// `what` names the number ("公民身份号码", "护照号码").
+    #[error("{what} {masked} 已登记为“{name}”，请打开该人员档案修改，不要重复录入")]
     DuplicatePerson {
         existing: i64,
         name: String,
+        what: String,
         masked: String,
     },
     #[error(transparent)]

@@ -7,7 +7,10 @@ use shequ_domain::id_number::IdNumber;
 use shequ_domain::names::{NameKeys, normalize_name};
 use shequ_domain::org::NodeKind;
 use shequ_domain::phone::Phone;
-use shequ_domain::registry::{EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS, pick};
+use shequ_domain::registry::{
+    DOC_TYPES, EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS, normalize_doc_no, pick,
+};
+use shequ_domain::sex::Sex;
 
 use crate::clock::{now, today};
 use crate::db::{Conn, Row};
@@ -21,7 +24,20 @@ use crate::tree::{self, Node};
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
     pub name: String,
-    pub id_number: String,
+    /// 公民身份号码. Sex and birth date are derived from it.
+    #[serde(default)]
+    pub id_number: Option<String>,
+    /// For people without a 公民身份号码: 护照, 外国人永久居留身份证, 出生医学证明 …
+    #[serde(default)]
+    pub doc_type: Option<String>,
+    #[serde(default)]
+    pub doc_no: Option<String>,
+    /// Only without a 公民身份号码 (男/女); with one it must agree or be left out.
+    #[serde(default)]
+    pub sex: Option<String>,
+    /// Only without a 公民身份号码; with one it must agree or be left out.
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]
@@ -42,7 +58,10 @@ pub struct PersonInput {
 pub struct ValidPerson {
     pub name: String,
     pub keys: NameKeys,
-    pub id_number: IdNumber,
+    pub id_number: Option<IdNumber>,
+    pub document: Option<(&'static str, String)>,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
     pub phone: Option<Phone>,
     pub ethnicity: &'static str,
     pub person_type: &'static str,
@@ -55,18 +74,40 @@ fn blank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The columns a person's own facts fill, in the order of `ValidPerson::values`.
+const STORED: &[&str] = &[
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "id_number",
+    "id_rev",
+    "doc_type",
+    "doc_no",
+    "sex",
+    "birth_date",
+    "phone",
+    "phone_rev",
+    "ethnicity",
+    "person_type",
+    "registered_here",
+    "employment",
+    "notes",
+];
+
 impl ValidPerson {
-    /// The stored columns from `name` to `notes`, in the order of the `persons` table, with
-    /// sex, birth date and the search keys derived here and nowhere else.
+    /// The values of `STORED`, with sex, birth date and the search keys derived here and
+    /// nowhere else.
     fn values(&self) -> Vec<crate::db::Value> {
         params![
             self.name.as_str(),
             self.keys.full.as_str(),
             self.keys.initials.as_str(),
-            self.id_number.as_str(),
-            reverse(self.id_number.as_str()),
-            self.id_number.sex().label(),
-            self.id_number.birth_date(),
+            self.id_number.as_ref().map(|i| i.as_str().to_string()),
+            self.id_number.as_ref().map(|i| reverse(i.as_str())),
+            self.document.as_ref().map(|d| d.0),
+            self.document.as_ref().map(|d| d.1.clone()),
+            self.sex.label(),
+            self.birth_date,
             self.phone.as_ref().map(|x| x.as_str().to_string()),
             self.phone.as_ref().map(|x| reverse(x.as_str())),
             self.ethnicity,
@@ -83,7 +124,9 @@ impl PersonInput {
     pub fn validate(&self) -> StoreResult<ValidPerson> {
         let name =
             normalize_name(&self.name).map_err(|e| StoreError::invalid("姓名", e.to_string()))?;
-        let id_number = IdNumber::parse(&self.id_number)
+        let id_number = blank(&self.id_number)
+            .map(IdNumber::parse)
+            .transpose()
             .map_err(|e| StoreError::invalid("公民身份号码", e.to_string()))?;
         let phone = blank(&self.phone)
             .map(Phone::parse)
@@ -109,10 +152,30 @@ impl PersonInput {
         if notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
             return Err(StoreError::invalid("备注", "超过 2000 字，请精简"));
         }
+        let document = self.document()?;
+        let (sex, birth_date) = self.sex_and_birth(id_number.as_ref())?;
+        match (&id_number, &document, person_type) {
+            (None, _, "户籍" | "流动") => {
+                return Err(StoreError::invalid(
+                    "公民身份号码",
+                    "户籍和流动人口请填写公民身份号码；境外人员请改选人员类型“境外”并填写证件",
+                ));
+            }
+            (None, None, "境外") => {
+                return Err(StoreError::invalid(
+                    "证件号码",
+                    "境外人员请填写证件类型和证件号码（如护照）",
+                ));
+            }
+            _ => {}
+        }
         Ok(ValidPerson {
             keys: NameKeys::of(&name),
             name,
             id_number,
+            document,
+            sex,
+            birth_date,
             phone,
             ethnicity,
             person_type,
@@ -120,6 +183,73 @@ impl PersonInput {
             employment,
             notes,
         })
+    }
+}
+
+impl PersonInput {
+    fn document(&self) -> StoreResult<Option<(&'static str, String)>> {
+        match (blank(&self.doc_type), blank(&self.doc_no)) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(StoreError::invalid(
+                "证件号码",
+                "填了证件类型，请同时填写证件号码",
+            )),
+            (None, Some(_)) => Err(StoreError::invalid(
+                "证件类型",
+                "填了证件号码，请同时选择证件类型",
+            )),
+            (Some(t), Some(n)) => {
+                let t = pick("证件类型", DOC_TYPES, t)
+                    .map_err(|m| StoreError::invalid("证件类型", m))?;
+                let n = normalize_doc_no(n).map_err(|m| StoreError::invalid("证件号码", m))?;
+                Ok(Some((t, n)))
+            }
+        }
+    }
+
+    /// Derived from the ID number when there is one (a typed value must agree); typed otherwise.
+    fn sex_and_birth(&self, id: Option<&IdNumber>) -> StoreResult<(Sex, NaiveDate)> {
+        let typed_sex = blank(&self.sex)
+            .map(Sex::parse)
+            .transpose()
+            .map_err(|e| StoreError::invalid("性别", e.to_string()))?;
+        match id {
+            Some(id) => {
+                if typed_sex.is_some_and(|s| s != id.sex()) {
+                    return Err(StoreError::invalid(
+                        "性别",
+                        format!(
+                            "与公民身份号码不符（号码显示为{}）：性别由号码得出，无需填写",
+                            id.sex().label()
+                        ),
+                    ));
+                }
+                if self.birth_date.is_some_and(|d| d != id.birth_date()) {
+                    return Err(StoreError::invalid(
+                        "出生日期",
+                        format!(
+                            "与公民身份号码不符（号码显示为 {}）：出生日期由号码得出，无需填写",
+                            id.birth_date()
+                        ),
+                    ));
+                }
+                Ok((id.sex(), id.birth_date()))
+            }
+            None => {
+                let sex = typed_sex
+                    .ok_or_else(|| StoreError::invalid("性别", "没有公民身份号码时请选择性别"))?;
+                let birth = self.birth_date.ok_or_else(|| {
+                    StoreError::invalid("出生日期", "没有公民身份号码时请填写出生日期")
+                })?;
+                if birth > today() {
+                    return Err(StoreError::invalid(
+                        "出生日期",
+                        format!("{birth} 在今天之后，请核对"),
+                    ));
+                }
+                Ok((sex, birth))
+            }
+        }
     }
 }
 
@@ -142,7 +272,9 @@ pub struct Person {
     pub id: i64,
     pub community_id: i64,
     pub name: String,
-    pub id_number: String,
+    pub id_number: Option<String>,
+    pub doc_type: Option<String>,
+    pub doc_no: Option<String>,
     pub sex: String,
     pub birth_date: NaiveDate,
     pub phone: Option<String>,
@@ -156,7 +288,7 @@ pub struct Person {
 }
 
 const PERSON_COLS: &str = "id, community_id, name, id_number, sex, birth_date, phone, ethnicity, \
-     person_type, registered_here, employment, notes, living, version, area_path";
+     person_type, registered_here, employment, notes, living, version, area_path, doc_type, doc_no";
 
 fn person_from_row(r: &Row) -> StoreResult<(Person, String)> {
     Ok((
@@ -175,6 +307,8 @@ fn person_from_row(r: &Row) -> StoreResult<(Person, String)> {
             notes: r.get(11)?,
             living: r.get(12)?,
             version: r.get(13)?,
+            doc_type: r.get(15)?,
+            doc_no: r.get(16)?,
         },
         r.get(14)?,
     ))
@@ -209,15 +343,33 @@ fn reverse(s: &str) -> String {
     s.chars().rev().collect()
 }
 
-fn refuse_duplicate(conn: &mut Conn, id_number: &str, except: Option<i64>) -> StoreResult<()> {
-    if let Some(r) = conn.query_opt(
-        "SELECT id, name FROM persons WHERE id_number = ? AND id <> ?",
-        params![id_number, except.unwrap_or(-1)],
-    )? {
+/// The same person registered twice is refused, pointing at the record that exists.
+fn refuse_duplicate(conn: &mut Conn, p: &ValidPerson, except: Option<i64>) -> StoreResult<()> {
+    let except = except.unwrap_or(-1);
+    if let Some(id) = &p.id_number
+        && let Some(r) = conn.query_opt(
+            "SELECT id, name FROM persons WHERE id_number = ? AND id <> ?",
+            params![id.as_str(), except],
+        )?
+    {
         return Err(StoreError::DuplicatePerson {
             existing: r.get(0)?,
             name: r.get(1)?,
-            masked: mask_id(id_number),
+            what: "公民身份号码".into(),
+            masked: mask_id(id.as_str()),
+        });
+    }
+    if let Some((t, n)) = &p.document
+        && let Some(r) = conn.query_opt(
+            "SELECT id, name FROM persons WHERE doc_type = ? AND doc_no = ? AND id <> ?",
+            params![*t, n.as_str(), except],
+        )?
+    {
+        return Err(StoreError::DuplicatePerson {
+            existing: r.get(0)?,
+            name: r.get(1)?,
+            what: format!("{t}号码"),
+            masked: mask_id(n),
         });
     }
     Ok(())
@@ -307,32 +459,32 @@ pub fn create(
     let p = input.validate()?;
     conn.transaction(|c| {
         let room = room_in_scope(c, actor, res.room_id)?;
-        refuse_duplicate(c, p.id_number.as_str(), None)?;
+        refuse_duplicate(c, &p, None)?;
         let ts = now();
-        let id = c.insert(
-            "INSERT INTO persons (community_id, area_path, living, name, name_pinyin, name_initials, id_number, id_rev,
-                sex, birth_date, phone, phone_rev, ethnicity, person_type, registered_here, employment, notes,
-                created_at, updated_at)
-             VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            &[
-                params![room.community_id.unwrap_or_default(), room.path.as_str()],
-                &p.values(),
-                params![ts.as_str(), ts.as_str()],
-            ]
-            .concat(),
-        )
-        .map_err(|e| dup_or(e, &p))?;
+        let id = c
+            .insert(
+                &format!(
+                "INSERT INTO persons (community_id, area_path, living, {}, created_at, updated_at)
+                 VALUES (?, ?, 1, {}, ?, ?) RETURNING id",
+                STORED.join(", "),
+                vec!["?"; STORED.len()].join(", ")
+            ),
+                &[
+                    params![room.community_id.unwrap_or_default(), room.path.as_str()],
+                    &p.values(),
+                    params![ts.as_str(), ts.as_str()],
+                ]
+                .concat(),
+            )
+            .map_err(dup_or)?;
         open_residence(c, id, &room, res)?;
         Ok(id)
     })
 }
 
-fn dup_or(e: crate::db::DbError, p: &ValidPerson) -> StoreError {
+fn dup_or(e: crate::db::DbError) -> StoreError {
     if e.is_unique_violation() {
-        StoreError::Conflict(format!(
-            "公民身份号码 {} 刚被他人登记，请搜索该号码打开已有档案",
-            mask_id(p.id_number.as_str())
-        ))
+        StoreError::Conflict("此人的证件号码刚被他人登记，请搜索该号码打开已有档案".into())
     } else {
         e.into()
     }
@@ -393,15 +545,19 @@ pub fn update(
                 old.name
             )));
         }
-        refuse_duplicate(c, p.id_number.as_str(), Some(id))?;
+        refuse_duplicate(c, &p, Some(id))?;
         c.execute(
-            "UPDATE persons SET name = ?, name_pinyin = ?, name_initials = ?, id_number = ?, id_rev = ?,
-                sex = ?, birth_date = ?, phone = ?, phone_rev = ?, ethnicity = ?, person_type = ?,
-                registered_here = ?, employment = ?, notes = ?, updated_at = ?, version = version + 1
-             WHERE id = ?",
+            &format!(
+                "UPDATE persons SET {}, updated_at = ?, version = version + 1 WHERE id = ?",
+                STORED
+                    .iter()
+                    .map(|c| format!("{c} = ?"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             &[&p.values()[..], params![now(), id]].concat(),
         )
-        .map_err(|e| dup_or(e, &p))?;
+        .map_err(dup_or)?;
         Ok(())
     })
 }

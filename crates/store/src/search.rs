@@ -40,6 +40,8 @@ enum Query {
         room: String,
     },
     Letters(String),
+    /// Letters and digits: a passport or other document number.
+    Document(String),
     Name(String),
 }
 
@@ -92,6 +94,12 @@ fn classify(raw: &str) -> Option<Query> {
     if q.chars().all(|c| c.is_ascii_alphabetic()) {
         return Some(Query::Letters(q.to_lowercase()));
     }
+    if q.len() >= 3
+        && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && q.chars().any(|c| c.is_ascii_digit())
+    {
+        return Some(Query::Document(upper));
+    }
     Some(Query::Name(q))
 }
 
@@ -143,8 +151,7 @@ fn reverse(s: &str) -> String {
     s.chars().rev().collect()
 }
 
-const HIT_COLS: &str =
-    "p.id, p.name, p.sex, p.birth_date, p.id_number, p.phone, p.area_path, p.living";
+const HIT_COLS: &str = "p.id, p.name, p.sex, p.birth_date, COALESCE(p.id_number, p.doc_no), p.phone, p.area_path, p.living";
 
 pub fn search(conn: &mut Conn, actor: &Actor, raw: &str, limit: usize) -> StoreResult<Vec<Hit>> {
     actor.require(actor.role.reads_people(), "查询人员")?;
@@ -168,6 +175,7 @@ pub fn search(conn: &mut Conn, actor: &Actor, raw: &str, limit: usize) -> StoreR
                 range("p.name_pinyin", l.clone(), "拼音"),
             ]
         }
+        Query::Document(d) => vec![range("p.doc_no", d.clone(), "证件号码")],
         Query::Name(n) => vec![range("p.name", n.clone(), "姓名")],
         Query::Address { .. } => vec![],
     };
@@ -217,7 +225,8 @@ struct RawHit {
     name: String,
     sex: String,
     birth: NaiveDate,
-    id_number: String,
+    /// The ID number, or the document number of someone without one.
+    id_number: Option<String>,
     phone: Option<String>,
     area_path: String,
     living: bool,
@@ -349,7 +358,7 @@ fn finish(conn: &mut Conn, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
                 age: age_on(h.birth, today),
                 name: h.name,
                 sex: h.sex,
-                id_masked: mask_id(&h.id_number),
+                id_masked: h.id_number.as_deref().map(mask_id).unwrap_or_default(),
                 phone_masked: h.phone.as_deref().map(mask_phone),
                 address: address.trim().to_string(),
                 living: h.living,
@@ -416,6 +425,10 @@ mod tests {
             })
         );
         assert_eq!(classify("  "), None);
+        assert_eq!(
+            classify("e1234567"),
+            Some(Query::Document("E1234567".into()))
+        );
     }
 
     #[test]

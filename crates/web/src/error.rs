@@ -64,9 +64,9 @@ impl AppError {
             AppError::Store(StoreError::NotFound(_)) => ("not_found", None, None),
             AppError::Store(StoreError::Forbidden(_)) => ("forbidden", None, None),
             AppError::Store(StoreError::Conflict(_)) => ("conflict", None, None),
-            AppError::Store(StoreError::DuplicatePerson { existing, .. }) => (
+            AppError::Store(StoreError::DuplicatePerson { existing, what, .. }) => (
                 "duplicate",
-                Some("公民身份号码".into()),
+                Some(what.clone()),
                 Some(format!("/people/{existing}")),
             ),
             AppError::BadRequest(_) => ("bad_request", None, None),

@@ -137,6 +137,8 @@ const PERSON_COLS: &[&str] = &[
     "name_initials",
     "id_number",
     "id_rev",
+    "doc_type",
+    "doc_no",
     "sex",
     "birth_date",
     "phone",
@@ -954,7 +956,15 @@ fn household(
         } else {
             *g.rng.pick(LOCAL_REGIONS)
         };
-        let id = g.id_number(region, m.birth, m.male)?;
+        // Some babies are not yet registered (未落户): a birth certificate, no ID number.
+        let unregistered = age == 0 && !rented && g.rng.chance(0.2);
+        let id = if unregistered {
+            None
+        } else {
+            Some(g.id_number(region, m.birth, m.male)?)
+        };
+        let birth_cert =
+            unregistered.then(|| format!("Q{}{:08}", &region[..2], g.rng.below(100_000_000)));
         let keys = NameKeys::of(&m.name);
         let has_phone = age >= 14 && g.rng.chance(0.92);
         let ph = has_phone.then(|| phone(&mut g.rng));
@@ -971,15 +981,23 @@ fn household(
             v(m.name.as_str()),
             v(keys.full),
             v(keys.initials),
-            v(id.as_str()),
-            v(rev(id.as_str())),
+            v(id.as_ref().map(|i| i.as_str().to_string())),
+            v(id.as_ref().map(|i| rev(i.as_str()))),
+            v(birth_cert.as_ref().map(|_| "出生医学证明")),
+            v(birth_cert.clone()),
             v(if m.male { "男" } else { "女" }),
             v(m.birth),
             v(ph.clone()),
             v(ph.as_deref().map(rev)),
             v(ethnicity),
-            v(if rented { "流动" } else { "户籍" }),
-            v(!rented),
+            v(if unregistered {
+                "未落户"
+            } else if rented {
+                "流动"
+            } else {
+                "户籍"
+            }),
+            v(!rented && !unregistered),
             v(employment),
             v(g.created_at.as_str()),
             v(g.created_at.as_str()),

@@ -6,7 +6,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use shequ_domain::registry::{EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS};
+use shequ_domain::registry::{DOC_TYPES, EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS};
 use shequ_domain::tags::{FieldSpec, FieldType, TAG_KINDS, TagKind, tag_kind};
 use shequ_store::people::{
     self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
@@ -91,6 +91,10 @@ async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>
 struct PersonFields {
     name: String,
     id_number: String,
+    doc_type: String,
+    doc_no: String,
+    sex: String,
+    birth_date: String,
     phone: String,
     ethnicity: String,
     person_type: String,
@@ -104,6 +108,10 @@ impl PersonFields {
         PersonFields {
             name: field(f, "name"),
             id_number: field(f, "id_number"),
+            doc_type: field(f, "doc_type"),
+            doc_no: field(f, "doc_no"),
+            sex: field(f, "sex"),
+            birth_date: field(f, "birth_date"),
             phone: field(f, "phone"),
             ethnicity: field(f, "ethnicity"),
             person_type: field(f, "person_type"),
@@ -116,7 +124,20 @@ impl PersonFields {
     fn from_person(p: &Person) -> PersonFields {
         PersonFields {
             name: p.name.clone(),
-            id_number: p.id_number.clone(),
+            id_number: p.id_number.clone().unwrap_or_default(),
+            doc_type: p.doc_type.clone().unwrap_or_default(),
+            doc_no: p.doc_no.clone().unwrap_or_default(),
+            // Typed only when there is no ID number to derive them from.
+            sex: if p.id_number.is_none() {
+                p.sex.clone()
+            } else {
+                String::new()
+            },
+            birth_date: if p.id_number.is_none() {
+                p.birth_date.to_string()
+            } else {
+                String::new()
+            },
             phone: p.phone.clone().unwrap_or_default(),
             ethnicity: p.ethnicity.clone(),
             person_type: p.person_type.clone(),
@@ -126,18 +147,26 @@ impl PersonFields {
         }
     }
 
-    fn input(&self) -> PersonInput {
+    fn input(&self) -> Result<PersonInput, AppError> {
         let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-        PersonInput {
+        let birth_date = opt(&self.birth_date)
+            .map(|d| shequ_domain::dates::parse_date(&d))
+            .transpose()
+            .map_err(|e| StoreError::invalid("出生日期", e.to_string()))?;
+        Ok(PersonInput {
             name: self.name.clone(),
-            id_number: self.id_number.clone(),
+            id_number: opt(&self.id_number),
+            doc_type: opt(&self.doc_type),
+            doc_no: opt(&self.doc_no),
+            sex: opt(&self.sex),
+            birth_date,
             phone: opt(&self.phone),
             ethnicity: opt(&self.ethnicity),
             person_type: opt(&self.person_type),
             registered_here: Some(self.registered_here),
             employment: opt(&self.employment),
             notes: opt(&self.notes),
-        }
+        })
     }
 }
 
@@ -153,6 +182,7 @@ struct PersonForm {
     address: Option<String>,
     households: Vec<(i64, String)>,
     ethnicities: &'static [&'static str],
+    doc_types: &'static [&'static str],
     person_types: &'static [&'static str],
     employment: &'static [&'static str],
     relations: &'static [&'static str],
@@ -171,6 +201,7 @@ impl PersonForm {
             address: None,
             households: vec![],
             ethnicities: ETHNICITIES,
+            doc_types: DOC_TYPES,
             person_types: PERSON_TYPES,
             employment: EMPLOYMENT,
             relations: RELATIONS,
@@ -267,12 +298,15 @@ async fn create(
         relation: opt_field(&form, "relation"),
         moved_in_on: date_field(&form, "moved_in_on", "迁入日期")?,
     };
-    let input = fields.input();
     let actor = user.actor.clone();
-    match st
-        .db(move |c| people::create(c, &actor, &input, &res))
-        .await
-    {
+    let result = match fields.input() {
+        Ok(input) => {
+            st.db(move |c| people::create(c, &actor, &input, &res))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(id) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(e) => {
             let (address, households, crumbs) = room_context(&st, &user, room).await?;
@@ -305,12 +339,15 @@ async fn update(
     check_csrf(&user, &form)?;
     let fields = PersonFields::from_form(&form);
     let version = int_field(&form, "version", "版本")?;
-    let input = fields.input();
     let actor = user.actor.clone();
-    match st
-        .db(move |c| people::update(c, &actor, id, &input, version))
-        .await
-    {
+    let result = match fields.input() {
+        Ok(input) => {
+            st.db(move |c| people::update(c, &actor, id, &input, version))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => Ok(Redirect::to(&format!("/people/{id}")).into_response()),
         Err(e) => {
             let mut l = Layout::new("修改人员信息", &user);
