@@ -803,6 +803,34 @@ fn household_groups_have_leaders_and_members() {
         .clone();
     assert_eq!(g["households"], 1);
     assert_eq!(g["leader_person_id"], pid);
+    // Another member of the household takes over as 联户长.
+    if let Some(other) = residents.get(1).map(|r| r["person_id"].as_i64().unwrap()) {
+        let (s, v) = api.send(
+            "PUT",
+            &format!("/api/v1/groups/{gid}/leader"),
+            json!({"person_id": other}),
+        );
+        assert_eq!(s, 204, "{v}");
+        let (_, groups) = api.get(&format!("/api/v1/nodes/{grid}/groups"));
+        let g = groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["id"] == gid)
+            .unwrap()
+            .clone();
+        assert_eq!(g["leader_person_id"], other);
+    }
+    // The profile page shows the group and offers to change it.
+    let web = Web::login(&srv.base, "wangge");
+    let (s, html, _) = web.get(&format!("/people/{pid}"));
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("十联户") && html.contains("新联户"),
+        "profile lists the group"
+    );
+    let (_, grid_html, _) = web.get(&format!("/nodes/{grid}"));
+    assert!(grid_html.contains("新建十联户"));
 }
 
 #[test]
@@ -872,4 +900,73 @@ fn people_without_an_id_number_carry_a_document_and_typed_sex_and_birth() {
     body["person"]["birth_date"] = json!("1970-07-07");
     let (s, v) = api.post("/api/v1/persons", body);
     assert_eq!(s, 201, "{v}");
+}
+
+#[test]
+fn a_resident_moves_to_another_home_by_address_on_the_profile_page() {
+    let srv = Server::start(300);
+    let api = srv.api("wangge");
+    let grid = home_node(&api);
+    let new_room = an_empty_room(&api, grid);
+    let (_, node) = api.get(&format!("/api/v1/nodes/{new_room}"));
+    let path: Vec<i64> = node["path"]
+        .as_str()
+        .unwrap()
+        .split('/')
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let name = |id: i64| {
+        api.get(&format!("/api/v1/nodes/{id}")).1["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let address = format!(
+        "{}{}{}",
+        name(path[path.len() - 3]),
+        name(path[path.len() - 2]),
+        name(new_room)
+    );
+    let (_, residents) = first_occupied_room(&api, grid);
+    let first = residents[0]["person_id"].as_i64().unwrap();
+
+    let web = Web::login(&srv.base, "wangge");
+    let (_, html, _) = web.get(&format!("/people/{first}"));
+    let csrf = csrf_of(&html);
+    // An address that isn't there is refused, naming the field.
+    let (s, body, _) = web.post_form(
+        &format!("/people/{first}/relocate"),
+        &[
+            ("csrf", &csrf),
+            ("address", "999幢9单元9999"),
+            ("relation", "户主"),
+        ],
+    );
+    assert_eq!(s, 422);
+    assert!(body.contains("新住址"), "{body}");
+    let (s, _, _) = web.post_form(
+        &format!("/people/{first}/relocate"),
+        &[("csrf", &csrf), ("address", &address), ("relation", "户主")],
+    );
+    assert_eq!(s, 303);
+    let (_, p) = api.get(&format!("/api/v1/persons/{first}"));
+    assert_eq!(p["home"]["room_id"], new_room);
+    let (_, history) = api.get(&format!("/api/v1/persons/{first}/history"));
+    let text = history.to_string();
+    assert!(
+        text.contains("迁出")
+            && text.contains(&format!("迁往{}", p["home"]["address"].as_str().unwrap())),
+        "{text}"
+    );
+
+    // A second person moving in as 配偶 joins that household instead of starting one.
+    if let Some(second) = residents.get(1).map(|r| r["person_id"].as_i64().unwrap()) {
+        let (s, _, _) = web.post_form(
+            &format!("/people/{second}/relocate"),
+            &[("csrf", &csrf), ("address", &address), ("relation", "配偶")],
+        );
+        assert_eq!(s, 303);
+        let (_, p2) = api.get(&format!("/api/v1/persons/{second}"));
+        assert_eq!(p2["home"]["household_id"], p["home"]["household_id"]);
+    }
 }

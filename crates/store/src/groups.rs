@@ -22,30 +22,32 @@ pub struct Group {
     pub households: i64,
 }
 
+fn group_from_row(r: &crate::db::Row) -> StoreResult<Group> {
+    Ok(Group {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        leader_person_id: r.get(2)?,
+        leader_name: r.get(3)?,
+        households: r.get(4)?,
+    })
+}
+
+const GROUP_SELECT: &str = "SELECT g.id, g.name, g.leader_person_id, p.name,
+        (SELECT count(DISTINCT r.household_id) FROM households h JOIN residences r ON r.household_id = h.id
+         WHERE h.group_id = g.id AND r.moved_out_on IS NULL)
+     FROM household_groups g LEFT JOIN persons p ON p.id = g.leader_person_id
+     WHERE g.retired_on IS NULL";
+
 pub fn for_grid(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<Vec<Group>> {
     let grid = tree::get(conn, actor, grid_id)?;
     if grid.kind != NodeKind::Grid {
         return Ok(vec![]);
     }
     let rows = conn.query(
-        "SELECT g.id, g.name, g.leader_person_id, p.name,
-                (SELECT count(DISTINCT r.household_id) FROM households h JOIN residences r ON r.household_id = h.id
-                 WHERE h.group_id = g.id AND r.moved_out_on IS NULL)
-         FROM household_groups g LEFT JOIN persons p ON p.id = g.leader_person_id
-         WHERE g.grid_id = ? AND g.retired_on IS NULL ORDER BY g.id",
+        &format!("{GROUP_SELECT} AND g.grid_id = ? ORDER BY g.id"),
         params![grid.id],
     )?;
-    rows.iter()
-        .map(|r| {
-            Ok(Group {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                leader_person_id: r.get(2)?,
-                leader_name: r.get(3)?,
-                households: r.get(4)?,
-            })
-        })
-        .collect()
+    rows.iter().map(group_from_row).collect()
 }
 
 pub fn create(
@@ -102,6 +104,57 @@ pub fn assign(
         c.execute(
             "UPDATE households SET group_id = ? WHERE id = ?",
             params![group_id, home.household_id],
+        )?;
+        Ok(())
+    })
+}
+
+/// The group of a person's current household, and the grid it lives in.
+pub fn of_person(
+    conn: &mut Conn,
+    actor: &Actor,
+    person_id: i64,
+) -> StoreResult<(Option<Group>, Option<i64>)> {
+    people::get(conn, actor, person_id)?;
+    let Some(home) = people::current_home(conn, person_id)? else {
+        return Ok((None, None));
+    };
+    let room = tree::load(conn, home.room_id)?;
+    let mut grid = None;
+    for id in room.lineage() {
+        if tree::load(conn, id)?.kind == NodeKind::Grid {
+            grid = Some(id);
+        }
+    }
+    let row = conn.query_opt(
+        &format!("{GROUP_SELECT} AND g.id = (SELECT group_id FROM households WHERE id = ?)"),
+        params![home.household_id],
+    )?;
+    let group = row.as_ref().map(group_from_row).transpose()?;
+    Ok((group, grid))
+}
+
+/// Makes a resident the group's 联户长.
+pub fn set_leader(
+    conn: &mut Conn,
+    actor: &Actor,
+    group_id: i64,
+    person_id: i64,
+) -> StoreResult<()> {
+    actor.require(actor.role.writes_people(), "调整十联户")?;
+    conn.transaction(|c| {
+        let grid: i64 = c
+            .query_opt(
+                "SELECT grid_id FROM household_groups WHERE id = ? AND retired_on IS NULL",
+                params![group_id],
+            )?
+            .ok_or_else(|| StoreError::NotFound(format!("十联户 {group_id}")))?
+            .get(0)?;
+        tree::get(c, actor, grid)?;
+        people::get(c, actor, person_id)?;
+        c.execute(
+            "UPDATE household_groups SET leader_person_id = ? WHERE id = ?",
+            params![person_id, group_id],
         )?;
         Ok(())
     })

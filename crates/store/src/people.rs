@@ -413,7 +413,32 @@ fn open_residence(
             format!("{on} 在今天之后，请核对"),
         ));
     }
-    let household_id = match res.household_id {
+    // A spouse or child moving in without a household chosen joins the room's only household.
+    let chosen = match (res.household_id, relation) {
+        (Some(h), _) => Some(h),
+        (None, "户主") => None,
+        (None, _) => {
+            let open: Vec<i64> = conn
+                .query(
+                    "SELECT DISTINCT household_id FROM residences WHERE room_id = ? AND moved_out_on IS NULL",
+                    params![room.id],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect::<Result<_, _>>()?;
+            match open.as_slice() {
+                [] => None,
+                [only] => Some(*only),
+                _ => {
+                    return Err(StoreError::invalid(
+                        "所在户",
+                        format!("“{}”住着 {} 户，请选择加入哪一户", room.name, open.len()),
+                    ));
+                }
+            }
+        }
+    };
+    let household_id = match chosen {
         Some(h) => {
             let hrow = conn
                 .query_opt("SELECT room_id FROM households WHERE id = ? AND dissolved_on IS NULL", params![h])?

@@ -273,6 +273,78 @@ fn digits_of(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_digit()).collect()
 }
 
+/// Rooms in the actor's scope matching an address's parts, as (id, path).
+fn rooms_at(
+    conn: &mut Conn,
+    actor: &Actor,
+    building: Option<&str>,
+    unit: Option<&str>,
+    room: &str,
+) -> StoreResult<Vec<(i64, String)>> {
+    let (cf, mut args) = actor.community_filter("n.community_id");
+    let (pf, pargs) = actor.path_filter("n.path");
+    args.push(Value::from(room));
+    args.push(Value::from(format!("{room}室")));
+    args.extend(pargs);
+    let rooms = conn.query(
+        &format!("SELECT n.id, n.path FROM org_nodes n WHERE {cf} AND n.kind = 'room' AND n.name IN (?, ?) AND n.retired_on IS NULL AND {pf}"),
+        &args,
+    )?;
+    let paths: Vec<String> = rooms.iter().map(|r| r.get(1)).collect::<Result<_, _>>()?;
+    let names = node_labels(conn, &paths)?;
+    let mut out = Vec::new();
+    for (r, path) in rooms.iter().zip(paths) {
+        let ids = path_ids(&path);
+        let part = |kind: &str| {
+            ids.iter()
+                .filter_map(|i| names.get(i))
+                .find(|(k, _)| k == kind)
+                .map(|(_, n)| digits_of(n))
+        };
+        if building.is_some_and(|b| part("building").as_deref() != Some(b))
+            || unit.is_some_and(|u| part("unit").as_deref() != Some(u))
+        {
+            continue;
+        }
+        out.push((r.get(0)?, path));
+    }
+    Ok(out)
+}
+
+/// The one room an address like "11幢2单元301" names in the actor's area.
+pub fn room_by_address(conn: &mut Conn, actor: &Actor, text: &str) -> StoreResult<i64> {
+    let Some(Query::Address {
+        building,
+        unit,
+        room,
+    }) = classify(text)
+    else {
+        return Err(crate::StoreError::invalid(
+            "新住址",
+            format!("“{}”不是房屋地址，请写成“11幢2单元301”", text.trim()),
+        ));
+    };
+    let found = rooms_at(conn, actor, building.as_deref(), unit.as_deref(), &room)?;
+    match found.as_slice() {
+        [(id, _)] => Ok(*id),
+        [] => Err(crate::StoreError::invalid(
+            "新住址",
+            format!(
+                "在您的辖区里找不到“{}”，请先在楼栋里登记该房屋",
+                text.trim()
+            ),
+        )),
+        _ => Err(crate::StoreError::invalid(
+            "新住址",
+            format!(
+                "“{}”对应 {} 处房屋，请写全楼栋和单元",
+                text.trim(),
+                found.len()
+            ),
+        )),
+    }
+}
+
 fn by_address(
     conn: &mut Conn,
     actor: &Actor,
@@ -281,38 +353,8 @@ fn by_address(
     room: &str,
     limit: usize,
 ) -> StoreResult<Vec<RawHit>> {
-    let (cf, mut args) = actor.community_filter("n.community_id");
-    let (pf, pargs) = actor.path_filter("n.path");
-    args.push(Value::from(room));
-    args.push(Value::from(format!("{room}室")));
-    args.extend(pargs);
-    let rooms = conn.query(
-        &format!("SELECT n.id, n.path FROM org_nodes n WHERE {cf} AND n.kind = 'room' AND n.name IN (?, ?) AND {pf}"),
-        &args,
-    )?;
-    let paths: Vec<String> = rooms.iter().map(|r| r.get(1)).collect::<Result<_, _>>()?;
-    let names = node_labels(conn, &paths)?;
     let mut out = Vec::new();
-    for r in rooms {
-        let path: String = r.get(1)?;
-        let ids = path_ids(&path);
-        let mut ok = true;
-        let part = |kind: &str| {
-            ids.iter()
-                .filter_map(|i| names.get(i))
-                .find(|(k, _)| k == kind)
-                .map(|(_, n)| digits_of(n))
-        };
-        if let Some(b) = building {
-            ok &= part("building").as_deref() == Some(b);
-        }
-        if let Some(u) = unit {
-            ok &= part("unit").as_deref() == Some(u);
-        }
-        if !ok {
-            continue;
-        }
-        let rid: i64 = r.get(0)?;
+    for (rid, _) in rooms_at(conn, actor, building, unit, room)? {
         for p in conn.query(
             &format!(
                 "SELECT {HIT_COLS} FROM residences r JOIN persons p ON p.id = r.person_id

@@ -57,6 +57,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::put(assign_group),
         )
         .route(
+            "/api/v1/groups/{id}/leader",
+            axum::routing::put(set_group_leader),
+        )
+        .route(
             "/api/v1/rooms/{id}/housing",
             get(get_housing).put(put_housing),
         )
@@ -76,7 +80,7 @@ pub fn routes() -> Router<AppState> {
     info(title = "社区工作台 shequ API", description = "实有人口、实有房屋、组织架构与重点人群。登录后用 Authorization: Bearer <token> 调用。"),
     paths(
         login, logout, me, tag_kinds, roots, create_node, get_node, update_node, children, move_node,
-        retire_node, node_history, node_stats, residents, list_units, list_groups, create_group, assign_group, get_housing, put_housing,
+        retire_node, node_history, node_stats, residents, list_units, list_groups, create_group, assign_group, set_group_leader, get_housing, put_housing,
         search_persons, create_person, get_person, update_person, person_history, move_out, relocate,
         add_tag, end_tag, create_unit, get_unit, update_unit
     ),
@@ -84,7 +88,7 @@ pub fn routes() -> Router<AppState> {
         ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, Node, NodeKind, ChildSummary, NodeEvent,
         NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing,
         Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, PersonDetail,
-        CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest
+        CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest, LeaderRequest
     )),
     modifiers(&BearerAuth)
 )]
@@ -723,6 +727,25 @@ async fn assign_group(
     ApiJson(req): ApiJson<AssignGroupRequest>,
 ) -> Result<StatusCode, AppError> {
     st.db(move |c| groups::assign(c, &user.actor, id, req.group_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderRequest {
+    person_id: i64,
+}
+
+#[utoipa::path(put, path = "/api/v1/groups/{id}/leader", params(("id" = i64, Path)), request_body = LeaderRequest,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_group_leader(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<LeaderRequest>,
+) -> Result<StatusCode, AppError> {
+    st.db(move |c| groups::set_leader(c, &user.actor, id, req.person_id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

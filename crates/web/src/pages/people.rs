@@ -8,10 +8,11 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use shequ_domain::registry::{DOC_TYPES, EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS};
 use shequ_domain::tags::{FieldSpec, FieldType, TAG_KINDS, TagKind, tag_kind};
+use shequ_store::groups::{self, Group};
 use shequ_store::people::{
     self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
 };
-use shequ_store::search::age_on;
+use shequ_store::search::{age_on, room_by_address};
 use shequ_store::tags::{self, Tag, TagInput};
 use shequ_store::{StoreError, today, tree};
 
@@ -29,9 +30,12 @@ pub fn routes() -> Router<AppState> {
         .route("/people/{id}", get(profile))
         .route("/people/{id}/edit", get(edit_form).post(update))
         .route("/people/{id}/move-out", post(move_out))
+        .route("/people/{id}/relocate", post(relocate))
         .route("/people/{id}/tags/new", get(tag_form))
         .route("/people/{id}/tags", post(add_tag))
         .route("/tags/{id}/end", post(end_tag))
+        .route("/people/{id}/group", post(join_group))
+        .route("/groups/{id}/leader", post(make_leader))
 }
 
 #[derive(Template)]
@@ -45,13 +49,16 @@ struct Profile {
     tags: Vec<Tag>,
     history: Vec<HistoryEntry>,
     tag_kinds: &'static [TagKind],
+    group: Option<Group>,
+    grid_groups: Vec<Group>,
+    relations: &'static [&'static str],
     can_write: bool,
     today: NaiveDate,
 }
 
 async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let actor = user.actor.clone();
-    let (p, home, members, tags, history, crumbs) = st
+    let (p, home, members, tags, history, crumbs, group, grid_groups) = st
         .db(move |c| {
             let p = people::get(c, &actor, id)?;
             let home = people::current_home(c, id)?;
@@ -67,7 +74,12 @@ async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>
             };
             let tags = tags::for_person(c, id)?;
             let history = people::history(c, &actor, id)?;
-            Ok((p, home, members, tags, history, crumbs))
+            let (group, grid) = groups::of_person(c, &actor, id)?;
+            let grid_groups = match grid {
+                Some(g) => groups::for_grid(c, &actor, g)?,
+                None => vec![],
+            };
+            Ok((p, home, members, tags, history, crumbs, group, grid_groups))
         })
         .await?;
     let mut l = Layout::new(p.name.clone(), &user);
@@ -81,6 +93,9 @@ async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>
         tags,
         history,
         tag_kinds: TAG_KINDS,
+        group,
+        grid_groups,
+        relations: RELATIONS,
         can_write: user.actor.role.writes_people(),
         today: today(),
     }))
@@ -485,4 +500,55 @@ async fn end_tag(
         .await?;
     let back = person.map_or("/".to_string(), |p| format!("/people/{p}"));
     Ok(Redirect::to(&back).into_response())
+}
+
+async fn join_group(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let group = int_field(&form, "group_id", "十联户")?;
+    let actor = user.actor.clone();
+    st.db(move |c| groups::assign(c, &actor, id, group)).await?;
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
+
+async fn make_leader(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(group): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let person = int_field(&form, "person", "人员")?
+        .ok_or_else(|| PageError(AppError::BadRequest("缺少人员，请从人员档案页操作".into())))?;
+    let actor = user.actor.clone();
+    st.db(move |c| groups::set_leader(c, &actor, group, person))
+        .await?;
+    Ok(Redirect::to(&format!("/people/{person}")).into_response())
+}
+
+async fn relocate(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let on = date_field(&form, "on", "迁入日期")?;
+    let actor = user.actor.clone();
+    st.db(move |c| {
+        let room_id = room_by_address(c, &actor, &field(&form, "address"))?;
+        let res = Residence {
+            room_id,
+            household_id: None,
+            relation: opt_field(&form, "relation"),
+            moved_in_on: on,
+        };
+        people::relocate(c, &actor, id, &res)
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }

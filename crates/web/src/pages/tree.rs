@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/nodes/{id}/history", get(history))
         .route("/nodes/{id}/stats", get(stats))
         .route("/nodes/{id}/housing", post(set_housing))
+        .route("/nodes/{id}/groups", post(add_group))
 }
 
 /// Breadcrumbs from the top of the user's area down to `node`.
@@ -299,5 +300,18 @@ async fn set_housing(
     };
     let actor = user.actor.clone();
     st.db(move |c| housing::set(c, &actor, id, &h)).await?;
+    Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
+}
+
+async fn add_group(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let actor = user.actor.clone();
+    st.db(move |c| groups::create(c, &actor, id, &field(&form, "name"), None))
+        .await?;
     Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
 }
