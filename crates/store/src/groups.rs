@@ -120,12 +120,10 @@ pub fn of_person(
         return Ok((None, None));
     };
     let room = tree::load(conn, home.room_id)?;
-    let mut grid = None;
-    for id in room.lineage() {
-        if tree::load(conn, id)?.kind == NodeKind::Grid {
-            grid = Some(id);
-        }
-    }
+    let grid = tree::ancestors(conn, &room)?
+        .into_iter()
+        .find(|a| a.kind == NodeKind::Grid)
+        .map(|g| g.id);
     let row = conn.query_opt(
         &format!("{GROUP_SELECT} AND g.id = (SELECT group_id FROM households WHERE id = ?)"),
         params![home.household_id],
