@@ -8,6 +8,7 @@
 pub mod credit_code;
 pub mod dates;
 pub mod id_number;
+pub mod mask;
 pub mod names;
 pub mod org;
 pub mod phone;

@@ -71,6 +71,20 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// 审计日志
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 逐条核对审计日志的哈希链，报告第一条被修改、插入或删除的记录
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +198,21 @@ fn main() -> anyhow::Result<()> {
         Command::Migrate { db } => {
             open(&db)?;
             println!("数据库结构已是最新。");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let verdict =
+                shequ_store::audit::verify(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            match verdict.first_problem {
+                None => println!("审计日志完整：共 {} 条，哈希链无断裂。", verdict.rows),
+                Some((seq, what)) => bail!(
+                    "审计日志已被改动：{what}（自第 {seq} 条起不可信；已核对 {} 条）",
+                    verdict.rows
+                ),
+            }
         }
         Command::User {
             command:

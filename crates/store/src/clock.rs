@@ -12,3 +12,8 @@ pub fn now() -> String {
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
+
+/// Now with the server's UTC offset, as audit rows show it ("time with zone").
+pub fn now_with_zone() -> String {
+    chrono::Local::now().to_rfc3339_opts(SecondsFormat::Millis, false)
+}

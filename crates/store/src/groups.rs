@@ -4,6 +4,7 @@
 use serde::Serialize;
 use shequ_domain::org::NodeKind;
 
+use crate::audit::{self, By, Event};
 use crate::clock::today;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
@@ -68,11 +69,17 @@ pub fn create(
         if let Some(p) = leader {
             people::get(c, actor, p)?;
         }
-        Ok(c.insert(
+        let id = c.insert(
             "INSERT INTO household_groups (community_id, grid_id, name, leader_person_id, created_on)
              VALUES (?, ?, ?, ?, ?) RETURNING id",
             params![grid.community_id, grid.id, name.as_str(), leader, today()],
-        )?)
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("group.create", format!("group:{id}")).with(serde_json::json!({ "名称": name, "网格": grid.id, "联户长": leader })),
+        )?;
+        Ok(id)
     })
 }
 
@@ -104,6 +111,12 @@ pub fn assign(
         c.execute(
             "UPDATE households SET group_id = ? WHERE id = ?",
             params![group_id, home.household_id],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("group.assign", format!("person:{person_id}"))
+                .with(serde_json::json!({ "户": home.household_id, "十联户": group_id })),
         )?;
         Ok(())
     })
@@ -153,6 +166,12 @@ pub fn set_leader(
         c.execute(
             "UPDATE household_groups SET leader_person_id = ? WHERE id = ?",
             params![person_id, group_id],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("group.leader", format!("group:{group_id}"))
+                .with(serde_json::json!({ "联户长": person_id })),
         )?;
         Ok(())
     })

@@ -6,6 +6,7 @@ use shequ_domain::org::NodeKind;
 use shequ_domain::phone::Phone;
 use shequ_domain::registry::{HOUSING_USES, pick};
 
+use crate::audit::{self, By, Event};
 use crate::clock::now;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
@@ -89,6 +90,15 @@ pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreRe
                 &[args, params![room.community_id]].concat(),
             )?;
         }
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("housing.set", format!("room:{}", room.id)).with(serde_json::json!({
+                "用途": usage,
+                "房东": landlord_name.as_deref().map(shequ_domain::mask::mask_name),
+                "治安责任书": h.agreement_signed_on,
+            })),
+        )?;
         Ok(())
     })
 }

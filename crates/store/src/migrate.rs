@@ -5,8 +5,31 @@
 use crate::db::{Backend, Conn, DbError, DbResult};
 use chrono::Utc;
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "spine", include_str!("../migrations/0001_spine.sql"))];
+/// A migration: its common SQL, then what only one backend needs (triggers differ in syntax).
+struct Migration {
+    version: i64,
+    name: &'static str,
+    common: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "spine",
+        common: include_str!("../migrations/0001_spine.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 2,
+        name: "audit",
+        common: include_str!("../migrations/0002_audit.sql"),
+        sqlite: include_str!("../migrations/0002_audit.sqlite.sql"),
+        postgres: include_str!("../migrations/0002_audit.postgres.sql"),
+    },
+];
 
 fn dialect(sql: &str, backend: Backend) -> String {
     let pairs: &[(&str, &str)] = match backend {
@@ -39,8 +62,13 @@ pub fn run(conn: &mut Conn) -> DbResult<Vec<i64>> {
             version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
     let mut applied = Vec::new();
-    for (version, name, sql) in MIGRATIONS {
-        let sql = dialect(sql, conn.backend());
+    for m in MIGRATIONS {
+        let (version, name) = (&m.version, &m.name);
+        let extra = match conn.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let sql = format!("{}\n{extra}", dialect(m.common, conn.backend()));
         let done = conn.transaction(|c| {
             // Re-checked inside the transaction: two servers starting at once apply it once.
             if c.scalar(

@@ -1,9 +1,12 @@
 //! Persons, households and where they live. `residences` is the history of who lived where;
 //! the person row carries only what is true now.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 use shequ_domain::id_number::IdNumber;
+pub use shequ_domain::mask::mask_id;
 use shequ_domain::names::{NameKeys, normalize_name};
 use shequ_domain::org::NodeKind;
 use shequ_domain::phone::Phone;
@@ -12,6 +15,7 @@ use shequ_domain::registry::{
 };
 use shequ_domain::sex::Sex;
 
+use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
@@ -72,6 +76,72 @@ pub struct ValidPerson {
 
 fn blank(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// What the audit log keeps of a person: every value masked, notes only as present or not.
+#[allow(clippy::too_many_arguments)]
+fn masked(
+    name: &str,
+    id_number: Option<&str>,
+    doc_no: Option<&str>,
+    phone: Option<&str>,
+    ethnicity: &str,
+    person_type: &str,
+    employment: Option<&str>,
+    registered_here: bool,
+    notes: Option<&str>,
+) -> BTreeMap<&'static str, String> {
+    use shequ_domain::mask::{mask_name, mask_phone};
+    let mut m = BTreeMap::new();
+    m.insert("姓名", mask_name(name));
+    m.insert("公民身份号码", id_number.map(mask_id).unwrap_or_default());
+    m.insert("证件号码", doc_no.map(mask_id).unwrap_or_default());
+    m.insert("联系电话", phone.map(mask_phone).unwrap_or_default());
+    m.insert("民族", ethnicity.to_string());
+    m.insert("人员类型", person_type.to_string());
+    m.insert("就业状况", employment.unwrap_or_default().to_string());
+    m.insert("人户一致", registered_here.to_string());
+    m.insert(
+        "备注",
+        if notes.is_some_and(|n| !n.is_empty()) {
+            "有".into()
+        } else {
+            String::new()
+        },
+    );
+    m
+}
+
+impl Person {
+    fn masked(&self) -> BTreeMap<&'static str, String> {
+        masked(
+            &self.name,
+            self.id_number.as_deref(),
+            self.doc_no.as_deref(),
+            self.phone.as_deref(),
+            &self.ethnicity,
+            &self.person_type,
+            self.employment.as_deref(),
+            self.registered_here,
+            self.notes.as_deref(),
+        )
+    }
+}
+
+impl ValidPerson {
+    fn masked(&self) -> BTreeMap<&'static str, String> {
+        masked(
+            &self.name,
+            self.id_number.as_ref().map(IdNumber::as_str),
+            self.document.as_ref().map(|d| d.1.as_str()),
+            self.phone.as_ref().map(Phone::as_str),
+            self.ethnicity,
+            self.person_type,
+            self.employment,
+            self.registered_here,
+            self.notes.as_deref(),
+        )
+    }
 }
 
 /// The columns a person's own facts fill, in the order of `ValidPerson::values`.
@@ -329,16 +399,6 @@ pub struct HistoryEntry {
     pub what: String,
 }
 
-pub fn mask_id(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() < 10 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
-}
-
 fn reverse(s: &str) -> String {
     s.chars().rev().collect()
 }
@@ -503,6 +563,12 @@ pub fn create(
             )
             .map_err(dup_or)?;
         open_residence(c, id, &room, res)?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("person.create", format!("person:{id}"))
+                .with(serde_json::json!({ "变更后": p.masked(), "住址": room.id })),
+        )?;
         Ok(id)
     })
 }
@@ -583,6 +649,25 @@ pub fn update(
             &[&p.values()[..], params![now(), id]].concat(),
         )
         .map_err(dup_or)?;
+        // Only what changed, before and after, masked.
+        let (before, after) = (old.masked(), p.masked());
+        let changed: Vec<&str> = before
+            .keys()
+            .filter(|k| before.get(*k) != after.get(*k))
+            .copied()
+            .collect();
+        let pick = |m: &BTreeMap<&str, String>| -> BTreeMap<String, String> {
+            changed
+                .iter()
+                .map(|k| (k.to_string(), m.get(k).cloned().unwrap_or_default()))
+                .collect()
+        };
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("person.update", format!("person:{id}"))
+                .with(serde_json::json!({ "变更前": pick(&before), "变更后": pick(&after) })),
+        )?;
         Ok(())
     })
 }
@@ -605,6 +690,12 @@ pub fn move_out(
         c.execute(
             "UPDATE persons SET area_path = ?, living = 0, updated_at = ?, version = version + 1 WHERE id = ?",
             params![path, now(), id],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("person.move_out", format!("person:{id}"))
+                .with(serde_json::json!({ "迁出日期": on, "原因": reason })),
         )?;
         Ok(())
     })
@@ -675,6 +766,12 @@ pub fn relocate(conn: &mut Conn, actor: &Actor, id: i64, res: &Residence) -> Sto
         c.execute(
             "UPDATE persons SET updated_at = ?, version = version + 1 WHERE id = ?",
             params![now(), id],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("person.relocate", format!("person:{id}"))
+                .with(serde_json::json!({ "迁入日期": on, "新住址": room.id })),
         )?;
         Ok(())
     })

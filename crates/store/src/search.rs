@@ -11,9 +11,9 @@ use serde::Serialize;
 use crate::clock::today;
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::StoreResult;
-use crate::people::mask_id;
 use crate::scope::Actor;
 use crate::tree::path_ids;
+use shequ_domain::mask::{mask_id, mask_phone};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
@@ -414,25 +414,6 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i64 {
     on.years_since(birth).map_or(0, i64::from)
 }
 
-pub fn mask_phone(p: &str) -> String {
-    let c: Vec<char> = p.chars().collect();
-    if c.len() == 11 {
-        format!(
-            "{}****{}",
-            c[..3].iter().collect::<String>(),
-            c[7..].iter().collect::<String>()
-        )
-    } else if c.len() > 4 {
-        format!(
-            "{}{}",
-            "*".repeat(c.len() - 4),
-            c[c.len() - 4..].iter().collect::<String>()
-        )
-    } else {
-        p.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,11 +452,5 @@ mod tests {
             classify("e1234567"),
             Some(Query::Document("E1234567".into()))
         );
-    }
-
-    #[test]
-    fn masks() {
-        assert_eq!(mask_phone("13812341234"), "138****1234");
-        assert_eq!(mask_id("11010519491231002X"), "110105********002X");
     }
 }

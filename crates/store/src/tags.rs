@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use shequ_domain::tags::{Target, tag_kind};
 
+use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
@@ -137,11 +138,17 @@ pub fn add(conn: &mut Conn, actor: &Actor, person_id: i64, input: &TagInput) -> 
         }
         let details = serde_json::to_string(&content.details).unwrap_or_else(|_| "{}".into());
         let ts = now();
-        Ok(c.insert(
+        let id = c.insert(
             "INSERT INTO tags (community_id, person_id, household_id, kind, category, grade, details, started_on, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![person.community_id, pid, hid, spec.code, content.category, content.grade, details, started_on, ts.as_str(), ts.as_str()],
-        )?)
+            params![person.community_id, pid, hid, spec.code, content.category.clone(), content.grade, details, started_on, ts.as_str(), ts.as_str()],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("tag.add", format!("tag:{id}")).with(serde_json::json!({ "人员": person.id, "类别": spec.label, "分类": content.category, "开始日期": started_on })),
+        )?;
+        Ok(id)
     })
 }
 
@@ -192,6 +199,12 @@ pub fn end(
         c.execute(
             "UPDATE tags SET ended_on = ?, end_reason = ?, updated_at = ?, version = version + 1 WHERE id = ?",
             params![on, (!reason.is_empty()).then_some(reason), now(), tag_id],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("tag.end", format!("tag:{tag_id}"))
+                .with(serde_json::json!({ "类别": tag.label, "结束日期": on, "原因": reason })),
         )?;
         Ok(())
     })

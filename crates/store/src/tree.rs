@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use shequ_domain::org::{NodeKind, normalize_area_code, normalize_node_name};
 
+use crate::audit::{self, By, Event};
 use crate::clock::now;
 use crate::db::{Conn, Row, prefix_end};
 use crate::error::{StoreError, StoreResult};
@@ -160,21 +161,43 @@ pub fn count_people(conn: &mut Conn, path: &str) -> StoreResult<i64> {
     )?)
 }
 
-fn event(
-    conn: &mut Conn,
-    node: &Node,
+/// A dated change to a node, as kept in `node_events`.
+struct Change<'a> {
+    kind: &'a str,
     on: NaiveDate,
-    kind: &str,
-    before: Option<&str>,
-    after: Option<&str>,
-    user_id: i64,
-) -> StoreResult<()> {
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+    /// For a move: the parents before and after.
+    parents: Option<(i64, i64)>,
+}
+
+/// Keeps a node's history and writes the matching audit row, in the caller's transaction.
+fn event(conn: &mut Conn, actor: &Actor, node: &Node, ch: Change) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO node_events (node_id, community_id, happened_on, recorded_at, kind, before_value, after_value, user_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        params![node.id, node.community_id, on, now(), kind, before, after, user_id],
+        "INSERT INTO node_events (node_id, community_id, happened_on, recorded_at, kind, before_value, after_value,
+            from_parent_id, to_parent_id, user_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            node.id,
+            node.community_id,
+            ch.on,
+            now(),
+            ch.kind,
+            ch.before,
+            ch.after,
+            ch.parents.map(|p| p.0),
+            ch.parents.map(|p| p.1),
+            actor.user_id
+        ],
     )?;
-    Ok(())
+    let action = format!("node.{}", ch.kind);
+    audit::record(
+        conn,
+        By::Actor(actor),
+        Event::ok(&action, format!("node:{}", node.id)).with(serde_json::json!({
+            "节点": node.name, "日期": ch.on, "变更前": ch.before, "变更后": ch.after
+        })),
+    )
 }
 
 pub struct NewNode<'a> {
@@ -238,7 +261,12 @@ pub fn create(conn: &mut Conn, actor: &Actor, new: &NewNode) -> StoreResult<i64>
             params![path, community_id, id],
         )?;
         let node = load(c, id)?;
-        event(c, &node, new.on, "created", None, Some(&node.name), actor.user_id)?;
+        event(
+            c,
+            actor,
+            &node,
+            Change { kind: "created", on: new.on, before: None, after: Some(&node.name), parents: None },
+        )?;
         Ok(id)
     })
 }
@@ -275,12 +303,15 @@ pub fn rename(
         )?;
         event(
             c,
+            actor,
             &node,
-            on,
-            "renamed",
-            Some(&node.name),
-            Some(&name),
-            actor.user_id,
+            Change {
+                kind: "renamed",
+                on,
+                before: Some(&node.name),
+                after: Some(&name),
+                parents: None,
+            },
         )
     })
 }
@@ -305,12 +336,15 @@ pub fn recode(
         )?;
         event(
             c,
+            actor,
             &node,
-            on,
-            "recoded",
-            node.code.as_deref(),
-            code.as_deref(),
-            actor.user_id,
+            Change {
+                kind: "recoded",
+                on,
+                before: node.code.as_deref(),
+                after: code.as_deref(),
+                parents: None,
+            },
         )
     })
 }
@@ -363,13 +397,18 @@ pub fn move_to(
         }
         let from = node.parent_id.unwrap_or_default();
         let from_name = load(c, from).map(|p| p.name).unwrap_or_default();
-        c.execute(
-            "INSERT INTO node_events (node_id, community_id, happened_on, recorded_at, kind, before_value, after_value,
-                from_parent_id, to_parent_id, user_id)
-             VALUES (?, ?, ?, ?, 'moved', ?, ?, ?, ?, ?)",
-            params![node.id, node.community_id, on, now(), from_name, target.name.as_str(), from, target.id, actor.user_id],
-        )?;
-        Ok(())
+        event(
+            c,
+            actor,
+            &node,
+            Change {
+                kind: "moved",
+                on,
+                before: Some(&from_name),
+                after: Some(&target.name),
+                parents: Some((from, target.id)),
+            },
+        )
     })
 }
 
@@ -405,12 +444,15 @@ pub fn retire(conn: &mut Conn, actor: &Actor, id: i64, on: NaiveDate) -> StoreRe
         )?;
         event(
             c,
+            actor,
             &node,
-            on,
-            "retired",
-            None,
-            Some(&on.to_string()),
-            actor.user_id,
+            Change {
+                kind: "retired",
+                on,
+                before: None,
+                after: Some(&on.to_string()),
+                parents: None,
+            },
         )
     })
 }

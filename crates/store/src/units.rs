@@ -8,6 +8,7 @@ use shequ_domain::org::NodeKind;
 use shequ_domain::phone::Phone;
 use shequ_domain::registry::{UNIT_KINDS, pick};
 
+use crate::audit::{self, By, Event};
 use crate::clock::now;
 use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult};
@@ -131,7 +132,7 @@ pub fn create(conn: &mut Conn, actor: &Actor, u: &UnitInput) -> StoreResult<i64>
             return Err(StoreError::invalid("所在位置", "请选择单位所在的网格或楼栋"));
         }
         let ts = now();
-        Ok(c.insert(
+        let id = c.insert(
             "INSERT INTO units (community_id, area_path, created_at, updated_at, node_id, name, kind,
                 credit_code, address, contact_name, contact_phone, employees, safety_agreement_on,
                 fire_agreement_on, closed_on, notes)
@@ -142,7 +143,7 @@ pub fn create(conn: &mut Conn, actor: &Actor, u: &UnitInput) -> StoreResult<i64>
                 ts.as_str(),
                 ts.as_str(),
                 node.id,
-                v.name,
+                v.name.as_str(),
                 v.kind,
                 v.credit_code,
                 trimmed(&u.address),
@@ -154,7 +155,13 @@ pub fn create(conn: &mut Conn, actor: &Actor, u: &UnitInput) -> StoreResult<i64>
                 Value::Null,
                 trimmed(&u.notes)
             ],
-        )?)
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("unit.create", format!("unit:{id}")).with(serde_json::json!({ "名称": v.name, "类别": v.kind, "位置": node.id })),
+        )?;
+        Ok(id)
     })
 }
 
@@ -194,7 +201,7 @@ pub fn update(
             params![
                 node.id,
                 node.path.as_str(),
-                v.name,
+                v.name.as_str(),
                 v.kind,
                 v.credit_code,
                 trimmed(&u.address),
@@ -207,6 +214,12 @@ pub fn update(
                 now(),
                 id
             ],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("unit.update", format!("unit:{id}"))
+                .with(serde_json::json!({ "名称": v.name, "类别": v.kind, "位置": node.id })),
         )?;
         Ok(())
     })

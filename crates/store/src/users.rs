@@ -6,10 +6,12 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, Duration, Utc};
 use shequ_domain::roles::Role;
 
+use crate::audit::{self, By, Event};
 use crate::clock::now;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
+use crate::scope::Actor;
 
 pub fn random_token(bytes: usize) -> StoreResult<String> {
     let mut buf = vec![0u8; bytes];
@@ -86,6 +88,12 @@ pub fn create(conn: &mut Conn, u: &NewUser) -> StoreResult<i64> {
         for node in u.scope {
             c.execute("INSERT INTO user_scopes (user_id, node_id) VALUES (?, ?)", params![id, *node])?;
         }
+        audit::record(
+            c,
+            By::System,
+            Event::ok("user.create", format!("user:{id}"))
+                .with(serde_json::json!({ "用户名": username, "角色": u.role.as_str(), "辖区": u.scope })),
+        )?;
         Ok(id)
     })
 }
@@ -182,12 +190,46 @@ pub fn resume_session(
     Ok(Some((r.get(0)?, r.get(1)?)))
 }
 
-pub fn end_session(conn: &mut Conn, token: &str) -> StoreResult<()> {
-    conn.execute(
-        "DELETE FROM sessions WHERE token_hash = ?",
-        params![digest(token)],
-    )?;
-    Ok(())
+/// Checks a login and starts a session; both outcomes are audited.
+pub fn login(conn: &mut Conn, username: &str, password: &str) -> StoreResult<(Session, Actor)> {
+    match authenticate(conn, username, password) {
+        Ok(id) => conn.transaction(|c| {
+            let session = start_session(c, id)?;
+            let actor = Actor::load(c, id)?;
+            audit::record(
+                c,
+                By::Actor(&actor),
+                Event::ok("login", format!("user:{id}")),
+            )?;
+            Ok((session, actor))
+        }),
+        Err(e @ StoreError::Forbidden(_)) => {
+            let failed = Event {
+                action: "login",
+                target: None,
+                outcome: "失败",
+                detail: None,
+            };
+            audit::record_alone(conn, By::Name(username.trim()), failed)?;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Ends the session for good (the token no longer resolves), and audits it.
+pub fn logout(conn: &mut Conn, actor: &Actor, token: &str) -> StoreResult<()> {
+    conn.transaction(|c| {
+        c.execute(
+            "DELETE FROM sessions WHERE token_hash = ?",
+            params![digest(token)],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("logout", format!("user:{}", actor.user_id)),
+        )
+    })
 }
 
 pub fn count(conn: &mut Conn) -> StoreResult<i64> {

@@ -32,7 +32,15 @@ fn bearer_token(parts: &Parts) -> Option<String> {
     (!t.is_empty() && t.len() <= 128).then(|| t.to_string())
 }
 
-async fn resolve(state: &AppState, token: String) -> Result<Option<(Actor, String)>, AppError> {
+/// The session token a request carries: the API's bearer token, else the pages' cookie.
+pub fn request_token(parts: &Parts) -> Option<String> {
+    bearer_token(parts).or_else(|| cookie_token(parts))
+}
+
+pub(crate) async fn resolve(
+    state: &AppState,
+    token: String,
+) -> Result<Option<(Actor, String)>, AppError> {
     let idle = Duration::from_std(state.inner.idle).unwrap_or(Duration::minutes(30));
     state
         .db(move |c| {

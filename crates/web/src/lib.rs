@@ -17,6 +17,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use shequ_store::audit::{self, By, Event};
+
 pub use state::AppState;
 
 const STYLE: &str = include_str!("../static/style.css");
@@ -42,6 +44,48 @@ async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Respons
     r
 }
 
+/// Every refused request (403) leaves an audit row naming who tried what. Login failures are
+/// audited where they happen, so the login routes are left out here.
+async fn audit_denials(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let target = format!("{} {}", parts.method, parts.uri.path());
+    let token = auth::request_token(&parts);
+    let r = next.run(Request::from_parts(parts, body)).await;
+    if r.status() == axum::http::StatusCode::FORBIDDEN
+        && !target.ends_with(" /login")
+        && !target.ends_with(" /api/v1/session")
+    {
+        let actor = match token {
+            Some(t) => auth::resolve(&state, t)
+                .await
+                .ok()
+                .flatten()
+                .map(|(a, _)| a),
+            None => None,
+        };
+        let logged = state
+            .db(move |c| {
+                let by = actor.as_ref().map_or(By::System, By::Actor);
+                let event = Event {
+                    action: "denied",
+                    target: Some(target),
+                    outcome: "拒绝",
+                    detail: None,
+                };
+                audit::record_alone(c, by, event)
+            })
+            .await;
+        if let Err(e) = logged {
+            tracing::error!("could not audit a refused request: {}", e.message());
+        }
+    }
+    r
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
@@ -50,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(middleware::from_fn_with_state(state.clone(), audit_denials))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

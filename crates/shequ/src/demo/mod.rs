@@ -675,6 +675,13 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
                 "units",
             ],
         )?;
+        // One audit row for the whole load (the records are fictional, made by the system).
+        shequ_store::audit::record(
+            c,
+            shequ_store::audit::By::System,
+            shequ_store::audit::Event::ok("demo.generate", "database")
+                .with(serde_json::json!({ "人数": people })),
+        )?;
         Ok(summary)
     })?;
     summary.logins = create_users(conn, password)?;

@@ -103,6 +103,39 @@ impl Drop for TestDb {
     }
 }
 
+impl TestDb {
+    /// Runs SQL with the stock command-line client (sqlite3 or psql), as someone with direct
+    /// access to the database would; returns (success, output).
+    pub fn sql(&self, statements: &str) -> (bool, String) {
+        let out = match &self.dir {
+            Some(_) => Command::new("sqlite3")
+                .arg(self.sqlite_file().unwrap())
+                .arg(statements)
+                .output(),
+            None => Command::new("psql")
+                .args([
+                    self.url.as_str(),
+                    "-X",
+                    "-q",
+                    "-t",
+                    "-A",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-c",
+                    statements,
+                ])
+                .output(),
+        }
+        .expect("sqlite3 / psql must be installed (scripts/test installs them)");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+}
+
 pub fn shequ() -> Command {
     Command::new(env!("CARGO_BIN_EXE_shequ"))
 }

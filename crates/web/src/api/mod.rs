@@ -156,13 +156,7 @@ async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<LoginResponse> {
     let (session, actor) = st
-        .db(move |c| {
-            let id = users::authenticate(c, &req.username, &req.password)?;
-            Ok((
-                users::start_session(c, id)?,
-                shequ_store::Actor::load(c, id)?,
-            ))
-        })
+        .db(move |c| users::login(c, &req.username, &req.password))
         .await?;
     Ok(Json(LoginResponse {
         token: session.token,
@@ -172,7 +166,8 @@ async fn login(
 
 #[utoipa::path(delete, path = "/api/v1/session", responses((status = 204), (status = 401, body = ErrorBody)))]
 async fn logout(State(st): State<AppState>, user: ApiUser) -> Result<StatusCode, AppError> {
-    st.db(move |c| users::end_session(c, &user.token)).await?;
+    st.db(move |c| users::logout(c, &user.actor, &user.token))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

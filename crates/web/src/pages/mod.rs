@@ -247,14 +247,9 @@ async fn login(
     let password = form.get("password").cloned().unwrap_or_default();
     let next = safe_next(form.get("next"));
     let u = username.clone();
-    let result = st
-        .db(move |c| {
-            let id = users::authenticate(c, &u, &password)?;
-            users::start_session(c, id)
-        })
-        .await;
+    let result = st.db(move |c| users::login(c, &u, &password)).await;
     match result {
-        Ok(session) => {
+        Ok((session, _)) => {
             let mut r = Redirect::to(&next).into_response();
             if let Ok(v) = HeaderValue::from_str(&session_cookie(&session.token, false)) {
                 r.headers_mut().insert(SET_COOKIE, v);
@@ -281,8 +276,8 @@ async fn logout(
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     check_csrf(&user, &form)?;
-    let token = user.token.clone();
-    st.db(move |c| users::end_session(c, &token)).await?;
+    let (actor, token) = (user.actor.clone(), user.token.clone());
+    st.db(move |c| users::logout(c, &actor, &token)).await?;
     let mut r = Redirect::to("/login").into_response();
     if let Ok(v) = HeaderValue::from_str(&clear_cookie()) {
         r.headers_mut().insert(SET_COOKIE, v);
