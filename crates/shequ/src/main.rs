@@ -51,6 +51,15 @@ enum Command {
         /// 演示账号统一使用的密码（不填则随机生成并打印）
         #[arg(long, env = "SHEQU_DEMO_PASSWORD")]
         demo_password: Option<String>,
+        /// 连续输错密码多少次后锁定账号
+        #[arg(long, default_value_t = 5)]
+        lockout_attempts: i64,
+        /// 锁定多少分钟
+        #[arg(long, default_value_t = 15)]
+        lockout_minutes: i64,
+        /// 无操作多少分钟后会话失效
+        #[arg(long, default_value_t = 30)]
+        idle_minutes: u64,
     },
     /// 向空数据库生成演示数据（虚构的姓名和身份证号）
     Demo {
@@ -103,6 +112,20 @@ enum UserCommand {
         /// 辖区节点编号，可多次给出
         #[arg(long = "area", required = true)]
         areas: Vec<i64>,
+    },
+    /// 停用用户，并立即结束其全部会话
+    Disable {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+    },
+    /// 重新启用用户（同时解除锁定）
+    Enable {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -163,6 +186,9 @@ fn main() -> anyhow::Result<()> {
             demo,
             demo_people,
             demo_password,
+            lockout_attempts,
+            lockout_minutes,
+            idle_minutes,
         } => {
             let pool = open(&db)?;
             if demo {
@@ -179,7 +205,16 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             let runtime = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
-            let state = shequ_web::AppState::new(pool.clone());
+            let state = shequ_web::AppState::new(
+                pool.clone(),
+                shequ_web::Settings {
+                    idle: std::time::Duration::from_secs(idle_minutes.max(1) * 60),
+                    login: users::LoginPolicy {
+                        attempts: lockout_attempts.max(1),
+                        lock_minutes: lockout_minutes.max(1),
+                    },
+                },
+            );
             let url = pool.url().redacted();
             runtime
                 .block_on(shequ_web::serve(state, listen, |addr| {
@@ -213,6 +248,22 @@ fn main() -> anyhow::Result<()> {
                     verdict.rows
                 ),
             }
+        }
+        Command::User {
+            command: UserCommand::Disable { db, username },
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            users::set_active(&mut conn, &username, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已停用用户 {username}，其会话已全部结束");
+        }
+        Command::User {
+            command: UserCommand::Enable { db, username },
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            users::set_active(&mut conn, &username, true).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已启用用户 {username}");
         }
         Command::User {
             command:

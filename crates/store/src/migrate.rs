@@ -29,6 +29,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0002_audit.sqlite.sql"),
         postgres: include_str!("../migrations/0002_audit.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "login_guard",
+        common: include_str!("../migrations/0003_login_guard.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -39,12 +39,43 @@ fn verify(password: &str, hash: &str) -> bool {
     })
 }
 
-/// Minimum rules now; issue 3 adds complexity classes and lockout.
+/// At least 10 characters from at least three of: upper case, lower case, digits, symbols.
 pub fn check_password_rules(password: &str) -> StoreResult<()> {
-    if password.chars().count() < 10 {
-        return Err(StoreError::invalid("密码", "至少 10 个字符"));
+    let classes = [
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if password.chars().count() < 10 || classes.iter().filter(|x| **x).count() < 3 {
+        return Err(StoreError::invalid(
+            "密码",
+            "至少 10 位，并包含大写字母、小写字母、数字、符号中的至少三类",
+        ));
     }
     Ok(())
+}
+
+/// A random password that meets the rules, for demo logins: e.g. "Sq3f9a-21cb-X".
+pub fn random_password() -> StoreResult<String> {
+    let hex = random_token(5)?;
+    Ok(format!("Sq{}-{}-X", &hex[..4], &hex[4..]))
+}
+
+/// How many wrong passwords in a row lock an account, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    pub attempts: i64,
+    pub lock_minutes: i64,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            attempts: 5,
+            lock_minutes: 15,
+        }
+    }
 }
 
 pub struct NewUser<'a> {
@@ -105,29 +136,68 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("shequ-no-such-user").unwrap_or_default())
 }
 
-/// Checks a login; returns the user id. One error for every failure.
-pub fn authenticate(conn: &mut Conn, username: &str, password: &str) -> StoreResult<i64> {
+/// The one answer to every failed login: unknown user, wrong password or locked account look
+/// the same from outside.
+fn failed() -> StoreError {
+    StoreError::Forbidden("用户名或密码不正确".into())
+}
+
+/// Checks a login; returns the user id, or which failure it was (for the audit log only).
+/// Wrong passwords are counted; reaching `policy.attempts` locks the account for `lock_minutes`.
+fn authenticate(
+    conn: &mut Conn,
+    username: &str,
+    password: &str,
+    policy: LoginPolicy,
+) -> StoreResult<Result<i64, &'static str>> {
     let row = conn.query_opt(
-        "SELECT id, password_hash, active FROM users WHERE username = ?",
+        "SELECT id, password_hash, active, failed_logins, locked_until FROM users WHERE username = ?",
         params![username.trim()],
     )?;
-    let failed = || StoreError::Forbidden("用户名或密码不正确".into());
-    match row {
-        Some(r) => {
-            let hash: String = r.get(1)?;
-            let ok = verify(password, &hash);
-            if ok && r.get::<bool>(2)? {
-                Ok(r.get(0)?)
-            } else {
-                Err(failed())
-            }
-        }
-        None => {
-            let _ = verify(password, dummy_hash());
-            Err(failed())
-        }
+    let Some(r) = row else {
+        let _ = verify(password, dummy_hash());
+        return Ok(Err("用户不存在"));
+    };
+    let id: i64 = r.get(0)?;
+    let hash: String = r.get(1)?;
+    let locked_until: Option<String> = r.get(4)?;
+    // Verify even when locked or disabled, so timing tells nothing.
+    let ok = verify(password, &hash);
+    let locked = locked_until
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .is_some_and(|t| t.with_timezone(&Utc) > Utc::now());
+    if locked {
+        return Ok(Err("账号锁定中"));
+    }
+    if !r.get::<bool>(2)? {
+        return Ok(Err("账号已停用"));
+    }
+    if ok {
+        conn.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
+            params![id],
+        )?;
+        return Ok(Ok(id));
+    }
+    let failures = r.get::<i64>(3)? + 1;
+    if failures >= policy.attempts {
+        let until = (Utc::now() + Duration::minutes(policy.lock_minutes))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        conn.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?",
+            params![until, id],
+        )?;
+        Ok(Err(LOCKED_NOW))
+    } else {
+        conn.execute(
+            "UPDATE users SET failed_logins = ? WHERE id = ?",
+            params![failures, id],
+        )?;
+        Ok(Err("密码错误"))
     }
 }
+
+const LOCKED_NOW: &str = "密码错误，账号已锁定";
 
 pub struct Session {
     pub token: String,
@@ -190,10 +260,16 @@ pub fn resume_session(
     Ok(Some((r.get(0)?, r.get(1)?)))
 }
 
-/// Checks a login and starts a session; both outcomes are audited.
-pub fn login(conn: &mut Conn, username: &str, password: &str) -> StoreResult<(Session, Actor)> {
-    match authenticate(conn, username, password) {
-        Ok(id) => conn.transaction(|c| {
+/// Checks a login and starts a session; every outcome is audited, a lockout as its own action.
+pub fn login(
+    conn: &mut Conn,
+    username: &str,
+    password: &str,
+    policy: LoginPolicy,
+) -> StoreResult<(Session, Actor)> {
+    // The failure count, the session and the audit row commit together.
+    conn.transaction(|c| match authenticate(c, username, password, policy)? {
+        Ok(id) => {
             let session = start_session(c, id)?;
             let actor = Actor::load(c, id)?;
             audit::record(
@@ -201,20 +277,44 @@ pub fn login(conn: &mut Conn, username: &str, password: &str) -> StoreResult<(Se
                 By::Actor(&actor),
                 Event::ok("login", format!("user:{id}")),
             )?;
-            Ok((session, actor))
-        }),
-        Err(e @ StoreError::Forbidden(_)) => {
-            let failed = Event {
-                action: "login",
+            Ok::<_, StoreError>(Ok((session, actor)))
+        }
+        Err(why) => {
+            let action = if why == LOCKED_NOW {
+                "lockout"
+            } else {
+                "login"
+            };
+            let detail = Some(serde_json::json!({ "原因": why }));
+            let event = Event {
+                action,
                 target: None,
                 outcome: "失败",
-                detail: None,
+                detail,
             };
-            audit::record_alone(conn, By::Name(username.trim()), failed)?;
-            Err(e)
+            audit::record(c, By::Name(username.trim()), event)?;
+            Ok(Err(failed()))
         }
-        Err(e) => Err(e),
-    }
+    })?
+}
+
+/// Turns a login off (or on again). Turning it off ends every session it has.
+pub fn set_active(conn: &mut Conn, username: &str, active: bool) -> StoreResult<()> {
+    conn.transaction(|c| {
+        let id: i64 = c
+            .query_opt("SELECT id FROM users WHERE username = ?", params![username.trim()])?
+            .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?
+            .get(0)?;
+        c.execute(
+            "UPDATE users SET active = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
+            params![active, now(), id],
+        )?;
+        if !active {
+            c.execute("DELETE FROM sessions WHERE user_id = ?", params![id])?;
+        }
+        let action = if active { "user.enable" } else { "user.disable" };
+        audit::record(c, By::System, Event::ok(action, format!("user:{id}")))
+    })
 }
 
 /// Ends the session for good (the token no longer resolves), and audits it.

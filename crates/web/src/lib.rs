@@ -19,7 +19,7 @@ use axum::routing::get;
 
 use shequ_store::audit::{self, By, Event};
 
-pub use state::AppState;
+pub use state::{AppState, Settings};
 
 const STYLE: &str = include_str!("../static/style.css");
 

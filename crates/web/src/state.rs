@@ -1,6 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use shequ_store::users::LoginPolicy;
 use shequ_store::{Conn, Pool, StoreError};
 
 use crate::error::AppError;
@@ -14,14 +15,32 @@ pub struct Inner {
     pub pool: Pool,
     /// Sessions idle longer than this end.
     pub idle: Duration,
+    pub login: LoginPolicy,
+}
+
+/// What an operator may tune at start-up.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub idle: Duration,
+    pub login: LoginPolicy,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            idle: Duration::from_secs(30 * 60),
+            login: LoginPolicy::default(),
+        }
+    }
 }
 
 impl AppState {
-    pub fn new(pool: Pool) -> AppState {
+    pub fn new(pool: Pool, settings: Settings) -> AppState {
         AppState {
             inner: Arc::new(Inner {
                 pool,
-                idle: Duration::from_secs(30 * 60),
+                idle: settings.idle,
+                login: settings.login,
             }),
         }
     }

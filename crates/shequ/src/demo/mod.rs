@@ -1211,7 +1211,7 @@ fn create_users(conn: &mut Conn, password: Option<&str>) -> anyhow::Result<Vec<D
     for (username, display, role, area) in plan {
         let pw = match password {
             Some(p) => p.to_string(),
-            None => users::random_token(6)?,
+            None => users::random_password()?,
         };
         users::create(
             conn,

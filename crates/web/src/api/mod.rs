@@ -155,8 +155,9 @@ async fn login(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<LoginResponse> {
+    let policy = st.inner.login;
     let (session, actor) = st
-        .db(move |c| users::login(c, &req.username, &req.password))
+        .db(move |c| users::login(c, &req.username, &req.password, policy))
         .await?;
     Ok(Json(LoginResponse {
         token: session.token,

@@ -221,6 +221,8 @@ struct Login {
     error: Option<String>,
     next: String,
     username: String,
+    attempts: i64,
+    minutes: i64,
 }
 
 fn safe_next(next: Option<&String>) -> String {
@@ -230,12 +232,17 @@ fn safe_next(next: Option<&String>) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
-async fn login_page(Query(q): Query<HashMap<String, String>>) -> Response {
+async fn login_page(
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     render(&Login {
         l: Layout::anonymous("登录"),
         error: None,
         next: safe_next(q.get("next")),
         username: String::new(),
+        attempts: st.inner.login.attempts,
+        minutes: st.inner.login.lock_minutes,
     })
 }
 
@@ -247,7 +254,8 @@ async fn login(
     let password = form.get("password").cloned().unwrap_or_default();
     let next = safe_next(form.get("next"));
     let u = username.clone();
-    let result = st.db(move |c| users::login(c, &u, &password)).await;
+    let policy = st.inner.login;
+    let result = st.db(move |c| users::login(c, &u, &password, policy)).await;
     match result {
         Ok((session, _)) => {
             let mut r = Redirect::to(&next).into_response();
@@ -262,6 +270,8 @@ async fn login(
                 error: Some(m),
                 next,
                 username,
+                attempts: policy.attempts,
+                minutes: policy.lock_minutes,
             });
             *r.status_mut() = StatusCode::UNAUTHORIZED;
             Ok(r)
