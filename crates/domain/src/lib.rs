@@ -17,6 +17,7 @@ pub mod roles;
 pub mod sex;
 pub mod tags;
 mod text;
+pub mod totp;
 
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use dates::{DateError, format_cn, from_excel_serial, parse_date};

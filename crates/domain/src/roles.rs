@@ -12,17 +12,19 @@ pub enum Role {
     StreetStaff,
     DistrictAdmin,
     Admin,
+    SecurityAdmin,
     Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::GridWorker,
         Role::LineWorker,
         Role::CommunityHead,
         Role::StreetStaff,
         Role::DistrictAdmin,
         Role::Admin,
+        Role::SecurityAdmin,
         Role::Auditor,
     ];
 
@@ -34,6 +36,7 @@ impl Role {
             Role::StreetStaff => "street_staff",
             Role::DistrictAdmin => "district_admin",
             Role::Admin => "admin",
+            Role::SecurityAdmin => "security_admin",
             Role::Auditor => "auditor",
         }
     }
@@ -52,12 +55,14 @@ impl Role {
             Role::StreetStaff => "街道工作人员",
             Role::DistrictAdmin => "区级管理员",
             Role::Admin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
             Role::Auditor => "审计员",
         }
     }
 
-    /// May open residents' records. Street and district roles work with statistics; the
-    /// system administrator and the auditor run the system, not the registry.
+    /// May open residents' records anywhere in the user's area. Street and district roles
+    /// work with statistics and see personal data only where a grant says so (`data_grants`);
+    /// the three administrators run the system, not the registry.
     pub fn reads_people(self) -> bool {
         matches!(
             self,
@@ -67,6 +72,17 @@ impl Role {
 
     pub fn writes_people(self) -> bool {
         self.reads_people()
+    }
+
+    /// May be granted read access to personal data of part of their area.
+    pub fn may_be_granted_people(self) -> bool {
+        matches!(self, Role::StreetStaff | Role::DistrictAdmin)
+    }
+
+    /// May open the tree, its statistics and its units: everyone who works with the area. The
+    /// security administrator and the auditor look at accounts and logs, not at the area.
+    pub fn views_area(self) -> bool {
+        !matches!(self, Role::SecurityAdmin | Role::Auditor)
     }
 
     /// May add buildings, units and rooms: the grid worker knows the ground.
@@ -79,7 +95,14 @@ impl Role {
         matches!(self, Role::CommunityHead | Role::Admin)
     }
 
+    /// Accounts, roles, areas, grants and second factors: the security administrator's duty,
+    /// kept apart from the system administrator's (等保 三权分立).
     pub fn manages_users(self) -> bool {
-        matches!(self, Role::Admin)
+        matches!(self, Role::SecurityAdmin)
+    }
+
+    /// Reads and exports the audit log; nobody else does, and nobody may change it.
+    pub fn reads_audit(self) -> bool {
+        matches!(self, Role::Auditor)
     }
 }

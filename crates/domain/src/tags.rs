@@ -363,6 +363,13 @@ fn check_field(spec: &FieldSpec, v: &str) -> Result<String, String> {
     }
 }
 
+/// Are this tag's own fields sealed at rest? PIPL art. 28 sensitive data of the most exposed
+/// groups: 刑释解教/社区矫正 (incl. 解除强制隔离戒毒) and 精神残疾. Category and dates stay
+/// plain, because the area's counts are made from them.
+pub fn sealed_details(kind: &str, category: Option<&str>) -> bool {
+    kind == "correction" || (kind == "disability" && category == Some("精神"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

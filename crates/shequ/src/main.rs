@@ -31,6 +31,9 @@ struct DbArg {
     /// 数据库地址：sqlite://文件路径 或 postgresql://用户@主机/库名
     #[arg(long = "db", env = "SHEQU_DB", default_value = DEFAULT_DB)]
     url: String,
+    /// 数据密钥文件（默认：SQLite 数据库文件旁的 <文件名>.key；也可用环境变量 SHEQU_KEY 直接给出密钥内容）
+    #[arg(long = "key-file", env = "SHEQU_KEY_FILE")]
+    key_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -80,6 +83,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// 以 JSON 列出每个网址及其访问规则（授权测试由此生成）
+    Routes,
     /// 审计日志
     Audit {
         #[command(subcommand)]
@@ -106,7 +111,7 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         name: String,
-        /// grid_worker | line_worker | community_head | street_staff | district_admin | admin | auditor
+        /// grid_worker | line_worker | community_head | street_staff | district_admin | admin | security_admin | auditor
         #[arg(long)]
         role: String,
         /// 辖区节点编号，可多次给出
@@ -120,6 +125,28 @@ enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// 授权街道/区级用户查看某节点下的人员信息
+    Grant {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        /// 节点编号（须在该用户辖区内）
+        #[arg(long)]
+        area: i64,
+        /// 授权理由
+        #[arg(long)]
+        reason: String,
+    },
+    /// 撤销授权
+    Revoke {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        area: i64,
+    },
     /// 重新启用用户（同时解除锁定）
     Enable {
         #[command(flatten)]
@@ -130,7 +157,28 @@ enum UserCommand {
 }
 
 fn open(db: &DbArg) -> anyhow::Result<Pool> {
-    shequ_store::open(&db.url, 8).map_err(|e| anyhow::anyhow!("{e}"))
+    let (pool, key) = shequ_store::open_with_key(&db.url, 8, db.key_file.as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if key.created {
+        eprintln!(
+            "已生成数据密钥文件 {}。请立即把它另行备份（不要和数据库放在同一份备份里）；丢失后，加密保存的身份证号、电话等将无法恢复。",
+            key.path.display()
+        );
+    }
+    if key.loose_permissions {
+        eprintln!(
+            "警告：密钥文件 {} 可被其他用户读取，请执行 chmod 600 {}",
+            key.path.display(),
+            key.path.display()
+        );
+    }
+    if key.resealed > 0 {
+        eprintln!(
+            "已加密（或按新密钥重新加密）{} 条记录中的敏感信息。",
+            key.resealed
+        );
+    }
+    Ok(pool)
 }
 
 fn print_demo(summary: &demo::Summary, elapsed: std::time::Duration) {
@@ -234,6 +282,12 @@ fn main() -> anyhow::Result<()> {
             open(&db)?;
             println!("数据库结构已是最新。");
         }
+        Command::Routes => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&shequ_web::route_table())?
+            );
+        }
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => {
@@ -258,6 +312,30 @@ fn main() -> anyhow::Result<()> {
             println!("已停用用户 {username}，其会话已全部结束");
         }
         Command::User {
+            command:
+                UserCommand::Grant {
+                    db,
+                    username,
+                    area,
+                    reason,
+                },
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            users::grant_people(&mut conn, &username, area, &reason)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已授权 {username} 查看节点 {area} 下的人员信息");
+        }
+        Command::User {
+            command: UserCommand::Revoke { db, username, area },
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let n = users::revoke_people(&mut conn, &username, area)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已撤销 {username} 在节点 {area} 的 {n} 项授权");
+        }
+        Command::User {
             command: UserCommand::Enable { db, username },
         } => {
             let pool = open(&db)?;
@@ -277,7 +355,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             let Some(role) = Role::parse(&role) else {
                 bail!(
-                    "角色“{role}”无法识别，可选：grid_worker、line_worker、community_head、street_staff、district_admin、admin、auditor"
+                    "角色“{role}”无法识别，可选：grid_worker、line_worker、community_head、street_staff、district_admin、admin、security_admin、auditor"
                 );
             };
             let mut password = String::new();

@@ -23,6 +23,9 @@ pub enum StoreError {
         what: String,
         masked: String,
     },
+    /// The key is missing, wrong, or a sealed value doesn't open: nothing a user can fix.
+    #[error("{0}")]
+    Vault(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }

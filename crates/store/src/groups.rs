@@ -41,6 +41,9 @@ const GROUP_SELECT: &str = "SELECT g.id, g.name, g.leader_person_id, p.name,
 
 pub fn for_grid(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<Vec<Group>> {
     let grid = tree::get(conn, actor, grid_id)?;
+    if !actor.sees_people_at(&grid.path) {
+        return Err(StoreError::Forbidden("您无权查看这里的人员信息".into()));
+    }
     if grid.kind != NodeKind::Grid {
         return Ok(vec![]);
     }

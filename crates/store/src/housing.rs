@@ -12,6 +12,7 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::scope::Actor;
+use crate::sealed::{Field, sealer};
 use crate::tree;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -40,7 +41,7 @@ pub fn get(conn: &mut Conn, actor: &Actor, room_id: i64) -> StoreResult<Option<H
     Ok(Some(Housing {
         usage: r.get(0)?,
         landlord_name: r.get(1)?,
-        landlord_phone: r.get(2)?,
+        landlord_phone: sealer()?.open_opt(Field::LandlordPhone, r.get(2)?)?,
         agreement_signed_on: r.get(3)?,
         notes: r.get(4)?,
     }))
@@ -69,10 +70,11 @@ pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreRe
         if room.kind != NodeKind::Room {
             return Err(StoreError::invalid("房屋", "只有“户”一级可以登记房屋用途"));
         }
+        let sealed_phone = sealer()?.seal_opt(Field::LandlordPhone, landlord_phone.as_deref())?;
         let args = params![
             usage,
             landlord_name.clone(),
-            landlord_phone.clone(),
+            sealed_phone,
             h.agreement_signed_on,
             trim(&h.notes),
             now(),

@@ -12,6 +12,7 @@ pub mod housing;
 pub mod migrate;
 pub mod people;
 pub mod scope;
+pub mod sealed;
 pub mod search;
 pub mod stats;
 pub mod tags;
@@ -32,4 +33,20 @@ pub fn open(url: &str, pool_size: usize) -> StoreResult<Pool> {
     migrate::run(&mut conn)?;
     drop(conn);
     Ok(pool)
+}
+
+/// Opens the database (running migrations) and its key: `key_file`, else the default place
+/// beside the database (`sealed::default_key_path`).
+pub fn open_with_key(
+    url: &str,
+    pool_size: usize,
+    key_file: Option<&std::path::Path>,
+) -> StoreResult<(Pool, sealed::KeyReport)> {
+    let parsed = DbUrl::parse(url).map_err(db::DbError::from)?;
+    let path = key_file.map_or_else(|| sealed::default_key_path(&parsed), |p| p.to_path_buf());
+    let pool = open(url, pool_size)?;
+    let mut conn = pool.get()?;
+    let report = sealed::open_key(&mut conn, &path)?;
+    drop(conn);
+    Ok((pool, report))
 }

@@ -21,6 +21,7 @@ use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::scope::Actor;
+use crate::sealed::{self, Field};
 use crate::tree::{self, Node};
 
 /// A person's own facts as typed in a form or sent to the API.
@@ -150,13 +151,15 @@ const STORED: &[&str] = &[
     "name_pinyin",
     "name_initials",
     "id_number",
-    "id_rev",
+    "id_blind",
+    "id_tail",
     "doc_type",
     "doc_no",
     "sex",
     "birth_date",
     "phone",
-    "phone_rev",
+    "phone_blind",
+    "phone_tail",
     "ethnicity",
     "person_type",
     "registered_here",
@@ -167,26 +170,36 @@ const STORED: &[&str] = &[
 impl ValidPerson {
     /// The values of `STORED`, with sex, birth date and the search keys derived here and
     /// nowhere else.
-    fn values(&self) -> Vec<crate::db::Value> {
-        params![
+    fn values(&self) -> StoreResult<Vec<crate::db::Value>> {
+        let s = sealed::sealer()?;
+        let (id, id_blind, id_tail) = sealed::person_key_values(
+            &s,
+            Field::IdNumber,
+            self.id_number.as_ref().map(IdNumber::as_str),
+        )?;
+        let (phone, phone_blind, phone_tail) =
+            sealed::person_key_values(&s, Field::Phone, self.phone.as_ref().map(Phone::as_str))?;
+        Ok(params![
             self.name.as_str(),
             self.keys.full.as_str(),
             self.keys.initials.as_str(),
-            self.id_number.as_ref().map(|i| i.as_str().to_string()),
-            self.id_number.as_ref().map(|i| reverse(i.as_str())),
+            id,
+            id_blind,
+            id_tail,
             self.document.as_ref().map(|d| d.0),
             self.document.as_ref().map(|d| d.1.clone()),
             self.sex.label(),
             self.birth_date,
-            self.phone.as_ref().map(|x| x.as_str().to_string()),
-            self.phone.as_ref().map(|x| reverse(x.as_str())),
+            phone,
+            phone_blind,
+            phone_tail,
             self.ethnicity,
             self.person_type,
             self.registered_here,
             self.employment,
             self.notes.clone()
         ]
-        .to_vec()
+        .to_vec())
     }
 }
 
@@ -361,15 +374,16 @@ const PERSON_COLS: &str = "id, community_id, name, id_number, sex, birth_date, p
      person_type, registered_here, employment, notes, living, version, area_path, doc_type, doc_no";
 
 fn person_from_row(r: &Row) -> StoreResult<(Person, String)> {
+    let s = sealed::sealer()?;
     Ok((
         Person {
             id: r.get(0)?,
             community_id: r.get(1)?,
             name: r.get(2)?,
-            id_number: r.get(3)?,
+            id_number: s.open_opt(Field::IdNumber, r.get(3)?)?,
             sex: r.get(4)?,
             birth_date: r.get(5)?,
-            phone: r.get(6)?,
+            phone: s.open_opt(Field::Phone, r.get(6)?)?,
             ethnicity: r.get(7)?,
             person_type: r.get(8)?,
             registered_here: r.get(9)?,
@@ -399,17 +413,16 @@ pub struct HistoryEntry {
     pub what: String,
 }
 
-fn reverse(s: &str) -> String {
-    s.chars().rev().collect()
-}
-
 /// The same person registered twice is refused, pointing at the record that exists.
 fn refuse_duplicate(conn: &mut Conn, p: &ValidPerson, except: Option<i64>) -> StoreResult<()> {
     let except = except.unwrap_or(-1);
     if let Some(id) = &p.id_number
         && let Some(r) = conn.query_opt(
-            "SELECT id, name FROM persons WHERE id_number = ? AND id <> ?",
-            params![id.as_str(), except],
+            "SELECT id, name FROM persons WHERE id_blind = ? AND id <> ?",
+            params![
+                sealed::sealer()?.blind(Field::IdNumber, id.as_str())?,
+                except
+            ],
         )?
     {
         return Err(StoreError::DuplicatePerson {
@@ -556,7 +569,7 @@ pub fn create(
             ),
                 &[
                     params![room.community_id.unwrap_or_default(), room.path.as_str()],
-                    &p.values(),
+                    &p.values()?,
                     params![ts.as_str(), ts.as_str()],
                 ]
                 .concat(),
@@ -584,7 +597,7 @@ fn dup_or(e: crate::db::DbError) -> StoreError {
 /// A person in the actor's scope: someone living there now, or someone who moved out of one
 /// of its communities (the community still answers for their history).
 pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Person> {
-    actor.require(actor.role.reads_people(), "查看人员信息")?;
+    actor.require(actor.reads_people(), "查看人员信息")?;
     let row = conn
         .query_opt(
             &format!("SELECT {PERSON_COLS} FROM persons WHERE id = ?"),
@@ -592,7 +605,7 @@ pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Person> {
         )?
         .ok_or_else(|| StoreError::NotFound(format!("人员 {id}")))?;
     let (person, area_path) = person_from_row(&row)?;
-    if !actor.sees_path(&area_path) {
+    if !actor.sees_people_at(&area_path) {
         return Err(StoreError::Forbidden("该人员不在您的管辖范围内".into()));
     }
     Ok(person)
@@ -646,7 +659,7 @@ pub fn update(
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            &[&p.values()[..], params![now(), id]].concat(),
+            &[&p.values()?[..], params![now(), id]].concat(),
         )
         .map_err(dup_or)?;
         // Only what changed, before and after, masked.
@@ -834,8 +847,11 @@ pub fn residents_of_room(
     actor: &Actor,
     room_id: i64,
 ) -> StoreResult<Vec<Resident>> {
-    actor.require(actor.role.reads_people(), "查看人员信息")?;
+    actor.require(actor.reads_people(), "查看人员信息")?;
     let room = tree::get(conn, actor, room_id)?;
+    if !actor.sees_people_at(&room.path) {
+        return Err(StoreError::Forbidden("您无权查看这里的人员信息".into()));
+    }
     let rows = conn.query(
         "SELECT p.id, p.name, p.sex, p.birth_date, r.relation, r.household_id, r.moved_in_on
          FROM residences r JOIN persons p ON p.id = r.person_id

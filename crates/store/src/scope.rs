@@ -24,6 +24,11 @@ pub struct Actor {
     pub nodes: Vec<ScopeNode>,
     /// Every community the scope touches: the leading column of the registry's indexes.
     pub communities: Vec<i64>,
+    /// Where this user may open personal data: the whole scope for community roles, only the
+    /// granted nodes (inside the scope) for street and district staff, nothing for the
+    /// administrators and the auditor.
+    pub people_nodes: Vec<ScopeNode>,
+    pub people_communities: Vec<i64>,
 }
 
 impl Actor {
@@ -37,43 +42,66 @@ impl Actor {
         let role_text: String = u.get(2)?;
         let role = Role::parse(&role_text)
             .ok_or_else(|| StoreError::Conflict(format!("用户角色“{role_text}”无法识别")))?;
-        let mut nodes = Vec::new();
-        let mut communities = Vec::new();
-        for r in conn.query(
+        let nodes = load_nodes(
+            conn,
             "SELECT n.id, n.path, n.kind, n.community_id FROM user_scopes s JOIN org_nodes n ON n.id = s.node_id
              WHERE s.user_id = ? ORDER BY n.path",
-            params![user_id],
-        )? {
-            let kind: String = r.get(2)?;
-            let node = ScopeNode {
-                id: r.get(0)?,
-                path: r.get(1)?,
-                kind: NodeKind::parse(&kind).unwrap_or(NodeKind::Room),
-            };
-            match r.get::<Option<i64>>(3)? {
-                // At or below a community: exactly one community.
-                Some(c) => communities.push(c),
-                None => {
-                    for c in conn.query(
-                        "SELECT id FROM org_nodes WHERE kind = 'community' AND path >= ? AND path < ?",
-                        params![node.path.as_str(), prefix_end(&node.path)],
-                    )? {
-                        communities.push(c.get::<i64>(0)?);
-                    }
-                }
-            }
-            nodes.push(node);
-        }
-        communities.sort_unstable();
-        communities.dedup();
+            user_id,
+        )?;
+        let (people_nodes, people_communities) = if role.reads_people() {
+            (nodes.0.clone(), nodes.1.clone())
+        } else if role.may_be_granted_people() {
+            let granted = load_nodes(
+                conn,
+                "SELECT n.id, n.path, n.kind, n.community_id FROM data_grants g JOIN org_nodes n ON n.id = g.node_id
+                 WHERE g.user_id = ? AND g.revoked_at IS NULL ORDER BY n.path",
+                user_id,
+            )?;
+            // A grant reaches no further than the user's own area.
+            let inside: Vec<ScopeNode> = granted
+                .0
+                .into_iter()
+                .filter(|g| nodes.0.iter().any(|n| g.path.starts_with(&n.path)))
+                .collect();
+            let communities = granted
+                .1
+                .into_iter()
+                .filter(|c| nodes.1.contains(c))
+                .collect();
+            (inside, communities)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Actor {
             user_id,
             username: u.get(0)?,
             display_name: u.get(1)?,
             role,
-            nodes,
-            communities,
+            nodes: nodes.0,
+            communities: nodes.1,
+            people_nodes,
+            people_communities,
         })
+    }
+
+    /// May this user open personal data anywhere at all?
+    pub fn reads_people(&self) -> bool {
+        !self.people_nodes.is_empty()
+    }
+
+    /// May this user open the personal data of a record at `path`?
+    pub fn sees_people_at(&self, path: &str) -> bool {
+        self.people_nodes.iter().any(|n| path.starts_with(&n.path))
+    }
+
+    /// `path_filter` over where personal data may be opened.
+    pub fn people_path_filter(&self, col: &str) -> (String, Vec<Value>) {
+        path_filter(&self.people_nodes, col)
+    }
+
+    /// `community_filter` over where personal data may be opened.
+    pub fn people_community_filter(&self, col: &str) -> (String, Vec<Value>) {
+        community_filter(&self.people_communities, col)
     }
 
     pub fn sees_path(&self, path: &str) -> bool {
@@ -88,29 +116,12 @@ impl Actor {
     /// `(col >= ? AND col < ?) OR …` for each scope node, with its parameters. An actor with
     /// no scope gets a condition that matches nothing.
     pub fn path_filter(&self, col: &str) -> (String, Vec<Value>) {
-        if self.nodes.is_empty() {
-            return ("1 = 0".into(), vec![]);
-        }
-        let mut parts = Vec::new();
-        let mut vals = Vec::new();
-        for n in &self.nodes {
-            parts.push(format!("({col} >= ? AND {col} < ?)"));
-            vals.push(Value::from(n.path.as_str()));
-            vals.push(Value::from(prefix_end(&n.path)));
-        }
-        (format!("({})", parts.join(" OR ")), vals)
+        path_filter(&self.nodes, col)
     }
 
     /// `col IN (?, …)` over the communities of my scope.
     pub fn community_filter(&self, col: &str) -> (String, Vec<Value>) {
-        if self.communities.is_empty() {
-            return ("1 = 0".into(), vec![]);
-        }
-        let marks = vec!["?"; self.communities.len()].join(", ");
-        (
-            format!("{col} IN ({marks})"),
-            self.communities.iter().map(|c| Value::Int(*c)).collect(),
-        )
+        community_filter(&self.communities, col)
     }
 
     pub fn require(&self, allowed: bool, what: &str) -> StoreResult<()> {
@@ -122,5 +133,91 @@ impl Actor {
                 self.role.label()
             )))
         }
+    }
+}
+
+fn path_filter(nodes: &[ScopeNode], col: &str) -> (String, Vec<Value>) {
+    if nodes.is_empty() {
+        return ("1 = 0".into(), vec![]);
+    }
+    let mut parts = Vec::new();
+    let mut vals = Vec::new();
+    for n in nodes {
+        parts.push(format!("({col} >= ? AND {col} < ?)"));
+        vals.push(Value::from(n.path.as_str()));
+        vals.push(Value::from(prefix_end(&n.path)));
+    }
+    (format!("({})", parts.join(" OR ")), vals)
+}
+
+fn community_filter(communities: &[i64], col: &str) -> (String, Vec<Value>) {
+    if communities.is_empty() {
+        return ("1 = 0".into(), vec![]);
+    }
+    let marks = vec!["?"; communities.len()].join(", ");
+    (
+        format!("{col} IN ({marks})"),
+        communities.iter().map(|c| Value::Int(*c)).collect(),
+    )
+}
+
+/// Nodes of a query `(id, path, kind, community_id)` for one user, and every community they
+/// touch (a node above communities touches all communities beneath it).
+fn load_nodes(conn: &mut Conn, sql: &str, user_id: i64) -> StoreResult<(Vec<ScopeNode>, Vec<i64>)> {
+    let mut nodes = Vec::new();
+    let mut communities = Vec::new();
+    for r in conn.query(sql, params![user_id])? {
+        let kind: String = r.get(2)?;
+        let node = ScopeNode {
+            id: r.get(0)?,
+            path: r.get(1)?,
+            kind: NodeKind::parse(&kind).unwrap_or(NodeKind::Room),
+        };
+        match r.get::<Option<i64>>(3)? {
+            // At or below a community: exactly one community.
+            Some(c) => communities.push(c),
+            None => {
+                for c in conn.query(
+                    "SELECT id FROM org_nodes WHERE kind = 'community' AND path >= ? AND path < ?",
+                    params![node.path.as_str(), prefix_end(&node.path)],
+                )? {
+                    communities.push(c.get::<i64>(0)?);
+                }
+            }
+        }
+        nodes.push(node);
+    }
+    communities.sort_unstable();
+    communities.dedup();
+    Ok((nodes, communities))
+}
+
+/// The kinds of record a route's `{id}` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Node,
+    Person,
+    Tag,
+    Group,
+    Unit,
+}
+
+/// Where a record sits in the tree (its area path), or None when there is no such record. Used
+/// to refuse a request for a record outside the caller's area before any handler runs.
+pub fn area_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option<String>> {
+    let sql = match kind {
+        RecordKind::Node => "SELECT path FROM org_nodes WHERE id = ?",
+        RecordKind::Person => "SELECT area_path FROM persons WHERE id = ?",
+        RecordKind::Tag => {
+            "SELECT p.area_path FROM tags t JOIN persons p ON p.id = t.person_id WHERE t.id = ?"
+        }
+        RecordKind::Group => {
+            "SELECT n.path FROM household_groups g JOIN org_nodes n ON n.id = g.grid_id WHERE g.id = ?"
+        }
+        RecordKind::Unit => "SELECT area_path FROM units WHERE id = ?",
+    };
+    match conn.query_opt(sql, params![id])? {
+        Some(r) => Ok(Some(r.get(0)?)),
+        None => Ok(None),
     }
 }

@@ -12,6 +12,7 @@ use crate::clock::today;
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::StoreResult;
 use crate::scope::Actor;
+use crate::sealed::{Field, sealer};
 use crate::tree::path_ids;
 use shequ_domain::mask::{mask_id, mask_phone};
 
@@ -147,58 +148,105 @@ fn parse_address(q: &str) -> Option<Query> {
     None
 }
 
-fn reverse(s: &str) -> String {
-    s.chars().rev().collect()
+const HIT_COLS: &str =
+    "p.id, p.name, p.sex, p.birth_date, p.id_number, p.phone, p.area_path, p.living, p.doc_no";
+
+/// How a branch of the search matches its column.
+enum Key {
+    /// `col >= key AND col < key + U+10FFFF`: names, pinyin, document numbers.
+    Prefix(String),
+    /// `col = key`: a blind index of a whole ID number or phone.
+    Exact(String),
+    /// `col = blind(last four)`, then the opened value must end with the typed 4–6 characters.
+    Tail(String, Field, String),
 }
 
-const HIT_COLS: &str = "p.id, p.name, p.sex, p.birth_date, COALESCE(p.id_number, p.doc_no), p.phone, p.area_path, p.living";
-
 pub fn search(conn: &mut Conn, actor: &Actor, raw: &str, limit: usize) -> StoreResult<Vec<Hit>> {
-    actor.require(actor.role.reads_people(), "查询人员")?;
+    actor.require(actor.reads_people(), "查询人员")?;
     let Some(query) = classify(raw) else {
         return Ok(vec![]);
     };
     let mut hits = Vec::new();
-    let range = |col: &'static str, key: String, label: &'static str| (col, key, label);
-    let ranges: Vec<(&str, String, &str)> = match &query {
-        Query::IdNumber(id) => vec![range("p.id_rev", reverse(id), "身份证号")],
-        Query::Phone(p) => vec![range("p.phone_rev", reverse(p), "电话")],
+    let sealer = sealer()?;
+    let tail = |field: Field, t: &str| -> StoreResult<Option<Key>> {
+        Ok(sealer
+            .tail(field, t)?
+            .map(|k| Key::Tail(k, field, t.to_string())))
+    };
+    let mut branches: Vec<(&str, Key, &str)> = Vec::new();
+    match &query {
+        Query::IdNumber(id) => branches.push((
+            "p.id_blind",
+            Key::Exact(sealer.blind(Field::IdNumber, id)?),
+            "身份证号",
+        )),
+        Query::Phone(p) => branches.push((
+            "p.phone_blind",
+            Key::Exact(sealer.blind(Field::Phone, p)?),
+            "电话",
+        )),
         Query::DigitsTail(t) => {
-            vec![
-                range("p.id_rev", reverse(t), "身份证号"),
-                range("p.phone_rev", reverse(t), "电话"),
-            ]
+            if let Some(k) = tail(Field::IdNumber, t)? {
+                branches.push(("p.id_tail", k, "身份证号"));
+            }
+            if let Some(k) = tail(Field::Phone, t)? {
+                branches.push(("p.phone_tail", k, "电话"));
+            }
         }
         Query::Letters(l) => {
-            vec![
-                range("p.name_initials", l.clone(), "首字母"),
-                range("p.name_pinyin", l.clone(), "拼音"),
-            ]
+            branches.push(("p.name_initials", Key::Prefix(l.clone()), "首字母"));
+            branches.push(("p.name_pinyin", Key::Prefix(l.clone()), "拼音"));
         }
-        Query::Document(d) => vec![range("p.doc_no", d.clone(), "证件号码")],
-        Query::Name(n) => vec![range("p.name", n.clone(), "姓名")],
-        Query::Address { .. } => vec![],
-    };
-    for (col, key, label) in ranges {
+        Query::Document(d) => branches.push(("p.doc_no", Key::Prefix(d.clone()), "证件号码")),
+        Query::Name(n) => branches.push(("p.name", Key::Prefix(n.clone()), "姓名")),
+        Query::Address { .. } => {}
+    }
+    for (col, key, label) in branches {
         if hits.len() >= limit {
             break;
         }
-        let (cf, mut args) = actor.community_filter("p.community_id");
-        let (pf, pargs) = actor.path_filter("p.area_path");
-        let end = prefix_end(&key);
-        args.push(Value::from(key));
-        args.push(Value::from(end));
+        let (cf, mut args) = actor.people_community_filter("p.community_id");
+        let (pf, pargs) = actor.people_path_filter("p.area_path");
+        let (cond, suffix, fetch) = match key {
+            Key::Prefix(k) => {
+                let end = prefix_end(&k);
+                args.push(Value::from(k));
+                args.push(Value::from(end));
+                (format!("{col} >= ? AND {col} < ?"), None, limit)
+            }
+            Key::Exact(k) => {
+                args.push(Value::from(k));
+                (format!("{col} = ?"), None, limit)
+            }
+            // The last four narrow it down; longer tails are compared after opening, so
+            // fetch more rows than will be shown.
+            Key::Tail(k, field, typed) => {
+                args.push(Value::from(k));
+                (format!("{col} = ?"), Some((field, typed)), limit * 20)
+            }
+        };
         args.extend(pargs);
-        args.push(Value::from(limit));
-        let sql = format!(
-            "SELECT {HIT_COLS} FROM persons p WHERE {cf} AND {col} >= ? AND {col} < ? AND {pf} LIMIT ?"
-        );
+        args.push(Value::from(fetch));
+        let sql =
+            format!("SELECT {HIT_COLS} FROM persons p WHERE {cf} AND {cond} AND {pf} LIMIT ?");
         for r in conn.query(&sql, &args)? {
             let id: i64 = r.get(0)?;
             if hits.iter().any(|h: &RawHit| h.id == id) {
                 continue;
             }
-            hits.push(RawHit::from_row(&r, label)?);
+            let hit = RawHit::from_row(&r, label)?;
+            if let Some((field, typed)) = &suffix {
+                let value = match field {
+                    Field::IdNumber => hit.id_number.as_deref(),
+                    _ => hit.phone.as_deref(),
+                };
+                if !value.is_some_and(|v| v.ends_with(typed.as_str())) {
+                    continue;
+                }
+            }
+            if hits.len() < limit {
+                hits.push(hit);
+            }
         }
     }
     if let Query::Address {
@@ -236,13 +284,16 @@ struct RawHit {
 impl RawHit {
     /// A row of `HIT_COLS`.
     fn from_row(r: &crate::db::Row, matched: &'static str) -> StoreResult<RawHit> {
+        let s = sealer()?;
+        let id_number = s.open_opt(Field::IdNumber, r.get(4)?)?;
+        let doc_no: Option<String> = r.get(8)?;
         Ok(RawHit {
             id: r.get(0)?,
             name: r.get(1)?,
             sex: r.get(2)?,
             birth: r.get(3)?,
-            id_number: r.get(4)?,
-            phone: r.get(5)?,
+            id_number: id_number.or(doc_no),
+            phone: s.open_opt(Field::Phone, r.get(5)?)?,
             area_path: r.get(6)?,
             living: r.get(7)?,
             matched,

@@ -37,10 +37,11 @@ const TAG_COLS: &str = "id, kind, person_id, household_id, category, grade, deta
 
 fn from_row(r: &Row) -> StoreResult<Tag> {
     let kind: String = r.get(1)?;
+    let category: Option<String> = r.get(4)?;
     let details: String = r.get(6)?;
+    let details = crate::sealed::load_details(&kind, category.as_deref(), &details)?;
     let details: BTreeMap<String, String> = serde_json::from_str(&details).unwrap_or_default();
     let spec = tag_kind(&kind);
-    let category: Option<String> = r.get(4)?;
     let grade: Option<i64> = r.get(5)?;
     let mut parts: Vec<String> = Vec::new();
     if let Some(c) = &category {
@@ -137,6 +138,8 @@ pub fn add(conn: &mut Conn, actor: &Actor, person_id: i64, input: &TagInput) -> 
             )));
         }
         let details = serde_json::to_string(&content.details).unwrap_or_else(|_| "{}".into());
+        let details =
+            crate::sealed::store_details(spec.code, content.category.as_deref(), &details)?;
         let ts = now();
         let id = c.insert(
             "INSERT INTO tags (community_id, person_id, household_id, kind, category, grade, details, started_on, created_at, updated_at)

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use shequ_domain::org::{NodeKind, normalize_area_code, normalize_node_name};
+use shequ_domain::roles::Role;
 
 use crate::audit::{self, By, Event};
 use crate::clock::now;
@@ -236,7 +237,7 @@ pub fn create(conn: &mut Conn, actor: &Actor, new: &NewNode) -> StoreResult<i64>
                 p.community_id
             }
             None => {
-                if new.kind != NodeKind::District || !actor.role.manages_users() {
+                if new.kind != NodeKind::District || actor.role != Role::Admin {
                     return Err(StoreError::invalid("上级", "只有系统管理员可以建立顶层的区"));
                 }
                 None

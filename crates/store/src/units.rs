@@ -14,6 +14,7 @@ use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::scope::Actor;
+use crate::sealed::{Field, sealer};
 use crate::tree;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -70,7 +71,7 @@ fn from_row(r: &Row) -> StoreResult<Unit> {
         credit_code: r.get(4)?,
         address: r.get(5)?,
         contact_name: r.get(6)?,
-        contact_phone: r.get(7)?,
+        contact_phone: sealer()?.open_opt(Field::ContactPhone, r.get(7)?)?,
         employees: r.get(8)?,
         safety_agreement_on: r.get(9)?,
         fire_agreement_on: r.get(10)?,
@@ -148,7 +149,7 @@ pub fn create(conn: &mut Conn, actor: &Actor, u: &UnitInput) -> StoreResult<i64>
                 v.credit_code,
                 trimmed(&u.address),
                 trimmed(&u.contact_name),
-                v.contact_phone,
+                sealer()?.seal_opt(Field::ContactPhone, v.contact_phone.as_deref())?,
                 u.employees,
                 u.safety_agreement_on,
                 u.fire_agreement_on,
@@ -206,7 +207,7 @@ pub fn update(
                 v.credit_code,
                 trimmed(&u.address),
                 trimmed(&u.contact_name),
-                v.contact_phone,
+                sealer()?.seal_opt(Field::ContactPhone, v.contact_phone.as_deref())?,
                 u.employees,
                 u.safety_agreement_on,
                 u.fire_agreement_on,

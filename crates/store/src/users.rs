@@ -335,3 +335,76 @@ pub fn logout(conn: &mut Conn, actor: &Actor, token: &str) -> StoreResult<()> {
 pub fn count(conn: &mut Conn) -> StoreResult<i64> {
     Ok(conn.scalar("SELECT count(*) FROM users", params![])?)
 }
+
+/// Lets a street or district user open the personal data under `node_id`, for a stated reason.
+/// The node must lie inside the user's own area; the grant is audited.
+pub fn grant_people(
+    conn: &mut Conn,
+    username: &str,
+    node_id: i64,
+    reason: &str,
+) -> StoreResult<i64> {
+    let reason = reason.trim();
+    if reason.chars().count() < 4 {
+        return Err(StoreError::invalid(
+            "授权理由",
+            "请写明授权理由（至少 4 个字），例如“街道低保复核，2026 年第四季度”",
+        ));
+    }
+    conn.transaction(|c| {
+        let row = c
+            .query_opt("SELECT id, role FROM users WHERE username = ?", params![username.trim()])?
+            .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?;
+        let (user_id, role): (i64, String) = (row.get(0)?, row.get(1)?);
+        if !Role::parse(&role).is_some_and(|r| r.may_be_granted_people()) {
+            return Err(StoreError::invalid(
+                "用户",
+                "只有街道工作人员和区级管理员需要单独授权；社区角色本来就能查看辖区人员",
+            ));
+        }
+        let path: String = c
+            .query_opt("SELECT path FROM org_nodes WHERE id = ?", params![node_id])?
+            .ok_or_else(|| StoreError::NotFound(format!("节点 {node_id}")))?
+            .get(0)?;
+        let inside = c.scalar(
+            "SELECT count(*) FROM user_scopes s JOIN org_nodes n ON n.id = s.node_id
+             WHERE s.user_id = ? AND substr(?, 1, length(n.path)) = n.path",
+            params![user_id, path.as_str()],
+        )?;
+        if inside == 0 {
+            return Err(StoreError::invalid("节点", "只能在该用户自己的辖区内授权"));
+        }
+        let id = c.insert(
+            "INSERT INTO data_grants (user_id, node_id, reason, granted_at) VALUES (?, ?, ?, ?) RETURNING id",
+            params![user_id, node_id, reason, now()],
+        )?;
+        audit::record(
+            c,
+            By::System,
+            Event::ok("grant.people", format!("user:{user_id}"))
+                .with(serde_json::json!({ "节点": node_id, "理由": reason })),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Ends every open grant of a user under `node_id` (dated, never deleted).
+pub fn revoke_people(conn: &mut Conn, username: &str, node_id: i64) -> StoreResult<usize> {
+    conn.transaction(|c| {
+        let user_id: i64 = c
+            .query_opt("SELECT id FROM users WHERE username = ?", params![username.trim()])?
+            .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?
+            .get(0)?;
+        let n = c.execute(
+            "UPDATE data_grants SET revoked_at = ? WHERE user_id = ? AND node_id = ? AND revoked_at IS NULL",
+            params![now(), user_id, node_id],
+        )?;
+        audit::record(
+            c,
+            By::System,
+            Event::ok("grant.revoke", format!("user:{user_id}"))
+                .with(serde_json::json!({ "节点": node_id, "撤销条数": n })),
+        )?;
+        Ok(n as usize)
+    })
+}

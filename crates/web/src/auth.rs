@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use shequ_store::{Actor, users};
 
+use crate::access::Authed;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -26,7 +27,7 @@ pub fn cookie_token(parts: &Parts) -> Option<String> {
         .filter(|v| !v.is_empty() && v.len() <= 128)
 }
 
-fn bearer_token(parts: &Parts) -> Option<String> {
+pub(crate) fn bearer_token(parts: &Parts) -> Option<String> {
     let v = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let t = v.strip_prefix("Bearer ")?.trim();
     (!t.is_empty() && t.len() <= 128).then(|| t.to_string())
@@ -71,6 +72,13 @@ impl FromRequestParts<AppState> for PageUser {
             let next: String = url_encode(next);
             Redirect::to(&format!("/login?next={next}")).into_response()
         };
+        if let Some(a) = parts.extensions.remove::<Authed>() {
+            return Ok(PageUser {
+                actor: a.actor,
+                csrf: a.csrf,
+                token: a.token,
+            });
+        }
         let Some(token) = cookie_token(parts) else {
             return Err(to_login());
         };
@@ -95,6 +103,12 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(a) = parts.extensions.remove::<Authed>() {
+            return Ok(ApiUser {
+                actor: a.actor,
+                token: a.token,
+            });
+        }
         let token = bearer_token(parts).ok_or(AppError::NotLoggedIn)?;
         match resolve(state, token.clone()).await? {
             Some((actor, _)) => Ok(ApiUser { actor, token }),

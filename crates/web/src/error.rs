@@ -50,7 +50,7 @@ impl AppError {
                 StatusCode::CONFLICT
             }
             AppError::NotLoggedIn => StatusCode::UNAUTHORIZED,
-            AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => {
+            AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -71,7 +71,9 @@ impl AppError {
             ),
             AppError::BadRequest(_) => ("bad_request", None, None),
             AppError::NotLoggedIn => ("unauthorized", None, None),
-            AppError::Store(StoreError::Db(_)) | AppError::Internal(_) => ("internal", None, None),
+            AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {
+                ("internal", None, None)
+            }
         };
         ErrorDetail {
             code,

@@ -1,6 +1,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 //! The HTTP face of `shequ`: server-rendered pages for people, a JSON API for programs.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -15,7 +16,6 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 use shequ_store::audit::{self, By, Event};
 
@@ -86,13 +86,30 @@ async fn audit_denials(
     r
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// Every route with its rule, in registration order.
+pub fn routes() -> access::Routes {
+    use access::{Need, Routes, Target, rule};
+    Routes::new()
         .merge(pages::routes())
         .merge(api::routes())
-        .route("/static/style.css", get(style))
-        .route("/healthz", get(|| async { "ok" }))
+        .get("/static/style.css", rule(Need::Public, Target::None), style)
+        .get("/healthz", rule(Need::Public, Target::None), healthz)
+}
+
+/// The route table, for `shequ routes` and the authorisation test.
+pub fn route_table() -> Vec<access::RouteInfo> {
+    routes().into_parts().1
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = routes().into_parts();
+    routes
         .fallback(fallback)
+        .layer(axum::Extension(state.clone()))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), audit_denials))
         .layer(middleware::from_fn(security_headers))

@@ -15,9 +15,11 @@ use shequ_domain::credit_code::CreditCode;
 use shequ_domain::id_number::IdNumber;
 use shequ_domain::names::NameKeys;
 use shequ_domain::roles::Role;
+use shequ_domain::tags::sealed_details;
 use shequ_store::Conn;
 use shequ_store::bulk;
 use shequ_store::db::Value;
+use shequ_store::sealed::{self, Field, Sealer};
 use shequ_store::users;
 
 use rng::Rng;
@@ -136,13 +138,15 @@ const PERSON_COLS: &[&str] = &[
     "name_pinyin",
     "name_initials",
     "id_number",
-    "id_rev",
+    "id_blind",
+    "id_tail",
     "doc_type",
     "doc_no",
     "sex",
     "birth_date",
     "phone",
-    "phone_rev",
+    "phone_blind",
+    "phone_tail",
     "ethnicity",
     "person_type",
     "registered_here",
@@ -249,6 +253,8 @@ struct Gen {
     used_ids: HashSet<u64>,
     summary: Summary,
     created_at: String,
+    /// Demo data is sealed like real data: no readable ID number or phone in the database.
+    sealer: std::sync::Arc<Sealer>,
 }
 
 fn v<T: Into<Value>>(x: T) -> Value {
@@ -263,10 +269,6 @@ fn date_between(rng: &mut Rng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
 fn phone(rng: &mut Rng) -> String {
     let second = *rng.pick(&["3", "5", "7", "8", "9"]);
     format!("1{second}{:09}", rng.below(1_000_000_000))
-}
-
-fn rev(s: &str) -> String {
-    s.chars().rev().collect()
 }
 
 /// Who lives in a household being generated.
@@ -422,11 +424,14 @@ impl Gen {
         grade: Option<i64>,
         details: BTreeMap<&str, String>,
         started: NaiveDate,
-    ) {
+    ) -> anyhow::Result<()> {
         let id = self.ids.tag;
         self.ids.tag += 1;
         self.summary.tags += 1;
-        let details = serde_json::to_string(&details).unwrap_or_else(|_| "{}".into());
+        let mut details = serde_json::to_string(&details).unwrap_or_else(|_| "{}".into());
+        if sealed_details(kind, category) {
+            details = self.sealer.seal(Field::TagDetails, &details)?;
+        }
         self.batch.tags.push(vec![
             v(id),
             v(community),
@@ -440,6 +445,7 @@ impl Gen {
             v(self.created_at.as_str()),
             v(self.created_at.as_str()),
         ]);
+        Ok(())
     }
 
     /// Special groups a person belongs to, by age and sex, at the seeds' rates.
@@ -454,7 +460,7 @@ impl Gen {
         moved_in: NaiveDate,
         alone: bool,
         elderly_pair: bool,
-    ) {
+    ) -> anyhow::Result<()> {
         let since = |g: &mut Gen, years: i64| {
             date_between(
                 &mut g.rng,
@@ -484,7 +490,7 @@ impl Gen {
                 Some(grade),
                 BTreeMap::new(),
                 started,
-            );
+            )?;
         }
         if age >= 18 && self.rng.chance(0.07) {
             let cat = if self.rng.chance(0.95) {
@@ -506,7 +512,7 @@ impl Gen {
                 None,
                 std::mem::take(&mut d),
                 started,
-            );
+            )?;
         }
         if m.male && age >= 35 && self.rng.chance(0.03) {
             let started = since(self, 20);
@@ -519,7 +525,7 @@ impl Gen {
                 None,
                 BTreeMap::new(),
                 started,
-            );
+            )?;
         }
         if age >= 65 && (alone || elderly_pair) {
             let started = since(self, 10);
@@ -532,7 +538,7 @@ impl Gen {
                 None,
                 BTreeMap::new(),
                 started,
-            );
+            )?;
         }
         if (18..60).contains(&age) && self.rng.chance(0.003) {
             let started = since(self, 3);
@@ -545,7 +551,7 @@ impl Gen {
                 None,
                 BTreeMap::new(),
                 started,
-            );
+            )?;
         }
         if (20..60).contains(&age) && self.rng.chance(0.0008) {
             let cat =
@@ -577,7 +583,7 @@ impl Gen {
                 None,
                 std::mem::take(&mut d),
                 released,
-            );
+            )?;
         }
         if age < 16 && self.rng.chance(0.005) {
             d.insert(
@@ -598,7 +604,7 @@ impl Gen {
                 None,
                 std::mem::take(&mut d),
                 started,
-            );
+            )?;
         }
         if m.male && (18..=35).contains(&age) && self.rng.chance(0.03) {
             d.insert("training_days", self.rng.range(3, 15).to_string());
@@ -617,7 +623,7 @@ impl Gen {
                 None,
                 std::mem::take(&mut d),
                 started,
-            );
+            )?;
         }
         if age >= 60 && self.rng.chance(0.001) {
             let started = since(self, 8);
@@ -630,8 +636,9 @@ impl Gen {
                 None,
                 BTreeMap::new(),
                 started,
-            );
+            )?;
         }
+        Ok(())
     }
 }
 
@@ -661,6 +668,7 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
             used_ids: HashSet::with_capacity(people + 1024),
             summary: Summary::default(),
             created_at: "2026-06-30T00:00:00Z".into(),
+            sealer: sealed::sealer()?,
         };
         let summary = build(c, &mut g, people)?;
         bulk::finish(
@@ -828,7 +836,9 @@ fn community(
                                         anchor(),
                                     )
                                 });
-                                (Some(n), Some(phone(&mut g.rng)), signed)
+                                let p = phone(&mut g.rng);
+                                let sealed = g.sealer.seal(Field::LandlordPhone, &p)?;
+                                (Some(n), Some(sealed), signed)
                             } else {
                                 (None, None, None)
                             };
@@ -980,6 +990,10 @@ fn household(
         // A few grown children have moved away: their record stays, their residence is closed.
         let left = m.relation != "户主" && (18..40).contains(&age) && g.rng.chance(0.03);
         let employment = g.employment(age);
+        let (id_sealed, id_blind, id_tail) =
+            sealed::person_key_values(&g.sealer, Field::IdNumber, id.as_ref().map(|i| i.as_str()))?;
+        let (phone_sealed, phone_blind, phone_tail) =
+            sealed::person_key_values(&g.sealer, Field::Phone, ph.as_deref())?;
         g.batch.persons.push(vec![
             v(pid),
             v(cid),
@@ -988,14 +1002,16 @@ fn household(
             v(m.name.as_str()),
             v(keys.full),
             v(keys.initials),
-            v(id.as_ref().map(|i| i.as_str().to_string())),
-            v(id.as_ref().map(|i| rev(i.as_str()))),
+            v(id_sealed),
+            v(id_blind),
+            v(id_tail),
             v(birth_cert.as_ref().map(|_| "出生医学证明")),
             v(birth_cert.clone()),
             v(if m.male { "男" } else { "女" }),
             v(m.birth),
-            v(ph.clone()),
-            v(ph.as_deref().map(rev)),
+            v(phone_sealed),
+            v(phone_blind),
+            v(phone_tail),
             v(ethnicity),
             v(if unregistered {
                 "未落户"
@@ -1046,7 +1062,7 @@ fn household(
             } else {
                 "随迁"
             };
-            g.tag(cid, Some(pid), None, "floating", Some(cat), None, d, since);
+            g.tag(cid, Some(pid), None, "floating", Some(cat), None, d, since)?;
         }
         g.person_tags(
             cid,
@@ -1057,7 +1073,7 @@ fn household(
             since,
             household_size == 1,
             household_size == 2 && all_elderly,
-        );
+        )?;
     }
     // Household-level groups.
     let since = date_between(&mut g.rng, moved_in, anchor());
@@ -1075,7 +1091,7 @@ fn household(
             "review_on",
             (anchor() - Duration::days(g.rng.range(0, 300))).to_string(),
         );
-        g.tag(cid, None, Some(hid), "dibao", Some(cat), None, d, since);
+        g.tag(cid, None, Some(hid), "dibao", Some(cat), None, d, since)?;
     } else if g.rng.chance(0.003) {
         let cat = if g.rng.chance(0.6) {
             "脱贫户"
@@ -1091,7 +1107,7 @@ fn household(
             None,
             BTreeMap::new(),
             since,
-        );
+        )?;
     }
     if !rented && g.rng.chance(0.002) {
         g.tag(
@@ -1103,7 +1119,7 @@ fn household(
             None,
             BTreeMap::new(),
             since,
-        );
+        )?;
     }
     Ok(members.len())
 }
@@ -1166,7 +1182,7 @@ fn unit(g: &mut Gen, cid: i64, grid: i64, gpath: &str, cname: &str) -> anyhow::R
     let safety = signed(g);
     let fire = signed(g);
     let employees = g.rng.range(1, if kind == "企业" { 120 } else { 12 });
-    let ph = phone(&mut g.rng);
+    let ph = g.sealer.seal(Field::ContactPhone, &phone(&mut g.rng))?;
     g.batch.units.push(vec![
         v(id),
         v(cid),

@@ -99,6 +99,7 @@ impl Drop for TestDb {
             && let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls)
         {
             let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            let _ = std::fs::remove_file(std::env::temp_dir().join(format!("shequ-{name}.key")));
         }
     }
 }
@@ -136,8 +137,12 @@ impl TestDb {
     }
 }
 
+/// The binary, run from the temporary directory: a PostgreSQL database's key file is created
+/// in the working directory, and must not land in the source tree.
 pub fn shequ() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_shequ"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_shequ"));
+    c.current_dir(std::env::temp_dir());
+    c
 }
 
 /// Runs `shequ` to completion; returns (success, stdout, stderr).
@@ -377,4 +382,55 @@ pub fn csrf_of(html: &str) -> String {
         .expect("page has a csrf field")
         + 19;
     html[i..].split('"').next().unwrap().to_string()
+}
+
+/// Adds a user with `shequ user add` (password PASSWORD on stdin), scoped to `areas`.
+pub fn add_user(db_url: &str, username: &str, role: &str, areas: &[i64]) {
+    use std::io::Write;
+    let mut args = vec![
+        "user".to_string(),
+        "add".into(),
+        "--db".into(),
+        db_url.into(),
+        "--username".into(),
+        username.into(),
+        "--name".into(),
+        format!("测试 {username}"),
+        "--role".into(),
+        role.into(),
+    ];
+    for a in areas {
+        args.push("--area".into());
+        args.push(a.to_string());
+    }
+    let mut child = shequ()
+        .args(&args)
+        .env("SHEQU_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "user add {username}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The first value of a one-column query, as an integer.
+pub fn sql_int(db: &TestDb, query: &str) -> i64 {
+    let (ok, out) = db.sql(query);
+    assert!(ok, "{query}: {out}");
+    out.lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{query} gave {out:?}"))
 }

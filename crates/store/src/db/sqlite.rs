@@ -23,7 +23,8 @@ impl SqliteConn {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA temp_store = MEMORY;
+             PRAGMA secure_delete = ON;",
         )?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(SqliteConn { conn })

@@ -3,11 +3,10 @@
 
 mod json;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shequ_domain::org::NodeKind;
@@ -27,52 +26,81 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub use json::ApiJson;
 
+use crate::access::{Need, Routes, Target, rule};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody, ErrorDetail};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Json<T>, AppError>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/v1/session", post(login).delete(logout))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/tag-kinds", get(tag_kinds))
-        .route("/api/v1/nodes", get(roots).post(create_node))
-        .route("/api/v1/nodes/{id}", get(get_node).patch(update_node))
-        .route("/api/v1/nodes/{id}/children", get(children))
-        .route("/api/v1/nodes/{id}/move", post(move_node))
-        .route("/api/v1/nodes/{id}/retire", post(retire_node))
-        .route("/api/v1/nodes/{id}/history", get(node_history))
-        .route("/api/v1/nodes/{id}/stats", get(node_stats))
-        .route("/api/v1/nodes/{id}/residents", get(residents))
-        .route("/api/v1/nodes/{id}/units", get(list_units))
-        .route(
-            "/api/v1/nodes/{id}/groups",
-            get(list_groups).post(create_group),
-        )
-        .route(
+pub fn routes() -> Routes {
+    use Need::*;
+    let node = |need| rule(need, Target::Node);
+    let person = |need| rule(need, Target::Person);
+    let none = |need| rule(need, Target::None);
+    Routes::new()
+        .get("/api/openapi.json", none(Public), openapi)
+        .post("/api/v1/session", none(Public), login)
+        .delete("/api/v1/session", none(LoggedIn), logout)
+        .get("/api/v1/me", none(LoggedIn), me)
+        .get("/api/v1/tag-kinds", none(LoggedIn), tag_kinds)
+        .get("/api/v1/nodes", none(ViewArea), roots)
+        .post("/api/v1/nodes", none(AddPlaces), create_node)
+        .get("/api/v1/nodes/{id}", node(ViewArea), get_node)
+        .patch("/api/v1/nodes/{id}", node(ManageTree), update_node)
+        .get("/api/v1/nodes/{id}/children", node(ViewArea), children)
+        .post("/api/v1/nodes/{id}/move", node(ManageTree), move_node)
+        .post("/api/v1/nodes/{id}/retire", node(ManageTree), retire_node)
+        .get("/api/v1/nodes/{id}/history", node(ViewArea), node_history)
+        .get("/api/v1/nodes/{id}/stats", node(ViewArea), node_stats)
+        .get("/api/v1/nodes/{id}/residents", node(ReadPeople), residents)
+        .get("/api/v1/nodes/{id}/units", node(ViewArea), list_units)
+        .get("/api/v1/nodes/{id}/groups", node(ReadPeople), list_groups)
+        .post("/api/v1/nodes/{id}/groups", node(WritePeople), create_group)
+        .put(
             "/api/v1/persons/{id}/group",
-            axum::routing::put(assign_group),
+            person(WritePeople),
+            assign_group,
         )
-        .route(
+        .put(
             "/api/v1/groups/{id}/leader",
-            axum::routing::put(set_group_leader),
+            rule(WritePeople, Target::Group),
+            set_group_leader,
         )
-        .route(
-            "/api/v1/rooms/{id}/housing",
-            get(get_housing).put(put_housing),
+        .get("/api/v1/rooms/{id}/housing", node(ReadPeople), get_housing)
+        .put("/api/v1/rooms/{id}/housing", node(WritePeople), put_housing)
+        .get("/api/v1/persons", none(ReadPeople), search_persons)
+        .post("/api/v1/persons", none(WritePeople), create_person)
+        .get("/api/v1/persons/{id}", person(ReadPeople), get_person)
+        .put("/api/v1/persons/{id}", person(WritePeople), update_person)
+        .get(
+            "/api/v1/persons/{id}/history",
+            person(ReadPeople),
+            person_history,
         )
-        .route("/api/v1/persons", get(search_persons).post(create_person))
-        .route("/api/v1/persons/{id}", get(get_person).put(update_person))
-        .route("/api/v1/persons/{id}/history", get(person_history))
-        .route("/api/v1/persons/{id}/move-out", post(move_out))
-        .route("/api/v1/persons/{id}/relocate", post(relocate))
-        .route("/api/v1/persons/{id}/tags", post(add_tag))
-        .route("/api/v1/tags/{id}/end", post(end_tag))
-        .route("/api/v1/units", post(create_unit))
-        .route("/api/v1/units/{id}", get(get_unit).put(update_unit))
+        .post(
+            "/api/v1/persons/{id}/move-out",
+            person(WritePeople),
+            move_out,
+        )
+        .post(
+            "/api/v1/persons/{id}/relocate",
+            person(WritePeople),
+            relocate,
+        )
+        .post("/api/v1/persons/{id}/tags", person(WritePeople), add_tag)
+        .post(
+            "/api/v1/tags/{id}/end",
+            rule(WritePeople, Target::Tag),
+            end_tag,
+        )
+        .post("/api/v1/units", none(WritePeople), create_unit)
+        .get("/api/v1/units/{id}", rule(ViewArea, Target::Unit), get_unit)
+        .put(
+            "/api/v1/units/{id}",
+            rule(WritePeople, Target::Unit),
+            update_unit,
+        )
 }
 
 #[derive(OpenApi)]
@@ -190,7 +218,9 @@ async fn roots(State(st): State<AppState>, user: ApiUser) -> ApiResult<Vec<Node>
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNodeRequest {
-    parent_id: i64,
+    /// 上级节点；省略则新建顶层的区（仅系统管理员）
+    #[serde(default)]
+    parent_id: Option<i64>,
     kind: NodeKind,
     name: String,
     #[serde(default)]
@@ -221,7 +251,7 @@ async fn create_node(
                 c,
                 &user.actor,
                 &NewNode {
-                    parent_id: Some(req.parent_id),
+                    parent_id: req.parent_id,
                     kind: req.kind,
                     name: &req.name,
                     code: req.code.as_deref(),

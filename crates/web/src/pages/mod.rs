@@ -8,25 +8,25 @@ mod units;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use shequ_store::tree::ChildSummary;
 use shequ_store::{StoreError, search, tree as store_tree, users};
 
+use crate::access::{Need, Routes, Target, rule};
 use crate::auth::{PageUser, clear_cookie, session_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/search", get(search_page))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/", rule(Need::LoggedIn, Target::None), home)
+        .get("/login", rule(Need::Public, Target::None), login_page)
+        .post("/login", rule(Need::Public, Target::None), login)
+        .post("/logout", rule(Need::LoggedIn, Target::None), logout)
+        .get("/search", rule(Need::ReadPeople, Target::None), search_page)
         .merge(tree::routes())
         .merge(people::routes())
         .merge(units::routes())

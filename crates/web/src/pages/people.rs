@@ -1,10 +1,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use chrono::NaiveDate;
 use shequ_domain::registry::{DOC_TYPES, EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS};
 use shequ_domain::tags::{FieldSpec, FieldType, TAG_KINDS, TagKind, tag_kind};
@@ -20,22 +18,39 @@ use super::tree::crumbs;
 use super::{
     Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
 };
+use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/people/new", get(new_form).post(create))
-        .route("/people/{id}", get(profile))
-        .route("/people/{id}/edit", get(edit_form).post(update))
-        .route("/people/{id}/move-out", post(move_out))
-        .route("/people/{id}/relocate", post(relocate))
-        .route("/people/{id}/tags/new", get(tag_form))
-        .route("/people/{id}/tags", post(add_tag))
-        .route("/tags/{id}/end", post(end_tag))
-        .route("/people/{id}/group", post(join_group))
-        .route("/groups/{id}/leader", post(make_leader))
+pub fn routes() -> Routes {
+    let read = rule(Need::ReadPeople, Target::Person);
+    let write = rule(Need::WritePeople, Target::Person);
+    Routes::new()
+        .get(
+            "/people/new",
+            rule(Need::WritePeople, Target::None),
+            new_form,
+        )
+        .post("/people/new", rule(Need::WritePeople, Target::None), create)
+        .get("/people/{id}", read, profile)
+        .get("/people/{id}/edit", write, edit_form)
+        .post("/people/{id}/edit", write, update)
+        .post("/people/{id}/move-out", write, move_out)
+        .post("/people/{id}/relocate", write, relocate)
+        .get("/people/{id}/tags/new", write, tag_form)
+        .post("/people/{id}/tags", write, add_tag)
+        .post(
+            "/tags/{id}/end",
+            rule(Need::WritePeople, Target::Tag),
+            end_tag,
+        )
+        .post("/people/{id}/group", write, join_group)
+        .post(
+            "/groups/{id}/leader",
+            rule(Need::WritePeople, Target::Group),
+            make_leader,
+        )
 }
 
 #[derive(Template)]

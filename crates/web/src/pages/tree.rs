@@ -1,10 +1,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
 use shequ_domain::org::NodeKind;
 use shequ_domain::registry::HOUSING_USES;
 use shequ_store::groups::{self, Group};
@@ -14,20 +12,35 @@ use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
 use shequ_store::{Actor, Conn, StoreResult, housing, today};
 
 use super::{Layout, PageResult, check_csrf, date_field, field, int_field, render};
+use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/nodes/{id}", get(node_page))
-        .route("/nodes/{id}/children", post(add_child))
-        .route("/nodes/{id}/rename", post(rename))
-        .route("/nodes/{id}/move", post(move_node))
-        .route("/nodes/{id}/retire", post(retire))
-        .route("/nodes/{id}/history", get(history))
-        .route("/nodes/{id}/stats", get(stats))
-        .route("/nodes/{id}/housing", post(set_housing))
-        .route("/nodes/{id}/groups", post(add_group))
+pub fn routes() -> Routes {
+    let view = rule(Need::ViewArea, Target::Node);
+    let manage = rule(Need::ManageTree, Target::Node);
+    Routes::new()
+        .get("/nodes/{id}", view, node_page)
+        .post(
+            "/nodes/{id}/children",
+            rule(Need::AddPlaces, Target::Node),
+            add_child,
+        )
+        .post("/nodes/{id}/rename", manage, rename)
+        .post("/nodes/{id}/move", manage, move_node)
+        .post("/nodes/{id}/retire", manage, retire)
+        .get("/nodes/{id}/history", view, history)
+        .get("/nodes/{id}/stats", view, stats)
+        .post(
+            "/nodes/{id}/housing",
+            rule(Need::WritePeople, Target::Node),
+            set_housing,
+        )
+        .post(
+            "/nodes/{id}/groups",
+            rule(Need::WritePeople, Target::Node),
+            add_group,
+        )
 }
 
 /// Breadcrumbs from the top of the user's area down to `node`.
@@ -77,7 +90,7 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
             } else {
                 tree::children(c, &actor, id, true)?
             };
-            let (residents, housing) = if is_room && actor.role.reads_people() {
+            let (residents, housing) = if is_room && actor.sees_people_at(&node.path) {
                 (
                     residents_of_room(c, &actor, id)?,
                     housing::get(c, &actor, id)?,
@@ -99,7 +112,7 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
                 }
             }
             let crumbs = crumbs(c, &actor, &node)?;
-            let groups = if actor.role.reads_people() {
+            let groups = if actor.sees_people_at(&node.path) {
                 groups::for_grid(c, &actor, id)?
             } else {
                 vec![]

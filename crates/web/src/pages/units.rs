@@ -1,10 +1,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
 use shequ_domain::registry::UNIT_KINDS;
 use shequ_store::tree::{self, Node};
 use shequ_store::units::{self, Unit, UnitInput};
@@ -12,15 +10,26 @@ use shequ_store::units::{self, Unit, UnitInput};
 use super::{
     Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
 };
+use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/nodes/{id}/units", get(list))
-        .route("/units/new", get(new_form).post(create))
-        .route("/units/{id}", get(edit_form).post(update))
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(
+            "/nodes/{id}/units",
+            rule(Need::ViewArea, Target::Node),
+            list,
+        )
+        .get(
+            "/units/new",
+            rule(Need::WritePeople, Target::None),
+            new_form,
+        )
+        .post("/units/new", rule(Need::WritePeople, Target::None), create)
+        .get("/units/{id}", rule(Need::ViewArea, Target::Unit), edit_form)
+        .post("/units/{id}", rule(Need::WritePeople, Target::Unit), update)
 }
 
 #[derive(Template)]

@@ -1,0 +1,350 @@
+//! The authorisation test, generated from the router: `shequ routes` prints every registered
+//! route with its rule, and each route is called by every role, for a record inside and a record
+//! outside the caller's area. A route whose `{id}` names a kind of record this test has no
+//! fixture for fails the test, so a new route can't slip through unchecked.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use support::{Api, Server, Web, add_user, csrf_of, run, sql_int};
+
+/// Which role is which login, and what each may do (kept in step with `Role` by hand on
+/// purpose: the test must not ask the product what the product allows).
+struct Login {
+    username: &'static str,
+    role: &'static str,
+}
+
+const LOGINS: &[Login] = &[
+    Login {
+        username: "wangge",
+        role: "grid_worker",
+    },
+    Login {
+        username: "zhuangan",
+        role: "line_worker",
+    },
+    Login {
+        username: "shuji",
+        role: "community_head",
+    },
+    Login {
+        username: "jiedao",
+        role: "street_staff",
+    },
+    Login {
+        username: "quxian",
+        role: "district_admin",
+    },
+    Login {
+        username: "admin",
+        role: "admin",
+    },
+    Login {
+        username: "anquan",
+        role: "security_admin",
+    },
+    Login {
+        username: "shenji",
+        role: "auditor",
+    },
+];
+
+/// May `role` do what `need` names, in principle (before the area is looked at)? `granted`:
+/// the street user was granted personal data of the community under test.
+fn may(role: &str, need: &str) -> bool {
+    let community = ["grid_worker", "line_worker", "community_head"].contains(&role);
+    match need {
+        "public" | "logged_in" => true,
+        "view_area" => !["security_admin", "auditor"].contains(&role),
+        // The street user holds a grant; the district admin does not.
+        "read_people" => community || role == "street_staff",
+        "write_people" => community,
+        "add_places" => ["grid_worker", "community_head", "admin"].contains(&role),
+        "manage_tree" => ["community_head", "admin"].contains(&role),
+        "manage_users" => role == "security_admin",
+        "read_audit" => role == "auditor",
+        other => panic!("the test has no expectation for need {other:?}: add it"),
+    }
+}
+
+#[derive(Default)]
+struct Records {
+    inside: BTreeMap<&'static str, i64>,
+    outside: BTreeMap<&'static str, i64>,
+}
+
+#[test]
+fn every_route_every_role_inside_and_outside_the_area() {
+    let srv = Server::start(300);
+    let db = &srv.db;
+    let district = sql_int(
+        db,
+        "SELECT id FROM org_nodes WHERE kind = 'district' ORDER BY id LIMIT 1",
+    );
+    add_user(&db.url, "quxian", "district_admin", &[district]);
+    add_user(&db.url, "anquan", "security_admin", &[district]);
+    add_user(&db.url, "shenji", "auditor", &[district]);
+    let grid = sql_int(
+        db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let community = sql_int(
+        db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let (ok, out, err) = run(&[
+        "user",
+        "grant",
+        "--db",
+        &db.url,
+        "--username",
+        "jiedao",
+        "--area",
+        &community.to_string(),
+        "--reason",
+        "街道低保复核抽查",
+    ]);
+    assert!(ok, "{out}{err}");
+
+    let records = fixtures(&srv, grid);
+    let table = routes();
+    assert!(table.len() >= 50, "only {} routes: {table:?}", table.len());
+
+    let denied_before = sql_int(db, "SELECT count(*) FROM audit_log WHERE action = 'denied'");
+    let mut refusals = 0;
+    let mut calls = 0;
+    let mut failures = Vec::new();
+    for login in LOGINS {
+        let mut api = srv.api(login.username);
+        let mut web = Web::login(&srv.base, login.username);
+        for r in &table {
+            let method = r["method"].as_str().unwrap();
+            let path = r["path"].as_str().unwrap();
+            let need = r["need"].as_str().unwrap();
+            let target = r["target"].as_str().unwrap();
+            let allowed = may(login.role, need);
+            let cases: Vec<(&str, Option<i64>)> = if target == "none" {
+                vec![("-", None)]
+            } else {
+                let inside = records.inside.get(target).copied().unwrap_or_else(|| {
+                    panic!(
+                        "route {method} {path} names a {target:?}: the test has no fixture for it"
+                    )
+                });
+                vec![("内", Some(inside)), ("外", Some(records.outside[target]))]
+            };
+            for (where_, id) in cases {
+                let url = match id {
+                    Some(id) => path.replace("{id}", &id.to_string()),
+                    None => path.to_string(),
+                };
+                assert!(
+                    !url.contains('{'),
+                    "route {path} has a parameter the test can't fill"
+                );
+                let status = call(&srv, &api, &web, method, &url);
+                let expect_refusal = need != "public" && (!allowed || where_ == "外");
+                let ok = if expect_refusal {
+                    status == 403
+                } else if need == "public" {
+                    // A login with no password is answered 401, as any failed login.
+                    status != 403 && status < 500
+                } else {
+                    status != 403 && status != 401 && status < 500
+                };
+                calls += 1;
+                if expect_refusal && status == 403 {
+                    refusals += 1;
+                }
+                if !ok {
+                    failures.push(format!(
+                        "{} ({}) {method} {url} [{need}, {where_}] → {status}, expected {}",
+                        login.username,
+                        login.role,
+                        if expect_refusal {
+                            "403"
+                        } else {
+                            "not 401/403/5xx"
+                        }
+                    ));
+                }
+                // Logging out ends the session: log in again for the routes that follow.
+                if method != "GET" && (path == "/logout" || path == "/api/v1/session") {
+                    api = srv.api(login.username);
+                    web = Web::login(&srv.base, login.username);
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Every refusal left an audit row.
+    let denied_after = sql_int(db, "SELECT count(*) FROM audit_log WHERE action = 'denied'");
+    assert_eq!(
+        denied_after - denied_before,
+        refusals,
+        "one audit row per refusal"
+    );
+    assert!(
+        refusals > 300,
+        "only {refusals} refusals: the matrix is too thin"
+    );
+    println!(
+        "{} routes × {} roles: {calls} calls, {refusals} refused as expected",
+        table.len(),
+        LOGINS.len()
+    );
+}
+
+fn routes() -> Vec<Value> {
+    let (ok, out, err) = run(&["routes"]);
+    assert!(ok, "{err}");
+    serde_json::from_str::<Vec<Value>>(&out).unwrap()
+}
+
+/// Calls a route the way its users do: the API with a bearer token and a JSON body that no
+/// handler accepts (so an allowed call changes nothing), pages with the session cookie and, for
+/// forms, the page's CSRF token and dates no handler accepts.
+fn call(srv: &Server, api: &Api, web: &Web, method: &str, url: &str) -> u16 {
+    if url.starts_with("/api/") {
+        if method == "GET" {
+            return api.get(url).0;
+        }
+        return api.send(method, url, json!({"__probe": true})).0;
+    }
+    if method == "GET" {
+        return web.get(url).0;
+    }
+    let (_, home, _) = web.get("/");
+    let csrf = if home.contains("name=\"csrf\"") {
+        csrf_of(&home)
+    } else {
+        String::new()
+    };
+    let _ = srv;
+    web.post_form(
+        url,
+        &[
+            ("csrf", &csrf),
+            ("on", "不是日期"),
+            ("moved_in_on", "不是日期"),
+            ("started_on", "不是日期"),
+            ("agreement_signed_on", "不是日期"),
+        ],
+    )
+    .0
+}
+
+/// A record of every kind inside the grid worker's grid (so inside every role's area), and one
+/// of every kind in a second district that no test user's area reaches.
+fn fixtures(srv: &Server, grid: i64) -> Records {
+    let db = &srv.db;
+    let mut rec = Records::default();
+    let person = sql_int(
+        db,
+        &format!(
+            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path >= g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
+        ),
+    );
+    let room = sql_int(
+        db,
+        &format!(
+            "SELECT r.room_id FROM residences r WHERE r.person_id = {person} AND r.moved_out_on IS NULL"
+        ),
+    );
+    let shuji = srv.api("shuji");
+    let (s, v) = shuji.post(
+        &format!("/api/v1/persons/{person}/tags"),
+        json!({"kind": "disability", "values": {"category": "肢体", "grade": "2"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let tag = v["id"].as_i64().unwrap();
+    let (s, v) = shuji.post(
+        &format!("/api/v1/nodes/{grid}/groups"),
+        json!({"name": "授权测试联户", "leader_person_id": person}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let group = v["id"].as_i64().unwrap();
+    let (s, v) = shuji.post(
+        "/api/v1/units",
+        json!({"node_id": grid, "name": "授权测试商铺", "kind": "商铺"}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let unit = v["id"].as_i64().unwrap();
+    rec.inside = BTreeMap::from([
+        ("node", room),
+        ("person", person),
+        ("tag", tag),
+        ("group", group),
+        ("unit", unit),
+    ]);
+
+    // The second district: founded by the system administrator, set up by its own
+    // administrator, filled by its own community head.
+    let (s, v) = srv
+        .api("admin")
+        .post("/api/v1/nodes", json!({"kind": "district", "name": "外区"}));
+    assert_eq!(s, 201, "{v}");
+    let mut parent = v["id"].as_i64();
+    add_user(&db.url, "waiqu-admin", "admin", &[parent.unwrap()]);
+    let admin = srv.api("waiqu-admin");
+    let mut ids = BTreeMap::new();
+    for (kind, name) in [
+        ("street", "外区街道"),
+        ("community", "外区社区"),
+        ("grid", "外区第一网格"),
+        ("building", "1幢"),
+        ("room", "101"),
+    ] {
+        let (s, v) = admin.post(
+            "/api/v1/nodes",
+            json!({"parent_id": parent, "kind": kind, "name": name}),
+        );
+        assert_eq!(s, 201, "{kind}: {v}");
+        parent = v["id"].as_i64();
+        ids.insert(kind, parent.unwrap());
+    }
+    add_user(&db.url, "waiqu", "community_head", &[ids["community"]]);
+    let head = srv.api("waiqu");
+    let id_number = "110105198001010032";
+    let (s, v) = head.post(
+        "/api/v1/persons",
+        json!({"person": {"name": "区外人", "id_number": id_number}, "residence": {"room_id": ids["room"], "relation": "户主"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let out_person = v["id"].as_i64().unwrap();
+    let (s, v) = head.post(
+        &format!("/api/v1/persons/{out_person}/tags"),
+        json!({"kind": "disability", "values": {"category": "肢体", "grade": "2"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let out_tag = v["id"].as_i64().unwrap();
+    let (s, v) = head.post(
+        &format!("/api/v1/nodes/{}/groups", ids["grid"]),
+        json!({"name": "外区联户", "leader_person_id": out_person}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let out_group = v["id"].as_i64().unwrap();
+    let (s, v) = head.post(
+        "/api/v1/units",
+        json!({"node_id": ids["grid"], "name": "外区商铺", "kind": "商铺"}),
+    );
+    assert_eq!(s, 201, "{v}");
+    rec.outside = BTreeMap::from([
+        ("node", ids["room"]),
+        ("person", out_person),
+        ("tag", out_tag),
+        ("group", out_group),
+        ("unit", v["id"].as_i64().unwrap()),
+    ]);
+    rec
+}

@@ -1,0 +1,341 @@
+//! Every route is registered with a rule: what the caller must be allowed to do, and which kind
+//! of record its `{id}` names. The rule is checked before the handler runs (and before any body
+//! is parsed): the role first, then whether the record lies in the caller's area. The store
+//! checks again inside its queries; this layer makes a missing check impossible to forget, and
+//! `shequ routes` prints the table the authorisation test is generated from.
+
+use axum::extract::{RawPathParams, Request, State};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodFilter, on};
+use axum::{RequestPartsExt, Router};
+use serde::Serialize;
+use shequ_store::Actor;
+use shequ_store::scope::{self, RecordKind};
+
+use crate::auth;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// What a caller must be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// Anyone, logged in or not (login, health check, style sheet, API description).
+    Public,
+    /// Any logged-in user (home page, own session).
+    LoggedIn,
+    /// The tree of the caller's area, its statistics and units.
+    ViewArea,
+    /// Residents' personal data (community roles; street/district staff where granted).
+    ReadPeople,
+    /// Changing the registry.
+    WritePeople,
+    /// Adding buildings, units, rooms (and, for tree managers, grids and above).
+    AddPlaces,
+    /// Renaming, moving, recoding, retiring nodes.
+    ManageTree,
+    /// Accounts, roles, areas, grants (安全管理员).
+    ManageUsers,
+    /// The audit log (审计员).
+    ReadAudit,
+}
+
+impl Need {
+    pub fn allows(self, actor: &Actor) -> bool {
+        let role = actor.role;
+        match self {
+            Need::Public | Need::LoggedIn => true,
+            Need::ViewArea => role.views_area(),
+            Need::ReadPeople => actor.reads_people(),
+            Need::WritePeople => role.writes_people(),
+            Need::AddPlaces => role.adds_places() || role.manages_tree(),
+            Need::ManageTree => role.manages_tree(),
+            Need::ManageUsers => role.manages_users(),
+            Need::ReadAudit => role.reads_audit(),
+        }
+    }
+
+    /// Personal data is opened only inside the granted part of the area.
+    fn touches_people(self) -> bool {
+        matches!(self, Need::ReadPeople | Need::WritePeople)
+    }
+}
+
+/// What the route's `{id}` names; `None` for routes without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    None,
+    Node,
+    Person,
+    Tag,
+    Group,
+    Unit,
+}
+
+impl Target {
+    fn record_kind(self) -> Option<RecordKind> {
+        match self {
+            Target::None => None,
+            Target::Node => Some(RecordKind::Node),
+            Target::Person => Some(RecordKind::Person),
+            Target::Tag => Some(RecordKind::Tag),
+            Target::Group => Some(RecordKind::Group),
+            Target::Unit => Some(RecordKind::Unit),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rule {
+    pub need: Need,
+    pub target: Target,
+}
+
+pub const fn rule(need: Need, target: Target) -> Rule {
+    Rule { need, target }
+}
+
+/// One registered route, as `shequ routes` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteInfo {
+    pub method: String,
+    pub path: &'static str,
+    pub need: Need,
+    pub target: Target,
+}
+
+/// The caller, resolved by the guard and handed to the handler's extractor.
+#[derive(Clone)]
+pub struct Authed {
+    pub actor: Actor,
+    pub csrf: String,
+    pub token: String,
+}
+
+/// Builds the router and the table of rules together: a route can't be added without a rule.
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    pub fn new() -> Routes {
+        Routes::default()
+    }
+
+    pub fn add<H, T>(mut self, method: Method, path: &'static str, rule: Rule, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match MethodFilter::try_from(method.clone()) {
+            Ok(f) => f,
+            // Only the standard methods are used; an unknown one is a programming error that
+            // the route table test catches, so register nothing rather than panic.
+            Err(_) => return self,
+        };
+        let route =
+            on(filter, handler).route_layer(middleware::from_fn_with_state(rule, check_rule));
+        self.router = self.router.route(path, route);
+        self.table.push(RouteInfo {
+            method: method.to_string(),
+            path,
+            need: rule.need,
+            target: rule.target,
+        });
+        self
+    }
+
+    pub fn get<H, T>(self, path: &'static str, rule: Rule, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, rule, handler)
+    }
+
+    pub fn post<H, T>(self, path: &'static str, rule: Rule, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, rule, handler)
+    }
+
+    pub fn put<H, T>(self, path: &'static str, rule: Rule, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PUT, path, rule, handler)
+    }
+
+    pub fn patch<H, T>(self, path: &'static str, rule: Rule, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PATCH, path, rule, handler)
+    }
+
+    pub fn delete<H, T>(self, path: &'static str, rule: Rule, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::DELETE, path, rule, handler)
+    }
+
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.table.extend(other.table);
+        self
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<RouteInfo>) {
+        (self.router, self.table)
+    }
+}
+
+/// The state reaches the guard as a request extension (set in `crate::router`), so the route
+/// table can be built, and printed, without a database.
+async fn check_rule(State(rule): State<Rule>, req: Request, next: Next) -> Response {
+    if rule.need == Need::Public {
+        return next.run(req).await;
+    }
+    let Some(state) = req.extensions().get::<AppState>().cloned() else {
+        return AppError::Internal("服务配置错误：缺少状态".into()).into_response();
+    };
+    let api = req.uri().path().starts_with("/api/");
+    let (mut parts, body) = req.into_parts();
+    let to_login = |parts: &axum::http::request::Parts| -> Response {
+        if api {
+            AppError::NotLoggedIn.into_response()
+        } else {
+            let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            Redirect::to(&format!("/login?next={}", auth::url_encode(next))).into_response()
+        }
+    };
+    // Pages are cookie-only and the API bearer-only, so a cookie can never drive the API
+    // (which has no CSRF token).
+    let token = if api {
+        auth::bearer_token(&parts)
+    } else {
+        auth::cookie_token(&parts)
+    };
+    let Some(token) = token else {
+        return to_login(&parts);
+    };
+    let (actor, csrf) = match auth::resolve(&state, token.clone()).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return to_login(&parts),
+        Err(e) => return refuse(api, e),
+    };
+    if !rule.need.allows(&actor) {
+        return refuse(
+            api,
+            AppError::Store(shequ_store::StoreError::Forbidden(format!(
+                "您的角色（{}）无权使用此功能",
+                actor.role.label()
+            ))),
+        );
+    }
+    if let Some(kind) = rule.target.record_kind() {
+        let id = match parts.extract::<RawPathParams>().await {
+            Ok(params) => params
+                .iter()
+                .find(|(k, _)| *k == "id")
+                .and_then(|(_, v)| v.parse::<i64>().ok()),
+            Err(_) => None,
+        };
+        // A malformed or unknown id is left to the handler, which answers 400 or 404.
+        if let Some(id) = id {
+            let area = state.db(move |c| scope::area_of(c, kind, id)).await;
+            match area {
+                Ok(Some(path)) => {
+                    let inside = if rule.need.touches_people() {
+                        actor.sees_people_at(&path)
+                    } else {
+                        actor.sees_path(&path)
+                    };
+                    if !inside {
+                        return refuse(
+                            api,
+                            AppError::Store(shequ_store::StoreError::Forbidden(
+                                "该记录不在您的管辖范围内".into(),
+                            )),
+                        );
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return refuse(api, e),
+            }
+        }
+    }
+    parts.extensions.insert(Authed { actor, csrf, token });
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn refuse(api: bool, e: AppError) -> Response {
+    if api {
+        e.into_response()
+    } else {
+        crate::pages::error_page(&e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Routes are only ever added through `Routes`, which demands a rule: a `.route(` (or a
+    /// nested router) anywhere else would be a route without one.
+    #[test]
+    fn no_route_is_added_outside_the_rule_table() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![src];
+        let mut offenders = Vec::new();
+        let mut files = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("access.rs") {
+                    continue;
+                }
+                files += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                for needle in [".route(", ".nest(", ".route_service(", ".nest_service("] {
+                    if text.contains(needle) {
+                        offenders.push(format!("{} uses {needle}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(files > 5, "scanned only {files} files");
+        assert!(offenders.is_empty(), "{offenders:?}");
+    }
+
+    #[test]
+    fn every_route_has_a_rule_and_no_route_is_registered_twice() {
+        let table = crate::route_table();
+        let mut seen = std::collections::HashSet::new();
+        for r in &table {
+            assert!(
+                seen.insert((r.method.clone(), r.path)),
+                "{} {} registered twice",
+                r.method,
+                r.path
+            );
+            if r.path.contains("{id}") {
+                assert_ne!(r.target, super::Target::None, "{} {}", r.method, r.path);
+            }
+        }
+    }
+}
