@@ -85,6 +85,22 @@ enum Command {
     },
     /// 以 JSON 列出每个网址及其访问规则（授权测试由此生成）
     Routes,
+    /// 更换数据密钥：生成新密钥，用它重新加密全部敏感信息，再从密钥文件中删去旧密钥
+    RotateKey {
+        #[command(flatten)]
+        db: DbArg,
+        /// 加密算法：sm4-gcm（默认）或 aes-256-gcm
+        #[arg(long, default_value = "sm4-gcm")]
+        provider: String,
+    },
+    /// 备份 SQLite 数据库（VACUUM INTO，得到一致的副本；密钥文件不在其中，请另行备份）
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// 备份文件路径（不能已存在）
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// 审计日志
     Audit {
         #[command(subcommand)]
@@ -281,6 +297,33 @@ fn main() -> anyhow::Result<()> {
         Command::Migrate { db } => {
             open(&db)?;
             println!("数据库结构已是最新。");
+        }
+        Command::RotateKey { db, provider } => {
+            let provider =
+                shequ_vault::Provider::parse(&provider).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let pool = open(&db)?;
+            let parsed = shequ_store::DbUrl::parse(&db.url).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let path = db
+                .key_file
+                .clone()
+                .unwrap_or_else(|| shequ_store::sealed::default_key_path(&parsed));
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (version, rows) = shequ_store::sealed::rotate(&mut conn, &path, provider)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "已更换为第 {version} 版密钥（{}），重新加密了 {rows} 条记录。密钥文件 {} 已更新：请立即另行备份新的密钥文件；此前的数据库备份需要用旧密钥文件才能恢复。",
+                provider.as_str(),
+                path.display()
+            );
+        }
+        Command::Backup { db, to } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            shequ_store::backup(&mut conn, &to).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "已备份到 {}。密钥文件不在备份中，请另行妥善保存。",
+                to.display()
+            );
         }
         Command::Routes => {
             println!(

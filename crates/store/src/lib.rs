@@ -50,3 +50,23 @@ pub fn open_with_key(
     drop(conn);
     Ok((pool, report))
 }
+
+/// A consistent copy of an SQLite database through `VACUUM INTO` (never a file copy, which
+/// could catch a half-written page or miss the WAL). The key file is not part of it, on purpose.
+pub fn backup(conn: &mut Conn, to: &std::path::Path) -> StoreResult<()> {
+    if conn.backend() != Backend::Sqlite {
+        return Err(StoreError::invalid(
+            "数据库",
+            "PostgreSQL 请用 pg_dump 备份（例如 pg_dump -Fc 库名 > 备份文件）",
+        ));
+    }
+    if to.exists() {
+        return Err(StoreError::invalid(
+            "备份文件",
+            format!("{} 已存在，请换一个文件名，以免覆盖旧备份", to.display()),
+        ));
+    }
+    let target = to.to_string_lossy().to_string();
+    conn.execute("VACUUM INTO ?", params![target])?;
+    Ok(())
+}

@@ -359,3 +359,27 @@ pub fn load_details(kind: &str, category: Option<&str>, stored: &str) -> StoreRe
         Ok(stored.to_string())
     }
 }
+
+/// `shequ rotate-key`: adds a new key version to the key file, re-seals every value and
+/// recomputes every index with it in one transaction, then drops the old version from the
+/// file. A crash at any point leaves a database the key file still opens (the next start
+/// finishes the work). Returns (new version, rows re-sealed).
+pub fn rotate(conn: &mut Conn, path: &Path, provider: Provider) -> StoreResult<(u32, usize)> {
+    if std::env::var(shequ_vault::KEY_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+        return Err(StoreError::Vault(
+            "密钥来自环境变量 SHEQU_KEY，无法自动更换：请把密钥写入密钥文件，去掉该环境变量后再执行".into(),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| StoreError::Vault(format!("无法读取密钥文件 {}：{e}", path.display())))?;
+    let mut vault = Vault::parse(&text).map_err(vault_error)?;
+    let version = vault.add_version(provider).map_err(vault_error)?;
+    // Both versions in the file before the database changes: whatever happens next, the file
+    // opens what the database holds.
+    vault.save(path).map_err(vault_error)?;
+    let count = bring_up_to_date(conn, Vault::parse(&vault.to_text()).map_err(vault_error)?)?;
+    vault.retain_only(version);
+    vault.save(path).map_err(vault_error)?;
+    install(Sealer::new(vault, version));
+    Ok((version, count))
+}

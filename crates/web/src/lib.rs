@@ -44,6 +44,25 @@ async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Respons
     r
 }
 
+/// One line per request: the route's template (`/api/v1/persons/{id}`), never the raw path or
+/// query, which can carry an ID number or phone someone searched for.
+async fn access_log(req: Request<axum::body::Body>, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(未匹配)".to_string(), |m| m.as_str().to_string());
+    let started = std::time::Instant::now();
+    let r = next.run(req).await;
+    tracing::info!(
+        target: "shequ::access",
+        "{method} {route} {} {}ms",
+        r.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    r
+}
+
 /// Every refused request (403) leaves an audit row naming who tried what. Login failures are
 /// audited where they happen, so the login routes are left out here.
 async fn audit_denials(
@@ -110,6 +129,7 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(fallback)
         .layer(axum::Extension(state.clone()))
+        .layer(middleware::from_fn(access_log))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), audit_denials))
         .layer(middleware::from_fn(security_headers))

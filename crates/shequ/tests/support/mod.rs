@@ -88,6 +88,15 @@ impl TestDb {
     pub fn sqlite_file(&self) -> Option<PathBuf> {
         self.dir.as_ref().map(|d| d.join("shequ.db"))
     }
+
+    /// Where the binary keeps this database's key file by default.
+    pub fn key_file(&self) -> PathBuf {
+        match (&self.dir, &self.pg) {
+            (Some(d), _) => d.join("shequ.db.key"),
+            (None, Some((_, name))) => std::env::temp_dir().join(format!("shequ-{name}.key")),
+            (None, None) => unreachable!("a test database is SQLite or PostgreSQL"),
+        }
+    }
 }
 
 impl Drop for TestDb {
@@ -184,12 +193,25 @@ impl Server {
     }
 
     pub fn serve(db: TestDb) -> Server {
-        let mut child = shequ()
-            .args(["serve", "--db", &db.url, "--listen", "127.0.0.1:0"])
-            .env("SHEQU_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        Server::serve_logging(db, None)
+    }
+
+    /// Serves with the most talkative log level, its stderr written to `log` (to check that
+    /// nothing sensitive reaches the logs).
+    pub fn serve_logging(db: TestDb, log: Option<&std::path::Path>) -> Server {
+        let mut cmd = shequ();
+        cmd.args(["serve", "--db", &db.url, "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped());
+        match log {
+            Some(path) => {
+                cmd.env("SHEQU_LOG", "trace")
+                    .stderr(std::fs::File::create(path).unwrap());
+            }
+            None => {
+                cmd.env("SHEQU_LOG", "warn");
+            }
+        }
+        let mut child = cmd.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let base = loop {
@@ -203,6 +225,20 @@ impl Server {
         };
         std::thread::spawn(move || for _ in lines {});
         Server { base, child, db }
+    }
+
+    /// Stops the server, keeping its database.
+    pub fn stop(mut self) -> TestDb {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(
+            &mut self.db,
+            TestDb {
+                url: String::new(),
+                dir: None,
+                pg: None,
+            },
+        )
     }
 
     pub fn api(&self, username: &str) -> Api {
