@@ -1,11 +1,16 @@
 //! Masking of personal values for lists, logs and anyone not entitled to the full value:
 //! `110105********002X`, `138****1234`, `张*三`.
 
-/// Keeps the first 6 and last 4 characters of an ID or document number.
+/// Keeps the first 6 and last 4 characters of an ID number (or long document number); a
+/// shorter document number (passport C12345678) keeps its first and last two.
 pub fn mask_id(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
-    if chars.len() < 10 {
+    if chars.len() < 6 {
         return "*".repeat(chars.len());
+    }
+    if chars.len() < 10 {
+        let tail: String = chars[chars.len() - 2..].iter().collect();
+        return format!("{}{}{tail}", chars[0], "*".repeat(chars.len() - 3));
     }
     let head: String = chars[..6].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
@@ -51,6 +56,7 @@ mod tests {
     #[test]
     fn masks() {
         assert_eq!(mask_id("11010519491231002X"), "110105********002X");
+        assert_eq!(mask_id("C12345678"), "C******78");
         assert_eq!(mask_phone("13812341234"), "138****1234");
         assert_eq!(mask_phone("0871-65123456"), "*********3456");
         assert_eq!(mask_name("张三"), "张*");

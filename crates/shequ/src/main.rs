@@ -163,6 +163,13 @@ enum UserCommand {
         #[arg(long)]
         area: i64,
     },
+    /// 重置手机验证器（用户换手机或丢失时），并结束其全部会话
+    ResetTotp {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+    },
     /// 重新启用用户（同时解除锁定）
     Enable {
         #[command(flatten)]
@@ -377,6 +384,15 @@ fn main() -> anyhow::Result<()> {
             let n = users::revoke_people(&mut conn, &username, area)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("已撤销 {username} 在节点 {area} 的 {n} 项授权");
+        }
+        Command::User {
+            command: UserCommand::ResetTotp { db, username },
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            shequ_store::second_factor::reset(&mut conn, &username)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("已重置 {username} 的手机验证器，其会话已全部结束；请该用户重新绑定");
         }
         Command::User {
             command: UserCommand::Enable { db, username },

@@ -87,11 +87,20 @@ fn grid_worker_finds_a_resident_by_initials_and_corrects_the_phone() {
     phone.clear().unwrap();
     phone.send_keys("139 0871 6543").unwrap();
     br.find("button.primary").unwrap().click().unwrap();
-    br.wait_until_text_contains("#phone", "13908716543", WAIT)
+    // Shown masked, as every number is until someone reveals it with a reason.
+    br.wait_until_text_contains("#phone", "139****6543", WAIT)
         .unwrap();
     let _ = br.screenshot_png(std::env::temp_dir().join("shequ-profile-375.png"));
 
-    // The change is stored, not just shown.
+    // The change is stored, not just shown: the whole number finds the person.
     let (_, p) = api.get(&format!("/api/v1/persons/{pid}"));
-    assert_eq!(p["person"]["phone"], "13908716543");
+    assert_eq!(p["person"]["phone"], "139****6543");
+    let (_, hits) = api.get("/api/v1/persons?q=13908716543");
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["person_id"] == pid),
+        "{hits}"
+    );
 }

@@ -23,6 +23,11 @@ pub enum StoreError {
         what: String,
         masked: String,
     },
+    /// Revealing or exporting personal data needs a session that passed the second factor.
+    #[error(
+        "查看完整信息或导出前，请先输入手机验证器上的动态验证码（首次使用请在“我的账号”中绑定）"
+    )]
+    SecondFactor,
     /// The key is missing, wrong, or a sealed value doesn't open: nothing a user can fix.
     #[error("{0}")]
     Vault(String),

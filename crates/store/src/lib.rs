@@ -14,6 +14,7 @@ pub mod people;
 pub mod scope;
 pub mod sealed;
 pub mod search;
+pub mod second_factor;
 pub mod stats;
 pub mod tags;
 pub mod tree;

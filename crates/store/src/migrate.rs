@@ -50,6 +50,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 6,
+        name: "second_factor",
+        common: include_str!("../migrations/0006_second_factor.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -29,6 +29,8 @@ pub struct Actor {
     /// administrators and the auditor.
     pub people_nodes: Vec<ScopeNode>,
     pub people_communities: Vec<i64>,
+    /// This session passed the second factor (TOTP): needed to reveal or export personal data.
+    pub mfa: bool,
 }
 
 impl Actor {
@@ -81,6 +83,7 @@ impl Actor {
             communities: nodes.1,
             people_nodes,
             people_communities,
+            mfa: false,
         })
     }
 

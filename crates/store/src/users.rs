@@ -204,7 +204,7 @@ pub struct Session {
     pub csrf: String,
 }
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(token.as_bytes())
         .iter()
@@ -228,10 +228,10 @@ pub fn resume_session(
     conn: &mut Conn,
     token: &str,
     idle: Duration,
-) -> StoreResult<Option<(i64, String)>> {
+) -> StoreResult<Option<(i64, String, bool)>> {
     let hash = digest(token);
     let Some(r) = conn.query_opt(
-        "SELECT s.user_id, s.csrf_token, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+        "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.mfa_at FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ? AND u.active = 1",
         params![hash.as_str()],
     )?
@@ -257,7 +257,8 @@ pub fn resume_session(
             params![now(), hash.as_str()],
         )?;
     }
-    Ok(Some((r.get(0)?, r.get(1)?)))
+    let mfa: Option<String> = r.get(3)?;
+    Ok(Some((r.get(0)?, r.get(1)?, mfa.is_some())))
 }
 
 /// Checks a login and starts a session; every outcome is audited, a lockout as its own action.

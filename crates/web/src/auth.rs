@@ -45,10 +45,12 @@ pub(crate) async fn resolve(
     let idle = Duration::from_std(state.inner.idle).unwrap_or(Duration::minutes(30));
     state
         .db(move |c| {
-            let Some((user_id, csrf)) = users::resume_session(c, &token, idle)? else {
+            let Some((user_id, csrf, mfa)) = users::resume_session(c, &token, idle)? else {
                 return Ok(None);
             };
-            Ok(Some((Actor::load(c, user_id)?, csrf)))
+            let mut actor = Actor::load(c, user_id)?;
+            actor.mfa = mfa;
+            Ok(Some((actor, csrf)))
         })
         .await
 }

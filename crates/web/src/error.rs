@@ -49,7 +49,10 @@ impl AppError {
             AppError::Store(StoreError::Conflict(_) | StoreError::DuplicatePerson { .. }) => {
                 StatusCode::CONFLICT
             }
-            AppError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            // RFC 9470: a step-up challenge is a 401, not a refusal.
+            AppError::NotLoggedIn | AppError::Store(StoreError::SecondFactor) => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -71,6 +74,7 @@ impl AppError {
             ),
             AppError::BadRequest(_) => ("bad_request", None, None),
             AppError::NotLoggedIn => ("unauthorized", None, None),
+            AppError::Store(StoreError::SecondFactor) => ("second_factor_required", None, None),
             AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {
                 ("internal", None, None)
             }

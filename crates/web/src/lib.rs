@@ -5,6 +5,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod masking;
 pub mod pages;
 pub mod state;
 

@@ -21,7 +21,7 @@ use shequ_store::stats::{self, Overview, TagCount};
 use shequ_store::tags::{self, Tag, TagInput};
 use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
 use shequ_store::units::{self, Unit, UnitInput};
-use shequ_store::{today, users};
+use shequ_store::{second_factor, today, users};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub use json::ApiJson;
@@ -29,6 +29,7 @@ pub use json::ApiJson;
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody, ErrorDetail};
+use crate::masking;
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Json<T>, AppError>;
@@ -43,6 +44,8 @@ pub fn routes() -> Routes {
         .post("/api/v1/session", none(Public), login)
         .delete("/api/v1/session", none(LoggedIn), logout)
         .get("/api/v1/me", none(LoggedIn), me)
+        .post("/api/v1/me/totp", none(LoggedIn), begin_totp)
+        .post("/api/v1/session/totp", none(LoggedIn), verify_totp)
         .get("/api/v1/tag-kinds", none(LoggedIn), tag_kinds)
         .get("/api/v1/nodes", none(ViewArea), roots)
         .post("/api/v1/nodes", none(AddPlaces), create_node)
@@ -79,6 +82,11 @@ pub fn routes() -> Routes {
             person_history,
         )
         .post(
+            "/api/v1/persons/{id}/reveal",
+            person(ReadPeople),
+            reveal_person,
+        )
+        .post(
             "/api/v1/persons/{id}/move-out",
             person(WritePeople),
             move_out,
@@ -107,15 +115,15 @@ pub fn routes() -> Routes {
 #[openapi(
     info(title = "社区工作台 shequ API", description = "实有人口、实有房屋、组织架构与重点人群。登录后用 Authorization: Bearer <token> 调用。"),
     paths(
-        login, logout, me, tag_kinds, roots, create_node, get_node, update_node, children, move_node,
+        login, logout, me, begin_totp, verify_totp, tag_kinds, roots, create_node, get_node, update_node, children, move_node,
         retire_node, node_history, node_stats, residents, list_units, list_groups, create_group, assign_group, set_group_leader, get_housing, put_housing,
-        search_persons, create_person, get_person, update_person, person_history, move_out, relocate,
+        search_persons, create_person, get_person, update_person, reveal_person, person_history, move_out, relocate,
         add_tag, end_tag, create_unit, get_unit, update_unit
     ),
     components(schemas(
-        ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, Node, NodeKind, ChildSummary, NodeEvent,
+        ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, TotpEnrollment, TotpRequest, Node, NodeKind, ChildSummary, NodeEvent,
         NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing,
-        Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, PersonDetail,
+        Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, RevealRequest, PersonDetail,
         CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest, LeaderRequest
     )),
     modifiers(&BearerAuth)
@@ -164,6 +172,8 @@ pub struct Me {
     role: String,
     role_label: String,
     scope: Vec<i64>,
+    /// This session passed the second factor (needed to reveal or export personal data).
+    second_factor_passed: bool,
 }
 
 fn me_of(a: &shequ_store::Actor) -> Me {
@@ -174,7 +184,52 @@ fn me_of(a: &shequ_store::Actor) -> Me {
         role: a.role.as_str().into(),
         role_label: a.role.label().into(),
         scope: a.nodes.iter().map(|n| n.id).collect(),
+        second_factor_passed: a.mfa,
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TotpEnrollment {
+    /// The secret in base32, for typing into an authenticator app by hand.
+    secret: String,
+    /// otpauth:// URI (what the QR code on the account page holds).
+    otpauth_uri: String,
+}
+
+/// Starts binding an authenticator: a new secret, pending until a code confirms it
+/// (POST /api/v1/session/totp).
+#[utoipa::path(post, path = "/api/v1/me/totp",
+    responses((status = 200, body = TotpEnrollment), (status = 409, body = ErrorBody, description = "已绑定，需安全管理员重置")))]
+async fn begin_totp(State(st): State<AppState>, user: ApiUser) -> ApiResult<TotpEnrollment> {
+    let username = user.actor.username.clone();
+    let secret = st.db(move |c| second_factor::begin(c, &user.actor)).await?;
+    Ok(Json(TotpEnrollment {
+        secret: secret.to_base32(),
+        otpauth_uri: second_factor::uri(&secret, &username),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpRequest {
+    /// 手机验证器上的 6 位动态验证码
+    code: String,
+}
+
+/// Passes the second factor for this session (and confirms a pending binding). A code is
+/// accepted once.
+#[utoipa::path(post, path = "/api/v1/session/totp", request_body = TotpRequest,
+    responses((status = 200, body = Me), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn verify_totp(
+    State(st): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<TotpRequest>,
+) -> ApiResult<Me> {
+    let mut actor = user.actor.clone();
+    st.db(move |c| second_factor::verify(c, &user.actor, &user.token, &req.code))
+        .await?;
+    actor.mfa = true;
+    Ok(Json(me_of(&actor)))
 }
 
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest, security(()),
@@ -420,10 +475,11 @@ async fn residents(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Vec<Resident>> {
-    Ok(Json(
-        st.db(move |c| people::residents_of_room(c, &user.actor, id))
-            .await?,
-    ))
+    let actor = user.actor.clone();
+    let rs = st
+        .db(move |c| people::residents_of_room(c, &user.actor, id))
+        .await?;
+    Ok(Json(masking::residents(rs, &actor)))
 }
 
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/units", params(("id" = i64, Path)),
@@ -485,10 +541,11 @@ async fn search_persons(
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Vec<Hit>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200) as usize;
-    Ok(Json(
-        st.db(move |c| search::search(c, &user.actor, &q.q, limit))
-            .await?,
-    ))
+    let actor = user.actor.clone();
+    let hits = st
+        .db(move |c| search::search(c, &user.actor, &q.q, limit))
+        .await?;
+    Ok(Json(masking::hits(hits, &actor)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -525,15 +582,40 @@ async fn get_person(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<PersonDetail> {
-    Ok(Json(
-        st.db(move |c| {
+    let actor = user.actor.clone();
+    let mut d = st
+        .db(move |c| {
             Ok(PersonDetail {
                 person: people::get(c, &user.actor, id)?,
                 home: people::current_home(c, id)?,
                 tags: tags::for_person(c, id)?,
             })
         })
-        .await?,
+        .await?;
+    d.person = masking::person(d.person, &actor);
+    Ok(Json(d))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealRequest {
+    /// 查看完整信息的原因（2–200 字），记入审计日志
+    reason: String,
+}
+
+/// The full ID number, phone and name: needs a session that passed the second factor
+/// (POST /api/v1/session/totp) and a reason; audited.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/reveal", params(("id" = i64, Path)), request_body = RevealRequest,
+    responses((status = 200, body = Person), (status = 401, body = ErrorBody, description = "需要先通过动态验证码（error.code = second_factor_required）"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reveal_person(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<RevealRequest>,
+) -> ApiResult<Person> {
+    Ok(Json(
+        st.db(move |c| people::reveal(c, &user.actor, id, &req.reason))
+            .await?,
     ))
 }
 
@@ -554,13 +636,14 @@ async fn update_person(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<UpdatePersonRequest>,
 ) -> ApiResult<Person> {
-    Ok(Json(
-        st.db(move |c| {
+    let actor = user.actor.clone();
+    let p = st
+        .db(move |c| {
             people::update(c, &user.actor, id, &req.person, req.version)?;
             people::get(c, &user.actor, id)
         })
-        .await?,
-    ))
+        .await?;
+    Ok(Json(masking::person(p, &actor)))
 }
 
 #[utoipa::path(get, path = "/api/v1/persons/{id}/history", params(("id" = i64, Path)),

@@ -1,6 +1,7 @@
 //! Server-rendered pages in Simplified Chinese. Handlers gather records through the store
 //! (always with the acting user) and hand plain structs to askama templates.
 
+mod account;
 mod people;
 mod tree;
 mod units;
@@ -30,6 +31,7 @@ pub fn routes() -> Routes {
         .merge(tree::routes())
         .merge(people::routes())
         .merge(units::routes())
+        .merge(account::routes())
 }
 
 /// What every page shows around its content.

@@ -21,6 +21,7 @@ use super::{
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
+use crate::masking;
 use crate::state::AppState;
 
 pub fn routes() -> Routes {
@@ -34,6 +35,7 @@ pub fn routes() -> Routes {
         )
         .post("/people/new", rule(Need::WritePeople, Target::None), create)
         .get("/people/{id}", read, profile)
+        .post("/people/{id}/reveal", read, reveal)
         .get("/people/{id}/edit", write, edit_form)
         .post("/people/{id}/edit", write, update)
         .post("/people/{id}/move-out", write, move_out)
@@ -69,9 +71,64 @@ struct Profile {
     relations: &'static [&'static str],
     can_write: bool,
     today: NaiveDate,
+    /// The full values are shown (after a stated reason and the second factor).
+    revealed: bool,
+    reveal_error: Option<String>,
+    /// This session passed the second factor: no code needed to reveal.
+    mfa: bool,
+    reveal_reasons: &'static [&'static str],
 }
 
+/// Reasons offered for revealing (a worker may type another).
+const REVEAL_REASONS: &[&str] = &[
+    "入户走访，核对身份",
+    "办理低保/救助业务",
+    "上级部门核查",
+    "联系本人或家属",
+    "更正登记错误",
+];
+
 async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+    show_profile(st, user, id, None).await
+}
+
+/// Shows the full ID number and phone: the reason is required, and a session that has not
+/// passed the second factor types a code in the same form.
+async fn reveal(
+    State(st): State<AppState>,
+    mut user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let reason = field(&form, "reason");
+    let code = field(&form, "code");
+    if !user.actor.mfa && !code.trim().is_empty() && reason.trim().chars().count() >= 2 {
+        let (actor, token) = (user.actor.clone(), user.token.clone());
+        let checked = st
+            .db(move |c| shequ_store::second_factor::verify(c, &actor, &token, &code))
+            .await;
+        match checked {
+            Ok(()) => user.actor.mfa = true,
+            Err(e) => return show_profile(st, user, id, Some(Err(e.message()))).await,
+        }
+    }
+    let actor = user.actor.clone();
+    match st.db(move |c| people::reveal(c, &actor, id, &reason)).await {
+        Ok(full) => show_profile(st, user, id, Some(Ok(full))).await,
+        Err(e @ AppError::Store(StoreError::Invalid { .. } | StoreError::SecondFactor)) => {
+            show_profile(st, user, id, Some(Err(e.message()))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn show_profile(
+    st: AppState,
+    user: PageUser,
+    id: i64,
+    revealed: Option<Result<Person, String>>,
+) -> PageResult {
     let actor = user.actor.clone();
     let (p, home, members, tags, history, crumbs, group, grid_groups) = st
         .db(move |c| {
@@ -97,12 +154,22 @@ async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>
             Ok((p, home, members, tags, history, crumbs, group, grid_groups))
         })
         .await?;
+    let (p, revealed, reveal_error) = match revealed {
+        Some(Ok(full)) => (full, true, None),
+        Some(Err(message)) => (masking::person(p, &user.actor), false, Some(message)),
+        None => (masking::person(p, &user.actor), false, None),
+    };
+    let members = masking::residents(members, &user.actor);
     let mut l = Layout::new(p.name.clone(), &user);
     l.crumbs = crumbs;
     Ok(render(&Profile {
         age: age_on(p.birth_date, today()),
         l,
         p,
+        revealed,
+        reveal_error,
+        mfa: user.actor.mfa,
+        reveal_reasons: REVEAL_REASONS,
         home,
         members,
         tags,
@@ -352,7 +419,11 @@ async fn create(
 
 async fn edit_form(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let actor = user.actor.clone();
-    let p = st.db(move |c| people::get(c, &actor, id)).await?;
+    // The form shows masked numbers; sent back unchanged they keep what is stored.
+    let p = masking::person(
+        st.db(move |c| people::get(c, &actor, id)).await?,
+        &user.actor,
+    );
     let mut l = Layout::new(format!("修改 {}", p.name), &user);
     l.crumbs = vec![(p.name.clone(), format!("/people/{id}"))];
     let mut page = PersonForm::new(l, PersonFields::from_person(&p), false);

@@ -1,0 +1,118 @@
+//! “我的账号”: the second factor. A user binds an authenticator app by scanning a QR code and
+//! typing its first code; later codes let a session reveal and export personal data.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use shequ_store::second_factor::{self, Status};
+
+use super::{Layout, PageResult, check_csrf, field, render};
+use crate::access::{Need, Routes, Target, rule};
+use crate::auth::PageUser;
+use crate::state::AppState;
+
+pub fn routes() -> Routes {
+    let me = rule(Need::LoggedIn, Target::None);
+    Routes::new()
+        .get("/account", me, page)
+        .post("/account/totp/begin", me, begin)
+        .post("/account/totp/verify", me, verify)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    l: Layout,
+    role: &'static str,
+    status: Status,
+    mfa: bool,
+    /// Shown once, right after a new secret is made.
+    qr_svg: Option<String>,
+    secret: Option<String>,
+    error: Option<String>,
+    next: String,
+}
+
+/// Only a path of this site: never an absolute or protocol-relative address.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/account".into()
+    }
+}
+
+async fn render_page(
+    st: &AppState,
+    user: &PageUser,
+    new_secret: Option<(String, String)>,
+    error: Option<String>,
+    next: String,
+) -> PageResult {
+    let uid = user.actor.user_id;
+    let status = st.db(move |c| second_factor::status(c, uid)).await?;
+    let (qr_svg, secret) = match new_secret {
+        Some((uri, secret)) => (shequ_domain::totp::qr_svg(&uri).ok(), Some(secret)),
+        None => (None, None),
+    };
+    Ok(render(&AccountPage {
+        l: Layout::new("我的账号", user),
+        role: user.actor.role.label(),
+        status,
+        mfa: user.actor.mfa,
+        qr_svg,
+        secret,
+        error,
+        next,
+    }))
+}
+
+async fn page(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let next = safe_next(q.get("next").map_or("/account", String::as_str));
+    render_page(&st, &user, None, None, next).await
+}
+
+async fn begin(
+    State(st): State<AppState>,
+    user: PageUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let actor = user.actor.clone();
+    let username = actor.username.clone();
+    let made = st.db(move |c| second_factor::begin(c, &actor)).await;
+    let next = safe_next(&field(&form, "next"));
+    match made {
+        Ok(secret) => {
+            let shown = (second_factor::uri(&secret, &username), secret.to_base32());
+            render_page(&st, &user, Some(shown), None, next).await
+        }
+        Err(e) => render_page(&st, &user, None, Some(e.message()), next).await,
+    }
+}
+
+async fn verify(
+    State(st): State<AppState>,
+    mut user: PageUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let (actor, token, code) = (user.actor.clone(), user.token.clone(), field(&form, "code"));
+    let next = safe_next(&field(&form, "next"));
+    match st
+        .db(move |c| second_factor::verify(c, &actor, &token, &code))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&next).into_response()),
+        Err(e) => {
+            user.actor.mfa = false;
+            render_page(&st, &user, None, Some(e.message()), next).await
+        }
+    }
+}
