@@ -74,6 +74,12 @@ impl Role {
         self.reads_people()
     }
 
+    /// May export ledgers with personal data (.xlsx): the community's own staff, after the
+    /// second factor. Granted street and district staff read, they don't take copies.
+    pub fn exports_people(self) -> bool {
+        self.reads_people()
+    }
+
     /// May be granted read access to personal data of part of their area.
     pub fn may_be_granted_people(self) -> bool {
         matches!(self, Role::StreetStaff | Role::DistrictAdmin)

@@ -63,6 +63,15 @@ enum Command {
         /// 无操作多少分钟后会话失效
         #[arg(long, default_value_t = 30)]
         idle_minutes: u64,
+        /// HTTPS 证书链文件（PEM）；与 --tls-key 一起给出时直接以 HTTPS 提供服务
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// HTTPS 私钥文件（PEM）
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
+        /// 由前置代理（如 nginx）提供 HTTPS：Cookie 加 Secure，并发送 HSTS
+        #[arg(long)]
+        behind_tls_proxy: bool,
     },
     /// 向空数据库生成演示数据（虚构的姓名和身份证号）
     Demo {
@@ -260,7 +269,16 @@ fn main() -> anyhow::Result<()> {
             lockout_attempts,
             lockout_minutes,
             idle_minutes,
+            tls_cert,
+            tls_key,
+            behind_tls_proxy,
         } => {
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(c), Some(k)) => {
+                    Some(shequ_web::tls::load(c, k).map_err(|e| anyhow::anyhow!(e))?)
+                }
+                _ => None,
+            };
             let pool = open(&db)?;
             if demo {
                 let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -284,12 +302,14 @@ fn main() -> anyhow::Result<()> {
                         attempts: lockout_attempts.max(1),
                         lock_minutes: lockout_minutes.max(1),
                     },
+                    secure: tls.is_some() || behind_tls_proxy,
                 },
             );
             let url = pool.url().redacted();
+            let scheme = if tls_cert.is_some() { "https" } else { "http" };
             runtime
-                .block_on(shequ_web::serve(state, listen, |addr| {
-                    println!("社区工作台已启动：http://{addr}/  （数据库 {url}）");
+                .block_on(shequ_web::serve(state, listen, tls, |addr| {
+                    println!("社区工作台已启动：{scheme}://{addr}/  （数据库 {url}）");
                 }))
                 .with_context(|| format!("无法在 {listen} 上提供服务"))?;
         }

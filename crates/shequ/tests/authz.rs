@@ -63,7 +63,7 @@ fn may(role: &str, need: &str) -> bool {
         "view_area" => !["security_admin", "auditor"].contains(&role),
         // The street user holds a grant; the district admin does not.
         "read_people" => community || role == "street_staff",
-        "write_people" => community,
+        "write_people" | "export_people" => community,
         "add_places" => ["grid_worker", "community_head", "admin"].contains(&role),
         "manage_tree" => ["community_head", "admin"].contains(&role),
         "manage_users" => role == "security_admin",

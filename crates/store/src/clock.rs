@@ -17,3 +17,8 @@ pub fn today() -> NaiveDate {
 pub fn now_with_zone() -> String {
     chrono::Local::now().to_rfc3339_opts(SecondsFormat::Millis, false)
 }
+
+/// Now with the server's UTC offset, as a value (file properties of exports).
+pub fn now_fixed() -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}

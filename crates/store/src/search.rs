@@ -423,6 +423,30 @@ fn by_address(
 }
 
 /// Addresses for all hits with one query for all the nodes they mention.
+/// (community name, building+unit+room) of each area path, e.g. ("凤凰社区", "11幢2单元301").
+pub(crate) fn place_names(
+    conn: &mut Conn,
+    paths: &[String],
+) -> StoreResult<HashMap<String, (String, String)>> {
+    let names = node_labels(conn, paths)?;
+    let mut out = HashMap::new();
+    for p in paths {
+        let mut community = String::new();
+        let mut below = String::new();
+        for id in path_ids(p) {
+            if let Some((kind, name)) = names.get(&id) {
+                match kind.as_str() {
+                    "community" => community = name.clone(),
+                    "building" | "unit" | "room" => below.push_str(name),
+                    _ => {}
+                }
+            }
+        }
+        out.insert(p.clone(), (community, below));
+    }
+    Ok(out)
+}
+
 fn finish(conn: &mut Conn, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
     let paths: Vec<String> = raw.iter().map(|h| h.area_path.clone()).collect();
     let names = node_labels(conn, &paths)?;

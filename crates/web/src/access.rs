@@ -33,6 +33,8 @@ pub enum Need {
     ReadPeople,
     /// Changing the registry.
     WritePeople,
+    /// Taking personal data out as a file (.xlsx ledgers).
+    ExportPeople,
     /// Adding buildings, units, rooms (and, for tree managers, grids and above).
     AddPlaces,
     /// Renaming, moving, recoding, retiring nodes.
@@ -51,6 +53,7 @@ impl Need {
             Need::ViewArea => role.views_area(),
             Need::ReadPeople => actor.reads_people(),
             Need::WritePeople => role.writes_people(),
+            Need::ExportPeople => role.exports_people() && actor.reads_people(),
             Need::AddPlaces => role.adds_places() || role.manages_tree(),
             Need::ManageTree => role.manages_tree(),
             Need::ManageUsers => role.manages_users(),
@@ -60,7 +63,10 @@ impl Need {
 
     /// Personal data is opened only inside the granted part of the area.
     fn touches_people(self) -> bool {
-        matches!(self, Need::ReadPeople | Need::WritePeople)
+        matches!(
+            self,
+            Need::ReadPeople | Need::WritePeople | Need::ExportPeople
+        )
     }
 }
 

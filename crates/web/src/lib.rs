@@ -5,9 +5,11 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod masking;
 pub mod pages;
 pub mod state;
+pub mod tls;
 
 use std::net::SocketAddr;
 
@@ -28,10 +30,21 @@ async fn style() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
-/// Headers every response carries: no framing, no sniffing, no third-party anything.
-async fn security_headers(req: Request<axum::body::Body>, next: Next) -> Response {
+/// Headers every response carries: no framing, no sniffing, no third-party anything; HSTS when
+/// the site is reached over HTTPS (served here or by a proxy).
+async fn security_headers(
+    axum::extract::State(secure): axum::extract::State<bool>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
     let mut r = next.run(req).await;
     let h = r.headers_mut();
+    if secure {
+        h.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         "content-security-policy",
         HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
@@ -133,7 +146,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(access_log))
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(middleware::from_fn_with_state(state.clone(), audit_denials))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.inner.secure,
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -147,16 +163,29 @@ async fn fallback(uri: axum::http::Uri) -> Response {
 }
 
 /// Serves until Ctrl-C / SIGTERM. `on_ready` gets the bound address (port 0 picks a free one).
+/// `tls`: serve HTTPS from these certificates (see `tls::load`); None for plain HTTP (behind
+/// a TLS proxy, or on a laptop for a demo).
 pub async fn serve(
     state: AppState,
     listen: SocketAddr,
+    tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     on_ready(listener.local_addr()?);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await
+    let app = router(state);
+    match tls {
+        Some(config) => {
+            axum::serve(tls::TlsListener::new(listener, config)?, app)
+                .with_graceful_shutdown(shutdown())
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown())
+                .await
+        }
+    }
 }
 
 async fn shutdown() {

@@ -16,6 +16,8 @@ pub struct Inner {
     /// Sessions idle longer than this end.
     pub idle: Duration,
     pub login: LoginPolicy,
+    /// Reached over HTTPS (TLS here or at a proxy): Secure cookies and HSTS.
+    pub secure: bool,
 }
 
 /// What an operator may tune at start-up.
@@ -23,6 +25,7 @@ pub struct Inner {
 pub struct Settings {
     pub idle: Duration,
     pub login: LoginPolicy,
+    pub secure: bool,
 }
 
 impl Default for Settings {
@@ -30,6 +33,7 @@ impl Default for Settings {
         Settings {
             idle: Duration::from_secs(30 * 60),
             login: LoginPolicy::default(),
+            secure: false,
         }
     }
 }
@@ -41,6 +45,7 @@ impl AppState {
                 pool,
                 idle: settings.idle,
                 login: settings.login,
+                secure: settings.secure,
             }),
         }
     }

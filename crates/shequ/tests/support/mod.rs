@@ -385,6 +385,31 @@ impl Web {
         Self::finish(self.agent.get(format!("{}{path}", self.base)).call())
     }
 
+    /// A download: (status, Content-Type, Content-Disposition, bytes).
+    pub fn download(&self, path: &str) -> (u16, String, String, Vec<u8>) {
+        let mut resp = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .unwrap();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (ct, cd) = (header("content-type"), header("content-disposition"));
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        (status, ct, cd, bytes)
+    }
+
     pub fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
         Self::finish(
             self.agent
@@ -469,4 +494,65 @@ pub fn sql_int(db: &TestDb, query: &str) -> i64 {
         .next()
         .and_then(|l| l.trim().parse().ok())
         .unwrap_or_else(|| panic!("{query} gave {out:?}"))
+}
+
+/// Converts an office file with LibreOffice headless (`csv` or `pdf`); returns the output
+/// file's bytes. A private profile directory per call, so parallel tests don't share a lock.
+pub fn libreoffice_convert(file: &std::path::Path, to: &str) -> Vec<u8> {
+    let out_dir = file.with_extension(format!("{to}-out"));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let profile = std::env::temp_dir().join(format!("shequ-lo-{}", unique()));
+    let filter = match to {
+        // UTF-8, comma-separated, quoted text: what LibreOffice shows in each cell.
+        "csv" => "csv:Text - txt - csv (StarCalc):44,34,76",
+        other => other,
+    };
+    let out = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            filter,
+            "--outdir",
+        ])
+        .arg(&out_dir)
+        .arg(file)
+        .output()
+        .expect("LibreOffice (soffice) is installed by scripts/test");
+    let _ = std::fs::remove_dir_all(&profile);
+    let stem = file.file_stem().unwrap().to_string_lossy().to_string();
+    let result = out_dir.join(format!("{stem}.{to}"));
+    let bytes = std::fs::read(&result).unwrap_or_else(|e| {
+        panic!(
+            "LibreOffice did not convert {} to {to} ({e}): {}{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let _ = std::fs::remove_dir_all(&out_dir);
+    bytes
+}
+
+/// One part of a zip container (.xlsx/.docx), read with Python's zipfile.
+pub fn zip_part(file: &std::path::Path, part: &str) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode('utf-8'))",
+        ])
+        .arg(file)
+        .arg(part)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

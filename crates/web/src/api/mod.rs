@@ -447,6 +447,7 @@ async fn node_history(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AsOf {
     /// Count as of this date (default today).
@@ -525,6 +526,7 @@ async fn put_housing(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// 姓名、拼音或首字母、身份证号（或后4–6位）、电话（或后4位）、住址如“11幢2单元301”

@@ -2,6 +2,7 @@
 //! (always with the acting user) and hand plain structs to askama templates.
 
 mod account;
+pub mod audit;
 mod people;
 mod tree;
 mod units;
@@ -32,6 +33,7 @@ pub fn routes() -> Routes {
         .merge(people::routes())
         .merge(units::routes())
         .merge(account::routes())
+        .merge(audit::routes())
 }
 
 /// What every page shows around its content.
@@ -261,7 +263,7 @@ async fn login(
     match result {
         Ok((session, _)) => {
             let mut r = Redirect::to(&next).into_response();
-            if let Ok(v) = HeaderValue::from_str(&session_cookie(&session.token, false)) {
+            if let Ok(v) = HeaderValue::from_str(&session_cookie(&session.token, st.inner.secure)) {
                 r.headers_mut().insert(SET_COOKIE, v);
             }
             Ok(r)

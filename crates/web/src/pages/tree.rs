@@ -41,6 +41,11 @@ pub fn routes() -> Routes {
             rule(Need::WritePeople, Target::Node),
             add_group,
         )
+        .get(
+            "/nodes/{id}/export/residents.xlsx",
+            rule(Need::ExportPeople, Target::Node),
+            crate::export::residents,
+        )
 }
 
 /// Breadcrumbs from the top of the user's area down to `node`.
@@ -72,6 +77,7 @@ struct NodePage {
     agreement_on: String,
     move_targets: Vec<(i64, String)>,
     can_write: bool,
+    can_export: bool,
     can_add: bool,
     can_manage: bool,
     show_units: bool,
@@ -138,6 +144,9 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         can_add: role.adds_places() || role.manages_tree(),
         can_manage: role.manages_tree() && node.kind > NodeKind::District,
         can_write: role.writes_people(),
+        can_export: role.exports_people()
+            && user.actor.sees_people_at(&node.path)
+            && node.kind >= NodeKind::Community,
         show_units: node.kind >= NodeKind::Community && node.kind <= NodeKind::Building,
         children,
         residents,

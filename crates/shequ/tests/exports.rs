@@ -1,0 +1,179 @@
+//! Exports and the auditor's pages: a ledger of personal data needs the permission and the
+//! second factor, is audited with its row count, carries who and when in its properties,
+//! writes formula-like text as text, and opens in LibreOffice (converted to CSV and PDF). The
+//! auditor filters the log and exports it; the system administrator can't read it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::json;
+use shequ_domain::totp::{self, TotpSecret};
+use support::{Api, Server, Web, csrf_of, libreoffice_convert, sql_int, zip_part};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Binds an authenticator through the account page and passes it in this session.
+fn pass_second_factor(web: &Web) {
+    let (_, account, _) = web.get("/account");
+    let (_, bound, _) = web.post_form(
+        "/account/totp/begin",
+        &[("csrf", &csrf_of(&account)), ("next", "/account")],
+    );
+    let i = bound.find("id=\"totp-secret\">").expect("secret shown") + 17;
+    let secret = TotpSecret::from_base32(bound[i..].split('<').next().unwrap()).unwrap();
+    let (s, _, _) = web.post_form(
+        "/account/totp/verify",
+        &[
+            ("csrf", &csrf_of(&bound)),
+            ("next", "/account"),
+            ("code", &totp::code_at(&secret, now())),
+        ],
+    );
+    assert_eq!(s, 303);
+}
+
+fn save(bytes: &[u8], name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("shequ-export-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.xlsx"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn the_residents_ledger_needs_the_second_factor_and_opens_in_libreoffice() {
+    let srv = Server::start(300);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let living = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z'"
+        ),
+    );
+    assert!(living > 10, "{living}");
+    let web = Web::login(&srv.base, "wangge");
+    let url = format!("/nodes/{grid}/export/residents.xlsx");
+    // Without the second factor: sent to bind/verify it, and back.
+    let (s, _, location) = web.get(&url);
+    assert_eq!(s, 303);
+    assert!(location.unwrap().starts_with("/account?next="));
+    pass_second_factor(&web);
+    let (s, ct, cd, bytes) = web.download(&url);
+    assert_eq!(s, 200);
+    assert_eq!(ct, XLSX);
+    assert!(
+        cd.contains("attachment") && cd.contains("filename*=UTF-8''"),
+        "{cd}"
+    );
+    let file = save(&bytes, "residents");
+
+    // Who and when, in the file's properties.
+    let core = zip_part(&file, "docProps/core.xml");
+    assert!(core.contains("网格员 张敏"), "{core}");
+    assert!(core.contains("<dcterms:created"), "{core}");
+    // Long numbers stay text, never 1.10105E+17.
+    let csv = String::from_utf8(libreoffice_convert(&file, "csv")).unwrap();
+    let data_rows = csv
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    assert_eq!(data_rows as i64, living, "one row per resident:\n{csv}");
+    assert!(!csv.contains("E+17"), "{csv}");
+    let ids = csv
+        .matches(|c: char| c == 'X' || c.is_ascii_digit())
+        .count();
+    assert!(ids > 0);
+    assert!(
+        csv.lines().any(|l| l
+            .split(',')
+            .any(|cell| cell.trim_matches('"').len() == 18 && !cell.contains('*'))),
+        "full ID numbers in the ledger:\n{csv}"
+    );
+    let pdf = libreoffice_convert(&file, "pdf");
+    assert!(pdf.starts_with(b"%PDF"), "LibreOffice made a PDF");
+
+    // Audited, with the row count.
+    let (ok, rows) = srv.db.sql(&format!(
+        "SELECT username || '|' || detail FROM audit_log WHERE action = 'export' AND target = 'node:{grid}'"
+    ));
+    assert!(ok, "{rows}");
+    assert!(
+        rows.contains("wangge|") && rows.contains(&format!("\"行数\":{living}")),
+        "{rows}"
+    );
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}
+
+#[test]
+fn the_auditor_filters_and_exports_the_log_with_formulas_neutralised() {
+    let srv = Server::start(200);
+    let district = sql_int(
+        &srv.db,
+        "SELECT id FROM org_nodes WHERE kind = 'district' ORDER BY id LIMIT 1",
+    );
+    support::add_user(&srv.db.url, "shenji", "auditor", &[district]);
+    // Somebody types formulas into the login form: they end up in the log as user names.
+    let anon = Api::anonymous(&srv.base);
+    for name in [
+        "=HYPERLINK(\"http://evil.example\",\"点我\")",
+        "@SUM(1+1)",
+        "+1+2",
+        "-3+4",
+    ] {
+        let (s, _) = anon.post(
+            "/api/v1/session",
+            json!({"username": name, "password": "Wrong-pass-1"}),
+        );
+        assert_eq!(s, 403);
+    }
+    let _ = srv.api("shuji");
+
+    // The system administrator can't read the log.
+    let admin = Web::login(&srv.base, "admin");
+    assert_eq!(admin.get("/audit").0, 403);
+    assert_eq!(admin.download("/audit/export.xlsx").0, 403);
+
+    let auditor = Web::login(&srv.base, "shenji");
+    let (s, page, _) = auditor.get("/audit?action=login&user=shuji");
+    assert_eq!(s, 200);
+    let body = &page[page.find("<tbody>").unwrap()..page.find("</tbody>").unwrap()];
+    assert!(body.contains("shuji"), "{body}");
+    assert!(!body.contains("admin"), "filtered by user: {body}");
+    assert!(!body.contains("user.create"), "filtered by action: {body}");
+    // A bad date is named, not a server error.
+    let (s, page, _) = auditor.get("/audit?from=2026-13-40");
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("起始日期"));
+
+    let (s, ct, _, bytes) = auditor.download("/audit/export.xlsx?action=login");
+    assert_eq!(s, 200);
+    assert_eq!(ct, XLSX);
+    let file = save(&bytes, "audit");
+    let sheet = zip_part(&file, "xl/worksheets/sheet1.xml");
+    assert!(!sheet.contains("<f>"), "no formula cells at all");
+    let csv = String::from_utf8(libreoffice_convert(&file, "csv")).unwrap();
+    // Shown as the text that was typed, not evaluated (a formula would show 点我, 2, 3, 1).
+    for typed in ["=HYPERLINK(", "@SUM(1+1)", "+1+2", "-3+4"] {
+        assert!(csv.contains(typed), "{typed} kept as text:\n{csv}");
+    }
+    assert!(libreoffice_convert(&file, "pdf").starts_with(b"%PDF"));
+    let core = zip_part(&file, "docProps/core.xml");
+    assert!(core.contains("审计员") || core.contains("shenji"), "{core}");
+    let exports = sql_int(
+        &srv.db,
+        "SELECT count(*) FROM audit_log WHERE action = 'export' AND target = 'audit_log' AND username = 'shenji'",
+    );
+    assert_eq!(exports, 1);
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}

@@ -1,0 +1,153 @@
+//! Ledgers (台账): the registry as the tables offices print and send upward, derived from the
+//! records, never typed again. Taking a copy of personal data out of the system is an export:
+//! it needs the permission, a session that passed the second factor, and leaves an audit row
+//! with the row count.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use shequ_domain::tags::tag_kind;
+
+use crate::audit::{self, By, Event};
+use crate::db::{Conn, Value, prefix_end};
+use crate::error::{StoreError, StoreResult};
+use crate::scope::Actor;
+use crate::sealed::{Field, sealer};
+use crate::search::{age_on, place_names};
+use crate::{clock, tree};
+
+/// More than this is not a ledger anyone prints; ask for a smaller area.
+pub const MAX_ROWS: usize = 100_000;
+
+/// One resident of the 实有人口台账.
+#[derive(Debug, Clone)]
+pub struct ResidentRow {
+    pub community: String,
+    pub address: String,
+    pub relation: String,
+    pub name: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub age: i64,
+    pub id_number: Option<String>,
+    /// Document type and number of someone without an ID number.
+    pub document: Option<String>,
+    pub phone: Option<String>,
+    pub ethnicity: String,
+    pub person_type: String,
+    pub registered_here: bool,
+    pub moved_in_on: NaiveDate,
+    /// Open special-group tags, e.g. "低保、残疾".
+    pub groups: String,
+}
+
+/// Everyone living under `node_id` now, in the order of the tree (building, unit, room,
+/// household head first), with full values. Audited as an export with the row count.
+pub fn residents(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+) -> StoreResult<(String, Vec<ResidentRow>)> {
+    actor.require(actor.role.exports_people(), "导出人员台账")?;
+    crate::second_factor::require(actor)?;
+    let node = tree::get(conn, actor, node_id)?;
+    if !actor.sees_people_at(&node.path) {
+        return Err(StoreError::Forbidden("您无权导出这里的人员信息".into()));
+    }
+    let (cf, mut args) = actor.people_community_filter("p.community_id");
+    let (pf, pargs) = actor.people_path_filter("p.area_path");
+    args.push(Value::from(node.path.as_str()));
+    args.push(Value::from(prefix_end(&node.path)));
+    args.extend(pargs);
+    args.push(Value::from(MAX_ROWS + 1));
+    let rows = conn.query(
+        &format!(
+            "SELECT p.id, p.name, p.sex, p.birth_date, p.id_number, p.doc_type, p.doc_no, p.phone, p.ethnicity,
+                    p.person_type, p.registered_here, p.area_path, r.relation, r.moved_in_on, r.household_id
+             FROM persons p JOIN residences r ON r.person_id = p.id AND r.moved_out_on IS NULL
+             WHERE {cf} AND p.living = 1 AND p.area_path >= ? AND p.area_path < ? AND {pf}
+             ORDER BY p.area_path, r.household_id, CASE WHEN r.relation = '户主' THEN 0 ELSE 1 END, p.birth_date
+             LIMIT ?"
+        ),
+        &args,
+    )?;
+    if rows.len() > MAX_ROWS {
+        return Err(StoreError::invalid(
+            "范围",
+            format!("一次最多导出 {MAX_ROWS} 人，请选择更小的范围（例如一个社区或网格）"),
+        ));
+    }
+    let s = sealer()?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect::<Result<_, _>>()?;
+    let groups = open_groups(conn, &ids)?;
+    let paths: Vec<String> = rows.iter().map(|r| r.get(11)).collect::<Result<_, _>>()?;
+    let places = place_names(conn, &paths)?;
+    let today = clock::today();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: i64 = r.get(0)?;
+        let birth: NaiveDate = r.get(3)?;
+        let doc_type: Option<String> = r.get(5)?;
+        let doc_no: Option<String> = r.get(6)?;
+        let path: String = r.get(11)?;
+        let (community, address) = places.get(&path).cloned().unwrap_or_default();
+        out.push(ResidentRow {
+            community,
+            address,
+            relation: r.get(12)?,
+            name: r.get(1)?,
+            sex: r.get(2)?,
+            birth_date: birth,
+            age: age_on(birth, today),
+            id_number: s.open_opt(Field::IdNumber, r.get(4)?)?,
+            document: doc_type.zip(doc_no).map(|(t, n)| format!("{t} {n}")),
+            phone: s.open_opt(Field::Phone, r.get(7)?)?,
+            ethnicity: r.get(8)?,
+            person_type: r.get(9)?,
+            registered_here: r.get(10)?,
+            moved_in_on: r.get(13)?,
+            groups: groups.get(&id).cloned().unwrap_or_default(),
+        });
+    }
+    audit::record_alone(
+        conn,
+        By::Actor(actor),
+        Event::ok("export", format!("node:{}", node.id)).with(serde_json::json!({
+            "台账": "实有人口台账",
+            "范围": node.name,
+            "行数": out.len(),
+        })),
+    )?;
+    Ok((node.name, out))
+}
+
+/// The open special-group tags of these people, as "低保、残疾".
+fn open_groups(conn: &mut Conn, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+    let mut out: HashMap<i64, Vec<&'static str>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(
+            &format!("SELECT person_id, kind FROM tags WHERE ended_on IS NULL AND person_id IN ({marks}) ORDER BY id"),
+            &args,
+        )? {
+            let kind: String = r.get(1)?;
+            if let Some(k) = tag_kind(&kind) {
+                let labels = out.entry(r.get(0)?).or_default();
+                if !labels.contains(&k.label) {
+                    labels.push(k.label);
+                }
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(k, v)| (k, v.join("、"))).collect())
+}
+
+/// Records an export made elsewhere (the audit log's own export), with its row count.
+pub fn record_export(conn: &mut Conn, actor: &Actor, what: &str, rows: usize) -> StoreResult<()> {
+    audit::record_alone(
+        conn,
+        By::Actor(actor),
+        Event::ok("export", what.to_string()).with(serde_json::json!({ "行数": rows })),
+    )
+}

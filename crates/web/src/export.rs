@@ -1,0 +1,192 @@
+//! File exports (.xlsx). Each one is permitted by its route's rule, audited with its row
+//! count (in the store), and carries who exported it and when in the file's properties.
+//! Text that a spreadsheet would take for a formula is written as plain text by
+//! `shequ_office`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect, Response};
+use shequ_office::xlsx::{self, Cell, Column, FileMeta, Sheet};
+use shequ_store::audit;
+use shequ_store::{StoreError, ledger};
+
+use crate::auth::{PageUser, url_encode};
+use crate::error::AppError;
+use crate::pages::{PageError, PageResult};
+use crate::state::AppState;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn meta(user: &PageUser, title: &str, rows: usize) -> FileMeta {
+    let created = shequ_store::clock::now_fixed();
+    let who = format!("{}（{}）", user.actor.display_name, user.actor.role.label());
+    FileMeta {
+        title: title.to_string(),
+        comment: format!(
+            "导出：{who} {}，共 {rows} 行。含个人信息，请妥善保管，用后删除。",
+            created.format("%Y-%m-%d %H:%M:%S %:z")
+        ),
+        author: who,
+        created,
+        company: "社区工作台".into(),
+    }
+}
+
+/// The file as a download: the Chinese file name in RFC 5987 form, never cached.
+fn download(bytes: Vec<u8>, filename: &str) -> Response {
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(XLSX));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let ascii = "export.xlsx";
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url_encode(filename)
+    )) {
+        h.insert(CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+fn write(sheets: &[Sheet], meta: &FileMeta) -> Result<Vec<u8>, PageError> {
+    xlsx::write(sheets, meta)
+        .map_err(|e| PageError(AppError::Internal(format!("生成 Excel 文件失败：{e}"))))
+}
+
+/// 实有人口台账 of a node: full values, so it needs the second factor; without it the user is
+/// sent to the account page and brought back.
+pub async fn residents(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let actor = user.actor.clone();
+    let found = st.db(move |c| ledger::residents(c, &actor, id)).await;
+    let (place, rows) = match found {
+        Ok(found) => found,
+        Err(AppError::Store(StoreError::SecondFactor)) => {
+            let next = url_encode(&format!("/nodes/{id}"));
+            return Ok(Redirect::to(&format!("/account?next={next}")).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let title = format!("{place}实有人口台账");
+    let columns = [
+        ("序号", 6.0),
+        ("社区", 12.0),
+        ("住址", 16.0),
+        ("与户主关系", 10.0),
+        ("姓名", 10.0),
+        ("性别", 6.0),
+        ("出生日期", 12.0),
+        ("年龄", 6.0),
+        ("公民身份号码", 21.0),
+        ("其他证件", 18.0),
+        ("联系电话", 14.0),
+        ("民族", 8.0),
+        ("人员类型", 9.0),
+        ("人户一致", 9.0),
+        ("迁入日期", 12.0),
+        ("重点人群", 18.0),
+    ];
+    let count = rows.len();
+    let sheet = Sheet {
+        name: "实有人口".into(),
+        title: title.clone(),
+        note: Some(format!(
+            "截至 {} · 共 {count} 人",
+            shequ_store::today().format("%Y年%m月%d日")
+        )),
+        columns: columns.iter().map(|(h, w)| Column::new(*h, *w)).collect(),
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                vec![
+                    Cell::Int(i as i64 + 1),
+                    Cell::from(r.community),
+                    Cell::from(r.address),
+                    Cell::from(r.relation),
+                    Cell::from(r.name),
+                    Cell::from(r.sex),
+                    Cell::Date(r.birth_date),
+                    Cell::Int(r.age),
+                    Cell::from(r.id_number),
+                    Cell::from(r.document),
+                    Cell::from(r.phone),
+                    Cell::from(r.ethnicity),
+                    Cell::from(r.person_type),
+                    Cell::from(if r.registered_here { "是" } else { "否" }),
+                    Cell::Date(r.moved_in_on),
+                    Cell::from(r.groups),
+                ]
+            })
+            .collect(),
+    };
+    let bytes = write(&[sheet], &meta(&user, &title, count))?;
+    Ok(download(
+        bytes,
+        &format!("{title}-{}.xlsx", shequ_store::today()),
+    ))
+}
+
+/// The audit log as filtered on the auditor's page.
+pub async fn audit_log(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let filter = crate::pages::audit::filter_of(&q, ledger::MAX_ROWS)?;
+    let actor = user.actor.clone();
+    let rows = st
+        .db(move |c| {
+            let rows = audit::search(c, &actor, &filter)?;
+            ledger::record_export(c, &actor, "audit_log", rows.len())?;
+            Ok(rows)
+        })
+        .await?;
+    let count = rows.len();
+    let columns = [
+        ("序号", 8.0),
+        ("时间", 26.0),
+        ("用户", 12.0),
+        ("角色", 14.0),
+        ("辖区", 14.0),
+        ("操作", 14.0),
+        ("操作代码", 14.0),
+        ("对象", 16.0),
+        ("结果", 8.0),
+        ("详情", 60.0),
+    ];
+    let sheet = Sheet {
+        name: "审计日志".into(),
+        title: "审计日志".into(),
+        note: Some(format!("共 {count} 条（按序号倒序）")),
+        columns: columns.iter().map(|(h, w)| Column::new(*h, *w)).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Cell::Int(r.seq),
+                    Cell::from(r.at),
+                    Cell::from(r.username),
+                    Cell::from(r.role),
+                    Cell::from(r.area),
+                    Cell::from(audit::action_label(&r.action)),
+                    Cell::from(r.action),
+                    Cell::from(r.target),
+                    Cell::from(r.outcome),
+                    Cell::from(r.detail),
+                ]
+            })
+            .collect(),
+    };
+    let bytes = write(&[sheet], &meta(&user, "审计日志", count))?;
+    Ok(download(
+        bytes,
+        &format!("审计日志-{}.xlsx", shequ_store::today()),
+    ))
+}
