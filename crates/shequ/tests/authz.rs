@@ -87,8 +87,6 @@ fn every_route_every_role_inside_and_outside_the_area() {
         "SELECT id FROM org_nodes WHERE kind = 'district' ORDER BY id LIMIT 1",
     );
     add_user(&db.url, "quxian", "district_admin", &[district]);
-    add_user(&db.url, "anquan", "security_admin", &[district]);
-    add_user(&db.url, "shenji", "auditor", &[district]);
     let grid = sql_int(
         db,
         "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
@@ -118,6 +116,7 @@ fn every_route_every_role_inside_and_outside_the_area() {
     let denied_before = sql_int(db, "SELECT count(*) FROM audit_log WHERE action = 'denied'");
     let mut refusals = 0;
     let mut calls = 0;
+    let mut csrf_checks = 0;
     let mut failures = Vec::new();
     for login in LOGINS {
         let mut api = srv.api(login.username);
@@ -147,8 +146,24 @@ fn every_route_every_role_inside_and_outside_the_area() {
                     !url.contains('{'),
                     "route {path} has a parameter the test can't fill"
                 );
-                let status = call(&srv, &api, &web, method, &url);
                 let expect_refusal = need != "public" && (!allowed || where_ == "外");
+                // Every form but the login form carries the CSRF token: without it, nothing
+                // happens, for a caller who would otherwise be let through.
+                if !url.starts_with("/api/")
+                    && method == "POST"
+                    && path != "/login"
+                    && !expect_refusal
+                {
+                    let (status, body, _) = web.post_form(&url, &[("on", "不是日期")]);
+                    csrf_checks += 1;
+                    if status != 422 || !body.contains("安全校验") {
+                        failures.push(format!(
+                            "{} POST {url} without a CSRF token → {status}, expected 422",
+                            login.username
+                        ));
+                    }
+                }
+                let status = call(&srv, &api, &web, method, &url);
                 let ok = if expect_refusal {
                     status == 403
                 } else if need == "public" {
@@ -198,8 +213,9 @@ fn every_route_every_role_inside_and_outside_the_area() {
         refusals > 300,
         "only {refusals} refusals: the matrix is too thin"
     );
+    assert!(csrf_checks > 50, "only {csrf_checks} CSRF checks");
     println!(
-        "{} routes × {} roles: {calls} calls, {refusals} refused as expected",
+        "{} routes × {} roles: {calls} calls, {refusals} refused as expected, {csrf_checks} forms refused without a CSRF token",
         table.len(),
         LOGINS.len()
     );
@@ -224,12 +240,9 @@ fn call(srv: &Server, api: &Api, web: &Web, method: &str, url: &str) -> u16 {
     if method == "GET" {
         return web.get(url).0;
     }
-    let (_, home, _) = web.get("/");
-    let csrf = if home.contains("name=\"csrf\"") {
-        csrf_of(&home)
-    } else {
-        String::new()
-    };
+    // Every logged-in user can open their account page, which carries the token.
+    let (_, account, _) = web.get("/account");
+    let csrf = csrf_of(&account);
     let _ = srv;
     web.post_form(
         url,

@@ -145,10 +145,7 @@ pub fn verify(conn: &mut Conn, actor: &Actor, token: &str, code: &str) -> StoreR
 /// of the user ends.
 pub fn reset(conn: &mut Conn, username: &str) -> StoreResult<()> {
     conn.transaction(|c| {
-        let id: i64 = c
-            .query_opt("SELECT id FROM users WHERE username = ?", params![username.trim()])?
-            .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?
-            .get(0)?;
+        let id: i64 = crate::users::id_by_username(c, username)?;
         c.execute(
             "UPDATE users SET totp_secret = NULL, totp_confirmed_at = NULL, totp_last_step = NULL, updated_at = ? WHERE id = ?",
             params![now(), id],

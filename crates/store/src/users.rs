@@ -302,10 +302,7 @@ pub fn login(
 /// Turns a login off (or on again). Turning it off ends every session it has.
 pub fn set_active(conn: &mut Conn, username: &str, active: bool) -> StoreResult<()> {
     conn.transaction(|c| {
-        let id: i64 = c
-            .query_opt("SELECT id FROM users WHERE username = ?", params![username.trim()])?
-            .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?
-            .get(0)?;
+        let id: i64 = id_by_username(c, username)?;
         c.execute(
             "UPDATE users SET active = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
             params![active, now(), id],
@@ -392,10 +389,7 @@ pub fn grant_people(
 /// Ends every open grant of a user under `node_id` (dated, never deleted).
 pub fn revoke_people(conn: &mut Conn, username: &str, node_id: i64) -> StoreResult<usize> {
     conn.transaction(|c| {
-        let user_id: i64 = c
-            .query_opt("SELECT id FROM users WHERE username = ?", params![username.trim()])?
-            .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?
-            .get(0)?;
+        let user_id: i64 = id_by_username(c, username)?;
         let n = c.execute(
             "UPDATE data_grants SET revoked_at = ? WHERE user_id = ? AND node_id = ? AND revoked_at IS NULL",
             params![now(), user_id, node_id],
@@ -408,4 +402,15 @@ pub fn revoke_people(conn: &mut Conn, username: &str, node_id: i64) -> StoreResu
         )?;
         Ok(n as usize)
     })
+}
+
+/// The id of an account named on the command line, or a message naming it.
+pub(crate) fn id_by_username(conn: &mut Conn, username: &str) -> StoreResult<i64> {
+    Ok(conn
+        .query_opt(
+            "SELECT id FROM users WHERE username = ?",
+            params![username.trim()],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?
+        .get(0)?)
 }

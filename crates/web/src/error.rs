@@ -10,6 +10,8 @@ use shequ_store::StoreError;
 pub enum AppError {
     Store(StoreError),
     BadRequest(String),
+    /// The body is over the size limit (413).
+    TooLarge(String),
     NotLoggedIn,
     Internal(String),
 }
@@ -27,7 +29,8 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// invalid | not_found | forbidden | conflict | duplicate | unauthorized | bad_request | internal
+    /// invalid | not_found | forbidden | conflict | duplicate | unauthorized | bad_request |
+    /// too_large | second_factor_required | internal
     pub code: &'static str,
     /// The field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,6 +47,7 @@ impl AppError {
             AppError::Store(StoreError::Invalid { .. }) | AppError::BadRequest(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::Store(StoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
             AppError::Store(StoreError::Conflict(_) | StoreError::DuplicatePerson { .. }) => {
@@ -73,6 +77,7 @@ impl AppError {
                 Some(format!("/people/{existing}")),
             ),
             AppError::BadRequest(_) => ("bad_request", None, None),
+            AppError::TooLarge(_) => ("too_large", None, None),
             AppError::NotLoggedIn => ("unauthorized", None, None),
             AppError::Store(StoreError::SecondFactor) => ("second_factor_required", None, None),
             AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {
@@ -99,7 +104,7 @@ impl AppError {
                 "服务器处理出错，请稍后再试；如果反复出现，请联系系统管理员".into()
             }
             AppError::Store(e) => e.to_string(),
-            AppError::BadRequest(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::TooLarge(m) => m.clone(),
             AppError::NotLoggedIn => "请先登录".into(),
         }
     }

@@ -26,6 +26,9 @@ pub use state::{AppState, Settings};
 
 const STYLE: &str = include_str!("../static/style.css");
 
+/// The largest request body accepted (forms and JSON).
+pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
+
 async fn style() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
@@ -75,6 +78,115 @@ async fn access_log(req: Request<axum::body::Body>, next: Next) -> Response {
         started.elapsed().as_millis()
     );
     r
+}
+
+/// The API answers every error in its JSON shape. The extractors of paths and query strings
+/// (and the router, for a method a route lacks) answer in plain English text: such a 4xx is
+/// re-worded here, keeping its status.
+async fn api_errors_as_json(req: Request<axum::body::Body>, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    let r = next.run(req).await;
+    let json = r
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !r.status().is_client_error() || json {
+        return r;
+    }
+    let (mut parts, body) = r.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if parts.status == axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        format!("此地址不支持 {method} 请求")
+    } else if let Some(rest) = text.strip_prefix("Invalid URL: ") {
+        match rest
+            .strip_prefix("Cannot parse `")
+            .and_then(|r| r.strip_suffix("` to a `i64`"))
+        {
+            Some(id) => format!("网址中的编号“{id}”不对：应为整数"),
+            None => format!("网址中的参数不对：{rest}"),
+        }
+    } else if let Some(rest) = text.strip_prefix("Failed to deserialize query string: ") {
+        format!("查询参数不对：{rest}")
+    } else if text.is_empty() {
+        format!(
+            "请求不对（{}）",
+            parts.status.canonical_reason().unwrap_or("")
+        )
+    } else {
+        format!("请求不对：{text}")
+    };
+    let body = error::ErrorBody {
+        error: error::ErrorDetail {
+            code: "bad_request",
+            field: None,
+            message,
+            existing: None,
+        },
+    };
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// No field takes a NUL character, and PostgreSQL refuses one in text: a query string or form
+/// that carries one (`%00`) is refused here, before any handler runs, on both databases alike.
+/// JSON bodies are checked by `api::ApiJson`, which names the field.
+async fn refuse_nul(req: Request<axum::body::Body>, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let refuse = |e: error::AppError| {
+        if api {
+            e.into_response()
+        } else {
+            pages::error_page(&e)
+        }
+    };
+    let nul = |b: &[u8]| b.contains(&0) || b.windows(3).any(|w| w == b"%00");
+    if req.uri().query().is_some_and(|q| nul(q.as_bytes())) {
+        return refuse(error::AppError::BadRequest(
+            "网址的查询参数含有空字符（%00），请删除后重试".into(),
+        ));
+    }
+    let form = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return refuse(error::AppError::TooLarge(format!(
+                "提交的内容超过上限（{} MB），请精简或分批提交",
+                BODY_LIMIT / (1024 * 1024)
+            )));
+        }
+    };
+    if nul(&bytes) {
+        return refuse(error::AppError::BadRequest(
+            "提交的内容含有空字符（%00），请删除后重试".into(),
+        ));
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// Every refused request (403) leaves an audit row naming who tried what. Login failures are
@@ -143,8 +255,10 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(fallback)
         .layer(axum::Extension(state.clone()))
+        .layer(middleware::from_fn(refuse_nul))
+        .layer(middleware::from_fn(api_errors_as_json))
         .layer(middleware::from_fn(access_log))
-        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), audit_denials))
         .layer(middleware::from_fn_with_state(
             state.inner.secure,

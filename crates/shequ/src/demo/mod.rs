@@ -1218,6 +1218,8 @@ fn create_users(conn: &mut Conn, password: Option<&str>) -> anyhow::Result<Vec<D
     let grid = first(conn, "grid")?;
     let plan = [
         ("admin", "系统管理员", Role::Admin, &district),
+        ("anquan", "安全管理员 陈静", Role::SecurityAdmin, &district),
+        ("shenji", "审计员 周平", Role::Auditor, &district),
         ("jiedao", "街道 李主任", Role::StreetStaff, &street),
         ("shuji", "社区 王书记", Role::CommunityHead, &community),
         ("zhuangan", "民政专干 刘芳", Role::LineWorker, &community),

@@ -46,7 +46,7 @@ pub fn routes() -> Routes {
         .get("/api/v1/me", none(LoggedIn), me)
         .post("/api/v1/me/totp", none(LoggedIn), begin_totp)
         .post("/api/v1/session/totp", none(LoggedIn), verify_totp)
-        .get("/api/v1/tag-kinds", none(LoggedIn), tag_kinds)
+        .get("/api/v1/tag-kinds", none(Public), tag_kinds)
         .get("/api/v1/nodes", none(ViewArea), roots)
         .post("/api/v1/nodes", none(AddPlaces), create_node)
         .get("/api/v1/nodes/{id}", node(ViewArea), get_node)
