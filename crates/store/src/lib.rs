@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod groups;
 pub mod housing;
+pub mod imports;
 pub mod ledger;
 pub mod migrate;
 pub mod people;

@@ -116,27 +116,57 @@ impl Conn {
     /// Runs `f` in one write transaction: on SQLite `BEGIN IMMEDIATE`, so the write lock is
     /// taken up front and two writers queue on `busy_timeout` instead of one failing mid-way.
     /// Any error rolls everything back.
+    /// Runs `f` in a transaction: committed when it returns Ok, rolled back otherwise. Called
+    /// inside another transaction (an import creating people one by one), it becomes a
+    /// savepoint, so the outer transaction still commits or vanishes as a whole.
     pub fn transaction<T, E: From<DbError>>(
         &mut self,
         f: impl FnOnce(&mut Conn) -> Result<T, E>,
     ) -> Result<T, E> {
-        let begin = match self.backend() {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
+        let depth = self.depth();
+        let (begin, commit, rollback) = if depth == 0 {
+            let begin = match self.backend() {
+                Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
+                Backend::Postgres => "BEGIN".to_string(),
+            };
+            (begin, "COMMIT".to_string(), "ROLLBACK".to_string())
+        } else {
+            (
+                format!("SAVEPOINT sp{depth}"),
+                format!("RELEASE SAVEPOINT sp{depth}"),
+                format!("ROLLBACK TO SAVEPOINT sp{depth}; RELEASE SAVEPOINT sp{depth}"),
+            )
         };
-        self.batch(begin)?;
-        match f(self) {
+        self.batch(&begin)?;
+        self.set_depth(depth + 1);
+        let result = f(self);
+        self.set_depth(depth);
+        match result {
             Ok(v) => {
-                if let Err(e) = self.batch("COMMIT") {
-                    let _ = self.batch("ROLLBACK");
+                if let Err(e) = self.batch(&commit) {
+                    let _ = self.batch(&rollback);
                     return Err(e.into());
                 }
                 Ok(v)
             }
             Err(e) => {
-                let _ = self.batch("ROLLBACK");
+                let _ = self.batch(&rollback);
                 Err(e)
             }
+        }
+    }
+
+    fn depth(&self) -> u32 {
+        match self {
+            Conn::Sqlite(c) => c.depth,
+            Conn::Postgres(c) => c.depth,
+        }
+    }
+
+    fn set_depth(&mut self, d: u32) {
+        match self {
+            Conn::Sqlite(c) => c.depth = d,
+            Conn::Postgres(c) => c.depth = d,
         }
     }
 

@@ -9,6 +9,8 @@ use super::{DbError, DbResult, Row, Value};
 pub struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// How many `Conn::transaction`s are open on this connection (inner ones are savepoints).
+    pub(crate) depth: u32,
 }
 
 impl PgConn {
@@ -19,6 +21,7 @@ impl PgConn {
         Ok(PgConn {
             client,
             statements: HashMap::new(),
+            depth: 0,
         })
     }
 

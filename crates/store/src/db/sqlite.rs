@@ -7,6 +7,8 @@ use super::{DbError, DbResult, Row, Value};
 
 pub struct SqliteConn {
     conn: rusqlite::Connection,
+    /// How many `Conn::transaction`s are open on this connection (inner ones are savepoints).
+    pub(crate) depth: u32,
 }
 
 impl SqliteConn {
@@ -27,7 +29,7 @@ impl SqliteConn {
              PRAGMA secure_delete = ON;",
         )?;
         conn.set_prepared_statement_cache_capacity(256);
-        Ok(SqliteConn { conn })
+        Ok(SqliteConn { conn, depth: 0 })
     }
 
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {

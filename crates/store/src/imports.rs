@@ -1,0 +1,517 @@
+//! Importing the ledgers offices already keep. `plan` compares every row with the registry
+//! (by ID number, or document) without writing anything: new, unchanged, an update to accept
+//! or skip, or rejected with the reason. `commit` writes the plan in one transaction — all or
+//! nothing — creating the buildings, units and rooms the rows name under the chosen grid;
+//! an idempotency key per upload makes a retried commit a no-op, and the import is audited
+//! with who, the file's hash and the counts.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use shequ_domain::mask::{mask_id, mask_phone};
+use shequ_domain::org::NodeKind;
+
+use crate::audit::{self, By, Event};
+use crate::clock::{now, today};
+use crate::db::{Conn, Value};
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::people::{self, Person, PersonInput, Residence, ValidPerson};
+use crate::scope::Actor;
+use crate::sealed::{Field, sealer};
+use crate::tree::{self, NewNode, Node};
+
+/// One row of a file, already read and mapped to the registry's fields.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub sheet: String,
+    pub row: u32,
+    pub person: PersonInput,
+    pub building: String,
+    pub unit: Option<String>,
+    pub room: String,
+    pub relation: Option<String>,
+    pub moved_in_on: Option<NaiveDate>,
+}
+
+/// A difference between the file and the registry, with numbers masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub field: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    New,
+    Unchanged {
+        person_id: i64,
+    },
+    Update {
+        person_id: i64,
+        version: i64,
+        changes: Vec<Change>,
+    },
+    Rejected {
+        field: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Counts {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    /// Updates shown but not accepted.
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub grid_id: i64,
+    pub rows: Vec<(ImportRow, Verdict)>,
+}
+
+impl Plan {
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for (_, v) in &self.rows {
+            match v {
+                Verdict::New => c.new += 1,
+                Verdict::Unchanged { .. } => c.unchanged += 1,
+                Verdict::Update { .. } => c.updated += 1,
+                Verdict::Rejected { .. } => c.rejected += 1,
+            }
+        }
+        c
+    }
+}
+
+/// "13" → "13幢", "2" → "2单元": the names the tree uses.
+fn building_name(b: &str) -> String {
+    let b = b.trim();
+    if b.chars().all(|c| c.is_ascii_digit()) {
+        format!("{b}幢")
+    } else {
+        b.to_string()
+    }
+}
+
+fn unit_name(u: &str) -> String {
+    let u = u.trim();
+    if u.chars().all(|c| c.is_ascii_digit()) {
+        format!("{u}单元")
+    } else {
+        u.to_string()
+    }
+}
+
+fn grid_of(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<Node> {
+    let grid = tree::get(conn, actor, grid_id)?;
+    if grid.kind != NodeKind::Grid {
+        return Err(StoreError::invalid(
+            "导入位置",
+            format!("请选择一个网格（“{}”是{}）", grid.name, grid.kind.label()),
+        ));
+    }
+    if !actor.sees_people_at(&grid.path) {
+        return Err(StoreError::Forbidden("您无权向这个网格导入人员".into()));
+    }
+    Ok(grid)
+}
+
+/// Compares every row with the registry. Writes nothing.
+pub fn plan(
+    conn: &mut Conn,
+    actor: &Actor,
+    grid_id: i64,
+    rows: Vec<ImportRow>,
+) -> StoreResult<Plan> {
+    actor.require(actor.role.writes_people(), "导入人员")?;
+    grid_of(conn, actor, grid_id)?;
+    let s = sealer()?;
+    let mut valid: Vec<Result<ValidPerson, StoreError>> =
+        rows.iter().map(|r| r.person.validate()).collect();
+    // Existing people by the blind index of their ID number, 500 at a time.
+    let mut blinds: Vec<(usize, String)> = Vec::new();
+    for (i, v) in valid.iter().enumerate() {
+        if let Ok(p) = v
+            && let Some(id) = &p.id_number
+        {
+            blinds.push((i, s.blind(Field::IdNumber, id.as_str())?));
+        }
+    }
+    let mut existing: HashMap<String, (i64, String)> = HashMap::new();
+    for chunk in blinds.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let args: Vec<Value> = chunk.iter().map(|(_, b)| Value::from(b.as_str())).collect();
+        for r in conn.query(
+            &format!("SELECT id_blind, id, area_path FROM persons WHERE id_blind IN ({marks})"),
+            &args,
+        )? {
+            existing.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
+        }
+    }
+    let mut by_row: HashMap<usize, (i64, String)> = HashMap::new();
+    for (i, b) in &blinds {
+        if let Some(found) = existing.get(b) {
+            by_row.insert(*i, found.clone());
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        let verdict =
+            match std::mem::replace(&mut valid[i], Err(StoreError::Conflict(String::new()))) {
+                Err(StoreError::Invalid { field, message }) => Verdict::Rejected { field, message },
+                Err(e) => Verdict::Rejected {
+                    field: String::new(),
+                    message: e.to_string(),
+                },
+                Ok(p) => match by_row.get(&i) {
+                    None => match document_holder(conn, &p)? {
+                        None => Verdict::New,
+                        Some((id, path)) => compare(conn, actor, &row, &p, id, &path)?,
+                    },
+                    Some((id, path)) => compare(conn, actor, &row, &p, *id, path)?,
+                },
+            };
+        out.push((row, verdict));
+    }
+    Ok(Plan { grid_id, rows: out })
+}
+
+/// Someone without an ID number, matched by their document.
+fn document_holder(conn: &mut Conn, p: &ValidPerson) -> StoreResult<Option<(i64, String)>> {
+    if p.id_number.is_some() {
+        return Ok(None);
+    }
+    let Some((t, n)) = &p.document else {
+        return Ok(None);
+    };
+    Ok(
+        match conn.query_opt(
+            "SELECT id, area_path FROM persons WHERE doc_type = ? AND doc_no = ?",
+            params![*t, n.as_str()],
+        )? {
+            Some(r) => Some((r.get(0)?, r.get(1)?)),
+            None => None,
+        },
+    )
+}
+
+fn compare(
+    conn: &mut Conn,
+    actor: &Actor,
+    row: &ImportRow,
+    p: &ValidPerson,
+    id: i64,
+    path: &str,
+) -> StoreResult<Verdict> {
+    if !actor.sees_people_at(path) {
+        // Nothing about that record is shown: only that it belongs elsewhere.
+        return Ok(Verdict::Rejected {
+            field: "公民身份号码".into(),
+            message: "此人已在其他社区或网格登记，不能在这里重复登记；如已迁入本辖区，请联系原社区办理迁出后再录入".into(),
+        });
+    }
+    let old = people::get(conn, actor, id)?;
+    let mut changes = Vec::new();
+    let mut diff = |field: &'static str, before: Option<String>, after: Option<String>| {
+        if after.is_some() && before != after {
+            changes.push(Change {
+                field,
+                before: before.unwrap_or_default(),
+                after: after.unwrap_or_default(),
+            });
+        }
+    };
+    diff("姓名", Some(old.name.clone()), Some(p.name.clone()));
+    diff(
+        "联系电话",
+        old.phone.as_deref().map(mask_phone),
+        p.phone.as_ref().map(|x| mask_phone(x.as_str())),
+    );
+    if row.person.ethnicity.is_some() {
+        diff(
+            "民族",
+            Some(old.ethnicity.clone()),
+            Some(p.ethnicity.to_string()),
+        );
+    }
+    if row.person.person_type.is_some() {
+        diff(
+            "人员类型",
+            Some(old.person_type.clone()),
+            Some(p.person_type.to_string()),
+        );
+    }
+    if row.person.employment.is_some() {
+        diff(
+            "就业状况",
+            old.employment.clone(),
+            p.employment.map(str::to_string),
+        );
+    }
+    if row.person.notes.is_some() {
+        diff("备注", old.notes.clone(), p.notes.clone());
+    }
+    Ok(if changes.is_empty() {
+        Verdict::Unchanged { person_id: id }
+    } else {
+        Verdict::Update {
+            person_id: id,
+            version: old.version,
+            changes,
+        }
+    })
+}
+
+/// Who imports what, for the `imports` table and the audit row.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub file_name: String,
+    pub sha256: String,
+    /// One per upload: a second commit of the same upload changes nothing.
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub import_id: i64,
+    pub counts: Counts,
+    /// This upload had been committed before: nothing was written now.
+    pub already_committed: bool,
+}
+
+/// Rows written so far, for a progress bar; `cancel` stops the commit (nothing is kept).
+pub struct Progress<'a> {
+    pub on_row: &'a (dyn Fn(usize, usize) + Sync),
+    pub cancel: &'a AtomicBool,
+}
+
+/// Writes the plan: new people (with the buildings, units and rooms they need) and the updates
+/// accepted (`accept(row index)`), in one transaction with the import's record and audit row.
+pub fn commit(
+    conn: &mut Conn,
+    actor: &Actor,
+    plan: &Plan,
+    accept: &dyn Fn(usize) -> bool,
+    file: &FileInfo,
+    progress: &Progress,
+) -> StoreResult<Outcome> {
+    actor.require(actor.role.writes_people(), "导入人员")?;
+    if let Some(r) = conn.query_opt(
+        "SELECT id, counts FROM imports WHERE idempotency_key = ?",
+        params![file.idempotency_key.as_str()],
+    )? {
+        let counts: String = r.get(1)?;
+        return Ok(Outcome {
+            import_id: r.get(0)?,
+            counts: serde_json::from_str(&counts).unwrap_or_default(),
+            already_committed: true,
+        });
+    }
+    conn.transaction(|c| {
+        let grid = grid_of(c, actor, plan.grid_id)?;
+        let mut nodes: HashMap<(i64, String), Node> = HashMap::new();
+        let mut households: HashMap<i64, i64> = HashMap::new();
+        let mut counts = Counts::default();
+        let total = plan.rows.len();
+        // Heads of household first, so the rest of a room's rows join their household.
+        let mut order: Vec<usize> = (0..total).collect();
+        order.sort_by_key(|i| {
+            let r = &plan.rows[*i].0;
+            r.relation.as_deref() != Some("户主")
+        });
+        for (done, i) in order.into_iter().enumerate() {
+            if done % 100 == 0 {
+                if progress.cancel.load(Ordering::Relaxed) {
+                    return Err(StoreError::Conflict("导入已取消，没有写入任何数据".into()));
+                }
+                (progress.on_row)(done, total);
+            }
+            let (row, verdict) = &plan.rows[i];
+            let at = |e: StoreError| -> StoreError {
+                StoreError::invalid(
+                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
+                    e.to_string(),
+                )
+            };
+            match verdict {
+                Verdict::New => {
+                    let room = room_for(c, actor, &grid, row, &mut nodes).map_err(at)?;
+                    let head = row.relation.as_deref().unwrap_or("户主") == "户主";
+                    let residence = Residence {
+                        room_id: room.id,
+                        household_id: if head {
+                            None
+                        } else {
+                            households.get(&room.id).copied()
+                        },
+                        relation: row.relation.clone(),
+                        moved_in_on: row.moved_in_on.filter(|d| *d <= today()),
+                    };
+                    let id = people::create(c, actor, &row.person, &residence).map_err(at)?;
+                    if !households.contains_key(&room.id) || head {
+                        let h: i64 = c
+                            .query_one(
+                                "SELECT household_id FROM residences WHERE person_id = ? AND moved_out_on IS NULL",
+                                params![id],
+                            )?
+                            .get(0)?;
+                        households.insert(room.id, h);
+                    }
+                    counts.new += 1;
+                }
+                Verdict::Update {
+                    person_id, version, ..
+                } => {
+                    if accept(i) {
+                        let old = people::get(c, actor, *person_id)?;
+                        let merged = merge(&old, &row.person);
+                        people::update(c, actor, *person_id, &merged, Some(*version))
+                            .map_err(at)?;
+                        counts.updated += 1;
+                    } else {
+                        counts.skipped += 1;
+                    }
+                }
+                Verdict::Unchanged { .. } => counts.unchanged += 1,
+                Verdict::Rejected { .. } => counts.rejected += 1,
+            }
+        }
+        (progress.on_row)(total, total);
+        let counts_json = serde_json::to_string(&counts).unwrap_or_else(|_| "{}".into());
+        let import_id = c.insert(
+            "INSERT INTO imports (community_id, grid_id, user_id, kind, file_name, file_sha256, idempotency_key, counts, created_at)
+             VALUES (?, ?, ?, 'persons', ?, ?, ?, ?, ?) RETURNING id",
+            params![
+                grid.community_id.unwrap_or_default(),
+                grid.id,
+                actor.user_id,
+                file.file_name.as_str(),
+                file.sha256.as_str(),
+                file.idempotency_key.as_str(),
+                counts_json.as_str(),
+                now()
+            ],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("import", format!("import:{import_id}")).with(serde_json::json!({
+                "类别": "人员",
+                "网格": grid.name,
+                "文件": file.file_name,
+                "SHA-256": file.sha256,
+                "新增": counts.new,
+                "更新": counts.updated,
+                "未变": counts.unchanged,
+                "拒绝": counts.rejected,
+                "未采纳的更新": counts.skipped,
+            })),
+        )?;
+        Ok(Outcome {
+            import_id,
+            counts,
+            already_committed: false,
+        })
+    })
+}
+
+/// The file's values over the record's: what the file leaves empty stays as it is.
+fn merge(old: &Person, new: &PersonInput) -> PersonInput {
+    let pick = |n: &Option<String>, o: &Option<String>| n.clone().or_else(|| o.clone());
+    PersonInput {
+        name: new.name.clone(),
+        id_number: old.id_number.clone(),
+        doc_type: old.doc_type.clone(),
+        doc_no: old.doc_no.clone(),
+        sex: if old.id_number.is_some() {
+            None
+        } else {
+            Some(old.sex.clone())
+        },
+        birth_date: if old.id_number.is_some() {
+            None
+        } else {
+            Some(old.birth_date)
+        },
+        phone: pick(&new.phone, &old.phone),
+        ethnicity: pick(&new.ethnicity, &Some(old.ethnicity.clone())),
+        person_type: pick(&new.person_type, &Some(old.person_type.clone())),
+        registered_here: new.registered_here.or(Some(old.registered_here)),
+        employment: pick(&new.employment, &old.employment),
+        notes: pick(&new.notes, &old.notes),
+    }
+}
+
+/// The room a row names under the grid, creating the building, unit and room when missing.
+fn room_for(
+    c: &mut Conn,
+    actor: &Actor,
+    grid: &Node,
+    row: &ImportRow,
+    cache: &mut HashMap<(i64, String), Node>,
+) -> StoreResult<Node> {
+    let mut parent = grid.clone();
+    let mut steps = vec![(NodeKind::Building, building_name(&row.building))];
+    if let Some(u) = &row.unit {
+        steps.push((NodeKind::Unit, unit_name(u)));
+    }
+    steps.push((NodeKind::Room, row.room.trim().to_string()));
+    for (kind, name) in steps {
+        let key = (parent.id, name.clone());
+        if let Some(n) = cache.get(&key) {
+            parent = n.clone();
+            continue;
+        }
+        let found = c.query_opt(
+            "SELECT id FROM org_nodes WHERE parent_id = ? AND name = ? AND retired_on IS NULL",
+            params![parent.id, name.as_str()],
+        )?;
+        let id = match found {
+            Some(r) => r.get(0)?,
+            None => {
+                // A room directly under a building (no 单元) is allowed by the tree.
+                if !parent.kind.may_contain(kind) {
+                    return Err(StoreError::invalid(
+                        "住址",
+                        format!("“{}”下面不能直接建{}", parent.name, kind.label()),
+                    ));
+                }
+                tree::create(
+                    c,
+                    actor,
+                    &NewNode {
+                        parent_id: Some(parent.id),
+                        kind,
+                        name: &name,
+                        code: None,
+                        on: today(),
+                    },
+                )?
+            }
+        };
+        let node = tree::get(c, actor, id)?;
+        cache.insert(key, node.clone());
+        parent = node;
+    }
+    Ok(parent)
+}
+
+/// Masked, for showing a row of the plan.
+pub fn masked_id(row: &ImportRow) -> String {
+    row.person
+        .id_number
+        .as_deref()
+        .map(mask_id)
+        .or_else(|| row.person.doc_no.as_deref().map(mask_id))
+        .unwrap_or_default()
+}
