@@ -3,6 +3,7 @@
 //! fictional district; `migrate` brings a database schema up to date; `user add` creates a login.
 
 mod demo;
+mod import;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -91,6 +92,34 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// 导入已有的 Excel/CSV 台账（先核对，再一次性写入）
+    #[command(
+        after_help = "例：shequ import 花名册.xlsx --kind persons --grid \"示范区/第一街道/凤凰熙岸社区/第1网格\" --as shuji --dry-run"
+    )]
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// .xlsx、.xls 或 .csv 文件
+        file: std::path::PathBuf,
+        /// 导入的内容：persons（实有人口）
+        #[arg(long, default_value = "persons")]
+        kind: String,
+        /// 导入到哪个网格：从区开始的名称路径（如 示范区/第一街道/凤凰熙岸社区/第1网格）或节点编号
+        #[arg(long)]
+        grid: String,
+        /// 以哪个账号的名义导入（记入审计日志）
+        #[arg(long = "as")]
+        as_user: String,
+        /// 只核对，不写入
+        #[arg(long)]
+        dry_run: bool,
+        /// 以 JSON 输出统计和每一条被拒绝或有提示的行
+        #[arg(long)]
+        json: bool,
+        /// 采纳与系统记录不同的字段（默认只列出，不覆盖）
+        #[arg(long)]
+        accept_updates: bool,
     },
     /// 以 JSON 列出每个网址及其访问规则（授权测试由此生成）
     Routes,
@@ -351,6 +380,22 @@ fn main() -> anyhow::Result<()> {
                 "已备份到 {}。密钥文件不在备份中，请另行妥善保存。",
                 to.display()
             );
+        }
+        Command::Import {
+            db,
+            file,
+            kind,
+            grid,
+            as_user,
+            dry_run,
+            json,
+            accept_updates,
+        } => {
+            if kind != "persons" {
+                bail!("--kind “{kind}” 暂不支持：目前可导入 persons（实有人口）");
+            }
+            let pool = open(&db)?;
+            import::run(&pool, &file, &grid, &as_user, dry_run, json, accept_updates)?;
         }
         Command::Routes => {
             println!(

@@ -93,3 +93,35 @@ pub fn finish(conn: &mut Conn, tables: &[&str]) -> DbResult<()> {
     }
     Ok(())
 }
+
+/// Runs a bulk load with `table`'s secondary indexes dropped and rebuilt afterwards, inside the
+/// caller's transaction: building an index from sorted data is far faster than a million
+/// random inserts into it (the blind indexes are random by design). The definitions are read
+/// back from the catalogue, so they can't drift from the migrations.
+pub fn without_indexes<T, E: From<DbError>>(
+    conn: &mut Conn,
+    table: &str,
+    load: impl FnOnce(&mut Conn) -> Result<T, E>,
+) -> Result<T, E> {
+    let defs: Vec<(String, String)> = match conn.backend() {
+        crate::db::Backend::Sqlite => conn.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            &[Value::from(table)],
+        )?,
+        crate::db::Backend::Postgres => conn.query(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ? AND indexdef NOT LIKE '%PRIMARY KEY%' AND indexname NOT LIKE '%_pkey'",
+            &[Value::from(table)],
+        )?,
+    }
+    .iter()
+    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .collect::<DbResult<_>>()?;
+    for (name, _) in &defs {
+        conn.batch(&format!("DROP INDEX {name}"))?;
+    }
+    let out = load(conn)?;
+    for (_, sql) in &defs {
+        conn.batch(sql)?;
+    }
+    Ok(out)
+}

@@ -515,3 +515,66 @@ pub fn masked_id(row: &ImportRow) -> String {
         .or_else(|| row.person.doc_no.as_deref().map(mask_id))
         .unwrap_or_default()
 }
+
+/// A mapping the user corrected for files with this header, if any (stored as JSON).
+pub fn remembered_mapping(
+    conn: &mut Conn,
+    community_id: i64,
+    signature: &str,
+) -> StoreResult<Option<String>> {
+    Ok(
+        match conn.query_opt(
+            "SELECT mapping FROM import_mappings WHERE community_id = ? AND kind = 'persons' AND signature = ?",
+            params![community_id, signature],
+        )? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        },
+    )
+}
+
+pub fn remember_mapping(
+    conn: &mut Conn,
+    community_id: i64,
+    signature: &str,
+    mapping_json: &str,
+) -> StoreResult<()> {
+    conn.transaction(|c| {
+        c.execute(
+            "DELETE FROM import_mappings WHERE community_id = ? AND kind = 'persons' AND signature = ?",
+            params![community_id, signature],
+        )?;
+        c.execute(
+            "INSERT INTO import_mappings (community_id, kind, signature, mapping, updated_at) VALUES (?, 'persons', ?, ?, ?)",
+            params![community_id, signature, mapping_json, now()],
+        )?;
+        Ok(())
+    })
+}
+
+/// A node named by its path of names from the top ("示范区/第一街道/凤凰熙岸社区/第1网格"), or
+/// by its number.
+pub fn node_by_path(conn: &mut Conn, path: &str) -> StoreResult<i64> {
+    if let Ok(id) = path.trim().parse::<i64>() {
+        return Ok(id);
+    }
+    let mut parent: Option<i64> = None;
+    for name in path.split('/').map(str::trim).filter(|n| !n.is_empty()) {
+        let found = conn.query_opt(
+            "SELECT id FROM org_nodes WHERE parent_id IS NOT DISTINCT FROM ? AND name = ? AND retired_on IS NULL",
+            params![parent, name],
+        )?;
+        match found {
+            Some(r) => parent = Some(r.get(0)?),
+            None => {
+                return Err(StoreError::invalid(
+                    "网格",
+                    format!(
+                        "找不到“{name}”（在“{path}”中）：请写从区开始的完整路径，如 示范区/第一街道/凤凰熙岸社区/第1网格，或写节点编号"
+                    ),
+                ));
+            }
+        }
+    }
+    parent.ok_or_else(|| StoreError::invalid("网格", "请给出网格的路径或编号"))
+}

@@ -34,6 +34,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The user a command-line action is done as (and audited under).
+    pub fn load_by_username(conn: &mut Conn, username: &str) -> StoreResult<Actor> {
+        let id = crate::users::id_by_username(conn, username)?;
+        Actor::load(conn, id)
+    }
+
     pub fn load(conn: &mut Conn, user_id: i64) -> StoreResult<Actor> {
         let u = conn
             .query_opt(

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
+pub mod importing;
 pub mod masking;
 pub mod pages;
 pub mod state;

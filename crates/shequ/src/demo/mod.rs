@@ -221,8 +221,55 @@ const UNIT_COLS: &[&str] = &[
     "updated_at",
 ];
 
+fn col(name: &str) -> usize {
+    PERSON_COLS.iter().position(|c| *c == name).unwrap_or(0)
+}
+
+/// Replaces the plaintext ID number and phone of each row with its sealed value and blind
+/// indexes. Sealing dominates the cost of a million people, so it runs on every core.
+fn seal_rows(rows: &mut [Vec<Value>], sealer: &Sealer) -> anyhow::Result<()> {
+    let fields = [
+        (
+            Field::IdNumber,
+            col("id_number"),
+            col("id_blind"),
+            col("id_tail"),
+        ),
+        (
+            Field::Phone,
+            col("phone"),
+            col("phone_blind"),
+            col("phone_tail"),
+        ),
+    ];
+    let seal_one = |row: &mut Vec<Value>| -> anyhow::Result<()> {
+        for (field, value, blind, tail) in fields {
+            if let Value::Text(plain) = &row[value] {
+                let (s, b, t) = sealed::person_key_values(sealer, field, Some(plain.as_str()))?;
+                row[value] = v(s);
+                row[blind] = v(b);
+                row[tail] = v(t);
+            }
+        }
+        Ok(())
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = rows.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks_mut(chunk)
+            .map(|part| s.spawn(move || part.iter_mut().try_for_each(seal_one)))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("加密线程异常退出")))
+        })
+    })
+}
+
 impl Batch {
-    fn flush(&mut self, conn: &mut Conn) -> anyhow::Result<()> {
+    fn flush(&mut self, conn: &mut Conn, sealer: &Sealer) -> anyhow::Result<()> {
+        seal_rows(&mut self.persons, sealer)?;
         bulk::insert_rows(conn, "org_nodes", NODE_COLS, &self.nodes)?;
         bulk::insert_rows(conn, "persons", PERSON_COLS, &self.persons)?;
         bulk::insert_rows(conn, "household_groups", GROUP_COLS, &self.groups)?;
@@ -651,6 +698,12 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
     if people == 0 {
         bail!("--people 至少为 1");
     }
+    // A bigger page cache while loading (and sorting the rebuilt indexes); the default again
+    // once done, since this connection goes back to the pool.
+    let sqlite = conn.backend() == shequ_store::Backend::Sqlite;
+    if sqlite {
+        conn.batch("PRAGMA cache_size = -131072")?;
+    }
     let mut summary = conn.transaction(|c| -> anyhow::Result<Summary> {
         let ids = Ids {
             node: bulk::next_id(c, "org_nodes")?,
@@ -670,7 +723,7 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
             created_at: "2026-06-30T00:00:00Z".into(),
             sealer: sealed::sealer()?,
         };
-        let summary = build(c, &mut g, people)?;
+        let summary = bulk::without_indexes(c, "persons", |c| build(c, &mut g, people))?;
         bulk::finish(
             c,
             &[
@@ -692,6 +745,9 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
         )?;
         Ok(summary)
     })?;
+    if sqlite {
+        conn.batch("PRAGMA cache_size = -2000")?;
+    }
     summary.logins = create_users(conn, password)?;
     Ok(summary)
 }
@@ -745,7 +801,7 @@ fn build(c: &mut Conn, g: &mut Gen, people: usize) -> anyhow::Result<Summary> {
             );
             g.summary.communities += 1;
             placed += community(c, g, cid, &cpath, base, quota)?;
-            g.batch.flush(c)?;
+            g.batch.flush(c, &g.sealer.clone())?;
         }
     }
     Ok(std::mem::take(&mut g.summary))
@@ -908,7 +964,7 @@ fn community(
             unit(g, cid, grid, &gpath, cname)?;
         }
         if g.batch.persons.len() > 20_000 {
-            g.batch.flush(c)?;
+            g.batch.flush(c, &g.sealer.clone())?;
         }
     }
     Ok(placed)
@@ -990,10 +1046,13 @@ fn household(
         // A few grown children have moved away: their record stays, their residence is closed.
         let left = m.relation != "户主" && (18..40).contains(&age) && g.rng.chance(0.03);
         let employment = g.employment(age);
-        let (id_sealed, id_blind, id_tail) =
-            sealed::person_key_values(&g.sealer, Field::IdNumber, id.as_ref().map(|i| i.as_str()))?;
-        let (phone_sealed, phone_blind, phone_tail) =
-            sealed::person_key_values(&g.sealer, Field::Phone, ph.as_deref())?;
+        // Sealed at flush time, on every core (see `Batch::seal_persons`).
+        let (id_sealed, id_blind, id_tail) = (
+            id.as_ref().map(|i| i.as_str().to_string()),
+            None::<String>,
+            None::<String>,
+        );
+        let (phone_sealed, phone_blind, phone_tail) = (ph.clone(), None::<String>, None::<String>);
         g.batch.persons.push(vec![
             v(pid),
             v(cid),

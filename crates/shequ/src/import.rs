@@ -1,0 +1,170 @@
+//! `shequ import`: the same reading, checking and all-or-nothing commit as the upload page,
+//! for a file on disk. Prints a readable summary, or with `--json` the counts and every refused
+//! or warned row, for scripts.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, anyhow, bail};
+use shequ_store::imports::{self, FileInfo, Progress};
+use shequ_store::{Actor, Pool};
+use shequ_web::importing::{self, Report};
+
+pub fn run(
+    pool: &Pool,
+    file: &Path,
+    grid: &str,
+    as_user: &str,
+    dry_run: bool,
+    json: bool,
+    accept_updates: bool,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut conn = pool.get().map_err(|e| anyhow!("{e}"))?;
+    let actor = Actor::load_by_username(&mut conn, as_user).map_err(|e| anyhow!("{e}"))?;
+    let grid_id = imports::node_by_path(&mut conn, grid).map_err(|e| anyhow!("{e}"))?;
+    let community = shequ_store::tree::get(&mut conn, &actor, grid_id)
+        .map_err(|e| anyhow!("{e}"))?
+        .community_id
+        .unwrap_or_default();
+    // A mapping corrected on the upload page for files with this header applies here too.
+    let reading = importing::read_persons(&bytes, &name, &|sig| {
+        let mut c = pool.get().ok()?;
+        let json = imports::remembered_mapping(&mut c, community, sig).ok()??;
+        serde_json::from_str(&json).ok()
+    })
+    .map_err(|e| anyhow!("{}：{e}", file.display()))?;
+    let rows = reading.rows.clone();
+    let plan = imports::plan(&mut conn, &actor, grid_id, rows).map_err(|e| anyhow!("{e}"))?;
+    let counts = plan.counts();
+    let mut report = importing::report(&reading, &plan, counts);
+    if !dry_run {
+        let total = plan.rows.len();
+        let shown = |done: usize, total: usize| {
+            if !json && total > 0 {
+                eprint!("\r写入 {done}/{total} 行");
+                let _ = std::io::stderr().flush();
+            }
+        };
+        let cancel = AtomicBool::new(false);
+        // Each run is its own upload: running the same file again is compared afresh (and
+        // finds nothing new); only a retried commit of one upload is a no-op.
+        let key = format!(
+            "cli:{}",
+            shequ_store::users::random_token(16).map_err(|e| anyhow!("{e}"))?
+        );
+        let outcome = imports::commit(
+            &mut conn,
+            &actor,
+            &plan,
+            &|_| accept_updates,
+            &FileInfo {
+                file_name: name.clone(),
+                sha256: reading.sha256.clone(),
+                idempotency_key: key,
+            },
+            &Progress {
+                on_row: &shown,
+                cancel: &cancel,
+            },
+        )
+        .map_err(|e| anyhow!("\n导入失败，没有写入任何数据：{e}"))?;
+        if !json && total > 0 {
+            eprintln!();
+        }
+        if outcome.already_committed {
+            eprintln!("这次上传此前已经导入过，没有重复写入。");
+        }
+        report.counts = outcome.counts;
+        report.counts.rejected += reading.rejected.len();
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "dry_run": dry_run,
+                "report": report,
+            }))?
+        );
+    } else {
+        print_summary(&report, dry_run);
+    }
+    if report.data_rows == 0 {
+        bail!("文件里没有找到数据行");
+    }
+    Ok(())
+}
+
+fn print_summary(r: &Report, dry_run: bool) {
+    let c = &r.counts;
+    println!(
+        "{}：{}（SHA-256 {}…）",
+        if dry_run {
+            "核对结果（未写入）"
+        } else {
+            "导入完成"
+        },
+        r.file_name,
+        &r.sha256[..12.min(r.sha256.len())]
+    );
+    println!(
+        "  数据行 {}：新增 {}，更新 {}，未变 {}，拒绝 {}{}，提示 {}",
+        r.data_rows,
+        c.new,
+        c.updated,
+        c.unchanged,
+        c.rejected,
+        if c.skipped > 0 {
+            format!("，未采纳的更新 {}", c.skipped)
+        } else {
+            String::new()
+        },
+        r.warnings.len()
+    );
+    if !r.rejected.is_empty() {
+        println!("被拒绝的行：");
+        for x in &r.rejected {
+            println!(
+                "  {} 第 {} 行 {}列（{}）“{}”：{}",
+                x.sheet, x.row, x.column, x.title, x.value, x.reason
+            );
+        }
+    }
+    if !r.warnings.is_empty() {
+        println!("提示：");
+        for x in &r.warnings {
+            println!(
+                "  {} 第 {} 行 {}列（{}）“{}”：{}",
+                x.sheet, x.row, x.column, x.title, x.value, x.reason
+            );
+        }
+    }
+    if !r.updates.is_empty() {
+        println!(
+            "与系统记录不同（{}）：",
+            if dry_run { "核对" } else { "见上方计数" }
+        );
+        for u in &r.updates {
+            let changes: Vec<String> = u
+                .changes
+                .iter()
+                .map(|c| format!("{} {} → {}", c.field, c.before, c.after))
+                .collect();
+            println!(
+                "  {} 第 {} 行 {}：{}",
+                u.sheet,
+                u.row,
+                u.name,
+                changes.join("；")
+            );
+        }
+        if dry_run {
+            println!("  （正式导入时加 --accept-updates 采纳这些改动，否则保持系统记录不变）");
+        }
+    }
+}

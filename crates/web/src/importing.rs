@@ -1,0 +1,238 @@
+//! From an uploaded file to an import plan, shared by the pages and `shequ import`: read the
+//! file safely (`shequ_ingest::read`), find each data sheet's header, map its columns (the
+//! recognised ones, or a mapping the user corrected), parse the rows, and turn the people found
+//! into `ImportRow`s for the store's `plan`.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table};
+use shequ_store::imports::{Counts, ImportRow, Plan, Verdict};
+use shequ_store::people::PersonInput;
+
+/// What a file holds, before it is compared with the registry.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub file_name: String,
+    pub sha256: String,
+    /// Data sheets found (sheets of notes such as 填表说明 are not data).
+    pub sheets: Vec<SheetInfo>,
+    pub rows: Vec<ImportRow>,
+    /// Rows refused while reading (bad ID number, no name, twice in the file …).
+    pub rejected: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    /// Data rows seen: people found plus rows refused.
+    pub data_rows: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetInfo {
+    pub name: String,
+    pub header: Header,
+    pub mapping: Mapping,
+    pub signature: String,
+    /// The first rows after the header, as shown, for the mapping page's preview.
+    pub preview: Vec<Vec<String>>,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads and maps a persons ledger. `mapping`: a corrected mapping for sheets with this header
+/// signature (from the mapping page, or remembered from an earlier file).
+pub fn read_persons(
+    bytes: &[u8],
+    file_name: &str,
+    mapping_for: &dyn Fn(&str) -> Option<Mapping>,
+) -> Result<Reading, String> {
+    let tables =
+        shequ_ingest::read(bytes, file_name, &Limits::default()).map_err(|e| e.to_string())?;
+    let mut reading = Reading {
+        file_name: file_name.to_string(),
+        sha256: sha256_hex(bytes),
+        sheets: Vec::new(),
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        warnings: Vec::new(),
+        data_rows: 0,
+    };
+    for t in &tables {
+        let Some(header) = shequ_ingest::find_header(t) else {
+            continue;
+        };
+        let signature = shequ_ingest::signature(&header);
+        let mapping = mapping_for(&signature).unwrap_or_else(|| header.mapping());
+        let problems = shequ_ingest::persons::check_mapping(&mapping);
+        if !problems.is_empty() {
+            return Err(format!("工作表“{}”：{}", t.sheet, problems.join("；")));
+        }
+        reading.sheets.push(SheetInfo {
+            name: t.sheet.clone(),
+            preview: preview(t, &header),
+            header: header.clone(),
+            mapping: mapping.clone(),
+            signature,
+        });
+        for outcome in shequ_ingest::parse_table(t, &header, &mapping) {
+            match outcome {
+                RowOutcome::Person(c) => {
+                    reading.data_rows += 1;
+                    reading.warnings.extend(c.warnings.iter().cloned());
+                    match import_row(c) {
+                        Ok(r) => reading.rows.push(r),
+                        Err(p) => reading.rejected.push(p),
+                    }
+                }
+                RowOutcome::Rejected(ps) => {
+                    reading.data_rows += 1;
+                    reading.rejected.extend(ps);
+                }
+                RowOutcome::Skip(_) => {}
+            }
+        }
+    }
+    if reading.sheets.is_empty() {
+        return Err(
+            "找不到表头：请确认表格里有“姓名”“身份证号码”等列名（标题行、填表说明可以保留）".into(),
+        );
+    }
+    Ok(reading)
+}
+
+fn preview(t: &Table, h: &Header) -> Vec<Vec<String>> {
+    t.rows
+        .iter()
+        .skip(h.row_index + 1)
+        .take(5)
+        .map(|r| r.cells.iter().map(|c| c.display()).collect())
+        .collect()
+}
+
+fn import_row(c: shequ_ingest::Candidate) -> Result<ImportRow, Box<Problem>> {
+    let Some(address) = c.address.clone() else {
+        return Err(Box::new(Problem {
+            sheet: c.sheet.clone(),
+            row: c.row,
+            column: String::new(),
+            title: Field::Address.label().into(),
+            value: String::new(),
+            code: "bad_address",
+            message: "缺少住址：请填写“13幢2单元501”这样的门牌号，系统据此把人放进对应的房屋"
+                .into(),
+        });
+    };
+    let has_id = c.id_number.is_some();
+    Ok(ImportRow {
+        sheet: c.sheet,
+        row: c.row,
+        person: PersonInput {
+            name: c.name,
+            id_number: c.id_number,
+            doc_type: c.doc_type,
+            doc_no: c.doc_no,
+            // With an ID number both come from it; typed values were only checked against it.
+            sex: if has_id { None } else { c.sex },
+            birth_date: if has_id { None } else { c.birth_date },
+            phone: c.phone,
+            ethnicity: c.ethnicity,
+            person_type: c.person_type,
+            registered_here: c.registered_here,
+            employment: c.employment,
+            notes: c.notes,
+        },
+        building: address.building,
+        unit: address.unit,
+        room: address.room,
+        relation: c.relation,
+        moved_in_on: c.moved_in_on,
+    })
+}
+
+/// One row of a report: a refused row, a warning, or an update to accept.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportRow {
+    pub sheet: String,
+    pub row: u32,
+    pub column: String,
+    pub title: String,
+    pub value: String,
+    pub code: String,
+    pub reason: String,
+}
+
+/// What an import did (or, on a dry run, would do): counts, every refused or warned row,
+/// every update offered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub file_name: String,
+    pub sha256: String,
+    pub data_rows: usize,
+    pub counts: Counts,
+    pub rejected: Vec<ReportRow>,
+    pub warnings: Vec<ReportRow>,
+    pub updates: Vec<UpdateRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateRow {
+    /// Index into the plan's rows (what the page's checkboxes name).
+    pub index: usize,
+    pub sheet: String,
+    pub row: u32,
+    pub name: String,
+    pub changes: Vec<shequ_store::imports::Change>,
+}
+
+fn report_row(p: &Problem) -> ReportRow {
+    ReportRow {
+        sheet: p.sheet.clone(),
+        row: p.row,
+        column: p.column.clone(),
+        title: p.title.clone(),
+        value: p.value.clone(),
+        code: p.code.to_string(),
+        reason: p.message.clone(),
+    }
+}
+
+/// The reading's own refusals plus what the store refused, and the updates it offers.
+pub fn report(reading: &Reading, plan: &Plan, counts: Counts) -> Report {
+    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
+    let mut updates = Vec::new();
+    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
+        match verdict {
+            Verdict::Rejected { field, message } => rejected.push(ReportRow {
+                sheet: row.sheet.clone(),
+                row: row.row,
+                column: String::new(),
+                title: field.clone(),
+                value: String::new(),
+                code: "refused".into(),
+                reason: message.clone(),
+            }),
+            Verdict::Update { changes, .. } => updates.push(UpdateRow {
+                index: i,
+                sheet: row.sheet.clone(),
+                row: row.row,
+                name: row.person.name.clone(),
+                changes: changes.clone(),
+            }),
+            _ => {}
+        }
+    }
+    rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
+    let mut counts = counts;
+    counts.rejected += reading.rejected.len();
+    Report {
+        file_name: reading.file_name.clone(),
+        sha256: reading.sha256.clone(),
+        data_rows: reading.data_rows,
+        counts,
+        rejected,
+        warnings: reading.warnings.iter().map(report_row).collect(),
+        updates,
+    }
+}
