@@ -83,7 +83,7 @@ pub fn read_persons(
                     reading.warnings.extend(c.warnings.iter().cloned());
                     match import_row(c) {
                         Ok(r) => reading.rows.push(r),
-                        Err(p) => reading.rejected.push(p),
+                        Err(p) => reading.rejected.push(*p),
                     }
                 }
                 RowOutcome::Rejected(ps) => {
@@ -122,7 +122,7 @@ fn import_row(c: shequ_ingest::Candidate) -> Result<ImportRow, Box<Problem>> {
             code: "bad_address",
             message: "缺少住址：请填写“13幢2单元501”这样的门牌号，系统据此把人放进对应的房屋"
                 .into(),
-        });
+        }));
     };
     let has_id = c.id_number.is_some();
     Ok(ImportRow {
