@@ -107,7 +107,11 @@ pub enum ReadError {
         megabytes(*.size as u64),
         megabytes(*.max as u64)
     )]
-    TooLarge { file: String, size: usize, max: usize },
+    TooLarge {
+        file: String,
+        size: usize,
+        max: usize,
+    },
 
     #[error(
         "文件“{file}”：这是一个 Windows 程序（.exe），不是表格文件，已拒绝。请上传 .xlsx、.xls 或 .csv 格式的表格。"
@@ -132,7 +136,11 @@ pub enum ReadError {
     #[error(
         "文件“{file}”内部有 {count} 个部件，超过上限 {max} 个，不像正常的 Excel 表格，已拒绝。请在 Excel 中另存为新的 .xlsx 后再上传。"
     )]
-    TooManyEntries { file: String, count: usize, max: usize },
+    TooManyEntries {
+        file: String,
+        count: usize,
+        max: usize,
+    },
 
     #[error(
         "文件“{file}”工作表“{sheet}”的单元格 {cell} 超出可导入范围（最多 {max_rows} 行、{max_cols} 列）。请删除该单元格的内容（或把表格拆成几个文件）后再上传。"
@@ -148,7 +156,11 @@ pub enum ReadError {
     #[error(
         "文件“{file}”有 {count} 个工作表，超过上限 {max} 个。请只保留需要导入的工作表后再上传。"
     )]
-    TooManySheets { file: String, count: usize, max: usize },
+    TooManySheets {
+        file: String,
+        count: usize,
+        max: usize,
+    },
 
     #[error(
         "文件“{file}”工作表“{sheet}”的单元格 {cell} 有 {chars} 个字符，超过单元格上限 {max} 个。请检查该单元格是否误粘贴了大段内容。"

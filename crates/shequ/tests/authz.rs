@@ -154,7 +154,12 @@ fn every_route_every_role_inside_and_outside_the_area() {
                     && path != "/login"
                     && !expect_refusal
                 {
-                    let (status, body, _) = web.post_form(&url, &[("on", "不是日期")]);
+                    let (status, body, _) = if path.ends_with("/import") {
+                        // The upload form is multipart: send one without the token.
+                        web.upload(&url, "", "花名册.xlsx", b"PK")
+                    } else {
+                        web.post_form(&url, &[("on", "不是日期")])
+                    };
                     csrf_checks += 1;
                     if status != 422 || !body.contains("安全校验") {
                         failures.push(format!(
@@ -299,6 +304,7 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
         ("tag", tag),
         ("group", group),
         ("unit", unit),
+        ("upload", upload_sample(srv, "shuji", grid)),
     ]);
 
     // The second district: founded by the system administrator, set up by its own
@@ -358,6 +364,32 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
         ("tag", out_tag),
         ("group", out_group),
         ("unit", v["id"].as_i64().unwrap()),
+        ("upload", upload_sample(srv, "waiqu", ids["grid"])),
     ]);
     rec
+}
+
+/// An import waiting to be committed, uploaded by `user` to `grid`; its number.
+fn upload_sample(srv: &Server, user: &str, grid: i64) -> i64 {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/samples/sample_ledger.xlsx"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let web = Web::login(&srv.base, user);
+    let (_, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    let (s, _, location) = web.upload(
+        &format!("/nodes/{grid}/import"),
+        &csrf_of(&page),
+        "花名册.xlsx",
+        &bytes,
+    );
+    assert_eq!(s, 303, "upload as {user}");
+    location
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }

@@ -80,12 +80,14 @@ pub enum Target {
     Tag,
     Group,
     Unit,
+    /// A file uploaded for import, waiting in memory.
+    Upload,
 }
 
 impl Target {
     fn record_kind(self) -> Option<RecordKind> {
         match self {
-            Target::None => None,
+            Target::None | Target::Upload => None,
             Target::Node => Some(RecordKind::Node),
             Target::Person => Some(RecordKind::Person),
             Target::Tag => Some(RecordKind::Tag),
@@ -134,7 +136,31 @@ impl Routes {
         Routes::default()
     }
 
-    pub fn add<H, T>(mut self, method: Method, path: &'static str, rule: Rule, handler: H) -> Self
+    pub fn add<H, T>(self, method: Method, path: &'static str, rule: Rule, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add_limited(method, path, rule, handler, None)
+    }
+
+    /// A file upload: the body may be up to `limit` bytes instead of the site-wide 1 MB.
+    pub fn upload<H, T>(self, path: &'static str, rule: Rule, limit: usize, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add_limited(Method::POST, path, rule, handler, Some(limit))
+    }
+
+    fn add_limited<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        rule: Rule,
+        handler: H,
+        limit: Option<usize>,
+    ) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -145,8 +171,11 @@ impl Routes {
             // the route table test catches, so register nothing rather than panic.
             Err(_) => return self,
         };
-        let route =
-            on(filter, handler).route_layer(middleware::from_fn_with_state(rule, check_rule));
+        let mut route = on(filter, handler);
+        if let Some(limit) = limit {
+            route = route.layer(axum::extract::DefaultBodyLimit::max(limit));
+        }
+        let route = route.route_layer(middleware::from_fn_with_state(rule, check_rule));
         self.router = self.router.route(path, route);
         self.table.push(RouteInfo {
             method: method.to_string(),
@@ -251,7 +280,7 @@ async fn check_rule(State(rule): State<Rule>, req: Request, next: Next) -> Respo
             ))),
         );
     }
-    if let Some(kind) = rule.target.record_kind() {
+    if rule.target != Target::None {
         let id = match parts.extract::<RawPathParams>().await {
             Ok(params) => params
                 .iter()
@@ -261,7 +290,11 @@ async fn check_rule(State(rule): State<Rule>, req: Request, next: Next) -> Respo
         };
         // A malformed or unknown id is left to the handler, which answers 400 or 404.
         if let Some(id) = id {
-            let area = state.db(move |c| scope::area_of(c, kind, id)).await;
+            let area = match rule.target.record_kind() {
+                Some(kind) => state.db(move |c| scope::area_of(c, kind, id)).await,
+                // An upload waiting in memory sits in the grid it is for.
+                None => Ok(state.inner.uploads.get(id).map(|u| u.grid_path.clone())),
+            };
             match area {
                 Ok(Some(path)) => {
                     let inside = if rule.need.touches_people() {

@@ -190,3 +190,78 @@ pub async fn audit_log(
         &format!("审计日志-{}.xlsx", shequ_store::today()),
     ))
 }
+
+/// The refused rows of an upload as they were in the file — same headers, same cells — with
+/// the reason in a last column, so the office can fix them and upload just this file again.
+/// Audited as an export (the rows hold personal data).
+pub async fn rejected_rows(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (upload, report) = crate::pages::imports::owned_upload(&st, &user, id)?;
+    let mut reasons: HashMap<(String, u32), Vec<String>> = HashMap::new();
+    for r in &report.rejected {
+        reasons
+            .entry((r.sheet.clone(), r.row))
+            .or_default()
+            .push(r.reason.clone());
+    }
+    let tables = shequ_ingest::read(&upload.bytes, &report.file_name, &Default::default())
+        .map_err(|e| PageError(AppError::BadRequest(e.to_string())))?;
+    let mut sheets = Vec::new();
+    let mut count = 0;
+    for t in &tables {
+        let Some(h) = shequ_ingest::find_header(t) else {
+            continue;
+        };
+        let width = h.columns.iter().map(|c| c.index + 1).max().unwrap_or(0);
+        let mut columns: Vec<Column> = (0..width)
+            .map(|i| {
+                // "基本信息/名字" in a two-row header: the specific title is what reads back.
+                let title = h
+                    .column(i)
+                    .and_then(|c| c.title.rsplit('/').next())
+                    .unwrap_or_default()
+                    .to_string();
+                Column::new(title, 14.0)
+            })
+            .collect();
+        columns.push(Column::new("原因", 60.0));
+        let mut rows = Vec::new();
+        for row in &t.rows {
+            if let Some(why) = reasons.get(&(t.sheet.clone(), row.number)) {
+                // Cells go back as they came: a number stays a number, so an ID number Excel
+                // rounded is refused for the same reason when the file comes back unfixed.
+                let mut cells: Vec<Cell> = (0..width)
+                    .map(|i| match row.cells.get(i) {
+                        Some(shequ_ingest::Cell::Number(n)) => Cell::Number(*n),
+                        Some(shequ_ingest::Cell::Date(d)) => Cell::Date(*d),
+                        Some(c) => Cell::from(c.display()),
+                        None => Cell::Empty,
+                    })
+                    .collect();
+                cells.push(Cell::from(why.join("；")));
+                rows.push(cells);
+            }
+        }
+        if rows.is_empty() {
+            continue;
+        }
+        count += rows.len();
+        sheets.push(Sheet {
+            name: t.sheet.clone(),
+            title: format!("{}（被拒绝的行）", t.sheet),
+            note: Some("改正后删除“原因”列或保留均可，再上传本文件".into()),
+            columns,
+            rows,
+        });
+    }
+    let actor = user.actor.clone();
+    let what = format!("import-upload:{id}");
+    st.db(move |c| ledger::record_export(c, &actor, &what, count))
+        .await?;
+    let title = format!("{} 被拒绝的行", report.file_name);
+    let bytes = write(&sheets, &meta(&user, &title, count))?;
+    Ok(download(bytes, &format!("{title}.xlsx")))
+}

@@ -11,6 +11,7 @@ pub mod masking;
 pub mod pages;
 pub mod state;
 pub mod tls;
+pub mod uploads;
 
 use std::net::SocketAddr;
 

@@ -18,6 +18,8 @@ pub struct Inner {
     pub login: LoginPolicy,
     /// Reached over HTTPS (TLS here or at a proxy): Secure cookies and HSTS.
     pub secure: bool,
+    /// Files uploaded for import, waiting to be checked and committed (memory only).
+    pub uploads: crate::uploads::Uploads,
 }
 
 /// What an operator may tune at start-up.
@@ -46,6 +48,7 @@ impl AppState {
                 idle: settings.idle,
                 login: settings.login,
                 secure: settings.secure,
+                uploads: Default::default(),
             }),
         }
     }

@@ -5,9 +5,10 @@
 
 use std::io::{self, BufReader, Cursor, Read};
 
+use flate2::read::DeflateDecoder;
 use quick_xml::events::Event;
-use zip::ZipArchive;
 use zip::result::ZipError;
+use zip::{CompressionMethod, ZipArchive};
 
 use super::{Limits, LooksLike, ReadError, corrupt};
 
@@ -91,21 +92,42 @@ pub(super) fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Rea
             .max(RATIO_EXEMPT_BYTES)
             .min(budget);
         let real = {
-            let mut entry = archive
-                .by_index(index)
+            // Inflated from the raw bytes: the zip reader itself stops at the declared size,
+            // which would hide how big the entry really is.
+            let mut raw = archive
+                .by_index_raw(index)
                 .map_err(|e| entry_error(file, &e))?;
-            io::copy(&mut entry.by_ref().take(cap.saturating_add(1)), &mut io::sink())
-                .map_err(|e| corrupt(file, format!("部件 {name} 无法解压：{e}")))?
+            let declared = raw.size();
+            let counted = match raw.compression() {
+                CompressionMethod::Stored => inflated_size(&mut raw, cap),
+                CompressionMethod::Deflated => inflated_size(&mut DeflateDecoder::new(raw), cap),
+                other => {
+                    return Err(corrupt(
+                        file,
+                        format!("部件 {name} 使用了不支持的压缩方式 {other}"),
+                    ));
+                }
+            };
+            let real = counted.map_err(|e| corrupt(file, format!("部件 {name} 无法解压：{e}")))?;
+            if real > cap {
+                return Err(bomb(file, name));
+            }
+            if real != declared {
+                return Err(corrupt(file, format!("部件 {name} 的实际大小与声明不符")));
+            }
+            real
         };
-        if real > cap {
-            return Err(bomb(file, name));
-        }
         budget -= real;
         if name.to_lowercase().ends_with("sharedstrings.xml") {
             check_shared_string_count(&mut archive, index, real, file)?;
         }
     }
     Ok(())
+}
+
+/// Inflates an entry into nothing, stopping as soon as it passes `cap`.
+fn inflated_size(entry: &mut impl Read, cap: u64) -> io::Result<u64> {
+    io::copy(&mut entry.take(cap.saturating_add(1)), &mut io::sink())
 }
 
 /// calamine reserves room for `uniqueCount` strings before reading any; a 2 KB file claiming
@@ -116,9 +138,7 @@ fn check_shared_string_count(
     real_size: u64,
     file: &str,
 ) -> Result<(), ReadError> {
-    let entry = archive
-        .by_index(index)
-        .map_err(|e| entry_error(file, &e))?;
+    let entry = archive.by_index(index).map_err(|e| entry_error(file, &e))?;
     // Configured as calamine configures its reader, so both see the same first <sst>.
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(entry.take(real_size)));
     let config = xml.config_mut();
@@ -214,11 +234,20 @@ mod tests {
 
     #[test]
     fn unique_count_is_found_however_spelled() {
-        assert_eq!(claimed_counts(b"sst count=\"3\" uniqueCount=\"2\""), Some(vec![2]));
-        assert_eq!(claimed_counts(b"sst uniqueCount = '7' x:uniqueCount=\"9\""), Some(vec![7, 9]));
+        assert_eq!(
+            claimed_counts(b"sst count=\"3\" uniqueCount=\"2\""),
+            Some(vec![2])
+        );
+        assert_eq!(
+            claimed_counts(b"sst uniqueCount = '7' x:uniqueCount=\"9\""),
+            Some(vec![7, 9])
+        );
         assert_eq!(claimed_counts(b"sst xmlns=\"a\""), Some(vec![]));
         assert_eq!(claimed_counts(b"sst uniqueCount=\"+5\""), None);
-        assert_eq!(claimed_counts(b"sst uniqueCount=\"99999999999999999999999\""), Some(vec![u64::MAX]));
+        assert_eq!(
+            claimed_counts(b"sst uniqueCount=\"99999999999999999999999\""),
+            Some(vec![u64::MAX])
+        );
         assert_eq!(claimed_counts(b"sst uniqueCount=5"), None);
         // Mentioned but never assigned: nothing to check.
         assert_eq!(claimed_counts(b"sst foo=\"uniqueCount\""), Some(vec![]));

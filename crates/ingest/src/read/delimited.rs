@@ -40,16 +40,15 @@ fn decode(bytes: &[u8]) -> Decoded {
 /// Binary data that happens to decode (GB18030 accepts a lot) still carries NULs and control
 /// characters; real tables carry none besides tabs and line breaks.
 fn is_binary(text: &str) -> bool {
-    text.chars()
-        .any(|c| c == '\0' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C' | '\x1A')))
+    text.chars().any(|c| {
+        c == '\0' || (c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0C' | '\x1A'))
+    })
 }
 
 /// For files whose name does not say CSV: only clean text with a separator counts.
 pub(super) fn looks_like_table_text(bytes: &[u8]) -> bool {
     match decode(bytes) {
-        Decoded::Text(text) => {
-            !is_binary(&text) && text.contains([',', '\t', '\n', ';'])
-        }
+        Decoded::Text(text) => !is_binary(&text) && text.contains([',', '\t', '\n', ';']),
         Decoded::BadEncoding => false,
     }
 }
@@ -75,7 +74,10 @@ fn leading_blank_lines(bytes: &[u8]) -> u32 {
     loop {
         rest = if let Some(r) = rest.strip_prefix(b"\r\n") {
             r
-        } else if let Some(r) = rest.strip_prefix(b"\n").or_else(|| rest.strip_prefix(b"\r")) {
+        } else if let Some(r) = rest
+            .strip_prefix(b"\n")
+            .or_else(|| rest.strip_prefix(b"\r"))
+        {
             r
         } else {
             return count;
@@ -129,7 +131,14 @@ pub(super) fn read(bytes: &[u8], file: &str, limits: &Limits) -> Result<Vec<Tabl
             .position()
             .and_then(|p| usize::try_from(p.byte()).ok())
             .unwrap_or(0);
-        let skipped = leading_blank_lines(text.as_bytes().get(start..).unwrap_or_default());
+        let bytes = text.as_bytes();
+        // The reader ends a record at the "\r" of "\r\n", leaving its "\n" to the next one.
+        let start = if start > 0 && bytes.get(start - 1..=start) == Some(b"\r\n".as_slice()) {
+            start + 1
+        } else {
+            start
+        };
+        let skipped = leading_blank_lines(bytes.get(start..).unwrap_or_default());
         row = row.saturating_add(skipped);
         for (col, field) in record.iter().enumerate() {
             let col = u32::try_from(col).unwrap_or(u32::MAX);
@@ -180,6 +189,12 @@ mod tests {
         let tables = read(text.as_bytes(), "t.csv", &Limits::default()).unwrap();
         let numbers: Vec<u32> = tables[0].rows.iter().map(|r| r.number).collect();
         assert_eq!(numbers, vec![1, 3, 4, 7]);
+        for ending in ["\r\n", "\r"] {
+            let text = text.replace('\n', ending);
+            let tables = read(text.as_bytes(), "t.csv", &Limits::default()).unwrap();
+            let numbers: Vec<u32> = tables[0].rows.iter().map(|r| r.number).collect();
+            assert_eq!(numbers, vec![1, 3, 4, 7], "{ending:?}");
+        }
         assert_eq!(
             tables[0].rows[2].cells,
             vec![Cell::Text("张三".into()), Cell::Text("两行\n备注".into())]

@@ -248,7 +248,10 @@ mod tests {
         assert_eq!(err.code(), "too_far");
         assert!(err.to_string().contains("E3"), "{err}");
         assert!(b.put(109, 0, Cell::Number(1.0)).is_ok());
-        assert_eq!(b.put(110, 0, Cell::Number(1.0)).unwrap_err().code(), "too_far");
+        assert_eq!(
+            b.put(110, 0, Cell::Number(1.0)).unwrap_err().code(),
+            "too_far"
+        );
         let err = b.put(1, 1, Cell::Text("一二三四五六".into())).unwrap_err();
         assert_eq!(err.code(), "cell_too_long");
         b.put(1, 1, Cell::Text("一二三四五".into())).unwrap();

@@ -33,7 +33,9 @@ pub(super) fn sniff(bytes: &[u8], file_name: &str) -> Format {
         return Format::Other(LooksLike::Markup);
     }
     let lower = file_name.to_lowercase();
-    let text_name = [".csv", ".txt", ".tsv"].iter().any(|ext| lower.ends_with(ext));
+    let text_name = [".csv", ".txt", ".tsv"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
     if text_name || delimited::looks_like_table_text(bytes) {
         return Format::Text;
     }
@@ -54,7 +56,10 @@ fn binary_kind(bytes: &[u8]) -> Option<LooksLike> {
         (b"\x1F\x8B", LooksLike::Archive),
         (b"{\\rtf", LooksLike::Word),
     ];
-    if let Some((_, kind)) = SIGNATURES.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+    if let Some((_, kind)) = SIGNATURES
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+    {
         return Some(*kind);
     }
     if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {

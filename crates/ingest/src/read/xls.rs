@@ -26,6 +26,9 @@ const EOF: u16 = 0x000A;
 const CONTINUE: u16 = 0x003C;
 const BOUNDSHEET: u16 = 0x0085;
 const FILEPASS: u16 = 0x002F;
+const CODEPAGE: u16 = 0x0042;
+const DATEMODE: u16 = 0x0022;
+const MERGECELLS: u16 = 0x00E5;
 const DIMENSIONS: u16 = 0x0200;
 const FORMULA: u16 = 0x0006;
 const FORMULA_STRING: u16 = 0x0207;
@@ -228,6 +231,10 @@ fn scan(stream: &[u8], file: &str, limits: &Limits) -> Result<(), ReadError> {
     let mut records = Records::new(stream);
     while let Some(record) = records.next_record() {
         let record = record.map_err(|()| broken())?;
+        // calamine reads a u16 from these without looking at their length.
+        if [BOF, CODEPAGE, DATEMODE, FILEPASS].contains(&record.typ) && record.data.len() < 2 {
+            return Err(broken());
+        }
         match record.typ {
             FILEPASS if read_u16(record.data, 0).is_some_and(|v| v != 0) => {
                 return Err(ReadError::Encrypted { file: file.into() });
@@ -252,7 +259,7 @@ fn scan(stream: &[u8], file: &str, limits: &Limits) -> Result<(), ReadError> {
     }
 
     let mut grid_cells: u64 = 0;
-    let mut scanned: usize = 0;
+    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(sheets.len());
     for (pos, sheet) in &sheets {
         let substream = stream
             .get(*pos..)
@@ -301,6 +308,16 @@ fn scan(stream: &[u8], file: &str, limits: &Limits) -> Result<(), ReadError> {
                     }
                 }
                 FORMULA_STRING => values.add(formula_pos.0, formula_pos.1),
+                // calamine indexes the regions by the count the record gives.
+                MERGECELLS => {
+                    let count = usize::from(read_u16(data, 0).unwrap_or(u16::MAX));
+                    if data.len() < 2 + 8 * count {
+                        return Err(corrupt(
+                            file,
+                            format!("工作表“{sheet}”的合并单元格记录异常"),
+                        ));
+                    }
+                }
                 MULRK if data.len() >= 6 => {
                     let (Some(row), Some(first), Some(last)) = (
                         read_u16(data, 0),
@@ -328,12 +345,7 @@ fn scan(stream: &[u8], file: &str, limits: &Limits) -> Result<(), ReadError> {
                 _ => {}
             }
         }
-        // Sheets of a real workbook do not overlap; overlapping ones would let a small
-        // stream be parsed many times over.
-        scanned = scanned.saturating_add(records.consumed);
-        if scanned > stream.len() {
-            return Err(corrupt(file, "工作表数据互相重叠"));
-        }
+        spans.push((*pos, pos.saturating_add(records.consumed)));
         grid_cells = grid_cells
             .saturating_add(values.cells())
             .saturating_add(formulas.cells());
@@ -341,6 +353,12 @@ fn scan(stream: &[u8], file: &str, limits: &Limits) -> Result<(), ReadError> {
             let (row, col) = values.far_corner();
             return Err(far(row, col));
         }
+    }
+    // Sheets of a real workbook do not overlap; overlapping ones would let a small stream be
+    // parsed (and laid out) once per sheet that points into it.
+    spans.sort_unstable();
+    if spans.windows(2).any(|w| w[1].0 < w[0].1) {
+        return Err(corrupt(file, "工作表数据互相重叠"));
     }
     Ok(())
 }

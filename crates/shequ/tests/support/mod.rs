@@ -410,6 +410,41 @@ impl Web {
         (status, ct, cd, bytes)
     }
 
+    /// A file upload form (multipart/form-data) with the page's CSRF token.
+    pub fn upload(
+        &self,
+        path: &str,
+        csrf: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> (u16, String, Option<String>) {
+        let boundary = "----shequ-test-boundary-7d1f";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Self::finish(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header(
+                    "Content-Type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                )
+                .send(&body[..]),
+        )
+    }
+
     pub fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
         Self::finish(
             self.agent

@@ -3,6 +3,7 @@
 
 mod account;
 pub mod audit;
+pub mod imports;
 mod people;
 mod tree;
 mod units;
@@ -34,6 +35,7 @@ pub fn routes() -> Routes {
         .merge(units::routes())
         .merge(account::routes())
         .merge(audit::routes())
+        .merge(imports::routes())
 }
 
 /// What every page shows around its content.

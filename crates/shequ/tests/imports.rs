@@ -1,0 +1,232 @@
+//! Importing a community's own ledger: the shared sample (title rows, a two-row header, blank
+//! rows, a 合计 row, a 填表说明 sheet, ID numbers stored as Excel numbers …) through the command
+//! line and through the upload page. Dry run first, all-or-nothing commit, a re-import changes
+//! nothing, the refused rows come back as a file that re-imports to the same refusals, and a
+//! program renamed .xlsx is refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::Value;
+use support::{Server, Web, csrf_of, libreoffice_convert, run, sql_int};
+
+fn sample() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/samples/sample_ledger.xlsx"
+    );
+    std::fs::read(path).unwrap_or_else(|e| panic!("the shared sample ledger at {path}: {e}"))
+}
+
+fn expected() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/samples/sample_ledger.expected.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn grid_of_wangge(srv: &Server) -> i64 {
+    sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    )
+}
+
+fn import(srv: &Server, file: &std::path::Path, grid: i64, extra: &[&str]) -> Value {
+    let grid = grid.to_string();
+    let mut args = vec![
+        "import",
+        "--db",
+        &srv.db.url,
+        file.to_str().unwrap(),
+        "--grid",
+        &grid,
+        "--as",
+        "shuji",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let (ok, out, err) = run(&args);
+    assert!(ok, "{out}\n{err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn the_sample_ledger_imports_as_expected_and_a_second_import_changes_nothing() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let dir = std::env::temp_dir().join(format!("shequ-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("阳光社区花名册.xlsx");
+    std::fs::write(&file, sample()).unwrap();
+    let want = expected();
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+
+    // Dry run: counts and reasons, nothing written.
+    let dry = import(&srv, &file, grid, &["--dry-run"]);
+    let r = &dry["report"];
+    assert_eq!(r["data_rows"], want["data_rows"]);
+    assert_eq!(r["counts"]["new"], want["accepted"]);
+    assert_eq!(r["counts"]["rejected"], want["rejected"]);
+    let mut codes: Vec<String> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    let mut want_codes: Vec<String> = want["rejected_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    want_codes.sort();
+    assert_eq!(codes, want_codes);
+    assert!(
+        r["warnings"].as_array().unwrap().len()
+            >= want["warnings_at_least"].as_u64().unwrap() as usize
+    );
+    for x in r["rejected"].as_array().unwrap() {
+        assert!(
+            x["sheet"] == "花名册" && x["row"].as_u64().unwrap() > 4,
+            "{x}"
+        );
+        assert!(!x["reason"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before,
+        "a dry run writes nothing"
+    );
+
+    // Commit: the 42 people, in rooms created under the grid; audited with the file's hash.
+    let done = import(&srv, &file, grid, &[]);
+    assert_eq!(done["report"]["counts"]["new"], 42);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    let hash = done["report"]["sha256"].as_str().unwrap().to_string();
+    let (ok, audit) = srv
+        .db
+        .sql("SELECT username || '|' || detail FROM audit_log WHERE action = 'import'");
+    assert!(ok);
+    assert!(
+        audit.contains("shuji|") && audit.contains(&hash) && audit.contains("\"新增\":42"),
+        "{audit}"
+    );
+    let rooms = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM org_nodes r JOIN org_nodes g ON g.id = {grid} WHERE r.kind = 'room' AND r.path > g.path AND r.path < g.path || 'z' AND r.name = '501'"
+        ),
+    );
+    assert!(rooms >= 1);
+
+    // Again: everything matches by ID number, nothing changes.
+    let again = import(&srv, &file, grid, &[]);
+    assert_eq!(again["report"]["counts"]["new"], 0);
+    assert_eq!(again["report"]["counts"]["unchanged"], 42);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_upload_page_checks_commits_and_hands_back_the_refused_rows() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let web = Web::login(&srv.base, "shuji");
+    let (s, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert_eq!(s, 200);
+    let csrf = csrf_of(&page);
+
+    // A program renamed .xlsx is refused with a clear message.
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
+    exe.extend(std::iter::repeat_n(0u8, 2000));
+    let (s, refused, _) = web.upload(&format!("/nodes/{grid}/import"), &csrf, "花名册.xlsx", &exe);
+    assert_eq!(s, 200);
+    assert!(refused.contains("Windows 程序"), "{refused}");
+
+    let (s, _, location) = web.upload(
+        &format!("/nodes/{grid}/import"),
+        &csrf,
+        "花名册.xlsx",
+        &sample(),
+    );
+    assert_eq!(s, 303);
+    let report_url = location.unwrap();
+    let (s, report, _) = web.get(&report_url);
+    assert_eq!(s, 200);
+    assert!(report.contains("id=\"count-new\">42<"), "{report}");
+    assert!(report.contains("id=\"count-rejected\">8<"));
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+
+    // The refused rows, as a file with the original columns and a reason column.
+    let (s, _, _, bytes) = web.download(&format!("{report_url}/rejected.xlsx"));
+    assert_eq!(s, 200);
+    let dir = std::env::temp_dir().join(format!("shequ-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("rejected.xlsx");
+    std::fs::write(&bad, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&bad, "csv")).unwrap();
+    assert!(csv.contains("原因") && csv.contains("校验位"), "{csv}");
+    // …which, uploaded as it is, is refused again for the same reasons — but for the row that
+    // only repeated another row's ID number, which on its own is a person like any other.
+    let (s, page, location) = web.upload(
+        &format!("/nodes/{grid}/import"),
+        &csrf,
+        "rejected.xlsx",
+        &bytes,
+    );
+    assert_eq!(s, 303, "{}", &page[page.find("<main>").unwrap_or(0)..]);
+    let (_, again, _) = web.get(&location.unwrap());
+    assert!(again.contains("id=\"count-new\">1<"), "{again}");
+    assert!(again.contains("id=\"count-rejected\">7<"), "{again}");
+    assert_eq!(
+        again.matches("末尾几位已丢失").count(),
+        2,
+        "still precision lost: {again}"
+    );
+
+    // Commit, and wait for the background writer.
+    let (_, report, _) = web.get(&report_url);
+    let (s, _, _) = web.post_form(
+        &format!("{report_url}/commit"),
+        &[("csrf", &csrf_of(&report))],
+    );
+    assert_eq!(s, 303);
+    let mut done = String::new();
+    for _ in 0..200 {
+        let (_, page, _) = web.get(&report_url);
+        if page.contains("id=\"import-done\"") || page.contains("id=\"import-failed\"") {
+            done = page;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(done.contains("id=\"import-done\""), "{done}");
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    // A second commit of the same upload (double click, back button) writes nothing more.
+    let (s, _, _) = web.post_form(
+        &format!("{report_url}/commit"),
+        &[("csrf", &csrf_of(&done))],
+    );
+    assert_eq!(s, 303);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    // Someone else can't see this upload.
+    let other = Web::login(&srv.base, "zhuangan");
+    assert_eq!(other.get(&report_url).0, 404);
+    let _ = std::fs::remove_dir_all(&dir);
+}
