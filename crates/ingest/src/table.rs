@@ -36,7 +36,13 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
             Cell::Number(n) => format!("{n}"),
-            Cell::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
+            Cell::Bool(b) => {
+                if *b {
+                    "TRUE".into()
+                } else {
+                    "FALSE".into()
+                }
+            }
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Error(e) => e.clone(),
         }
@@ -96,6 +102,9 @@ mod tests {
     #[test]
     fn display_of_numbers() {
         assert_eq!(Cell::Number(41103.0).display(), "41103");
-        assert_eq!(Cell::Number(3.201061971080979e17).display(), "320106197108097900");
+        assert_eq!(
+            Cell::Number(3.201061971080979e17).display(),
+            "320106197108097900"
+        );
     }
 }

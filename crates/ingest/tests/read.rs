@@ -919,7 +919,12 @@ fn mutated_inputs_never_panic() {
     let mut record = |result: Result<Vec<Table>, ReadError>| {
         outcomes[usize::from(result.is_err())] += 1;
     };
-    for seed in 0..1000u64 {
+    // More rounds on demand, e.g. INGEST_FUZZ_ROUNDS=50000 with --release.
+    let rounds = std::env::var("INGEST_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(1000);
+    for seed in 0..rounds {
         let mut rng = Rng::new(seed);
         // Whole files, bytes flipped anywhere.
         let case = format!("xlsx bytes, seed {seed}");

@@ -230,3 +230,53 @@ fn the_upload_page_checks_commits_and_hands_back_the_refused_rows() {
     assert_eq!(other.get(&report_url).0, 404);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_residents_ledger_exported_re_imports_to_no_changes() {
+    let srv = Server::start(300);
+    let grid = grid_of_wangge(&srv);
+    let web = Web::login(&srv.base, "wangge");
+    // Exporting full values needs the second factor.
+    let (_, account, _) = web.get("/account");
+    let (_, bound, _) = web.post_form(
+        "/account/totp/begin",
+        &[("csrf", &csrf_of(&account)), ("next", "/account")],
+    );
+    let i = bound.find("id=\"totp-secret\">").unwrap() + 17;
+    let secret =
+        shequ_domain::totp::TotpSecret::from_base32(bound[i..].split('<').next().unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = shequ_domain::totp::code_at(&secret, now);
+    let (s, _, _) = web.post_form(
+        "/account/totp/verify",
+        &[
+            ("csrf", &csrf_of(&bound)),
+            ("next", "/account"),
+            ("code", &code),
+        ],
+    );
+    assert_eq!(s, 303);
+    let (s, _, _, bytes) = web.download(&format!("/nodes/{grid}/export/residents.xlsx"));
+    assert_eq!(s, 200);
+    let dir = std::env::temp_dir().join(format!("shequ-roundtrip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("实有人口台账.xlsx");
+    std::fs::write(&file, &bytes).unwrap();
+    let living = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z'"
+        ),
+    );
+    let dry = import(&srv, &file, grid, &["--dry-run"]);
+    let c = &dry["report"]["counts"];
+    assert_eq!(dry["report"]["data_rows"], living, "{dry}");
+    assert_eq!(c["unchanged"], living, "{dry}");
+    assert_eq!(c["new"], 0, "{dry}");
+    assert_eq!(c["updated"], 0, "{dry}");
+    assert_eq!(c["rejected"], 0, "{dry}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

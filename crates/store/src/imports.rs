@@ -317,6 +317,27 @@ pub fn commit(
             already_committed: true,
         });
     }
+    // A large import touches many pages before it commits: a bigger page cache for this
+    // connection while it runs keeps them out of the OS round trip, then the default again.
+    let sqlite = conn.backend() == crate::db::Backend::Sqlite;
+    if sqlite {
+        conn.batch("PRAGMA cache_size = -131072")?;
+    }
+    let result = commit_in(conn, actor, plan, accept, file, progress);
+    if sqlite {
+        conn.batch("PRAGMA cache_size = -2000")?;
+    }
+    result
+}
+
+fn commit_in(
+    conn: &mut Conn,
+    actor: &Actor,
+    plan: &Plan,
+    accept: &dyn Fn(usize) -> bool,
+    file: &FileInfo,
+    progress: &Progress,
+) -> StoreResult<Outcome> {
     conn.transaction(|c| {
         let grid = grid_of(c, actor, plan.grid_id)?;
         let mut nodes: HashMap<(i64, String), Node> = HashMap::new();
