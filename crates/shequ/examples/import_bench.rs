@@ -150,9 +150,10 @@ fn shequ(file: &str, db: &str) {
         .unwrap();
     let bytes = std::fs::read(file).unwrap();
     let started = Instant::now();
-    let reading = shequ_web::importing::read_persons(&bytes, "bench.xlsx", &|_| None).unwrap();
+    let mut reading = shequ_web::importing::read_persons(&bytes, "bench.xlsx", &|_| None).unwrap();
     let read_s = started.elapsed().as_secs_f64();
-    let plan = imports::plan(&mut conn, &actor, grid, reading.rows.clone()).unwrap();
+    let rows = std::mem::take(&mut reading.rows);
+    let plan = imports::plan(&mut conn, &actor, grid, rows).unwrap();
     let plan_s = started.elapsed().as_secs_f64() - read_s;
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let outcome = imports::commit(

@@ -109,7 +109,9 @@ pub fn without_indexes<T, E: From<DbError>>(
             &[Value::from(table)],
         )?,
         crate::db::Backend::Postgres => conn.query(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ? AND indexdef NOT LIKE '%PRIMARY KEY%' AND indexname NOT LIKE '%_pkey'",
+            // Indexes behind a constraint (primary key, UNIQUE column) can't be dropped alone.
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i
+             WHERE i.tablename = ? AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
             &[Value::from(table)],
         )?,
     }

@@ -146,7 +146,7 @@ impl ValidPerson {
 }
 
 /// The columns a person's own facts fill, in the order of `ValidPerson::values`.
-const STORED: &[&str] = &[
+pub(crate) const STORED: &[&str] = &[
     "name",
     "name_pinyin",
     "name_initials",
@@ -170,7 +170,7 @@ const STORED: &[&str] = &[
 impl ValidPerson {
     /// The values of `STORED`, with sex, birth date and the search keys derived here and
     /// nowhere else.
-    fn values(&self) -> StoreResult<Vec<crate::db::Value>> {
+    pub(crate) fn values(&self) -> StoreResult<Vec<crate::db::Value>> {
         let s = sealed::sealer()?;
         let (id, id_blind, id_tail) = sealed::person_key_values(
             &s,
