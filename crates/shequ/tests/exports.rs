@@ -172,3 +172,60 @@ fn the_auditor_filters_and_exports_the_log_with_formulas_neutralised() {
     assert_eq!(exports, 1);
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }
+
+#[test]
+fn a_special_group_ledger_lists_the_group_with_its_own_fields() {
+    let srv = Server::start(300);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let in_grid = |extra: &str| {
+        format!(
+            "SELECT count(*) FROM tags t JOIN persons p ON p.id = t.person_id JOIN org_nodes g ON g.id = {grid}
+             WHERE t.kind = 'disability' AND t.ended_on IS NULL AND p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z' {extra}"
+        )
+    };
+    // One more, with a known certificate number, so the list is never empty.
+    let person = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
+        ),
+    );
+    let (s, v) = srv.api("wangge").post(
+        &format!("/api/v1/persons/{person}/tags"),
+        json!({"kind": "disability", "values": {"category": "肢体", "grade": "3", "certificate_no": "CJZ-2026-0042"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let expected = sql_int(&srv.db, &in_grid(""));
+    let web = Web::login(&srv.base, "wangge");
+    pass_second_factor(&web);
+    let (s, ct, _, bytes) =
+        web.download(&format!("/nodes/{grid}/export/group.xlsx?kind=disability"));
+    assert_eq!(s, 200);
+    assert_eq!(ct, XLSX);
+    let file = save(&bytes, "disability");
+    let csv = String::from_utf8(libreoffice_convert(&file, "csv")).unwrap();
+    for header in [
+        "残疾类别",
+        "残疾等级",
+        "残疾证号",
+        "开始日期",
+        "公民身份号码",
+    ] {
+        assert!(csv.contains(header), "{header}:\n{csv}");
+    }
+    assert!(csv.contains("CJZ-2026-0042"), "{csv}");
+    let rows = csv
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    assert_eq!(rows as i64, expected, "{csv}");
+    assert!(libreoffice_convert(&file, "pdf").starts_with(b"%PDF"));
+    // An unknown group is named, not a server error.
+    let (s, page, _) = web.get(&format!("/nodes/{grid}/export/group.xlsx?kind=nosuch"));
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("nosuch"));
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}

@@ -48,6 +48,26 @@ pub fn residents(
     actor: &Actor,
     node_id: i64,
 ) -> StoreResult<(String, Vec<ResidentRow>)> {
+    let (place, rows) = residents_unaudited(conn, actor, node_id)?;
+    let rows: Vec<ResidentRow> = rows.into_iter().map(|(_, r)| r).collect();
+    audit::record_alone(
+        conn,
+        By::Actor(actor),
+        Event::ok("export", format!("node:{node_id}")).with(serde_json::json!({
+            "台账": "实有人口台账",
+            "范围": place,
+            "行数": rows.len(),
+        })),
+    )?;
+    Ok((place, rows))
+}
+
+/// The residents' rows with their person ids; the caller audits the export.
+fn residents_unaudited(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+) -> StoreResult<(String, Vec<(i64, ResidentRow)>)> {
     actor.require(actor.role.exports_people(), "导出人员台账")?;
     crate::second_factor::require(actor)?;
     let node = tree::get(conn, actor, node_id)?;
@@ -91,33 +111,27 @@ pub fn residents(
         let doc_no: Option<String> = r.get(6)?;
         let path: String = r.get(11)?;
         let (community, address) = places.get(&path).cloned().unwrap_or_default();
-        out.push(ResidentRow {
-            community,
-            address,
-            relation: r.get(12)?,
-            name: r.get(1)?,
-            sex: r.get(2)?,
-            birth_date: birth,
-            age: age_on(birth, today),
-            id_number: s.open_opt(Field::IdNumber, r.get(4)?)?,
-            document: doc_type.zip(doc_no).map(|(t, n)| format!("{t} {n}")),
-            phone: s.open_opt(Field::Phone, r.get(7)?)?,
-            ethnicity: r.get(8)?,
-            person_type: r.get(9)?,
-            registered_here: r.get(10)?,
-            moved_in_on: r.get(13)?,
-            groups: groups.get(&id).cloned().unwrap_or_default(),
-        });
+        out.push((
+            id,
+            ResidentRow {
+                community,
+                address,
+                relation: r.get(12)?,
+                name: r.get(1)?,
+                sex: r.get(2)?,
+                birth_date: birth,
+                age: age_on(birth, today),
+                id_number: s.open_opt(Field::IdNumber, r.get(4)?)?,
+                document: doc_type.zip(doc_no).map(|(t, n)| format!("{t} {n}")),
+                phone: s.open_opt(Field::Phone, r.get(7)?)?,
+                ethnicity: r.get(8)?,
+                person_type: r.get(9)?,
+                registered_here: r.get(10)?,
+                moved_in_on: r.get(13)?,
+                groups: groups.get(&id).cloned().unwrap_or_default(),
+            },
+        ));
     }
-    audit::record_alone(
-        conn,
-        By::Actor(actor),
-        Event::ok("export", format!("node:{}", node.id)).with(serde_json::json!({
-            "台账": "实有人口台账",
-            "范围": node.name,
-            "行数": out.len(),
-        })),
-    )?;
     Ok((node.name, out))
 }
 
@@ -150,4 +164,77 @@ pub fn record_export(conn: &mut Conn, actor: &Actor, what: &str, rows: usize) ->
         By::Actor(actor),
         Event::ok("export", what.to_string()).with(serde_json::json!({ "行数": rows })),
     )
+}
+
+/// One person of a special-group ledger (低保台账, 残疾人档案 …).
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub person: ResidentRow,
+    pub category: Option<String>,
+    pub grade: Option<i64>,
+    pub details: std::collections::BTreeMap<String, String>,
+    pub started_on: NaiveDate,
+}
+
+/// Everyone under `node_id` with an open tag of `kind` (for household tags: the household's
+/// head), with the tag's own fields. Same permission, second factor and audit as `residents`.
+pub fn group_list(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    kind: &str,
+) -> StoreResult<(String, &'static shequ_domain::tags::TagKind, Vec<GroupRow>)> {
+    let spec = tag_kind(kind)
+        .ok_or_else(|| StoreError::invalid("类别", format!("没有“{kind}”这一类重点人群")))?;
+    let (place, people) = residents_unaudited(conn, actor, node_id)?;
+    let by_id: HashMap<i64, ResidentRow> = people.into_iter().collect();
+    let ids: Vec<i64> = by_id.keys().copied().collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let mut args: Vec<Value> = vec![Value::from(spec.code)];
+        args.extend(chunk.iter().map(|i| Value::Int(*i)));
+        args.push(Value::from(spec.code));
+        args.extend(chunk.iter().map(|i| Value::Int(*i)));
+        // A household's tag is listed on its head.
+        for r in conn.query(
+            &format!(
+                "SELECT p.id, t.category, t.grade, t.details, t.started_on FROM tags t
+                 JOIN persons p ON p.id = t.person_id
+                 WHERE t.kind = ? AND t.ended_on IS NULL AND p.id IN ({marks})
+                 UNION ALL
+                 SELECT r.person_id, t.category, t.grade, t.details, t.started_on FROM tags t
+                 JOIN residences r ON r.household_id = t.household_id AND r.moved_out_on IS NULL AND r.relation = '户主'
+                 WHERE t.kind = ? AND t.ended_on IS NULL AND r.person_id IN ({marks})"
+            ),
+            &args,
+        )? {
+            let pid: i64 = r.get(0)?;
+            let category: Option<String> = r.get(1)?;
+            let details: String = r.get(3)?;
+            let details = crate::sealed::load_details(spec.code, category.as_deref(), &details)?;
+            if let Some(person) = by_id.get(&pid) {
+                out.push(GroupRow {
+                    person: person.clone(),
+                    category,
+                    grade: r.get(2)?,
+                    details: serde_json::from_str(&details).unwrap_or_default(),
+                    started_on: r.get(4)?,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.person.community, &a.person.address).cmp(&(&b.person.community, &b.person.address))
+    });
+    audit::record_alone(
+        conn,
+        By::Actor(actor),
+        Event::ok("export", format!("node:{node_id}")).with(serde_json::json!({
+            "台账": format!("{}台账", spec.label),
+            "范围": place,
+            "行数": out.len(),
+        })),
+    )?;
+    Ok((place, spec, out))
 }

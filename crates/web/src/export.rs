@@ -265,3 +265,93 @@ pub async fn rejected_rows(
     let bytes = write(&sheets, &meta(&user, &title, count))?;
     Ok(download(bytes, &format!("{title}.xlsx")))
 }
+
+/// A special group's ledger (低保台账, 残疾人档案 …) of a node: the residents' columns the
+/// residents ledger has, then the group's own fields. `?kind=dibao`.
+pub async fn group_list(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let kind = q.get("kind").cloned().unwrap_or_default();
+    let actor = user.actor.clone();
+    let found = st
+        .db(move |c| ledger::group_list(c, &actor, id, &kind))
+        .await;
+    let (place, spec, rows) = match found {
+        Ok(found) => found,
+        Err(AppError::Store(StoreError::SecondFactor)) => {
+            let next = url_encode(&format!("/nodes/{id}"));
+            return Ok(Redirect::to(&format!("/account?next={next}")).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let title = format!("{place}{}台账", spec.label);
+    let mut columns: Vec<Column> = [
+        ("序号", 6.0),
+        ("社区", 12.0),
+        ("住址", 16.0),
+        ("姓名", 10.0),
+        ("性别", 6.0),
+        ("出生日期", 12.0),
+        ("公民身份号码", 21.0),
+        ("联系电话", 14.0),
+    ]
+    .iter()
+    .map(|(h, w)| Column::new(*h, *w))
+    .collect();
+    if let Some((label, _)) = spec.category {
+        columns.push(Column::new(label, 12.0));
+    }
+    if let Some((label, _, _)) = spec.grade {
+        columns.push(Column::new(label, 10.0));
+    }
+    for f in spec.fields {
+        columns.push(Column::new(f.label, 14.0));
+    }
+    columns.push(Column::new("开始日期", 12.0));
+    let count = rows.len();
+    let data = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut cells = vec![
+                Cell::Int(i as i64 + 1),
+                Cell::from(r.person.community),
+                Cell::from(r.person.address),
+                Cell::from(r.person.name),
+                Cell::from(r.person.sex),
+                Cell::Date(r.person.birth_date),
+                Cell::from(r.person.id_number.or(r.person.document)),
+                Cell::from(r.person.phone),
+            ];
+            if spec.category.is_some() {
+                cells.push(Cell::from(r.category));
+            }
+            if spec.grade.is_some() {
+                cells.push(r.grade.map_or(Cell::Empty, Cell::Int));
+            }
+            for f in spec.fields {
+                cells.push(Cell::from(r.details.get(f.key).cloned()));
+            }
+            cells.push(Cell::Date(r.started_on));
+            cells
+        })
+        .collect();
+    let sheet = Sheet {
+        name: spec.label.into(),
+        title: title.clone(),
+        note: Some(format!(
+            "截至 {} · 共 {count} 人",
+            shequ_store::today().format("%Y年%m月%d日")
+        )),
+        columns,
+        rows: data,
+    };
+    let bytes = write(&[sheet], &meta(&user, &title, count))?;
+    Ok(download(
+        bytes,
+        &format!("{title}-{}.xlsx", shequ_store::today()),
+    ))
+}

@@ -46,6 +46,11 @@ pub fn routes() -> Routes {
             rule(Need::ExportPeople, Target::Node),
             crate::export::residents,
         )
+        .get(
+            "/nodes/{id}/export/group.xlsx",
+            rule(Need::ExportPeople, Target::Node),
+            crate::export::group_list,
+        )
 }
 
 /// Breadcrumbs from the top of the user's area down to `node`.
@@ -78,6 +83,7 @@ struct NodePage {
     move_targets: Vec<(i64, String)>,
     can_write: bool,
     can_export: bool,
+    tag_kinds: &'static [shequ_domain::tags::TagKind],
     can_add: bool,
     can_manage: bool,
     show_units: bool,
@@ -144,6 +150,7 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         can_add: role.adds_places() || role.manages_tree(),
         can_manage: role.manages_tree() && node.kind > NodeKind::District,
         can_write: role.writes_people(),
+        tag_kinds: shequ_domain::tags::TAG_KINDS,
         can_export: role.exports_people()
             && user.actor.sees_people_at(&node.path)
             && node.kind >= NodeKind::Community,
