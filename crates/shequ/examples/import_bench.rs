@@ -5,6 +5,7 @@
 //!   import_bench make FILE ROWS        write the file
 //!   import_bench limit FILE DB_FILE    calamine read + one prepared INSERT per row, one
 //!                                      transaction (the limit: nothing faster is possible)
+//!   import_bench limit-pg FILE PG_URL  the same limit on PostgreSQL
 //!   import_bench shequ FILE DB_URL     the product's own path: read, check, plan, commit
 //!
 //! Prints one line "seconds=…" for the timed part.
@@ -137,9 +138,46 @@ fn limit(file: &str, db: &str) {
     println!("seconds={:.3}", started.elapsed().as_secs_f64());
 }
 
+fn limit_pg(file: &str, url: &str) {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let started = Instant::now();
+    let mut wb: Xlsx<_> = open_workbook(file).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let cols: Vec<String> = (0..30).map(|i| format!("c{i} TEXT")).collect();
+    client
+        .batch_execute(&format!(
+            "DROP TABLE IF EXISTS bench_limit; CREATE TABLE bench_limit ({})",
+            cols.join(", ")
+        ))
+        .unwrap();
+    let mut tx = client.transaction().unwrap();
+    let marks: Vec<String> = (1..=30).map(|i| format!("${i}")).collect();
+    let stmt = tx
+        .prepare(&format!(
+            "INSERT INTO bench_limit VALUES ({})",
+            marks.join(", ")
+        ))
+        .unwrap();
+    for row in range.rows().skip(2) {
+        let values: Vec<String> = (0..30)
+            .map(|i| row.get(i).map(|c| c.to_string()).unwrap_or_default())
+            .collect();
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        tx.execute(&stmt, &params).unwrap();
+    }
+    tx.commit().unwrap();
+    println!("seconds={:.3}", started.elapsed().as_secs_f64());
+}
+
 fn shequ(file: &str, db: &str) {
     use shequ_store::imports::{self, FileInfo, Progress};
-    let pool = shequ_store::open_with_key(db, 2, None).unwrap().0;
+    let key = std::env::var_os("SHEQU_KEY_FILE").map(std::path::PathBuf::from);
+    let pool = shequ_store::open_with_key(db, 2, key.as_deref()).unwrap().0;
     let mut conn = pool.get().unwrap();
     let actor = shequ_store::Actor::load_by_username(&mut conn, "shuji").unwrap();
     let grid = actor.people_nodes[0].id;
@@ -187,6 +225,7 @@ fn main() {
     match args.get(1).map(String::as_str) {
         Some("make") => make(&args[2], args[3].parse().unwrap()),
         Some("limit") => limit(&args[2], &args[3]),
+        Some("limit-pg") => limit_pg(&args[2], &args[3]),
         Some("shequ") => shequ(&args[2], &args[3]),
         _ => {
             eprintln!("usage: import_bench make FILE ROWS | limit FILE DB_FILE | shequ FILE DB_URL")

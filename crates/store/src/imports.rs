@@ -551,7 +551,8 @@ fn write_new(
     let mut created_places = 0;
     // Per room: the household rows join, and whether it has a head yet.
     let mut households: HashMap<i64, (i64, bool)> = HashMap::new();
-    let (mut persons, mut new_households, mut residences) = (Vec::new(), Vec::new(), Vec::new());
+    let mut pending = Pending::default();
+    let mut fresh: std::collections::HashSet<i64> = std::collections::HashSet::new();
     let total = order.len();
     let mut written = 0;
     for (done, &i) in order.iter().enumerate() {
@@ -585,10 +586,15 @@ fn write_new(
                 parent = found.clone();
                 continue;
             }
-            let existing = c.query_opt(
-                "SELECT id, path, kind FROM org_nodes WHERE parent_id = ? AND name = ? AND retired_on IS NULL",
-                params![parent.0, name.as_str()],
-            )?;
+            // Under a place made by this import there is nothing to find yet.
+            let existing = if fresh.contains(&parent.0) {
+                None
+            } else {
+                c.query_opt(
+                    "SELECT id, path, kind FROM org_nodes WHERE parent_id = ? AND name = ? AND retired_on IS NULL",
+                    params![parent.0, name.as_str()],
+                )?
+            };
             let node = match existing {
                 Some(r) => {
                     let k: String = r.get(2)?;
@@ -604,14 +610,30 @@ fn write_new(
                     let id = ids.node;
                     ids.node += 1;
                     let path = format!("{}{id}/", parent.1);
-                    c.execute(
-                        "INSERT INTO org_nodes (id, parent_id, kind, name, path, community_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        params![id, parent.0, kind.as_str(), name.as_str(), path.as_str(), community_id, ts.as_str()],
-                    )?;
-                    c.execute(
-                        "INSERT INTO node_events (node_id, community_id, happened_on, recorded_at, kind, after_value) VALUES (?, ?, ?, ?, 'created', ?)",
-                        params![id, community_id, today, ts.as_str(), name.as_str()],
-                    )?;
+                    pending.nodes.push(
+                        params![
+                            id,
+                            parent.0,
+                            kind.as_str(),
+                            name.as_str(),
+                            path.as_str(),
+                            community_id,
+                            ts.as_str()
+                        ]
+                        .to_vec(),
+                    );
+                    pending.events.push(
+                        params![
+                            id,
+                            community_id,
+                            today,
+                            ts.as_str(),
+                            "created",
+                            name.as_str()
+                        ]
+                        .to_vec(),
+                    );
+                    fresh.insert(id);
                     created_places += 1;
                     (id, path, kind)
                 }
@@ -627,7 +649,9 @@ fn write_new(
         )
         .map_err(|m| at(StoreError::invalid("与户主关系", m)))?;
         let head = relation == "户主";
-        if let std::collections::hash_map::Entry::Vacant(slot) = households.entry(room_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = households.entry(room_id)
+            && !fresh.contains(&room_id)
+        {
             // A room that was there before may have a household already.
             let open: Vec<i64> = c
                 .query(
@@ -652,7 +676,9 @@ fn write_new(
             _ => {
                 let h = ids.household;
                 ids.household += 1;
-                new_households.push(params![h, community_id, room_id, on].to_vec());
+                pending
+                    .households
+                    .push(params![h, community_id, room_id, on].to_vec());
                 h
             }
         };
@@ -665,8 +691,8 @@ fn write_new(
         let mut values = params![pid, community_id, room_path.as_str(), 1].to_vec();
         values.extend(p.values().map_err(at)?);
         values.extend(params![ts.as_str(), ts.as_str()].to_vec());
-        persons.push(values);
-        residences.push(
+        pending.persons.push(values);
+        pending.residences.push(
             params![
                 ids.residence,
                 community_id,
@@ -680,58 +706,90 @@ fn write_new(
         );
         ids.residence += 1;
         // Written in slices, so a large file never holds all its rows as SQL values at once.
-        if persons.len() >= 5000 {
-            written += flush(c, &mut persons, &mut new_households, &mut residences)?;
+        if pending.persons.len() >= 5000 {
+            written += pending.flush(c)?;
         }
     }
-    written += flush(c, &mut persons, &mut new_households, &mut residences)?;
+    written += pending.flush(c)?;
     bulk::finish(c, &["org_nodes", "persons", "households", "residences"])?;
     Ok((written, created_places))
 }
 
-fn flush(
-    c: &mut Conn,
-    persons: &mut Vec<Vec<Value>>,
-    households: &mut Vec<Vec<Value>>,
-    residences: &mut Vec<Vec<Value>>,
-) -> StoreResult<usize> {
-    let mut person_cols = vec!["id", "community_id", "area_path", "living"];
-    person_cols.extend_from_slice(people::STORED);
-    person_cols.extend_from_slice(&["created_at", "updated_at"]);
-    let written = persons.len();
-    bulk::insert_rows(c, "persons", &person_cols, persons).map_err(|e| {
-        if e.is_unique_violation() {
-            StoreError::Conflict(
-                "文件中有人已在系统中登记（可能刚被他人录入），请重新核对后再导入".into(),
-            )
-        } else {
-            e.into()
-        }
-    })?;
-    bulk::insert_rows(
-        c,
-        "households",
-        &["id", "community_id", "room_id", "created_on"],
-        households,
-    )?;
-    bulk::insert_rows(
-        c,
-        "residences",
-        &[
-            "id",
-            "community_id",
-            "person_id",
-            "household_id",
-            "room_id",
-            "relation",
-            "moved_in_on",
-        ],
-        residences,
-    )?;
-    persons.clear();
-    households.clear();
-    residences.clear();
-    Ok(written)
+/// Rows waiting to be written, in the order foreign keys need them.
+#[derive(Default)]
+struct Pending {
+    nodes: Vec<Vec<Value>>,
+    events: Vec<Vec<Value>>,
+    persons: Vec<Vec<Value>>,
+    households: Vec<Vec<Value>>,
+    residences: Vec<Vec<Value>>,
+}
+
+impl Pending {
+    fn flush(&mut self, c: &mut Conn) -> StoreResult<usize> {
+        bulk::insert_rows(
+            c,
+            "org_nodes",
+            &[
+                "id",
+                "parent_id",
+                "kind",
+                "name",
+                "path",
+                "community_id",
+                "created_at",
+            ],
+            &self.nodes,
+        )?;
+        bulk::insert_rows(
+            c,
+            "node_events",
+            &[
+                "node_id",
+                "community_id",
+                "happened_on",
+                "recorded_at",
+                "kind",
+                "after_value",
+            ],
+            &self.events,
+        )?;
+        let mut person_cols = vec!["id", "community_id", "area_path", "living"];
+        person_cols.extend_from_slice(people::STORED);
+        person_cols.extend_from_slice(&["created_at", "updated_at"]);
+        let written = self.persons.len();
+        bulk::insert_rows(c, "persons", &person_cols, &self.persons).map_err(|e| {
+            if e.is_unique_violation() {
+                StoreError::Conflict(
+                    "文件中有人已在系统中登记（可能刚被他人录入），请重新核对后再导入".into(),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        bulk::insert_rows(
+            c,
+            "households",
+            &["id", "community_id", "room_id", "created_on"],
+            &self.households,
+        )?;
+        bulk::insert_rows(
+            c,
+            "residences",
+            &[
+                "id",
+                "community_id",
+                "person_id",
+                "household_id",
+                "room_id",
+                "relation",
+                "moved_in_on",
+            ],
+            &self.residences,
+        )?;
+        *self = Pending::default();
+        Ok(written)
+    }
 }
 
 struct NextIds {
