@@ -33,12 +33,8 @@ pub fn run(
         .community_id
         .unwrap_or_default();
     // A mapping corrected on the upload page for files with this header applies here too.
-    let reading = importing::read_persons(&bytes, &name, &|sig| {
-        let mut c = pool.get().ok()?;
-        let json = imports::remembered_mapping(&mut c, community, sig).ok()??;
-        serde_json::from_str(&json).ok()
-    })
-    .map_err(|e| anyhow!("{}：{e}", file.display()))?;
+    let reading = importing::read_persons(&bytes, &name, &importing::remembered(pool, community))
+        .map_err(|e| anyhow!("{}：{e}", file.display()))?;
     let rows = reading.rows.clone();
     let plan = imports::plan(&mut conn, &actor, grid_id, rows).map_err(|e| anyhow!("{e}"))?;
     let counts = plan.counts();

@@ -8,37 +8,9 @@
 mod support;
 
 use serde_json::json;
-use shequ_domain::totp::{self, TotpSecret};
-use support::{Api, Server, Web, csrf_of, libreoffice_convert, sql_int, zip_part};
+use support::{Api, Server, Web, libreoffice_convert, pass_second_factor, sql_int, zip_part};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// Binds an authenticator through the account page and passes it in this session.
-fn pass_second_factor(web: &Web) {
-    let (_, account, _) = web.get("/account");
-    let (_, bound, _) = web.post_form(
-        "/account/totp/begin",
-        &[("csrf", &csrf_of(&account)), ("next", "/account")],
-    );
-    let i = bound.find("id=\"totp-secret\">").expect("secret shown") + 17;
-    let secret = TotpSecret::from_base32(bound[i..].split('<').next().unwrap()).unwrap();
-    let (s, _, _) = web.post_form(
-        "/account/totp/verify",
-        &[
-            ("csrf", &csrf_of(&bound)),
-            ("next", "/account"),
-            ("code", &totp::code_at(&secret, now())),
-        ],
-    );
-    assert_eq!(s, 303);
-}
 
 fn save(bytes: &[u8], name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("shequ-export-{}-{name}", std::process::id()));

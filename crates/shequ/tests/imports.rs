@@ -237,28 +237,7 @@ fn the_residents_ledger_exported_re_imports_to_no_changes() {
     let grid = grid_of_wangge(&srv);
     let web = Web::login(&srv.base, "wangge");
     // Exporting full values needs the second factor.
-    let (_, account, _) = web.get("/account");
-    let (_, bound, _) = web.post_form(
-        "/account/totp/begin",
-        &[("csrf", &csrf_of(&account)), ("next", "/account")],
-    );
-    let i = bound.find("id=\"totp-secret\">").unwrap() + 17;
-    let secret =
-        shequ_domain::totp::TotpSecret::from_base32(bound[i..].split('<').next().unwrap()).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let code = shequ_domain::totp::code_at(&secret, now);
-    let (s, _, _) = web.post_form(
-        "/account/totp/verify",
-        &[
-            ("csrf", &csrf_of(&bound)),
-            ("next", "/account"),
-            ("code", &code),
-        ],
-    );
-    assert_eq!(s, 303);
+    support::pass_second_factor(&web);
     let (s, _, _, bytes) = web.download(&format!("/nodes/{grid}/export/residents.xlsx"));
     assert_eq!(s, 200);
     let dir = std::env::temp_dir().join(format!("shequ-roundtrip-{}", std::process::id()));

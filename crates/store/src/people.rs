@@ -638,11 +638,9 @@ pub fn update(
     version: Option<i64>,
 ) -> StoreResult<()> {
     actor.require(actor.role.writes_people(), "修改人员信息")?;
-    let current = get(conn, actor, id)?;
-    let input = &keep_masked(input, &current);
-    let p = input.validate()?;
     conn.transaction(|c| {
         let old = get(c, actor, id)?;
+        let p = keep_masked(input, &old).validate()?;
         if let Some(v) = version
             && v != old.version
         {

@@ -257,18 +257,11 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
     let new = Sealer::new(vault, current);
     let count = conn.transaction(|c| {
         let mut count = 0;
-        let read = |s: Option<String>, f: Field, old: &Option<Sealer>| -> StoreResult<Option<String>> {
-            match (s, old) {
-                (None, _) => Ok(None),
-                (Some(v), None) => Ok(Some(v)),
-                (Some(v), Some(o)) => o.open(f, &v).map(Some),
-            }
-        };
         let rows = c.query("SELECT id, id_number, phone FROM persons", params![])?;
         for r in rows {
             let id: i64 = r.get(0)?;
-            let idn = read(r.get(1)?, Field::IdNumber, &old)?;
-            let phone = read(r.get(2)?, Field::Phone, &old)?;
+            let idn = open_old(r.get(1)?, Field::IdNumber, &old)?;
+            let phone = open_old(r.get(2)?, Field::Phone, &old)?;
             let (idv, idb, idt) = person_key_values(&new, Field::IdNumber, idn.as_deref())?;
             let (pv, pb, pt) = person_key_values(&new, Field::Phone, phone.as_deref())?;
             c.execute(
@@ -277,40 +270,19 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
             )?;
             count += 1;
         }
-        for r in c.query("SELECT room_id, landlord_phone FROM housing WHERE landlord_phone IS NOT NULL", params![])? {
-            let v = read(r.get(1)?, Field::LandlordPhone, &old)?;
-            c.execute(
-                "UPDATE housing SET landlord_phone = ? WHERE room_id = ?",
-                params![new.seal_opt(Field::LandlordPhone, v.as_deref())?, r.get::<i64>(0)?],
-            )?;
-            count += 1;
-        }
-        for r in c.query("SELECT id, contact_phone FROM units WHERE contact_phone IS NOT NULL", params![])? {
-            let v = read(r.get(1)?, Field::ContactPhone, &old)?;
-            c.execute(
-                "UPDATE units SET contact_phone = ? WHERE id = ?",
-                params![new.seal_opt(Field::ContactPhone, v.as_deref())?, r.get::<i64>(0)?],
-            )?;
-            count += 1;
-        }
+        count += reseal_column(c, "housing", "room_id", "landlord_phone", Field::LandlordPhone, &old, &new)?;
+        count += reseal_column(c, "units", "id", "contact_phone", Field::ContactPhone, &old, &new)?;
+        count += reseal_column(c, "users", "id", "totp_secret", Field::TotpSecret, &old, &new)?;
         for r in c.query("SELECT id, kind, category, details FROM tags", params![])? {
             let kind: String = r.get(1)?;
             let category: Option<String> = r.get(2)?;
             if !sealed_details(&kind, category.as_deref()) {
                 continue;
             }
-            let v = read(r.get(3)?, Field::TagDetails, &old)?;
+            let v = open_old(r.get(3)?, Field::TagDetails, &old)?;
             c.execute(
                 "UPDATE tags SET details = ? WHERE id = ?",
                 params![new.seal_opt(Field::TagDetails, v.as_deref())?, r.get::<i64>(0)?],
-            )?;
-            count += 1;
-        }
-        for r in c.query("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL", params![])? {
-            let v = read(r.get(1)?, Field::TotpSecret, &old)?;
-            c.execute(
-                "UPDATE users SET totp_secret = ? WHERE id = ?",
-                params![new.seal_opt(Field::TotpSecret, v.as_deref())?, r.get::<i64>(0)?],
             )?;
             count += 1;
         }
@@ -324,6 +296,39 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
     })?;
     install(new);
     Ok(count)
+}
+
+/// A stored value as it was: opened with the old key, or plaintext from before encryption.
+fn open_old(stored: Option<String>, f: Field, old: &Option<Sealer>) -> StoreResult<Option<String>> {
+    match (stored, old) {
+        (None, _) => Ok(None),
+        (Some(v), None) => Ok(Some(v)),
+        (Some(v), Some(o)) => o.open(f, &v).map(Some),
+    }
+}
+
+/// Re-seals every value of one sealed column; returns how many.
+fn reseal_column(
+    c: &mut Conn,
+    table: &str,
+    key: &str,
+    col: &str,
+    field: Field,
+    old: &Option<Sealer>,
+    new: &Sealer,
+) -> StoreResult<usize> {
+    let rows = c.query(
+        &format!("SELECT {key}, {col} FROM {table} WHERE {col} IS NOT NULL"),
+        params![],
+    )?;
+    for r in &rows {
+        let v = open_old(r.get(1)?, field, old)?;
+        c.execute(
+            &format!("UPDATE {table} SET {col} = ? WHERE {key} = ?"),
+            params![new.seal_opt(field, v.as_deref())?, r.get::<i64>(0)?],
+        )?;
+    }
+    Ok(rows.len())
 }
 
 /// (sealed value, blind index, tail index) of an ID number or phone.

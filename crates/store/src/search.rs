@@ -449,22 +449,12 @@ pub(crate) fn place_names(
 
 fn finish(conn: &mut Conn, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
     let paths: Vec<String> = raw.iter().map(|h| h.area_path.clone()).collect();
-    let names = node_labels(conn, &paths)?;
+    let places = place_names(conn, &paths)?;
     let today = today();
     Ok(raw
         .into_iter()
         .map(|h| {
-            let mut community = String::new();
-            let mut below = String::new();
-            for id in path_ids(&h.area_path) {
-                if let Some((kind, name)) = names.get(&id) {
-                    match kind.as_str() {
-                        "community" => community = name.clone(),
-                        "building" | "unit" | "room" => below.push_str(name),
-                        _ => {}
-                    }
-                }
-            }
+            let (community, below) = places.get(&h.area_path).cloned().unwrap_or_default();
             let address = if h.living {
                 format!("{community} {below}")
             } else {

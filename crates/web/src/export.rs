@@ -51,6 +51,12 @@ fn download(bytes: Vec<u8>, filename: &str) -> Response {
     r
 }
 
+/// Full values need the second factor: to the account page to pass it, then back to the node.
+fn second_factor_first(node: i64) -> Response {
+    let next = url_encode(&format!("/nodes/{node}"));
+    Redirect::to(&format!("/account?next={next}")).into_response()
+}
+
 fn write(sheets: &[Sheet], meta: &FileMeta) -> Result<Vec<u8>, PageError> {
     xlsx::write(sheets, meta)
         .map_err(|e| PageError(AppError::Internal(format!("生成 Excel 文件失败：{e}"))))
@@ -67,10 +73,7 @@ pub async fn residents(
     let found = st.db(move |c| ledger::residents(c, &actor, id)).await;
     let (place, rows) = match found {
         Ok(found) => found,
-        Err(AppError::Store(StoreError::SecondFactor)) => {
-            let next = url_encode(&format!("/nodes/{id}"));
-            return Ok(Redirect::to(&format!("/account?next={next}")).into_response());
-        }
+        Err(AppError::Store(StoreError::SecondFactor)) => return Ok(second_factor_first(id)),
         Err(e) => return Err(e.into()),
     };
     let title = format!("{place}实有人口台账");
@@ -281,10 +284,7 @@ pub async fn group_list(
         .await;
     let (place, spec, rows) = match found {
         Ok(found) => found,
-        Err(AppError::Store(StoreError::SecondFactor)) => {
-            let next = url_encode(&format!("/nodes/{id}"));
-            return Ok(Redirect::to(&format!("/account?next={next}")).into_response());
-        }
+        Err(AppError::Store(StoreError::SecondFactor)) => return Ok(second_factor_first(id)),
         Err(e) => return Err(e.into()),
     };
     let title = format!("{place}{}台账", spec.label);

@@ -34,6 +34,20 @@ pub struct SheetInfo {
     pub preview: Vec<Vec<String>>,
 }
 
+/// The mapping a user corrected before in this community for a header, if any: what
+/// `read_persons` is given by the upload page and the command line alike.
+pub fn remembered(
+    pool: &shequ_store::Pool,
+    community: i64,
+) -> impl Fn(&str) -> Option<Mapping> + '_ {
+    move |signature: &str| {
+        let mut c = pool.get().ok()?;
+        let json =
+            shequ_store::imports::remembered_mapping(&mut c, community, signature).ok()??;
+        serde_json::from_str(&json).ok()
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()

@@ -591,3 +591,31 @@ pub fn zip_part(file: &std::path::Path, part: &str) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Binds an authenticator through the account page and passes it in this session.
+pub fn pass_second_factor(web: &Web) {
+    let (_, account, _) = web.get("/account");
+    let (_, bound, _) = web.post_form(
+        "/account/totp/begin",
+        &[("csrf", &csrf_of(&account)), ("next", "/account")],
+    );
+    let i = bound.find("id=\"totp-secret\">").expect("secret shown") + 17;
+    let secret =
+        shequ_domain::totp::TotpSecret::from_base32(bound[i..].split('<').next().unwrap()).unwrap();
+    let (s, _, _) = web.post_form(
+        "/account/totp/verify",
+        &[
+            ("csrf", &csrf_of(&bound)),
+            ("next", "/account"),
+            ("code", &shequ_domain::totp::code_at(&secret, unix_now())),
+        ],
+    );
+    assert_eq!(s, 303);
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}

@@ -77,15 +77,6 @@ async fn form(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -
     }))
 }
 
-/// The mapping for a header: one the user corrected before in this community, if any.
-fn remembered(st: &AppState, community: i64) -> impl Fn(&str) -> Option<Mapping> + '_ {
-    move |sig: &str| {
-        let mut c = st.inner.pool.get().ok()?;
-        let json = imports::remembered_mapping(&mut c, community, sig).ok()??;
-        serde_json::from_str(&json).ok()
-    }
-}
-
 async fn receive(
     State(st): State<AppState>,
     user: PageUser,
@@ -137,7 +128,11 @@ async fn receive(
     let community = grid.community_id.unwrap_or_default();
     let (st2, actor) = (st.clone(), user.actor.clone());
     let checked = tokio::task::spawn_blocking(move || {
-        let reading = importing::read_persons(&bytes, &name, &remembered(&st2, community))?;
+        let reading = importing::read_persons(
+            &bytes,
+            &name,
+            &importing::remembered(&st2.inner.pool, community),
+        )?;
         let mut conn = st2.inner.pool.get().map_err(|e| e.to_string())?;
         let plan = imports::plan(&mut conn, &actor, id, reading.rows.clone())
             .map_err(|e| e.to_string())?;
