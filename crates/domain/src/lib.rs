@@ -11,6 +11,7 @@ pub mod id_number;
 pub mod mask;
 pub mod names;
 pub mod org;
+pub mod parallel;
 pub mod phone;
 pub mod registry;
 pub mod roles;

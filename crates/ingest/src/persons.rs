@@ -123,7 +123,7 @@ pub fn check_mapping(mapping: &Mapping) -> Vec<String> {
 
 /// Parses one data row. Rows that are not data come back as [`RowOutcome::Skip`].
 pub fn parse_row(sheet: &str, row: &Row, header: &Header, mapping: &Mapping) -> RowOutcome {
-    parse_keyed(sheet, row, header, mapping).0
+    parse_keyed(sheet, row, header, mapping, &title_pieces(header)).0
 }
 
 /// Whole table: parses every row after the header, one outcome per row, in order
@@ -137,18 +137,17 @@ pub fn parse_table(t: &Table, header: &Header, mapping: &Mapping) -> Vec<RowOutc
     let rows = t.rows.get(start..).unwrap_or(&[]);
     let header_number = t.rows.get(header.row_index).map_or(0, |r| r.number);
     let fills = merged_fills(t, rows, header_number, mapping);
+    let pieces = title_pieces(header);
+    let parse = |i: usize, row: &Row| match fills.get(&i) {
+        Some(cells) => parse_keyed(&t.sheet, &with_cells(row, cells), header, mapping, &pieces),
+        None => parse_keyed(&t.sheet, row, header, mapping, &pieces),
+    };
+    // Rows parse independently, so a large sheet is split across the cores; only the
+    // duplicate check below needs them in order.
+    let parsed = shequ_domain::parallel::par_map(rows, 4000, |i, row| parse(i, row));
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let filled;
-        let row = match fills.get(&i) {
-            Some(cells) => {
-                filled = with_cells(row, cells);
-                &filled
-            }
-            None => row,
-        };
-        let (outcome, key) = parse_keyed(&t.sheet, row, header, mapping);
+    for ((outcome, key), row) in parsed.into_iter().zip(rows) {
         let Some(key) = key else {
             out.push(outcome);
             continue;
@@ -289,8 +288,9 @@ fn parse_keyed(
     row: &Row,
     header: &Header,
     mapping: &Mapping,
+    pieces: &HashSet<String>,
 ) -> (RowOutcome, Option<Key>) {
-    if let Some(reason) = skip_reason(row, header, mapping) {
+    if let Some(reason) = skip_reason(row, header, mapping, pieces) {
         return (RowOutcome::Skip(reason), None);
     }
     let mut ctx = Ctx::new(sheet, row, header, mapping);
@@ -378,7 +378,23 @@ const SIGNATURE_PREFIXES: &[&str] = &[
     "联系人:",
 ];
 
-fn skip_reason(row: &Row, header: &Header, mapping: &Mapping) -> Option<&'static str> {
+/// The header's titles and group titles, normalised: what a repeated header row is made of.
+fn title_pieces(header: &Header) -> HashSet<String> {
+    header
+        .columns
+        .iter()
+        .flat_map(|c| c.title.split('/'))
+        .map(normalise_title)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn skip_reason(
+    row: &Row,
+    header: &Header,
+    mapping: &Mapping,
+    pieces: &HashSet<String>,
+) -> Option<&'static str> {
     let Some(first) = row.cells.iter().find(|c| !c.is_empty()) else {
         return Some("空行");
     };
@@ -402,13 +418,6 @@ fn skip_reason(row: &Row, header: &Header, mapping: &Mapping) -> Option<&'static
     }
     // Headers repeat on every printed page when the sheet was assembled from printouts, and
     // so do their group titles.
-    let pieces: HashSet<String> = header
-        .columns
-        .iter()
-        .flat_map(|c| c.title.split('/'))
-        .map(normalise_title)
-        .filter(|p| !p.is_empty())
-        .collect();
     let repeats = row
         .cells
         .iter()

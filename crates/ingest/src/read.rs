@@ -10,6 +10,7 @@
 
 mod archive;
 mod delimited;
+mod merges;
 mod sheet;
 mod sniff;
 mod xls;
@@ -242,8 +243,8 @@ pub fn read(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Vec<Table>
 fn read_sniffed(bytes: &[u8], file: &str, limits: &Limits) -> Result<Vec<Table>, ReadError> {
     match sniff::sniff(bytes, file) {
         sniff::Format::Zip => {
-            archive::check(bytes, file, limits)?;
-            xlsx::read(bytes, file, limits)
+            let merges = archive::check(bytes, file, limits)?;
+            xlsx::read(bytes, file, limits, merges)
         }
         sniff::Format::Ole => xls::read(bytes, file, limits),
         sniff::Format::Text => delimited::read(bytes, file, limits),

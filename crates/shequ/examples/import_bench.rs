@@ -14,6 +14,10 @@
 
 use std::time::Instant;
 
+/// The allocator the `shequ` binary uses, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::NaiveDate;
 use shequ_domain::id_number::IdNumber;
 use shequ_office::xlsx::{self, Cell, Column, FileMeta, Sheet};

@@ -47,7 +47,10 @@ pub fn run(
                 let _ = std::io::stderr().flush();
             }
         };
-        let cancel = AtomicBool::new(false);
+        // Ctrl-C cancels: the commit stops at its next check and rolls back, so nothing of
+        // the file is written; the process ends with the usual message instead of dying mid-way.
+        let cancel: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+        cancel_on_ctrl_c(cancel, json);
         // Each run is its own upload: running the same file again is compared afresh (and
         // finds nothing new); only a retried commit of one upload is a no-op.
         let key = format!(
@@ -66,10 +69,16 @@ pub fn run(
             },
             &Progress {
                 on_row: &shown,
-                cancel: &cancel,
+                cancel,
             },
         )
-        .map_err(|e| anyhow!("\n导入失败，没有写入任何数据：{e}"))?;
+        .map_err(|e| {
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                anyhow!("\n导入已取消，没有写入任何数据")
+            } else {
+                anyhow!("\n导入失败，没有写入任何数据：{e}")
+            }
+        })?;
         if !json && total > 0 {
             eprintln!();
         }
@@ -94,6 +103,25 @@ pub fn run(
         bail!("文件里没有找到数据行");
     }
     Ok(())
+}
+
+/// Sets `cancel` when the user presses Ctrl-C (from a thread of its own: the import runs on
+/// this one).
+fn cancel_on_ctrl_c(cancel: &'static AtomicBool, quiet: bool) {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+        else {
+            return;
+        };
+        if rt.block_on(tokio::signal::ctrl_c()).is_ok() {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            if !quiet {
+                eprint!("\n正在取消，已写入的部分将全部撤回…");
+            }
+        }
+    });
 }
 
 fn print_summary(r: &Report, dry_run: bool) {

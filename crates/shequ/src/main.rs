@@ -5,6 +5,9 @@
 mod demo;
 mod import;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::time::Instant;

@@ -259,3 +259,176 @@ fn the_residents_ledger_exported_re_imports_to_no_changes() {
     assert_eq!(c["rejected"], 0, "{dry}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A ledger of 20 000 people into a street of 200: on SQLite the persons and residences
+/// indexes are dropped for the load and built again (see `imports::rebuild_indexes`); on
+/// PostgreSQL rows go into the live indexes. Either way every index is back, lookups by ID
+/// number and by phone find the imported people, and a second import changes nothing.
+#[test]
+fn a_large_first_ledger_loads_with_every_index_back() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let indexes_sql = if srv.db.sqlite_file().is_none() {
+        "SELECT count(*) FROM pg_indexes WHERE tablename IN ('persons', 'residences')"
+    } else {
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('persons', 'residences')"
+    };
+    let indexes = sql_int(&srv.db, indexes_sql);
+    let n = 20_000usize;
+    let (dir, file, ids) = large_ledger("large", n);
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+
+    let done = import(&srv, &file, grid, &[]);
+    assert_eq!(
+        done["report"]["counts"]["new"], n,
+        "{}",
+        done["report"]["counts"]
+    );
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + n as i64
+    );
+    assert_eq!(
+        sql_int(&srv.db, indexes_sql),
+        indexes,
+        "indexes after the load"
+    );
+
+    let api = srv.api("shuji");
+    for i in [0, 7_777, n - 1] {
+        let phone = format!("136{i:08}");
+        for q in [ids[i].as_str(), &ids[i][12..], phone.as_str()] {
+            let (s, v) = api.get(&format!("/api/v1/persons?q={q}"));
+            assert_eq!(s, 200, "{v}");
+            assert!(
+                v.as_array().unwrap().iter().any(|h| h["name"]
+                    .as_str()
+                    .is_some_and(|name| name.starts_with(SURNAMES[i % SURNAMES.len()]))),
+                "{q}: {v}"
+            );
+        }
+    }
+
+    let again = import(&srv, &file, grid, &[]);
+    assert_eq!(again["report"]["counts"]["new"], 0);
+    assert_eq!(again["report"]["counts"]["unchanged"], n);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const SURNAMES: [&str; 10] = ["赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈"];
+
+/// A generated ledger of `n` fictional people (name, ID number, phone, address), written to a
+/// temp dir; returns the dir, the file and the ID numbers in row order.
+fn large_ledger(tag: &str, n: usize) -> (std::path::PathBuf, std::path::PathBuf, Vec<String>) {
+    use shequ_office::xlsx::{Cell, Column, FileMeta, Sheet};
+    let given = [
+        "建国", "秀英", "志强", "桂兰", "海燕", "文华", "小明", "丽娟",
+    ];
+    let ids: Vec<String> = (0..n)
+        .map(|i| {
+            let birth = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap()
+                + chrono::Days::new((i / 500) as u64);
+            shequ_domain::IdNumber::generate("320106", birth, (i % 500) as u16 + 1)
+                .unwrap()
+                .as_str()
+                .to_string()
+        })
+        .collect();
+    let rows = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            vec![
+                Cell::from(format!(
+                    "{}{}",
+                    SURNAMES[i % SURNAMES.len()],
+                    given[(i / 10) % given.len()]
+                )),
+                Cell::from(id.as_str()),
+                Cell::from(format!("136{i:08}")),
+                Cell::from(format!(
+                    "{}-{}-{}",
+                    1 + i / 2000,
+                    1 + (i / 500) % 4,
+                    101 + (i / 4) % 125
+                )),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "花名册".into(),
+        title: "大表导入测试（虚构人员）".into(),
+        note: None,
+        columns: ["姓名", "身份证号码", "联系电话", "住址"]
+            .iter()
+            .map(|h| Column::new(*h, 14.0))
+            .collect(),
+        rows,
+    };
+    let meta = FileMeta {
+        title: "t".into(),
+        author: "t".into(),
+        created: chrono::Local::now().fixed_offset(),
+        company: "t".into(),
+        comment: String::new(),
+    };
+    let dir = std::env::temp_dir().join(format!("shequ-import-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("大表.xlsx");
+    std::fs::write(&file, shequ_office::xlsx::write(&[sheet], &meta).unwrap()).unwrap();
+    (dir, file, ids)
+}
+
+/// Ctrl-C during `shequ import` rolls the whole file back and says so.
+#[test]
+fn ctrl_c_during_a_command_line_import_writes_nothing() {
+    use std::io::{BufRead, BufReader, Read};
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv).to_string();
+    let (dir, file, _) = large_ledger("cancel", 20_000);
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+    let mut child = support::shequ()
+        .args([
+            "import",
+            "--db",
+            &srv.db.url,
+            file.to_str().unwrap(),
+            "--grid",
+            &grid,
+            "--as",
+            "shuji",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    // The progress counter appears once the commit has begun ("写入 0/20000 行").
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("写入") {
+        let n = err.read_until(b'\r', &mut seen).unwrap();
+        assert!(
+            n > 0,
+            "the import ended before writing: {}",
+            String::from_utf8_lossy(&seen)
+        );
+    }
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{rest}");
+    assert!(rest.contains("导入已取消，没有写入任何数据"), "{rest}");
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM persons"), before);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM imports"),
+        0,
+        "no import was recorded"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

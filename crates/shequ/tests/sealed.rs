@@ -233,7 +233,7 @@ fn no_plaintext_id_or_phone_in_the_database_its_backups_or_the_logs() {
 
 fn token_of(db: &TestDb, person: i64) -> String {
     let (ok, out) = db.sql(&format!(
-        "SELECT id_number FROM persons WHERE id = {person}"
+        "SELECT id_sealed FROM persons WHERE id = {person}"
     ));
     assert!(ok, "{out}");
     out.trim().to_string()

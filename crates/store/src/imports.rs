@@ -351,7 +351,20 @@ fn commit_in(
             let r = &plan.rows[*i].0;
             r.relation.as_deref() != Some("户主")
         });
-        let (written, places) = write_new(c, &grid, plan, &order, progress)?;
+        let (written, places) = if rebuild_indexes(c, plan)? {
+            bulk::without_indexes(c, "persons", |c| {
+                bulk::without_indexes(c, "residences", |c| {
+                    write_new(c, &grid, plan, &order, progress)
+                })
+            })
+            .map_err(|e| match e {
+                // With the indexes rebuilt afterwards, a duplicate shows up there.
+                StoreError::Db(e) if e.is_unique_violation() => already_registered(),
+                other => other,
+            })?
+        } else {
+            write_new(c, &grid, plan, &order, progress)?
+        };
         counts.new = written;
         for (done, i) in order.into_iter().enumerate() {
             if done % 100 == 0 {
@@ -555,105 +568,135 @@ fn write_new(
     let mut fresh: std::collections::HashSet<i64> = std::collections::HashSet::new();
     let total = order.len();
     let mut written = 0;
-    for (done, &i) in order.iter().enumerate() {
-        let (row, verdict) = &plan.rows[i];
-        if !matches!(verdict, Verdict::New) {
-            continue;
-        }
-        if done % 1000 == 0 {
-            if progress.cancel.load(Ordering::Relaxed) {
+    let new_rows: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| matches!(plan.rows[i].1, Verdict::New))
+        .collect();
+    // The CPU-bound part of each row (checks, pinyin, sealing) is done a slice ahead on the
+    // other cores while this thread writes: places and households need the rows in order.
+    std::thread::scope(|s| -> StoreResult<()> {
+        let (ahead, ready) = std::sync::mpsc::sync_channel(1);
+        let slices = &new_rows;
+        s.spawn(move || {
+            for slice in slices.chunks(SLICE) {
+                let prepared = shequ_domain::parallel::par_map(slice, 256, |_, &i| {
+                    plan.rows[i].0.person.validate().and_then(|p| p.values())
+                });
+                // The writer stopped (an error, a cancel): nothing more is wanted.
+                if ahead.send(prepared).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut prepared = Vec::new().into_iter();
+        for (done, &i) in new_rows.iter().enumerate() {
+            let row = &plan.rows[i].0;
+            if done % 500 == 0 && progress.cancel.load(Ordering::Relaxed) {
                 return Err(StoreError::Conflict("导入已取消，没有写入任何数据".into()));
             }
-            (progress.on_row)(done, total);
-        }
-        let at = |e: StoreError| -> StoreError {
-            StoreError::invalid(
-                format!("工作表“{}”第 {} 行", row.sheet, row.row),
-                e.to_string(),
-            )
-        };
-        let p = row.person.validate().map_err(at)?;
-        // Building, unit, room: found, or made under the grid.
-        let mut parent = (grid.id, grid.path.clone(), NodeKind::Grid);
-        let mut steps = vec![(NodeKind::Building, building_name(&row.building))];
-        if let Some(u) = &row.unit {
-            steps.push((NodeKind::Unit, unit_name(u)));
-        }
-        steps.push((NodeKind::Room, row.room.trim().to_string()));
-        for (kind, name) in steps {
-            let key = (parent.0, name.clone());
-            if let Some(found) = places.get(&key) {
-                parent = found.clone();
-                continue;
+            if done % SLICE == 0 {
+                (progress.on_row)(done, total);
+                prepared = ready
+                    .recv()
+                    .map_err(|_| {
+                        StoreError::Conflict(
+                            "导入的核对线程意外停止，没有写入任何数据，请重试".into(),
+                        )
+                    })?
+                    .into_iter();
             }
-            // Under a place made by this import there is nothing to find yet.
-            let existing = if fresh.contains(&parent.0) {
-                None
-            } else {
-                c.query_opt(
+            let at = |e: StoreError| -> StoreError {
+                StoreError::invalid(
+                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
+                    e.to_string(),
+                )
+            };
+            let person_values = prepared
+                .next()
+                .ok_or_else(|| StoreError::Conflict("导入的行数与核对时不一致，请重新导入".into()))?
+                .map_err(at)?;
+            // Building, unit, room: found, or made under the grid.
+            let mut parent = (grid.id, grid.path.clone(), NodeKind::Grid);
+            let mut steps = vec![(NodeKind::Building, building_name(&row.building))];
+            if let Some(u) = &row.unit {
+                steps.push((NodeKind::Unit, unit_name(u)));
+            }
+            steps.push((NodeKind::Room, row.room.trim().to_string()));
+            for (kind, name) in steps {
+                let key = (parent.0, name.clone());
+                if let Some(found) = places.get(&key) {
+                    parent = found.clone();
+                    continue;
+                }
+                // Under a place made by this import there is nothing to find yet.
+                let existing = if fresh.contains(&parent.0) {
+                    None
+                } else {
+                    c.query_opt(
                     "SELECT id, path, kind FROM org_nodes WHERE parent_id = ? AND name = ? AND retired_on IS NULL",
                     params![parent.0, name.as_str()],
                 )?
-            };
-            let node = match existing {
-                Some(r) => {
-                    let k: String = r.get(2)?;
-                    (r.get(0)?, r.get(1)?, NodeKind::parse(&k).unwrap_or(kind))
-                }
-                None => {
-                    if !parent.2.may_contain(kind) {
-                        return Err(at(StoreError::invalid(
-                            "住址",
-                            format!("{}下面不能直接建{}", parent.2.label(), kind.label()),
-                        )));
+                };
+                let node = match existing {
+                    Some(r) => {
+                        let k: String = r.get(2)?;
+                        (r.get(0)?, r.get(1)?, NodeKind::parse(&k).unwrap_or(kind))
                     }
-                    let id = ids.node;
-                    ids.node += 1;
-                    let path = format!("{}{id}/", parent.1);
-                    pending.nodes.push(
-                        params![
-                            id,
-                            parent.0,
-                            kind.as_str(),
-                            name.as_str(),
-                            path.as_str(),
-                            community_id,
-                            ts.as_str()
-                        ]
-                        .to_vec(),
-                    );
-                    pending.events.push(
-                        params![
-                            id,
-                            community_id,
-                            today,
-                            ts.as_str(),
-                            "created",
-                            name.as_str()
-                        ]
-                        .to_vec(),
-                    );
-                    fresh.insert(id);
-                    created_places += 1;
-                    (id, path, kind)
-                }
-            };
-            places.insert(key, node.clone());
-            parent = node;
-        }
-        let (room_id, room_path, _) = parent;
-        let relation = pick(
-            "与户主关系",
-            RELATIONS,
-            row.relation.as_deref().unwrap_or("户主"),
-        )
-        .map_err(|m| at(StoreError::invalid("与户主关系", m)))?;
-        let head = relation == "户主";
-        if let std::collections::hash_map::Entry::Vacant(slot) = households.entry(room_id)
-            && !fresh.contains(&room_id)
-        {
-            // A room that was there before may have a household already.
-            let open: Vec<i64> = c
+                    None => {
+                        if !parent.2.may_contain(kind) {
+                            return Err(at(StoreError::invalid(
+                                "住址",
+                                format!("{}下面不能直接建{}", parent.2.label(), kind.label()),
+                            )));
+                        }
+                        let id = ids.node;
+                        ids.node += 1;
+                        let path = format!("{}{id}/", parent.1);
+                        pending.nodes.push(
+                            params![
+                                id,
+                                parent.0,
+                                kind.as_str(),
+                                name.as_str(),
+                                path.as_str(),
+                                community_id,
+                                ts.as_str()
+                            ]
+                            .to_vec(),
+                        );
+                        pending.events.push(
+                            params![
+                                id,
+                                community_id,
+                                today,
+                                ts.as_str(),
+                                "created",
+                                name.as_str()
+                            ]
+                            .to_vec(),
+                        );
+                        fresh.insert(id);
+                        created_places += 1;
+                        (id, path, kind)
+                    }
+                };
+                places.insert(key, node.clone());
+                parent = node;
+            }
+            let (room_id, room_path, _) = parent;
+            let relation = pick(
+                "与户主关系",
+                RELATIONS,
+                row.relation.as_deref().unwrap_or("户主"),
+            )
+            .map_err(|m| at(StoreError::invalid("与户主关系", m)))?;
+            let head = relation == "户主";
+            if let std::collections::hash_map::Entry::Vacant(slot) = households.entry(room_id)
+                && !fresh.contains(&room_id)
+            {
+                // A room that was there before may have a household already.
+                let open: Vec<i64> = c
                 .query(
                     "SELECT DISTINCT household_id FROM residences WHERE room_id = ? AND moved_out_on IS NULL ORDER BY household_id",
                     params![room_id],
@@ -661,59 +704,94 @@ fn write_new(
                 .iter()
                 .map(|r| r.get(0))
                 .collect::<Result<_, _>>()?;
-            if let Some(h) = open.first() {
-                let heads = c.scalar(
+                if let Some(h) = open.first() {
+                    let heads = c.scalar(
                     "SELECT count(*) FROM residences WHERE household_id = ? AND moved_out_on IS NULL AND relation = '户主'",
                     params![*h],
                 )?;
-                slot.insert((*h, heads > 0));
+                    slot.insert((*h, heads > 0));
+                }
+            }
+            let on = row.moved_in_on.filter(|d| *d <= today).unwrap_or(today);
+            let household = match households.get(&room_id) {
+                // A second head in the room starts a household of their own.
+                Some((h, has_head)) if !(head && *has_head) => *h,
+                _ => {
+                    let h = ids.household;
+                    ids.household += 1;
+                    pending
+                        .households
+                        .push(params![h, community_id, room_id, on].to_vec());
+                    h
+                }
+            };
+            let had_head = households
+                .get(&room_id)
+                .is_some_and(|x| x.0 == household && x.1);
+            households.insert(room_id, (household, head || had_head));
+            let pid = ids.person;
+            ids.person += 1;
+            let mut values = params![pid, community_id, room_path.as_str(), 1].to_vec();
+            values.extend(person_values);
+            values.extend(params![ts.as_str(), ts.as_str()].to_vec());
+            pending.persons.push(values);
+            pending.residences.push(
+                params![
+                    ids.residence,
+                    community_id,
+                    pid,
+                    household,
+                    room_id,
+                    relation,
+                    on
+                ]
+                .to_vec(),
+            );
+            ids.residence += 1;
+            // Written in slices, so a large file never holds all its rows as SQL values at once.
+            if pending.persons.len() >= SLICE {
+                written += pending.flush(c)?;
             }
         }
-        let on = row.moved_in_on.filter(|d| *d <= today).unwrap_or(today);
-        let household = match households.get(&room_id) {
-            // A second head in the room starts a household of their own.
-            Some((h, has_head)) if !(head && *has_head) => *h,
-            _ => {
-                let h = ids.household;
-                ids.household += 1;
-                pending
-                    .households
-                    .push(params![h, community_id, room_id, on].to_vec());
-                h
-            }
-        };
-        let had_head = households
-            .get(&room_id)
-            .is_some_and(|x| x.0 == household && x.1);
-        households.insert(room_id, (household, head || had_head));
-        let pid = ids.person;
-        ids.person += 1;
-        let mut values = params![pid, community_id, room_path.as_str(), 1].to_vec();
-        values.extend(p.values().map_err(at)?);
-        values.extend(params![ts.as_str(), ts.as_str()].to_vec());
-        pending.persons.push(values);
-        pending.residences.push(
-            params![
-                ids.residence,
-                community_id,
-                pid,
-                household,
-                room_id,
-                relation,
-                on
-            ]
-            .to_vec(),
-        );
-        ids.residence += 1;
-        // Written in slices, so a large file never holds all its rows as SQL values at once.
-        if pending.persons.len() >= 5000 {
-            written += pending.flush(c)?;
-        }
-    }
-    written += pending.flush(c)?;
+        written += pending.flush(c)?;
+        Ok(())
+    })?;
     bulk::finish(c, &["org_nodes", "persons", "households", "residences"])?;
     Ok((written, created_places))
 }
+
+/// Someone in the file was registered between the dry run and the commit.
+fn already_registered() -> StoreError {
+    StoreError::Conflict("文件中有人已在系统中登记（可能刚被他人录入），请重新核对后再导入".into())
+}
+
+/// New rows from which a load into SQLite drops the persons and residences indexes and builds
+/// them again afterwards, when the file also brings at least as many people as are stored.
+/// Building an index from all rows at once is cheaper than inserting each new row into it
+/// (the blind indexes are random by design) only while the table isn't much bigger than the
+/// file: a community's first ledger, not the thousandth row of a city's database.
+const REBUILD_FROM_ROWS: usize = 20_000;
+
+fn rebuild_indexes(c: &mut Conn, plan: &Plan) -> StoreResult<bool> {
+    if c.backend() != crate::db::Backend::Sqlite {
+        // On PostgreSQL dropping an index would lock every reader of the table out.
+        return Ok(false);
+    }
+    let new = plan
+        .rows
+        .iter()
+        .filter(|(_, v)| matches!(v, Verdict::New))
+        .count();
+    if new < REBUILD_FROM_ROWS {
+        return Ok(false);
+    }
+    let stored = c.scalar("SELECT count(*) FROM persons", params![])?;
+    Ok(i64::try_from(new).unwrap_or(i64::MAX) >= stored)
+}
+
+/// Rows prepared and written at a time: large enough to keep every core busy, small enough
+/// that a 200 000-row file never holds all its rows as SQL values at once.
+const SLICE: usize = 5000;
 
 /// Rows waiting to be written, in the order foreign keys need them.
 #[derive(Default)]
@@ -760,9 +838,7 @@ impl Pending {
         let written = self.persons.len();
         bulk::insert_rows(c, "persons", &person_cols, &self.persons).map_err(|e| {
             if e.is_unique_violation() {
-                StoreError::Conflict(
-                    "文件中有人已在系统中登记（可能刚被他人录入），请重新核对后再导入".into(),
-                )
+                already_registered()
             } else {
                 e.into()
             }

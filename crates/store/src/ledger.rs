@@ -82,7 +82,7 @@ fn residents_unaudited(
     args.push(Value::from(MAX_ROWS + 1));
     let rows = conn.query(
         &format!(
-            "SELECT p.id, p.name, p.sex, p.birth_date, p.id_number, p.doc_type, p.doc_no, p.phone, p.ethnicity,
+            "SELECT p.id, p.name, p.sex, p.birth_date, p.id_sealed, p.doc_type, p.doc_no, p.phone, p.ethnicity,
                     p.person_type, p.registered_here, p.area_path, r.relation, r.moved_in_on, r.household_id
              FROM persons p JOIN residences r ON r.person_id = p.id AND r.moved_out_on IS NULL
              WHERE {cf} AND p.living = 1 AND p.area_path >= ? AND p.area_path < ? AND {pf}

@@ -64,6 +64,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 8,
+        name: "sealed_id_column",
+        common: include_str!("../migrations/0008_sealed_id_column.sql"),
+        sqlite: "",
+        postgres: "ALTER TABLE persons DROP COLUMN id_number;",
+    },
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

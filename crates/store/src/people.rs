@@ -150,7 +150,7 @@ pub(crate) const STORED: &[&str] = &[
     "name",
     "name_pinyin",
     "name_initials",
-    "id_number",
+    "id_sealed",
     "id_blind",
     "id_tail",
     "doc_type",
@@ -370,7 +370,7 @@ pub struct Person {
     pub version: i64,
 }
 
-const PERSON_COLS: &str = "id, community_id, name, id_number, sex, birth_date, phone, ethnicity, \
+const PERSON_COLS: &str = "id, community_id, name, id_sealed, sex, birth_date, phone, ethnicity, \
      person_type, registered_here, employment, notes, living, version, area_path, doc_type, doc_no";
 
 fn person_from_row(r: &Row) -> StoreResult<(Person, String)> {

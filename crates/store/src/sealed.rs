@@ -257,7 +257,7 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
     let new = Sealer::new(vault, current);
     let count = conn.transaction(|c| {
         let mut count = 0;
-        let rows = c.query("SELECT id, id_number, phone FROM persons", params![])?;
+        let rows = c.query("SELECT id, id_sealed, phone FROM persons", params![])?;
         for r in rows {
             let id: i64 = r.get(0)?;
             let idn = open_old(r.get(1)?, Field::IdNumber, &old)?;
@@ -265,7 +265,7 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
             let (idv, idb, idt) = person_key_values(&new, Field::IdNumber, idn.as_deref())?;
             let (pv, pb, pt) = person_key_values(&new, Field::Phone, phone.as_deref())?;
             c.execute(
-                "UPDATE persons SET id_number = ?, id_blind = ?, id_tail = ?, phone = ?, phone_blind = ?, phone_tail = ? WHERE id = ?",
+                "UPDATE persons SET id_sealed = ?, id_blind = ?, id_tail = ?, phone = ?, phone_blind = ?, phone_tail = ? WHERE id = ?",
                 params![idv, idb, idt, pv, pb, pt, id],
             )?;
             count += 1;

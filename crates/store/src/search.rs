@@ -149,7 +149,7 @@ fn parse_address(q: &str) -> Option<Query> {
 }
 
 const HIT_COLS: &str =
-    "p.id, p.name, p.sex, p.birth_date, p.id_number, p.phone, p.area_path, p.living, p.doc_no";
+    "p.id, p.name, p.sex, p.birth_date, p.id_sealed, p.phone, p.area_path, p.living, p.doc_no";
 
 /// How a branch of the search matches its column.
 enum Key {

@@ -1000,3 +1000,67 @@ fn arbitrary_cells_never_panic() {
         assert!(parse_table(&table, &wrong, &mapping).is_empty());
     }
 }
+
+/// A sheet big enough to be parsed on several threads gives the same outcomes, in the same
+/// order, with duplicates found across the parts, and merged cells filled in every part.
+#[test]
+fn large_sheets_parse_in_parallel_in_order() {
+    let (h, _) = header(&["姓名", "身份证号", "住址"]);
+    let n = 9000u32;
+    let id = |i: u32| {
+        let birth = d(1950, 1, 1) + chrono::Days::new(u64::from(i));
+        shequ_domain::IdNumber::generate("320106", birth, 100)
+            .unwrap()
+            .as_str()
+            .to_string()
+    };
+    let mut rows = vec![texts(1, &["姓名", "身份证号", "住址"])];
+    for i in 0..n {
+        // The last row repeats the first person; row 6000 has no name.
+        let who = if i == n - 1 { id(0) } else { id(i) };
+        let name = if i == 5998 { "" } else { "石桂梅" };
+        rows.push(texts(i + 2, &[name, &who, "13-2-501"]));
+    }
+    // An address merged down over rows 8000–8001 (0-based 7999–8000).
+    rows[7999].cells[2] = t("9-1-101");
+    rows[8000].cells.truncate(2);
+    let table = Table {
+        sheet: "花名册".into(),
+        rows,
+        merges: vec![Merge {
+            first_row: 7999,
+            first_col: 2,
+            last_row: 8000,
+            last_col: 2,
+        }],
+    };
+    let out = parse_table(&table, &h, &h.mapping());
+    assert_eq!(out.len(), n as usize);
+    let numbers: Vec<u32> = out
+        .iter()
+        .map(|o| match o {
+            RowOutcome::Person(c) => c.row,
+            RowOutcome::Rejected(p) => p[0].row,
+            RowOutcome::Skip(r) => panic!("skipped: {r}"),
+        })
+        .collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] + 1 == w[1]),
+        "rows out of order"
+    );
+    assert_eq!(rejected_codes(&out[5998]), ["missing_name"]);
+    assert_eq!(rejected_codes(&out[n as usize - 1]), ["duplicate_in_file"]);
+    for i in [7998, 7999] {
+        let a = person(out[i].clone()).address.expect("address");
+        assert_eq!(
+            (a.building.as_str(), a.room.as_str()),
+            ("9", "101"),
+            "row {i}"
+        );
+    }
+    let rejected = out
+        .iter()
+        .filter(|o| matches!(o, RowOutcome::Rejected(_)))
+        .count();
+    assert_eq!(rejected, 2);
+}

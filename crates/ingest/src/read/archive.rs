@@ -10,6 +10,7 @@ use quick_xml::events::Event;
 use zip::result::ZipError;
 use zip::{CompressionMethod, ZipArchive};
 
+use super::merges::{MergeScan, SheetMerges, part_key};
 use super::{Limits, LooksLike, ReadError, corrupt};
 
 /// Entries up to this size are exempt from the ratio rule: small XML parts compress far
@@ -19,8 +20,9 @@ const RATIO_EXEMPT_BYTES: u64 = 1024 * 1024;
 /// The smallest shared string calamine counts is `<si/>`.
 const MIN_SHARED_STRING_BYTES: u64 = 5;
 
-/// Refuses anything that is not a plausible xlsx; returns only when calamine may open it.
-pub(super) fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), ReadError> {
+/// Refuses anything that is not a plausible xlsx; returns only when calamine may open it,
+/// with the merged regions of each worksheet part seen while inflating it.
+pub(super) fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<SheetMerges, ReadError> {
     let mut archive =
         ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(file, zip_detail(&e)))?;
     let count = archive.len();
@@ -80,6 +82,7 @@ pub(super) fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Rea
 
     // Then what the entries really inflate to, reading each only up to what it may be.
     let mut budget = limits.max_uncompressed_bytes;
+    let mut merges = SheetMerges::new();
     for index in 0..count {
         let (name, compressed) = {
             let entry = archive
@@ -98,9 +101,14 @@ pub(super) fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Rea
                 .by_index_raw(index)
                 .map_err(|e| entry_error(file, &e))?;
             let declared = raw.size();
+            let key = part_key(&name);
+            let mut scan = (key.starts_with("xl/worksheets/") && key.ends_with(".xml"))
+                .then(MergeScan::default);
             let counted = match raw.compression() {
-                CompressionMethod::Stored => inflated_size(&mut raw, cap),
-                CompressionMethod::Deflated => inflated_size(&mut DeflateDecoder::new(raw), cap),
+                CompressionMethod::Stored => inflated_size(&mut raw, cap, scan.as_mut()),
+                CompressionMethod::Deflated => {
+                    inflated_size(&mut DeflateDecoder::new(raw), cap, scan.as_mut())
+                }
                 other => {
                     return Err(corrupt(
                         file,
@@ -115,6 +123,9 @@ pub(super) fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Rea
             if real != declared {
                 return Err(corrupt(file, format!("部件 {name} 的实际大小与声明不符")));
             }
+            if let Some(scan) = scan {
+                merges.insert(key, scan);
+            }
             real
         };
         budget -= real;
@@ -122,12 +133,16 @@ pub(super) fn check(bytes: &[u8], file: &str, limits: &Limits) -> Result<(), Rea
             check_shared_string_count(&mut archive, index, real, file)?;
         }
     }
-    Ok(())
+    Ok(merges)
 }
 
-/// Inflates an entry into nothing, stopping as soon as it passes `cap`.
-fn inflated_size(entry: &mut impl Read, cap: u64) -> io::Result<u64> {
-    io::copy(&mut entry.take(cap.saturating_add(1)), &mut io::sink())
+/// Inflates an entry into nothing (or into a merge scan), stopping as soon as it passes `cap`.
+fn inflated_size(entry: &mut impl Read, cap: u64, scan: Option<&mut MergeScan>) -> io::Result<u64> {
+    let mut capped = entry.take(cap.saturating_add(1));
+    match scan {
+        Some(scan) => io::copy(&mut capped, scan),
+        None => io::copy(&mut capped, &mut io::sink()),
+    }
 }
 
 /// calamine reserves room for `uniqueCount` strings before reading any; a 2 KB file claiming

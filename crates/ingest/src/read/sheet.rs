@@ -48,6 +48,8 @@ pub(super) struct SheetBuilder<'a> {
     sheet: String,
     limits: &'a Limits,
     rows: BTreeMap<u32, Vec<Cell>>,
+    /// The row being filled: readers give cells row by row, so most cells skip the map.
+    current: Option<(u32, Vec<Cell>)>,
 }
 
 impl<'a> SheetBuilder<'a> {
@@ -57,6 +59,7 @@ impl<'a> SheetBuilder<'a> {
             sheet: sheet.to_owned(),
             limits,
             rows: BTreeMap::new(),
+            current: None,
         }
     }
 
@@ -88,7 +91,21 @@ impl<'a> SheetBuilder<'a> {
         } else if far {
             return Err(too_far(self.file, &self.sheet, self.limits, row, col));
         }
-        let cells = self.rows.entry(row).or_default();
+        let cells = match &mut self.current {
+            Some((at, cells)) if *at == row => cells,
+            _ => {
+                let width = self.current.as_ref().map_or(0, |(_, c)| c.len());
+                if let Some((at, cells)) = self.current.take() {
+                    self.rows.insert(at, cells);
+                }
+                // A row seen before (cells out of order) is taken up again where it was left.
+                let cells = self
+                    .rows
+                    .remove(&row)
+                    .unwrap_or_else(|| Vec::with_capacity(width));
+                &mut self.current.insert((row, cells)).1
+            }
+        };
         let index = col as usize;
         if cells.len() <= index {
             cells.resize(index + 1, Cell::Empty);
@@ -99,7 +116,10 @@ impl<'a> SheetBuilder<'a> {
         Ok(())
     }
 
-    pub(super) fn finish(self, merges: Vec<Merge>) -> Table {
+    pub(super) fn finish(mut self, merges: Vec<Merge>) -> Table {
+        if let Some((at, cells)) = self.current.take() {
+            self.rows.insert(at, cells);
+        }
         let rows = self
             .rows
             .into_iter()

@@ -7,11 +7,18 @@ use std::io::Cursor;
 
 use calamine::{Reader, Xlsx, XlsxError};
 
+use super::merges::{SheetMerges, sheet_parts};
 use super::sheet::{SheetBuilder, clip_merges, convert_ref};
 use super::{Limits, ReadError, corrupt};
 use crate::table::Table;
 
-pub(super) fn read(bytes: &[u8], file: &str, limits: &Limits) -> Result<Vec<Table>, ReadError> {
+/// `merges`: what the archive check found in each worksheet part while inflating it.
+pub(super) fn read(
+    bytes: &[u8],
+    file: &str,
+    limits: &Limits,
+    mut merges: SheetMerges,
+) -> Result<Vec<Table>, ReadError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| error(file, e))?;
     let sheets = book.sheets_metadata().to_vec();
     if sheets.len() > limits.max_sheets {
@@ -22,6 +29,7 @@ pub(super) fn read(bytes: &[u8], file: &str, limits: &Limits) -> Result<Vec<Tabl
         });
     }
     let is_1904 = book.has_1904_epoch();
+    let parts = sheet_parts(bytes).unwrap_or_default();
     let mut seen = HashSet::new();
     let mut tables = Vec::with_capacity(sheets.len());
     for sheet in sheets {
@@ -41,10 +49,20 @@ pub(super) fn read(bytes: &[u8], file: &str, limits: &Limits) -> Result<Vec<Tabl
             Err(XlsxError::NotAWorksheet(_)) => {}
             Err(e) => return Err(error(file, e)),
         }
-        let merges = book
-            .merge_cells_by_sheet_name(&sheet.name)
-            .map_err(|e| error(file, e))?;
-        let merges = clip_merges(merges.iter().map(|d| (d.start, d.end)), limits);
+        let scanned = parts
+            .get(&sheet.name)
+            .and_then(|part| merges.remove(part))
+            .filter(|scan| !scan.unreadable);
+        let merges = match scanned {
+            Some(scan) => clip_merges(scan.regions, limits),
+            // Laid out in a way the scan doesn't follow: calamine parses the sheet again.
+            None => {
+                let found = book
+                    .merge_cells_by_sheet_name(&sheet.name)
+                    .map_err(|e| error(file, e))?;
+                clip_merges(found.iter().map(|d| (d.start, d.end)), limits)
+            }
+        };
         tables.push(builder.finish(merges));
     }
     Ok(tables)

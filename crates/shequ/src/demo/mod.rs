@@ -137,7 +137,7 @@ const PERSON_COLS: &[&str] = &[
     "name",
     "name_pinyin",
     "name_initials",
-    "id_number",
+    "id_sealed",
     "id_blind",
     "id_tail",
     "doc_type",
@@ -231,7 +231,7 @@ fn seal_rows(rows: &mut [Vec<Value>], sealer: &Sealer) -> anyhow::Result<()> {
     let fields = [
         (
             Field::IdNumber,
-            col("id_number"),
+            col("id_sealed"),
             col("id_blind"),
             col("id_tail"),
         ),
