@@ -279,9 +279,13 @@ impl TagKind {
                 let v =
                     get("grade").ok_or(format!("{}：请填写{label}（{lo}–{hi}）", self.label))?;
                 let v = v.trim_end_matches('级');
-                let g: i64 = v
-                    .parse()
-                    .map_err(|_| format!("{label}“{v}”应为 {lo}–{hi} 的数字"))?;
+                // Certificates write the grade in words: 二级.
+                let g: i64 = match ["一", "二", "三", "四"].iter().position(|x| *x == v) {
+                    Some(i) => i as i64 + 1,
+                    None => v
+                        .parse()
+                        .map_err(|_| format!("{label}“{v}”应为 {lo}–{hi} 的数字"))?,
+                };
                 if !(lo..=hi).contains(&g) {
                     return Err(format!("{label}“{g}”应在 {lo}–{hi} 之间"));
                 }
@@ -423,6 +427,12 @@ mod tests {
                 .unwrap()
                 .grade,
             Some(2)
+        );
+        assert_eq!(
+            k.validate(&vals(&[("category", "肢体"), ("grade", "四级")]))
+                .unwrap()
+                .grade,
+            Some(4)
         );
         assert!(
             k.validate(&vals(&[("category", "肢体"), ("grade", "5")]))

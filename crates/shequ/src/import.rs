@@ -11,36 +11,67 @@ use shequ_store::imports::{self, FileInfo, Progress};
 use shequ_store::{Actor, Pool};
 use shequ_web::importing::{self, Report};
 
-pub fn run(
-    pool: &Pool,
-    file: &Path,
-    grid: &str,
-    as_user: &str,
-    dry_run: bool,
-    json: bool,
-    accept_updates: bool,
-) -> anyhow::Result<()> {
+/// What the command was asked to do.
+pub struct Request<'a> {
+    pub file: &'a Path,
+    /// "persons", or a special group's code ("dibao", "disability" …).
+    pub kind: &'a str,
+    /// A grid for persons; any community or grid for a special group.
+    pub node: &'a str,
+    pub as_user: &'a str,
+    pub dry_run: bool,
+    pub json: bool,
+    pub accept_updates: bool,
+}
+
+/// A file read and compared with the registry, ready to commit.
+enum Checked {
+    Persons(imports::Plan),
+    Tags(shequ_store::tag_imports::TagPlan),
+}
+
+pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
+    let file = req.file;
     let bytes = std::fs::read(file).with_context(|| format!("无法读取文件 {}", file.display()))?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let mut conn = pool.get().map_err(|e| anyhow!("{e}"))?;
-    let actor = Actor::load_by_username(&mut conn, as_user).map_err(|e| anyhow!("{e}"))?;
-    let grid_id = imports::node_by_path(&mut conn, grid).map_err(|e| anyhow!("{e}"))?;
-    let community = shequ_store::tree::get(&mut conn, &actor, grid_id)
+    let actor = Actor::load_by_username(&mut conn, req.as_user).map_err(|e| anyhow!("{e}"))?;
+    let node_id = imports::node_by_path(&mut conn, req.node).map_err(|e| anyhow!("{e}"))?;
+    let community = shequ_store::tree::get(&mut conn, &actor, node_id)
         .map_err(|e| anyhow!("{e}"))?
         .community_id
         .unwrap_or_default();
-    // A mapping corrected on the upload page for files with this header applies here too.
-    let reading = importing::read_persons(&bytes, &name, &importing::remembered(pool, community))
-        .map_err(|e| anyhow!("{}：{e}", file.display()))?;
-    let rows = reading.rows.clone();
-    let plan = imports::plan(&mut conn, &actor, grid_id, rows).map_err(|e| anyhow!("{e}"))?;
-    let counts = plan.counts();
-    let mut report = importing::report(&reading, &plan, counts);
-    if !dry_run {
-        let total = plan.rows.len();
+    let unreadable = |e: String| anyhow!("{}：{e}", file.display());
+    let (checked, mut report, sha256, refused_on_reading) = if req.kind == "persons" {
+        // A mapping corrected on the upload page for files with this header applies here too.
+        let reading =
+            importing::read_persons(&bytes, &name, &importing::remembered(pool, community))
+                .map_err(unreadable)?;
+        let rows = reading.rows.clone();
+        let plan = imports::plan(&mut conn, &actor, node_id, rows).map_err(|e| anyhow!("{e}"))?;
+        let report = importing::report(&reading, &plan, plan.counts());
+        let refused = reading.rejected.len();
+        (Checked::Persons(plan), report, reading.sha256, refused)
+    } else {
+        let kind = shequ_store::tag_imports::kind(req.kind).map_err(|e| anyhow!("{e}"))?;
+        let reading = importing::read_tags(&bytes, &name, kind).map_err(unreadable)?;
+        let plan = shequ_store::tag_imports::plan_tags(
+            &mut conn,
+            &actor,
+            node_id,
+            kind,
+            reading.rows.clone(),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        let report = importing::tag_report(&reading, &plan);
+        let refused = reading.rejected.len();
+        (Checked::Tags(plan), report, reading.sha256, refused)
+    };
+    if !req.dry_run {
+        let json = req.json;
         let shown = |done: usize, total: usize| {
             if !json && total > 0 {
                 eprint!("\r写入 {done}/{total} 行");
@@ -57,21 +88,24 @@ pub fn run(
             "cli:{}",
             shequ_store::users::random_token(16).map_err(|e| anyhow!("{e}"))?
         );
-        let outcome = imports::commit(
-            &mut conn,
-            &actor,
-            &plan,
-            &|_| accept_updates,
-            &FileInfo {
-                file_name: name.clone(),
-                sha256: reading.sha256.clone(),
-                idempotency_key: key,
-            },
-            &Progress {
-                on_row: &shown,
-                cancel,
-            },
-        )
+        let info = FileInfo {
+            file_name: name.clone(),
+            sha256,
+            idempotency_key: key,
+        };
+        let progress = Progress {
+            on_row: &shown,
+            cancel,
+        };
+        let accept = |_| req.accept_updates;
+        let outcome = match &checked {
+            Checked::Persons(plan) => {
+                imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
+            }
+            Checked::Tags(plan) => shequ_store::tag_imports::commit_tags(
+                &mut conn, &actor, plan, &accept, &info, &progress,
+            ),
+        }
         .map_err(|e| {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 anyhow!("\n导入已取消，没有写入任何数据")
@@ -79,25 +113,25 @@ pub fn run(
                 anyhow!("\n导入失败，没有写入任何数据：{e}")
             }
         })?;
-        if !json && total > 0 {
+        if !json {
             eprintln!();
         }
         if outcome.already_committed {
             eprintln!("这次上传此前已经导入过，没有重复写入。");
         }
         report.counts = outcome.counts;
-        report.counts.rejected += reading.rejected.len();
+        report.counts.rejected += refused_on_reading;
     }
-    if json {
+    if req.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "dry_run": dry_run,
+                "dry_run": req.dry_run,
                 "report": report,
             }))?
         );
     } else {
-        print_summary(&report, dry_run);
+        print_summary(&report, req.dry_run);
     }
     if report.data_rows == 0 {
         bail!("文件里没有找到数据行");

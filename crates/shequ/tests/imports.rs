@@ -432,3 +432,219 @@ fn ctrl_c_during_a_command_line_import_writes_nothing() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Writes one sheet of text cells under a header row (and a title row above it, as offices do).
+fn write_list(
+    dir: &std::path::Path,
+    name: &str,
+    header: &[&str],
+    rows: &[Vec<&str>],
+) -> std::path::PathBuf {
+    use shequ_office::xlsx::{Cell, Column, FileMeta, Sheet};
+    let sheet = Sheet {
+        name: "名单".into(),
+        title: format!("{name}（虚构人员）"),
+        note: None,
+        columns: header.iter().map(|h| Column::new(*h, 14.0)).collect(),
+        rows: rows
+            .iter()
+            .map(|r| r.iter().map(|v| Cell::from(*v)).collect())
+            .collect(),
+    };
+    let meta = FileMeta {
+        title: name.into(),
+        author: "t".into(),
+        created: chrono::Local::now().fixed_offset(),
+        company: "t".into(),
+        comment: String::new(),
+    };
+    let file = dir.join(format!("{name}.xlsx"));
+    std::fs::write(&file, shequ_office::xlsx::write(&[sheet], &meta).unwrap()).unwrap();
+    file
+}
+
+/// Every special group's list, as the community exports it, re-imports to no changes (per-
+/// person and per-household groups, sealed details, grades, dates). A list of new members
+/// adds them; a changed value is an update applied only when accepted; someone not
+/// registered, or a class that doesn't exist, is refused with the reason.
+#[test]
+fn special_group_lists_round_trip_and_add_new_members() {
+    let srv = Server::start(3000);
+    let grid = grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let dir = std::env::temp_dir().join(format!("shequ-import-tags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let web = Web::login(&srv.base, "shuji");
+    support::pass_second_factor(&web);
+    let tags_before = sql_int(&srv.db, "SELECT count(*) FROM tags");
+    let mut round_tripped = Vec::new();
+    for kind in shequ_domain::tags::TAG_KINDS {
+        let (s, _, _, bytes) = web.download(&format!(
+            "/nodes/{community}/export/group.xlsx?kind={}",
+            kind.code
+        ));
+        assert_eq!(s, 200, "{}", kind.code);
+        let listed = sql_int(
+            &srv.db,
+            &format!(
+                "SELECT count(*) FROM tags WHERE kind = '{}' AND ended_on IS NULL AND community_id = {community}",
+                kind.code
+            ),
+        );
+        if listed == 0 {
+            continue;
+        }
+        let file = dir.join(format!("{}.xlsx", kind.code));
+        std::fs::write(&file, &bytes).unwrap();
+        let again = import(&srv, &file, community, &["--kind", kind.code]);
+        let c = &again["report"]["counts"];
+        assert_eq!(
+            (
+                c["new"].as_i64(),
+                c["updated"].as_i64(),
+                c["rejected"].as_i64()
+            ),
+            (Some(0), Some(0), Some(0)),
+            "{}: {}",
+            kind.code,
+            again["report"]
+        );
+        assert_eq!(c["unchanged"].as_i64(), Some(listed), "{}", kind.code);
+        round_tripped.push(kind.code);
+    }
+    // The demo community has members of most groups, including the sealed (correction) and
+    // per-household (dibao) ones.
+    assert!(round_tripped.len() >= 8, "{round_tripped:?}");
+    assert!(
+        round_tripped.contains(&"dibao") && round_tripped.contains(&"correction"),
+        "{round_tripped:?}"
+    );
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM tags"), tags_before);
+
+    // New members: registered first (a persons ledger), then listed.
+    let id_a = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1968, 5, 4).unwrap(),
+        31,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let nobody = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 9).unwrap(),
+        77,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let other = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1971, 2, 3).unwrap(),
+        55,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let people = write_list(
+        &dir,
+        "花名册",
+        &["姓名", "公民身份号码", "住址"],
+        &[vec!["郑名单", &id_a, "88-1-101"]],
+    );
+    assert_eq!(
+        import(&srv, &people, grid, &[])["report"]["counts"]["new"],
+        1
+    );
+    let header = [
+        "姓名",
+        "公民身份号码",
+        "残疾类别",
+        "残疾等级",
+        "残疾证号",
+        "开始日期",
+    ];
+    let list = write_list(
+        &dir,
+        "残疾人名单",
+        &header,
+        &[
+            vec!["郑名单", &id_a, "肢体", "二级", "CJZ-88", "2024年3月1日"],
+            vec!["查无此人", &nobody, "视力", "1", "", ""],
+            vec!["另一人", &other, "肢残", "2", "", ""],
+        ],
+    );
+    let audits_before = sql_int(
+        &srv.db,
+        "SELECT count(*) FROM audit_log WHERE action = 'import' AND detail LIKE '%残疾%'",
+    );
+    let dry = import(
+        &srv,
+        &list,
+        community,
+        &["--kind", "disability", "--dry-run"],
+    );
+    let r = &dry["report"];
+    assert_eq!(r["counts"]["new"], 1, "{r}");
+    assert_eq!(r["counts"]["rejected"], 2, "{r}");
+    let reasons: Vec<String> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        reasons.iter().any(|m| m.contains("尚未登记")),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|m| m.contains("肢残")), "{reasons:?}");
+    let done = import(&srv, &list, community, &["--kind", "disability"]);
+    assert_eq!(done["report"]["counts"]["new"], 1);
+    let person = sql_int(&srv.db, "SELECT id FROM persons WHERE name = '郑名单'");
+    let tag = |col: &str| {
+        srv.db
+            .sql(&format!(
+                "SELECT {col} FROM tags WHERE person_id = {person} AND kind = 'disability'"
+            ))
+            .1
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        (tag("category"), tag("grade"), tag("started_on")),
+        ("肢体".into(), "2".into(), "2024-03-01".into())
+    );
+
+    // A changed grade is shown, kept until accepted, then applied.
+    let changed = write_list(
+        &dir,
+        "残疾人名单-改",
+        &header,
+        &[vec!["郑名单", &id_a, "肢体", "3", "CJZ-88", "2024-03-01"]],
+    );
+    let skipped = import(&srv, &changed, community, &["--kind", "disability"]);
+    assert_eq!(
+        skipped["report"]["counts"]["skipped"], 1,
+        "{}",
+        skipped["report"]
+    );
+    assert_eq!(tag("grade"), "2");
+    let accepted = import(
+        &srv,
+        &changed,
+        community,
+        &["--kind", "disability", "--accept-updates"],
+    );
+    assert_eq!(accepted["report"]["counts"]["updated"], 1);
+    assert_eq!(tag("grade"), "3");
+    // Each commit (not the dry run) is one audit row.
+    let audits = sql_int(
+        &srv.db,
+        "SELECT count(*) FROM audit_log WHERE action = 'import' AND detail LIKE '%残疾%'",
+    );
+    assert_eq!(audits, audits_before + 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}

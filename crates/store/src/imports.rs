@@ -309,16 +309,8 @@ pub fn commit(
     progress: &Progress,
 ) -> StoreResult<Outcome> {
     actor.require(actor.role.writes_people(), "导入人员")?;
-    if let Some(r) = conn.query_opt(
-        "SELECT id, counts FROM imports WHERE idempotency_key = ?",
-        params![file.idempotency_key.as_str()],
-    )? {
-        let counts: String = r.get(1)?;
-        return Ok(Outcome {
-            import_id: r.get(0)?,
-            counts: serde_json::from_str(&counts).unwrap_or_default(),
-            already_committed: true,
-        });
+    if let Some(done) = committed_before(conn, &file.idempotency_key)? {
+        return Ok(done);
     }
     // A large import touches many pages before it commits: a bigger page cache for this
     // connection while it runs keeps them out of the OS round trip, then the default again.
@@ -401,20 +393,13 @@ fn commit_in(
             }
         }
         (progress.on_row)(total, total);
-        let counts_json = serde_json::to_string(&counts).unwrap_or_else(|_| "{}".into());
-        let import_id = c.insert(
-            "INSERT INTO imports (community_id, grid_id, user_id, kind, file_name, file_sha256, idempotency_key, counts, created_at)
-             VALUES (?, ?, ?, 'persons', ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                grid.community_id.unwrap_or_default(),
-                grid.id,
-                actor.user_id,
-                file.file_name.as_str(),
-                file.sha256.as_str(),
-                file.idempotency_key.as_str(),
-                counts_json.as_str(),
-                now()
-            ],
+        let import_id = record(
+            c,
+            actor,
+            (grid.community_id.unwrap_or_default(), grid.id),
+            "persons",
+            file,
+            &counts,
         )?;
         audit::record(
             c,
@@ -438,6 +423,50 @@ fn commit_in(
             already_committed: false,
         })
     })
+}
+
+/// The outcome of the commit this upload already had, if any.
+pub(crate) fn committed_before(conn: &mut Conn, key: &str) -> StoreResult<Option<Outcome>> {
+    let Some(r) = conn.query_opt(
+        "SELECT id, counts FROM imports WHERE idempotency_key = ?",
+        params![key],
+    )?
+    else {
+        return Ok(None);
+    };
+    let counts: String = r.get(1)?;
+    Ok(Some(Outcome {
+        import_id: r.get(0)?,
+        counts: serde_json::from_str(&counts).unwrap_or_default(),
+        already_committed: true,
+    }))
+}
+
+/// The `imports` row of a commit. `at`: (community, the node imported into).
+pub(crate) fn record(
+    c: &mut Conn,
+    actor: &Actor,
+    at: (i64, i64),
+    kind: &str,
+    file: &FileInfo,
+    counts: &Counts,
+) -> StoreResult<i64> {
+    let counts_json = serde_json::to_string(counts).unwrap_or_else(|_| "{}".into());
+    Ok(c.insert(
+        "INSERT INTO imports (community_id, grid_id, user_id, kind, file_name, file_sha256, idempotency_key, counts, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        params![
+            at.0,
+            at.1,
+            actor.user_id,
+            kind,
+            file.file_name.as_str(),
+            file.sha256.as_str(),
+            file.idempotency_key.as_str(),
+            counts_json.as_str(),
+            now()
+        ],
+    )?)
 }
 
 /// The file's values over the record's: what the file leaves empty stays as it is.

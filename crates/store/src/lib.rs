@@ -18,6 +18,7 @@ pub mod sealed;
 pub mod search;
 pub mod second_factor;
 pub mod stats;
+pub mod tag_imports;
 pub mod tags;
 pub mod tree;
 pub mod units;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use shequ_domain::tags::{Target, tag_kind};
+use shequ_domain::tags::{TagContent, TagKind, Target, tag_kind};
 
 use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
@@ -137,15 +137,7 @@ pub fn add(conn: &mut Conn, actor: &Actor, person_id: i64, input: &TagInput) -> 
                 spec.label
             )));
         }
-        let details = serde_json::to_string(&content.details).unwrap_or_else(|_| "{}".into());
-        let details =
-            crate::sealed::store_details(spec.code, content.category.as_deref(), &details)?;
-        let ts = now();
-        let id = c.insert(
-            "INSERT INTO tags (community_id, person_id, household_id, kind, category, grade, details, started_on, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![person.community_id, pid, hid, spec.code, content.category.clone(), content.grade, details, started_on, ts.as_str(), ts.as_str()],
-        )?;
+        let id = insert(c, person.community_id, (pid, hid), spec, &content, started_on)?;
         audit::record(
             c,
             By::Actor(actor),
@@ -153,6 +145,32 @@ pub fn add(conn: &mut Conn, actor: &Actor, person_id: i64, input: &TagInput) -> 
         )?;
         Ok(id)
     })
+}
+
+/// Writes a validated tag (its details sealed where the kind says so). `target`: the person,
+/// or the household, it belongs to.
+pub(crate) fn insert(
+    c: &mut Conn,
+    community_id: i64,
+    target: (Option<i64>, Option<i64>),
+    spec: &TagKind,
+    content: &TagContent,
+    started_on: NaiveDate,
+) -> StoreResult<i64> {
+    let details = details_text(spec, content)?;
+    let ts = now();
+    c.insert(
+        "INSERT INTO tags (community_id, person_id, household_id, kind, category, grade, details, started_on, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        params![community_id, target.0, target.1, spec.code, content.category.clone(), content.grade, details, started_on, ts.as_str(), ts.as_str()],
+    )
+    .map_err(Into::into)
+}
+
+/// The details column as stored: JSON, sealed for the kinds whose details are sealed.
+pub(crate) fn details_text(spec: &TagKind, content: &TagContent) -> StoreResult<String> {
+    let details = serde_json::to_string(&content.details).unwrap_or_else(|_| "{}".into());
+    crate::sealed::store_details(spec.code, content.category.as_deref(), &details)
 }
 
 fn load_in_scope(conn: &mut Conn, actor: &Actor, tag_id: i64) -> StoreResult<Tag> {

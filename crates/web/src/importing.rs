@@ -5,9 +5,11 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table};
+use shequ_domain::tags::TagKind;
+use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, tags};
 use shequ_store::imports::{Counts, ImportRow, Plan, Verdict};
 use shequ_store::people::PersonInput;
+use shequ_store::tag_imports::{TagPlan, TagRow, TagVerdict};
 
 /// What a file holds, before it is compared with the registry.
 #[derive(Debug, Clone)]
@@ -239,6 +241,117 @@ pub fn report(reading: &Reading, plan: &Plan, counts: Counts) -> Report {
     }
     rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
     let mut counts = counts;
+    counts.rejected += reading.rejected.len();
+    Report {
+        file_name: reading.file_name.clone(),
+        sha256: reading.sha256.clone(),
+        data_rows: reading.data_rows,
+        counts,
+        rejected,
+        warnings: reading.warnings.iter().map(report_row).collect(),
+        updates,
+    }
+}
+
+/// What a special-group list holds, before it is compared with the registry.
+#[derive(Debug, Clone)]
+pub struct TagReading {
+    pub file_name: String,
+    pub sha256: String,
+    pub sheets: Vec<String>,
+    pub rows: Vec<TagRow>,
+    pub rejected: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    pub data_rows: usize,
+}
+
+/// Reads a list of one special group (the sheets whose header names a person and at least
+/// one of the group's own columns).
+pub fn read_tags(bytes: &[u8], file_name: &str, kind: &TagKind) -> Result<TagReading, String> {
+    let tables =
+        shequ_ingest::read(bytes, file_name, &Limits::default()).map_err(|e| e.to_string())?;
+    let mut reading = TagReading {
+        file_name: file_name.to_string(),
+        sha256: sha256_hex(bytes),
+        sheets: Vec::new(),
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        warnings: Vec::new(),
+        data_rows: 0,
+    };
+    for t in &tables {
+        let Some(header) = shequ_ingest::find_header(t) else {
+            continue;
+        };
+        let cols = tags::tag_columns(&header, kind);
+        if !tags::is_list_of(&header, &cols) {
+            continue;
+        }
+        reading.sheets.push(t.sheet.clone());
+        for outcome in tags::parse_tag_table(t, &header, kind, &cols) {
+            match outcome {
+                tags::TagOutcome::Row(c) => {
+                    reading.data_rows += 1;
+                    reading.warnings.extend(c.person.warnings.iter().cloned());
+                    let c = *c;
+                    let document = c.person.doc_type.zip(c.person.doc_no);
+                    reading.rows.push(TagRow {
+                        sheet: c.person.sheet,
+                        row: c.person.row,
+                        name: c.person.name,
+                        id_number: c.person.id_number,
+                        document,
+                        values: c.values,
+                        started_on: c.started_on,
+                    });
+                }
+                tags::TagOutcome::Rejected(ps) => {
+                    reading.data_rows += 1;
+                    reading.rejected.extend(ps);
+                }
+                tags::TagOutcome::Skip => {}
+            }
+        }
+    }
+    if reading.sheets.is_empty() {
+        let mut wanted: Vec<&str> = kind.category.iter().map(|c| c.0).collect();
+        wanted.extend(kind.fields.iter().map(|f| f.label));
+        return Err(format!(
+            "找不到{}名单的表头：需要“公民身份号码”列，以及“{}”中至少一列",
+            kind.label,
+            wanted.join("”“")
+        ));
+    }
+    Ok(reading)
+}
+
+/// A group list's report, in the same shape as a persons import's.
+pub fn tag_report(reading: &TagReading, plan: &TagPlan) -> Report {
+    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
+    let mut updates = Vec::new();
+    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
+        match verdict {
+            TagVerdict::Rejected { field, message } => rejected.push(ReportRow {
+                sheet: row.sheet.clone(),
+                row: row.row,
+                column: String::new(),
+                title: field.clone(),
+                value: String::new(),
+                code: "refused".into(),
+                reason: message.clone(),
+            }),
+            TagVerdict::Update { changes, .. } => updates.push(UpdateRow {
+                index: i,
+                sheet: row.sheet.clone(),
+                row: row.row,
+                name: row.name.clone(),
+                changes: changes.clone(),
+            }),
+            _ => {}
+        }
+    }
+    rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
+    let mut counts = plan.counts();
     counts.rejected += reading.rejected.len();
     Report {
         file_name: reading.file_name.clone(),
