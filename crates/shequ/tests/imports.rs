@@ -648,3 +648,92 @@ fn special_group_lists_round_trip_and_add_new_members() {
     assert_eq!(audits, audits_before + 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A special-group list uploaded on a grid's import page: checked, committed in the background,
+/// and the refused rows handed back, like a persons ledger.
+#[test]
+fn a_special_group_list_uploads_on_the_web() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let dir = std::env::temp_dir().join(format!("shequ-upload-tags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let id = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1959, 7, 1).unwrap(),
+        12,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let people = write_list(
+        &dir,
+        "花名册",
+        &["姓名", "公民身份号码", "住址"],
+        &[vec!["钱网页", &id, "77-2-301"]],
+    );
+    assert_eq!(
+        import(&srv, &people, grid, &[])["report"]["counts"]["new"],
+        1
+    );
+    let list = write_list(
+        &dir,
+        "退役军人名单",
+        &["姓名", "公民身份号码", "类别", "光荣之家挂牌日期"],
+        &[
+            vec!["钱网页", &id, "退役士兵", "2023/8/1"],
+            vec!["钱网页", "320106195907010128", "退役士兵", ""],
+        ],
+    );
+    let web = Web::login(&srv.base, "shuji");
+    let (s, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert_eq!(s, 200);
+    assert!(page.contains("value=\"veteran\""), "{page}");
+    let csrf = csrf_of(&page);
+    let (s, page, location) = web.upload_with(
+        &format!("/nodes/{grid}/import"),
+        &[("csrf", &csrf), ("kind", "veteran")],
+        "退役军人名单.xlsx",
+        &std::fs::read(&list).unwrap(),
+    );
+    assert_eq!(s, 303, "{page}");
+    let report_url = location.unwrap();
+    let (_, report, _) = web.get(&report_url);
+    assert!(report.contains("id=\"count-new\">1<"), "{report}");
+    assert!(report.contains("id=\"count-rejected\">1<"), "{report}");
+    assert!(report.contains("校验"), "the bad ID's reason: {report}");
+    let (s, _, _, bytes) = web.download(&format!("{report_url}/rejected.xlsx"));
+    assert_eq!(s, 200);
+    let bad = dir.join("rejected.xlsx");
+    std::fs::write(&bad, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&bad, "csv")).unwrap();
+    assert!(
+        csv.contains("原因") && csv.contains("320106195907010128"),
+        "{csv}"
+    );
+
+    let (s, _, _) = web.post_form(
+        &format!("{report_url}/commit"),
+        &[("csrf", &csrf_of(&report))],
+    );
+    assert_eq!(s, 303);
+    let mut done = String::new();
+    for _ in 0..200 {
+        let (_, page, _) = web.get(&report_url);
+        if page.contains("id=\"import-done\"") || page.contains("id=\"import-failed\"") {
+            done = page;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(done.contains("id=\"import-done\""), "{done}");
+    let person = sql_int(&srv.db, "SELECT id FROM persons WHERE name = '钱网页'");
+    let (ok, out) = srv.db.sql(&format!(
+        "SELECT category || '|' || details FROM tags WHERE person_id = {person} AND kind = 'veteran'"
+    ));
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("退役士兵") && out.contains("2023-08-01"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use shequ_store::imports::{Outcome, Plan};
+use shequ_store::tag_imports::TagPlan;
 
-use crate::importing::Reading;
+use crate::importing::{Reading, TagReading};
 
 pub const MAX_PER_USER: usize = 3;
 pub const TTL: Duration = Duration::from_secs(3600);
@@ -33,6 +34,8 @@ pub struct Upload {
     pub bytes: Vec<u8>,
     pub reading: Mutex<Reading>,
     pub plan: Mutex<Plan>,
+    /// A special-group list instead of a persons ledger (then `reading` and `plan` are empty).
+    pub tags: Option<(TagReading, TagPlan)>,
     pub stage: Mutex<Stage>,
     pub written: AtomicUsize,
     pub total: AtomicUsize,
@@ -61,12 +64,19 @@ impl Upload {
             bytes,
             reading: Mutex::new(reading),
             plan: Mutex::new(plan),
+            tags: None,
             stage: Mutex::new(Stage::Checked),
             written: AtomicUsize::new(0),
             total: AtomicUsize::new(0),
             cancel: AtomicBool::new(false),
             created: Instant::now(),
         }
+    }
+
+    /// An upload of a special-group list.
+    pub fn with_tags(mut self, reading: TagReading, plan: TagPlan) -> Upload {
+        self.tags = Some((reading, plan));
+        self
     }
 
     pub fn stage(&self) -> Stage {

@@ -418,14 +418,27 @@ impl Web {
         file_name: &str,
         bytes: &[u8],
     ) -> (u16, String, Option<String>) {
+        self.upload_with(path, &[("csrf", csrf)], file_name, bytes)
+    }
+
+    /// A multipart form post with these text fields and one file.
+    pub fn upload_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: &[u8],
+    ) -> (u16, String, Option<String>) {
         let boundary = "----shequ-test-boundary-7d1f";
         let mut body = Vec::new();
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
-            )
-            .as_bytes(),
-        );
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"

@@ -50,6 +50,19 @@ struct FormPage {
     grid_id: i64,
     grid_name: String,
     error: Option<String>,
+    /// What may be imported: ("persons", "实有人口") and each special group.
+    kinds: Vec<(&'static str, String)>,
+    kind: String,
+}
+
+fn kinds() -> Vec<(&'static str, String)> {
+    let mut out = vec![("persons", "实有人口（花名册）".to_string())];
+    out.extend(
+        shequ_domain::tags::TAG_KINDS
+            .iter()
+            .map(|k| (k.code, format!("{}名单", k.label))),
+    );
+    out
 }
 
 async fn grid_named(st: &AppState, actor: &Actor, id: i64) -> Result<tree::Node, PageError> {
@@ -74,6 +87,8 @@ async fn form(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -
         grid_id: id,
         grid_name: grid.name,
         error: None,
+        kinds: kinds(),
+        kind: "persons".into(),
     }))
 }
 
@@ -84,6 +99,7 @@ async fn receive(
     mut multipart: Multipart,
 ) -> PageResult {
     let mut csrf = String::new();
+    let mut kind = "persons".to_string();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match multipart.next_field().await {
@@ -100,6 +116,7 @@ async fn receive(
         };
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("kind") => kind = field.text().await.unwrap_or_default(),
             Some("file") => {
                 let name = field.file_name().unwrap_or("台账.xlsx").to_string();
                 let bytes = field.bytes().await.map_err(|e| {
@@ -120,12 +137,19 @@ async fn receive(
             grid_id: id,
             grid_name: grid.name.clone(),
             error: Some(message),
+            kinds: kinds(),
+            kind: kind.clone(),
         })
     };
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Ok(again("请选择要导入的 .xlsx、.xls 或 .csv 文件".into()));
     };
     let community = grid.community_id.unwrap_or_default();
+    if kind != "persons" {
+        return receive_tags(&st, &user, &grid, (name, bytes), &kind)
+            .await
+            .or_else(|message| Ok(again(message)));
+    }
     let (st2, actor) = (st.clone(), user.actor.clone());
     let checked = tokio::task::spawn_blocking(move || {
         let reading = importing::read_persons(
@@ -156,6 +180,72 @@ async fn receive(
         plan,
     ));
     Ok(Redirect::to(&format!("/imports/{uid}")).into_response())
+}
+
+/// A special-group list: read and compared in the background, kept as the user's upload.
+/// `Err` is a message for the form.
+async fn receive_tags(
+    st: &AppState,
+    user: &PageUser,
+    grid: &tree::Node,
+    (name, bytes): (String, Vec<u8>),
+    kind: &str,
+) -> Result<axum::response::Response, String> {
+    let kind = shequ_store::tag_imports::kind(kind).map_err(|e| e.to_string())?;
+    let (st2, actor, node) = (st.clone(), user.actor.clone(), grid.id);
+    let (bytes, reading, plan) = tokio::task::spawn_blocking(move || {
+        let reading = importing::read_tags(&bytes, &name, kind)?;
+        let mut conn = st2.inner.pool.get().map_err(|e| e.to_string())?;
+        let plan = shequ_store::tag_imports::plan_tags(
+            &mut conn,
+            &actor,
+            node,
+            kind,
+            reading.rows.clone(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok::<_, String>((bytes, reading, plan))
+    })
+    .await
+    .map_err(|e| format!("读取文件的任务失败：{e}"))??;
+    let uid = new_id().ok_or("系统随机数不可用")?;
+    let empty = Reading {
+        file_name: reading.file_name.clone(),
+        sha256: reading.sha256.clone(),
+        sheets: Vec::new(),
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        warnings: Vec::new(),
+        data_rows: 0,
+    };
+    let upload = Upload::new(
+        uid,
+        user.actor.user_id,
+        grid.id,
+        grid.path.clone(),
+        grid.community_id.unwrap_or_default(),
+        bytes,
+        empty,
+        Plan {
+            grid_id: grid.id,
+            rows: Vec::new(),
+        },
+    )
+    .with_tags(reading, plan);
+    st.inner.uploads.put(upload);
+    Ok(Redirect::to(&format!("/imports/{uid}")).into_response())
+}
+
+/// What the upload holds compared with the registry, whichever kind it is.
+fn report_of(u: &Upload) -> Report {
+    match &u.tags {
+        Some((reading, plan)) => importing::tag_report(reading, plan),
+        None => {
+            let reading = lock(&u.reading).clone();
+            let plan = lock(&u.plan).clone();
+            importing::report(&reading, &plan, plan.counts())
+        }
+    }
 }
 
 /// The owner's upload; anyone else gets "not found" (they may be in the same area, but an
@@ -244,8 +334,7 @@ fn sheet_views(reading: &Reading) -> Vec<SheetView> {
 async fn show(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let u = owned(&st, &user, id)?;
     let reading = lock(&u.reading).clone();
-    let plan = lock(&u.plan).clone();
-    let report = importing::report(&reading, &plan, plan.counts());
+    let report = report_of(&u);
     let (written, total) = u.progress();
     let (stage, outcome, failure) = match u.stage() {
         Stage::Checked => ("checked", None, None),
@@ -284,7 +373,8 @@ async fn remap(
 ) -> PageResult {
     check_csrf(&user, &form)?;
     let u = owned(&st, &user, id)?;
-    if !matches!(u.stage(), Stage::Checked) {
+    // A special-group list's columns are found by their labels; it has no mapping to correct.
+    if !matches!(u.stage(), Stage::Checked) || u.tags.is_some() {
         return Ok(Redirect::to(&format!("/imports/{id}")).into_response());
     }
     let reading = lock(&u.reading).clone();
@@ -359,23 +449,24 @@ async fn commit(
                 idempotency_key: format!("web:{}", u2.id),
             }
         };
+        let accept = |i| accepted.contains(&i);
         let on_row = |done: usize, total: usize| {
             u2.written.store(done, Ordering::Relaxed);
             u2.total.store(total, Ordering::Relaxed);
         };
-        let result = pool.get().map_err(StoreError::from).and_then(|mut conn| {
-            imports::commit(
-                &mut conn,
-                &actor,
-                &plan,
-                &|i| accepted.contains(&i),
-                &file,
-                &Progress {
-                    on_row: &on_row,
-                    cancel: &u2.cancel,
-                },
-            )
-        });
+        let progress = Progress {
+            on_row: &on_row,
+            cancel: &u2.cancel,
+        };
+        let result = pool
+            .get()
+            .map_err(StoreError::from)
+            .and_then(|mut conn| match &u2.tags {
+                Some((_, tags)) => shequ_store::tag_imports::commit_tags(
+                    &mut conn, &actor, tags, &accept, &file, &progress,
+                ),
+                None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),
+            });
         u2.set_stage(match result {
             Ok(o) => Stage::Done(o),
             Err(e) => Stage::Failed(e.to_string()),
@@ -411,9 +502,7 @@ pub(crate) fn owned_upload(
     id: i64,
 ) -> Result<(Arc<Upload>, Report), PageError> {
     let u = owned(st, user, id)?;
-    let reading = lock(&u.reading).clone();
-    let plan = lock(&u.plan).clone();
-    let report = importing::report(&reading, &plan, plan.counts());
+    let report = report_of(&u);
     Ok((u, report))
 }
 
