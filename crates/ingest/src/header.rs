@@ -444,7 +444,7 @@ fn is_group_row(upper: &Row, merges: &[Merge], width: usize) -> bool {
 }
 
 /// The header that row `i` would make.
-fn header_at(rows: &[Row], merges: &[Merge], i: usize) -> Header {
+pub(crate) fn header_at(rows: &[Row], merges: &[Merge], i: usize) -> Header {
     let Some(row) = rows.get(i) else {
         return Header {
             row_index: i,

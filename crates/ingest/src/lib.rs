@@ -6,6 +6,7 @@
 //! special-group list (低保台账 …) the same way, plus the group's own columns. No database here.
 
 pub mod header;
+pub mod labelled;
 pub mod persons;
 pub mod read;
 pub mod table;

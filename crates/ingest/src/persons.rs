@@ -389,15 +389,8 @@ fn title_pieces(header: &Header) -> HashSet<String> {
         .collect()
 }
 
-fn skip_reason(
-    row: &Row,
-    header: &Header,
-    mapping: &Mapping,
-    pieces: &HashSet<String>,
-) -> Option<&'static str> {
-    let Some(first) = row.cells.iter().find(|c| !c.is_empty()) else {
-        return Some("空行");
-    };
+/// A row whose first filled cell makes it a total, a note or a signature line, not data.
+pub(crate) fn not_data(first: &Cell) -> Option<&'static str> {
     let first = compact(&first.display());
     if TOTAL_PREFIXES.iter().any(|p| first.starts_with(p)) {
         return Some("合计行");
@@ -407,6 +400,21 @@ fn skip_reason(
     }
     if SIGNATURE_PREFIXES.iter().any(|p| first.starts_with(p)) {
         return Some("签名行");
+    }
+    None
+}
+
+fn skip_reason(
+    row: &Row,
+    header: &Header,
+    mapping: &Mapping,
+    pieces: &HashSet<String>,
+) -> Option<&'static str> {
+    let Some(first) = row.cells.iter().find(|c| !c.is_empty()) else {
+        return Some("空行");
+    };
+    if let Some(reason) = not_data(first) {
+        return Some(reason);
     }
     let data_cols = mapping
         .iter()

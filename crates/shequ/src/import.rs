@@ -14,7 +14,7 @@ use shequ_web::importing::{self, Report};
 /// What the command was asked to do.
 pub struct Request<'a> {
     pub file: &'a Path,
-    /// "persons", or a special group's code ("dibao", "disability" …).
+    /// "persons", "units", or a special group's code ("dibao", "disability" …).
     pub kind: &'a str,
     /// A grid for persons; any community or grid for a special group.
     pub node: &'a str,
@@ -28,6 +28,7 @@ pub struct Request<'a> {
 enum Checked {
     Persons(imports::Plan),
     Tags(shequ_store::tag_imports::TagPlan),
+    Units(shequ_store::unit_imports::UnitPlan),
 }
 
 pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
@@ -55,6 +56,14 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         let report = importing::report(&reading, &plan, plan.counts());
         let refused = reading.rejected.len();
         (Checked::Persons(plan), report, reading.sha256, refused)
+    } else if req.kind == "units" {
+        let reading = importing::read_units(&bytes, &name).map_err(unreadable)?;
+        let plan =
+            shequ_store::unit_imports::plan_units(&mut conn, &actor, node_id, reading.rows.clone())
+                .map_err(|e| anyhow!("{e}"))?;
+        let report = importing::unit_report(&reading, &plan);
+        let refused = reading.rejected.len();
+        (Checked::Units(plan), report, reading.sha256, refused)
     } else {
         let kind = shequ_store::tag_imports::kind(req.kind).map_err(|e| anyhow!("{e}"))?;
         let reading = importing::read_tags(&bytes, &name, kind).map_err(unreadable)?;
@@ -103,6 +112,9 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
                 imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
             }
             Checked::Tags(plan) => shequ_store::tag_imports::commit_tags(
+                &mut conn, &actor, plan, &accept, &info, &progress,
+            ),
+            Checked::Units(plan) => shequ_store::unit_imports::commit_units(
                 &mut conn, &actor, plan, &accept, &info, &progress,
             ),
         }

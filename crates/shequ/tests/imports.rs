@@ -737,3 +737,164 @@ fn a_special_group_list_uploads_on_the_web() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The 辖区单位台账 a community exports re-imports to no changes; an office's own units list
+/// (its own column titles) adds new units, refuses what's wrong with the reason, offers
+/// changes as updates, and the web page takes the same file and hands back the refused rows.
+#[test]
+fn units_ledgers_round_trip_and_import_from_the_cli_and_the_web() {
+    let srv = Server::start(300);
+    let grid = grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let dir = std::env::temp_dir().join(format!("shequ-import-units-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let web = Web::login(&srv.base, "shuji");
+    support::pass_second_factor(&web);
+    let open = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM units WHERE community_id = {community} AND closed_on IS NULL"
+        ),
+    );
+    assert!(open > 0, "the demo community has units");
+    let (s, _, _, bytes) = web.download(&format!("/nodes/{community}/export/units.xlsx"));
+    assert_eq!(s, 200);
+    let exported = dir.join("辖区单位台账.xlsx");
+    std::fs::write(&exported, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&exported, "csv")).unwrap();
+    assert!(
+        csv.contains("统一社会信用代码") && csv.contains("负责人电话"),
+        "{csv}"
+    );
+    let again = import(&srv, &exported, grid, &["--kind", "units"]);
+    let c = &again["report"]["counts"];
+    assert_eq!(c["unchanged"].as_i64(), Some(open), "{}", again["report"]);
+    assert_eq!(
+        (
+            c["new"].as_i64(),
+            c["updated"].as_i64(),
+            c["rejected"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+
+    // An office's own list, in its own words.
+    let code = shequ_domain::CreditCode::generate("91320106MA1X2Y3N4")
+        .unwrap()
+        .as_str()
+        .to_string();
+    let header = [
+        "名称",
+        "类型",
+        "信用代码",
+        "联系人",
+        "联系电话",
+        "从业人员",
+        "备注",
+    ];
+    let list = write_list(
+        &dir,
+        "辖区单位",
+        &header,
+        &[
+            vec![
+                "凤凰便民超市",
+                "商铺",
+                &code,
+                "孙店长",
+                "13812345678",
+                "6",
+                "",
+            ],
+            vec![
+                "阿芳理发",
+                "个体工商户",
+                "",
+                "王阿芳",
+                "",
+                "2",
+                "无营业执照号",
+            ],
+            vec!["号码不对的店", "商铺", "", "", "1381234", "", ""],
+            vec!["人数不对的店", "商铺", "", "", "", "很多", ""],
+        ],
+    );
+    let done = import(&srv, &list, grid, &["--kind", "units"]);
+    let r = &done["report"];
+    assert_eq!(r["counts"]["new"], 2, "{r}");
+    assert_eq!(r["counts"]["rejected"], 2, "{r}");
+    let text = r["rejected"].to_string();
+    assert!(
+        text.contains("负责人电话") && text.contains("很多"),
+        "{text}"
+    );
+    let phone = srv
+        .db
+        .sql("SELECT contact_phone FROM units WHERE name = '凤凰便民超市'")
+        .1;
+    assert!(!phone.contains("13812345678"), "sealed at rest: {phone}");
+
+    // The same list again: nothing new; a changed head count is offered, applied on accept.
+    let changed = write_list(
+        &dir,
+        "辖区单位-改",
+        &header,
+        &[vec![
+            "凤凰便民超市",
+            "商铺",
+            &code,
+            "孙店长",
+            "13812345678",
+            "8",
+            "",
+        ]],
+    );
+    let shown = import(&srv, &changed, grid, &["--kind", "units"]);
+    assert_eq!(
+        shown["report"]["counts"]["skipped"], 1,
+        "{}",
+        shown["report"]
+    );
+    let employees = || {
+        sql_int(
+            &srv.db,
+            "SELECT employees FROM units WHERE name = '凤凰便民超市'",
+        )
+    };
+    assert_eq!(employees(), 6);
+    import(
+        &srv,
+        &changed,
+        grid,
+        &["--kind", "units", "--accept-updates"],
+    );
+    assert_eq!(employees(), 8);
+
+    // On the web: the same file, checked; the refused rows come back with their titles.
+    let (_, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert!(page.contains("value=\"units\""));
+    let (s, page, location) = web.upload_with(
+        &format!("/nodes/{grid}/import"),
+        &[("csrf", &csrf_of(&page)), ("kind", "units")],
+        "辖区单位.xlsx",
+        &std::fs::read(&list).unwrap(),
+    );
+    assert_eq!(s, 303, "{page}");
+    let report_url = location.unwrap();
+    let (_, report, _) = web.get(&report_url);
+    assert!(report.contains("id=\"count-unchanged\">1<"), "{report}");
+    assert!(report.contains("id=\"count-rejected\">2<"), "{report}");
+    let (s, _, _, bytes) = web.download(&format!("{report_url}/rejected.xlsx"));
+    assert_eq!(s, 200);
+    let bad = dir.join("rejected.xlsx");
+    std::fs::write(&bad, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&bad, "csv")).unwrap();
+    assert!(
+        csv.contains("从业人员") && csv.contains("人数不对的店") && csv.contains("原因"),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -238,3 +238,33 @@ pub fn group_list(
     )?;
     Ok((place, spec, out))
 }
+
+/// 辖区单位台账 of a node: its open units with their heads' phones in full, so like the
+/// persons ledgers it needs the export permission and the second factor, and is audited.
+pub fn units(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+) -> StoreResult<(String, Vec<crate::units::Unit>)> {
+    actor.require(actor.role.exports_people(), "导出辖区单位台账")?;
+    crate::second_factor::require(actor)?;
+    let node = tree::get(conn, actor, node_id)?;
+    if !actor.sees_people_at(&node.path) {
+        return Err(StoreError::Forbidden("您无权导出这里的单位信息".into()));
+    }
+    let place = node.name.clone();
+    let list: Vec<crate::units::Unit> = crate::units::list(conn, actor, node_id, MAX_ROWS as i64)?
+        .into_iter()
+        .filter(|u| u.closed_on.is_none())
+        .collect();
+    audit::record_alone(
+        conn,
+        By::Actor(actor),
+        Event::ok("export", format!("node:{node_id}")).with(serde_json::json!({
+            "台账": "辖区单位台账",
+            "范围": place,
+            "行数": list.len(),
+        })),
+    )?;
+    Ok((place, list))
+}

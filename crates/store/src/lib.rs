@@ -21,6 +21,7 @@ pub mod stats;
 pub mod tag_imports;
 pub mod tags;
 pub mod tree;
+pub mod unit_imports;
 pub mod units;
 pub mod users;
 

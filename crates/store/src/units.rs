@@ -81,21 +81,21 @@ fn from_row(r: &Row) -> StoreResult<Unit> {
     })
 }
 
-struct Valid {
-    name: String,
-    kind: &'static str,
-    credit_code: Option<String>,
-    contact_phone: Option<String>,
+pub(crate) struct Valid {
+    pub(crate) name: String,
+    pub(crate) kind: &'static str,
+    pub(crate) credit_code: Option<String>,
+    pub(crate) contact_phone: Option<String>,
 }
 
-fn trimmed(s: &Option<String>) -> Option<String> {
+pub(crate) fn trimmed(s: &Option<String>) -> Option<String> {
     s.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }
 
-fn validate(u: &UnitInput) -> StoreResult<Valid> {
+pub(crate) fn validate(u: &UnitInput) -> StoreResult<Valid> {
     let name = u.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(StoreError::invalid(
@@ -130,40 +130,55 @@ pub fn create(conn: &mut Conn, actor: &Actor, u: &UnitInput) -> StoreResult<i64>
     conn.transaction(|c| {
         let node = tree::get(c, actor, u.node_id)?;
         if node.kind < NodeKind::Grid {
-            return Err(StoreError::invalid("所在位置", "请选择单位所在的网格或楼栋"));
+            return Err(StoreError::invalid(
+                "所在位置",
+                "请选择单位所在的网格或楼栋",
+            ));
         }
-        let ts = now();
-        let id = c.insert(
-            "INSERT INTO units (community_id, area_path, created_at, updated_at, node_id, name, kind,
-                credit_code, address, contact_name, contact_phone, employees, safety_agreement_on,
-                fire_agreement_on, closed_on, notes)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                node.community_id,
-                node.path.as_str(),
-                ts.as_str(),
-                ts.as_str(),
-                node.id,
-                v.name.as_str(),
-                v.kind,
-                v.credit_code,
-                trimmed(&u.address),
-                trimmed(&u.contact_name),
-                sealer()?.seal_opt(Field::ContactPhone, v.contact_phone.as_deref())?,
-                u.employees,
-                u.safety_agreement_on,
-                u.fire_agreement_on,
-                Value::Null,
-                trimmed(&u.notes)
-            ],
-        )?;
+        let id = insert(c, &node, &v, u)?;
         audit::record(
             c,
             By::Actor(actor),
-            Event::ok("unit.create", format!("unit:{id}")).with(serde_json::json!({ "名称": v.name, "类别": v.kind, "位置": node.id })),
+            Event::ok("unit.create", format!("unit:{id}"))
+                .with(serde_json::json!({ "名称": v.name, "类别": v.kind, "位置": node.id })),
         )?;
         Ok(id)
     })
+}
+
+/// Writes a checked unit under `node`.
+pub(crate) fn insert(
+    c: &mut Conn,
+    node: &tree::Node,
+    v: &Valid,
+    u: &UnitInput,
+) -> StoreResult<i64> {
+    let ts = now();
+    let id = c.insert(
+        "INSERT INTO units (community_id, area_path, created_at, updated_at, node_id, name, kind,
+        credit_code, address, contact_name, contact_phone, employees, safety_agreement_on,
+        fire_agreement_on, closed_on, notes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        params![
+            node.community_id,
+            node.path.as_str(),
+            ts.as_str(),
+            ts.as_str(),
+            node.id,
+            v.name.as_str(),
+            v.kind,
+            v.credit_code.clone(),
+            trimmed(&u.address),
+            trimmed(&u.contact_name),
+            sealer()?.seal_opt(Field::ContactPhone, v.contact_phone.as_deref())?,
+            u.employees,
+            u.safety_agreement_on,
+            u.fire_agreement_on,
+            Value::Null,
+            trimmed(&u.notes)
+        ],
+    )?;
+    Ok(id)
 }
 
 pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Unit> {

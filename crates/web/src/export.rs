@@ -197,6 +197,42 @@ pub async fn audit_log(
 /// The refused rows of an upload as they were in the file — same headers, same cells — with
 /// the reason in a last column, so the office can fix them and upload just this file again.
 /// Audited as an export (the rows hold personal data).
+/// The titles of a sheet's columns as its header shows them, for a persons ledger or a units
+/// ledger alike; "基本信息/名字" in a two-row header gives "名字", which is what reads back.
+fn header_titles(t: &shequ_ingest::Table) -> Option<Vec<String>> {
+    let titled: Vec<(usize, String)> = match shequ_ingest::find_header(t) {
+        Some(h) => h
+            .columns
+            .iter()
+            .map(|c| (c.index, c.title.clone()))
+            .collect(),
+        None => {
+            let h =
+                shequ_ingest::labelled::find_labelled(t, crate::importing::UNIT_COLUMNS, "name")?;
+            let row = t.rows.get(h.row_index)?;
+            row.cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, c.display()))
+                .collect()
+        }
+    };
+    let width = titled.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
+    Some(
+        (0..width)
+            .map(|i| {
+                titled
+                    .iter()
+                    .find(|(c, _)| *c == i)
+                    .and_then(|(_, title)| title.rsplit('/').next())
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
+            .collect(),
+    )
+}
+
 pub async fn rejected_rows(
     State(st): State<AppState>,
     user: PageUser,
@@ -215,20 +251,13 @@ pub async fn rejected_rows(
     let mut sheets = Vec::new();
     let mut count = 0;
     for t in &tables {
-        let Some(h) = shequ_ingest::find_header(t) else {
+        let Some(titles) = header_titles(t) else {
             continue;
         };
-        let width = h.columns.iter().map(|c| c.index + 1).max().unwrap_or(0);
-        let mut columns: Vec<Column> = (0..width)
-            .map(|i| {
-                // "基本信息/名字" in a two-row header: the specific title is what reads back.
-                let title = h
-                    .column(i)
-                    .and_then(|c| c.title.rsplit('/').next())
-                    .unwrap_or_default()
-                    .to_string();
-                Column::new(title, 14.0)
-            })
+        let width = titles.len();
+        let mut columns: Vec<Column> = titles
+            .into_iter()
+            .map(|title| Column::new(title, 14.0))
             .collect();
         columns.push(Column::new("原因", 60.0));
         let mut rows = Vec::new();
@@ -348,6 +377,60 @@ pub async fn group_list(
         )),
         columns,
         rows: data,
+    };
+    let bytes = write(&[sheet], &meta(&user, &title, count))?;
+    Ok(download(
+        bytes,
+        &format!("{title}-{}.xlsx", shequ_store::today()),
+    ))
+}
+
+/// 辖区单位台账 of a node, with the headers the units import reads back (the first title of
+/// each `importing::UNIT_COLUMNS` entry).
+pub async fn units(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+    let actor = user.actor.clone();
+    let (place, list) = match st.db(move |c| ledger::units(c, &actor, id)).await {
+        Ok(found) => found,
+        Err(AppError::Store(StoreError::SecondFactor)) => return Ok(second_factor_first(id)),
+        Err(e) => return Err(e.into()),
+    };
+    let title = format!("{place}辖区单位台账");
+    let mut columns = vec![Column::new("序号", 6.0)];
+    columns.extend(
+        crate::importing::UNIT_COLUMNS
+            .iter()
+            .map(|(_, titles)| Column::new(titles[0], 16.0)),
+    );
+    let day = |d: Option<chrono::NaiveDate>| d.map_or(Cell::Empty, Cell::Date);
+    let count = list.len();
+    let rows = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                Cell::from(u.name),
+                Cell::from(u.kind),
+                Cell::from(u.credit_code),
+                Cell::from(u.address),
+                Cell::from(u.contact_name),
+                Cell::from(u.contact_phone),
+                u.employees.map_or(Cell::Empty, Cell::Int),
+                day(u.safety_agreement_on),
+                day(u.fire_agreement_on),
+                Cell::from(u.notes),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "辖区单位".into(),
+        title: title.clone(),
+        note: Some(format!(
+            "截至 {} · 共 {count} 家",
+            shequ_store::today().format("%Y年%m月%d日")
+        )),
+        columns,
+        rows,
     };
     let bytes = write(&[sheet], &meta(&user, &title, count))?;
     Ok(download(

@@ -10,6 +10,7 @@ use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, t
 use shequ_store::imports::{Counts, ImportRow, Plan, Verdict};
 use shequ_store::people::PersonInput;
 use shequ_store::tag_imports::{TagPlan, TagRow, TagVerdict};
+use shequ_store::unit_imports::{UnitPlan, UnitRow, UnitVerdict};
 
 /// What a file holds, before it is compared with the registry.
 #[derive(Debug, Clone)]
@@ -360,6 +361,201 @@ pub fn tag_report(reading: &TagReading, plan: &TagPlan) -> Report {
         counts,
         rejected,
         warnings: reading.warnings.iter().map(report_row).collect(),
+        updates,
+    }
+}
+
+/// The columns of a 辖区单位 ledger: the first title is what `export::units` writes, the
+/// others what offices' own ledgers call them.
+pub const UNIT_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
+    (
+        "name",
+        &["单位名称", "名称", "单位", "企业名称", "商户名称"],
+    ),
+    ("kind", &["单位类别", "类别", "单位类型", "类型", "行业"]),
+    (
+        "credit_code",
+        &["统一社会信用代码", "信用代码", "社会信用代码", "营业执照号"],
+    ),
+    ("address", &["地址", "单位地址", "经营地址", "详细地址"]),
+    (
+        "contact_name",
+        &["负责人", "法定代表人", "联系人", "负责人姓名"],
+    ),
+    (
+        "contact_phone",
+        &["负责人电话", "联系电话", "电话", "手机", "联系方式"],
+    ),
+    (
+        "employees",
+        &["从业人数", "从业人员", "员工人数", "职工人数"],
+    ),
+    (
+        "safety_agreement_on",
+        &["安全生产责任书签订日期", "安全责任书签订日期", "安全责任书"],
+    ),
+    (
+        "fire_agreement_on",
+        &["消防安全责任书签订日期", "消防责任书签订日期", "消防责任书"],
+    ),
+    ("notes", &["备注"]),
+];
+
+/// What a units ledger holds, before it is compared with the registry.
+#[derive(Debug, Clone)]
+pub struct UnitReading {
+    pub file_name: String,
+    pub sha256: String,
+    pub rows: Vec<UnitRow>,
+    pub rejected: Vec<Problem>,
+    pub data_rows: usize,
+}
+
+pub fn read_units(bytes: &[u8], file_name: &str) -> Result<UnitReading, String> {
+    use shequ_ingest::labelled::{find_labelled, labelled_rows};
+    let tables =
+        shequ_ingest::read(bytes, file_name, &Limits::default()).map_err(|e| e.to_string())?;
+    let mut reading = UnitReading {
+        file_name: file_name.to_string(),
+        sha256: sha256_hex(bytes),
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        data_rows: 0,
+    };
+    let mut found = false;
+    for t in &tables {
+        let Some(h) = find_labelled(t, UNIT_COLUMNS, "name") else {
+            continue;
+        };
+        found = true;
+        for r in labelled_rows(t, &h) {
+            reading.data_rows += 1;
+            match unit_row(&r, &h) {
+                Ok(row) => reading.rows.push(row),
+                Err(p) => reading.rejected.push(*p),
+            }
+        }
+    }
+    if !found {
+        return Err("找不到辖区单位台账的表头：需要“单位名称”列，以及“单位类别”“统一社会信用代码”“负责人电话”等列中的至少一列".into());
+    }
+    Ok(reading)
+}
+
+fn unit_row(
+    r: &shequ_ingest::labelled::LabelledRow,
+    h: &shequ_ingest::labelled::LabelledHeader,
+) -> Result<UnitRow, Box<Problem>> {
+    let problem = |key: &str, title: &str, value: String, message: String| {
+        let col = h
+            .columns
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, c)| shequ_ingest::table::column_name(*c))
+            .unwrap_or_default();
+        Box::new(Problem {
+            sheet: r.sheet.clone(),
+            row: r.row,
+            column: col,
+            title: title.into(),
+            value,
+            code: "bad_value",
+            message,
+        })
+    };
+    let date = |key: &str, title: &str| -> Result<Option<chrono::NaiveDate>, Box<Problem>> {
+        match r.get(key) {
+            None => Ok(None),
+            Some(shequ_ingest::Cell::Date(d)) => Ok(Some(*d)),
+            Some(shequ_ingest::Cell::Number(n)) => shequ_domain::from_excel_serial(*n)
+                .map(Some)
+                .ok_or_else(|| problem(key, title, n.to_string(), format!("{title}不是有效日期"))),
+            Some(other) => {
+                let text = other.display();
+                shequ_domain::parse_date(&text).map(Some).map_err(|_| {
+                    problem(
+                        key,
+                        title,
+                        text.clone(),
+                        format!("{title}“{text}”不是有效日期：请写成 2024-03-01 或 2024年3月1日"),
+                    )
+                })
+            }
+        }
+    };
+    let employees = match r.get("employees") {
+        None => None,
+        Some(shequ_ingest::Cell::Number(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 1e9 => {
+            Some(*n as i64)
+        }
+        Some(other) => {
+            let text = other.display();
+            let digits = text.trim().trim_end_matches('人');
+            Some(digits.parse::<i64>().map_err(|_| {
+                problem(
+                    "employees",
+                    "从业人数",
+                    text.clone(),
+                    format!("从业人数“{text}”应为整数"),
+                )
+            })?)
+        }
+    };
+    Ok(UnitRow {
+        sheet: r.sheet.clone(),
+        row: r.row,
+        present: h.columns.iter().map(|(k, _)| *k).collect(),
+        input: shequ_store::units::UnitInput {
+            node_id: 0,
+            name: r.text("name").unwrap_or_default(),
+            kind: r.text("kind").unwrap_or_else(|| "其他".into()),
+            credit_code: r.text("credit_code"),
+            address: r.text("address"),
+            contact_name: r.text("contact_name"),
+            contact_phone: r.text("contact_phone"),
+            employees,
+            safety_agreement_on: date("safety_agreement_on", "安全生产责任书签订日期")?,
+            fire_agreement_on: date("fire_agreement_on", "消防安全责任书签订日期")?,
+            notes: r.text("notes"),
+        },
+    })
+}
+
+/// A units ledger's report, in the same shape as a persons import's.
+pub fn unit_report(reading: &UnitReading, plan: &UnitPlan) -> Report {
+    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
+    let mut updates = Vec::new();
+    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
+        match verdict {
+            UnitVerdict::Rejected { field, message } => rejected.push(ReportRow {
+                sheet: row.sheet.clone(),
+                row: row.row,
+                column: String::new(),
+                title: field.clone(),
+                value: String::new(),
+                code: "refused".into(),
+                reason: message.clone(),
+            }),
+            UnitVerdict::Update { changes, .. } => updates.push(UpdateRow {
+                index: i,
+                sheet: row.sheet.clone(),
+                row: row.row,
+                name: row.input.name.clone(),
+                changes: changes.clone(),
+            }),
+            _ => {}
+        }
+    }
+    rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
+    let mut counts = plan.counts();
+    counts.rejected += reading.rejected.len();
+    Report {
+        file_name: reading.file_name.clone(),
+        sha256: reading.sha256.clone(),
+        data_rows: reading.data_rows,
+        counts,
+        rejected,
+        warnings: Vec::new(),
         updates,
     }
 }

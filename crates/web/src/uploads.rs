@@ -9,8 +9,15 @@ use std::time::{Duration, Instant};
 
 use shequ_store::imports::{Outcome, Plan};
 use shequ_store::tag_imports::TagPlan;
+use shequ_store::unit_imports::UnitPlan;
 
-use crate::importing::{Reading, TagReading};
+use crate::importing::{Reading, TagReading, UnitReading};
+
+/// An upload of a ledger other than persons, read and compared.
+pub enum Other {
+    Tags(TagReading, TagPlan),
+    Units(UnitReading, UnitPlan),
+}
 
 pub const MAX_PER_USER: usize = 3;
 pub const TTL: Duration = Duration::from_secs(3600);
@@ -34,8 +41,9 @@ pub struct Upload {
     pub bytes: Vec<u8>,
     pub reading: Mutex<Reading>,
     pub plan: Mutex<Plan>,
-    /// A special-group list instead of a persons ledger (then `reading` and `plan` are empty).
-    pub tags: Option<(TagReading, TagPlan)>,
+    /// A special-group list or a units ledger instead of a persons ledger (then `reading` and
+    /// `plan` are empty).
+    pub other: Option<Other>,
     pub stage: Mutex<Stage>,
     pub written: AtomicUsize,
     pub total: AtomicUsize,
@@ -64,7 +72,7 @@ impl Upload {
             bytes,
             reading: Mutex::new(reading),
             plan: Mutex::new(plan),
-            tags: None,
+            other: None,
             stage: Mutex::new(Stage::Checked),
             written: AtomicUsize::new(0),
             total: AtomicUsize::new(0),
@@ -73,9 +81,9 @@ impl Upload {
         }
     }
 
-    /// An upload of a special-group list.
-    pub fn with_tags(mut self, reading: TagReading, plan: TagPlan) -> Upload {
-        self.tags = Some((reading, plan));
+    /// An upload of another kind of ledger.
+    pub fn with_other(mut self, other: Other) -> Upload {
+        self.other = Some(other);
         self
     }
 

@@ -21,7 +21,7 @@ use crate::auth::PageUser;
 use crate::error::AppError;
 use crate::importing::{self, Reading, Report};
 use crate::state::AppState;
-use crate::uploads::{Stage, Upload, lock, new_id};
+use crate::uploads::{Other, Stage, Upload, lock, new_id};
 
 /// The largest file taken (the reader's own limit is the same).
 pub const UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
@@ -56,7 +56,10 @@ struct FormPage {
 }
 
 fn kinds() -> Vec<(&'static str, String)> {
-    let mut out = vec![("persons", "实有人口（花名册）".to_string())];
+    let mut out = vec![
+        ("persons", "实有人口（花名册）".to_string()),
+        ("units", "辖区单位台账".to_string()),
+    ];
     out.extend(
         shequ_domain::tags::TAG_KINDS
             .iter()
@@ -146,7 +149,7 @@ async fn receive(
     };
     let community = grid.community_id.unwrap_or_default();
     if kind != "persons" {
-        return receive_tags(&st, &user, &grid, (name, bytes), &kind)
+        return receive_other(&st, &user, &grid, (name, bytes), &kind)
             .await
             .or_else(|message| Ok(again(message)));
     }
@@ -182,36 +185,57 @@ async fn receive(
     Ok(Redirect::to(&format!("/imports/{uid}")).into_response())
 }
 
-/// A special-group list: read and compared in the background, kept as the user's upload.
-/// `Err` is a message for the form.
-async fn receive_tags(
+/// A units ledger or a special-group list: read and compared in the background, kept as the
+/// user's upload. `Err` is a message for the form.
+async fn receive_other(
     st: &AppState,
     user: &PageUser,
     grid: &tree::Node,
     (name, bytes): (String, Vec<u8>),
     kind: &str,
 ) -> Result<axum::response::Response, String> {
-    let kind = shequ_store::tag_imports::kind(kind).map_err(|e| e.to_string())?;
+    let tag_kind = if kind == "units" {
+        None
+    } else {
+        Some(shequ_store::tag_imports::kind(kind).map_err(|e| e.to_string())?)
+    };
     let (st2, actor, node) = (st.clone(), user.actor.clone(), grid.id);
-    let (bytes, reading, plan) = tokio::task::spawn_blocking(move || {
-        let reading = importing::read_tags(&bytes, &name, kind)?;
+    let (bytes, other, file_name, sha256) = tokio::task::spawn_blocking(move || {
         let mut conn = st2.inner.pool.get().map_err(|e| e.to_string())?;
-        let plan = shequ_store::tag_imports::plan_tags(
-            &mut conn,
-            &actor,
-            node,
-            kind,
-            reading.rows.clone(),
-        )
-        .map_err(|e| e.to_string())?;
-        Ok::<_, String>((bytes, reading, plan))
+        let other = match tag_kind {
+            Some(kind) => {
+                let reading = importing::read_tags(&bytes, &name, kind)?;
+                let plan = shequ_store::tag_imports::plan_tags(
+                    &mut conn,
+                    &actor,
+                    node,
+                    kind,
+                    reading.rows.clone(),
+                )
+                .map_err(|e| e.to_string())?;
+                Other::Tags(reading, plan)
+            }
+            None => {
+                let reading = importing::read_units(&bytes, &name)?;
+                let plan = shequ_store::unit_imports::plan_units(
+                    &mut conn,
+                    &actor,
+                    node,
+                    reading.rows.clone(),
+                )
+                .map_err(|e| e.to_string())?;
+                Other::Units(reading, plan)
+            }
+        };
+        let sha256 = importing::sha256_hex(&bytes);
+        Ok::<_, String>((bytes, other, name, sha256))
     })
     .await
     .map_err(|e| format!("读取文件的任务失败：{e}"))??;
     let uid = new_id().ok_or("系统随机数不可用")?;
     let empty = Reading {
-        file_name: reading.file_name.clone(),
-        sha256: reading.sha256.clone(),
+        file_name,
+        sha256,
         sheets: Vec::new(),
         rows: Vec::new(),
         rejected: Vec::new(),
@@ -231,15 +255,16 @@ async fn receive_tags(
             rows: Vec::new(),
         },
     )
-    .with_tags(reading, plan);
+    .with_other(other);
     st.inner.uploads.put(upload);
     Ok(Redirect::to(&format!("/imports/{uid}")).into_response())
 }
 
 /// What the upload holds compared with the registry, whichever kind it is.
 fn report_of(u: &Upload) -> Report {
-    match &u.tags {
-        Some((reading, plan)) => importing::tag_report(reading, plan),
+    match &u.other {
+        Some(Other::Tags(reading, plan)) => importing::tag_report(reading, plan),
+        Some(Other::Units(reading, plan)) => importing::unit_report(reading, plan),
         None => {
             let reading = lock(&u.reading).clone();
             let plan = lock(&u.plan).clone();
@@ -373,8 +398,8 @@ async fn remap(
 ) -> PageResult {
     check_csrf(&user, &form)?;
     let u = owned(&st, &user, id)?;
-    // A special-group list's columns are found by their labels; it has no mapping to correct.
-    if !matches!(u.stage(), Stage::Checked) || u.tags.is_some() {
+    // Other ledgers' columns are found by their titles; they have no mapping to correct.
+    if !matches!(u.stage(), Stage::Checked) || u.other.is_some() {
         return Ok(Redirect::to(&format!("/imports/{id}")).into_response());
     }
     let reading = lock(&u.reading).clone();
@@ -461,9 +486,12 @@ async fn commit(
         let result = pool
             .get()
             .map_err(StoreError::from)
-            .and_then(|mut conn| match &u2.tags {
-                Some((_, tags)) => shequ_store::tag_imports::commit_tags(
+            .and_then(|mut conn| match &u2.other {
+                Some(Other::Tags(_, tags)) => shequ_store::tag_imports::commit_tags(
                     &mut conn, &actor, tags, &accept, &file, &progress,
+                ),
+                Some(Other::Units(_, units)) => shequ_store::unit_imports::commit_units(
+                    &mut conn, &actor, units, &accept, &file, &progress,
                 ),
                 None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),
             });

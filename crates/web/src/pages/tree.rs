@@ -51,6 +51,11 @@ pub fn routes() -> Routes {
             rule(Need::ExportPeople, Target::Node),
             crate::export::group_list,
         )
+        .get(
+            "/nodes/{id}/export/units.xlsx",
+            rule(Need::ExportPeople, Target::Node),
+            crate::export::units,
+        )
 }
 
 /// Breadcrumbs from the top of the user's area down to `node`.

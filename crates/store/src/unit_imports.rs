@@ -1,0 +1,314 @@
+//! Importing a 辖区单位 ledger into a grid: each unit matched by its 统一社会信用代码 (or, without
+//! one, by its name) within the community; compared first, then committed all-or-nothing with
+//! one audit row. The community's own 辖区单位台账 re-imports to no changes.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use shequ_domain::mask::mask_phone;
+use shequ_domain::org::NodeKind;
+
+use crate::audit::{self, By, Event};
+use crate::db::Conn;
+use crate::error::{StoreError, StoreResult};
+use crate::imports::{Change, Counts, FileInfo, Outcome, Progress};
+use crate::params;
+use crate::scope::Actor;
+use crate::tree;
+use crate::units::{self, Unit, UnitInput};
+
+/// One row of a units ledger, read. `present`: the fields the file has a column for (what
+/// it leaves out keeps the stored value).
+#[derive(Debug, Clone)]
+pub struct UnitRow {
+    pub sheet: String,
+    pub row: u32,
+    pub input: UnitInput,
+    pub present: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub enum UnitVerdict {
+    New,
+    Unchanged,
+    Update {
+        unit_id: i64,
+        version: i64,
+        merged: Box<UnitInput>,
+        changes: Vec<Change>,
+    },
+    Rejected {
+        field: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitPlan {
+    pub grid_id: i64,
+    pub rows: Vec<(UnitRow, UnitVerdict)>,
+}
+
+impl UnitPlan {
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for (_, v) in &self.rows {
+            match v {
+                UnitVerdict::New => c.new += 1,
+                UnitVerdict::Unchanged => c.unchanged += 1,
+                UnitVerdict::Update { .. } => c.updated += 1,
+                UnitVerdict::Rejected { .. } => c.rejected += 1,
+            }
+        }
+        c
+    }
+}
+
+fn grid(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<tree::Node> {
+    let grid = tree::get(conn, actor, grid_id)?;
+    if grid.kind != NodeKind::Grid {
+        return Err(StoreError::invalid(
+            "导入位置",
+            format!("请选择一个网格（“{}”是{}）", grid.name, grid.kind.label()),
+        ));
+    }
+    if !actor.sees_people_at(&grid.path) {
+        return Err(StoreError::Forbidden("您无权向这个网格导入单位".into()));
+    }
+    Ok(grid)
+}
+
+/// Compares every row with the community's units. Writes nothing.
+pub fn plan_units(
+    conn: &mut Conn,
+    actor: &Actor,
+    grid_id: i64,
+    rows: Vec<UnitRow>,
+) -> StoreResult<UnitPlan> {
+    actor.require(actor.role.writes_people(), "导入辖区单位")?;
+    let grid = grid(conn, actor, grid_id)?;
+    let community = grid.community_id.unwrap_or_default();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        row.input.node_id = grid.id;
+        let verdict = match units::validate(&row.input) {
+            Err(StoreError::Invalid { field, message }) => UnitVerdict::Rejected { field, message },
+            Err(e) => return Err(e),
+            Ok(v) => {
+                // The same unit twice in one file is one of them written wrong.
+                let key = v.credit_code.clone().unwrap_or_else(|| v.name.clone());
+                if let Some(first) = seen.get(&key) {
+                    UnitVerdict::Rejected {
+                        field: "单位名称".into(),
+                        message: format!("与第{first}行是同一单位：每个单位只登记一次"),
+                    }
+                } else {
+                    seen.insert(key, row.row);
+                    let found = match &v.credit_code {
+                        Some(code) => conn.query_opt(
+                            "SELECT id FROM units WHERE community_id = ? AND credit_code = ? AND closed_on IS NULL",
+                            params![community, code.as_str()],
+                        )?,
+                        None => conn.query_opt(
+                            "SELECT id FROM units WHERE community_id = ? AND name = ? AND closed_on IS NULL",
+                            params![community, v.name.as_str()],
+                        )?,
+                    };
+                    match found {
+                        None => UnitVerdict::New,
+                        Some(r) => {
+                            let old = units::get(conn, actor, r.get(0)?)?;
+                            compare(&row, &v, old)
+                        }
+                    }
+                }
+            }
+        };
+        out.push((row, verdict));
+    }
+    Ok(UnitPlan {
+        grid_id: grid.id,
+        rows: out,
+    })
+}
+
+fn compare(row: &UnitRow, v: &units::Valid, old: Unit) -> UnitVerdict {
+    let has = |k: &str| row.present.contains(&k);
+    let u = &row.input;
+    let mut changes = Vec::new();
+    let mut merged = UnitInput {
+        node_id: old.node_id,
+        name: v.name.clone(),
+        kind: v.kind.to_string(),
+        credit_code: old.credit_code.clone(),
+        address: old.address.clone(),
+        contact_name: old.contact_name.clone(),
+        contact_phone: old.contact_phone.clone(),
+        employees: old.employees,
+        safety_agreement_on: old.safety_agreement_on,
+        fire_agreement_on: old.fire_agreement_on,
+        notes: old.notes.clone(),
+    };
+    let mut diff = |field: &'static str, before: Option<String>, after: Option<String>| {
+        if before != after {
+            changes.push(Change {
+                field,
+                before: before.unwrap_or_default(),
+                after: after.unwrap_or_default(),
+            });
+        }
+    };
+    diff("单位名称", Some(old.name.clone()), Some(v.name.clone()));
+    diff("单位类别", Some(old.kind.clone()), Some(v.kind.to_string()));
+    if has("credit_code") {
+        diff(
+            "统一社会信用代码",
+            old.credit_code.clone(),
+            v.credit_code.clone(),
+        );
+        merged.credit_code = v.credit_code.clone();
+    }
+    if has("address") {
+        diff("地址", old.address.clone(), units::trimmed(&u.address));
+        merged.address = units::trimmed(&u.address);
+    }
+    if has("contact_name") {
+        diff(
+            "负责人",
+            old.contact_name.clone(),
+            units::trimmed(&u.contact_name),
+        );
+        merged.contact_name = units::trimmed(&u.contact_name);
+    }
+    if has("contact_phone") {
+        diff(
+            "负责人电话",
+            old.contact_phone.as_deref().map(mask_phone),
+            v.contact_phone.as_deref().map(mask_phone),
+        );
+        merged.contact_phone = v.contact_phone.clone();
+    }
+    if has("employees") {
+        let show = |n: Option<i64>| n.map(|n| n.to_string());
+        diff("从业人数", show(old.employees), show(u.employees));
+        merged.employees = u.employees;
+    }
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    if has("safety_agreement_on") {
+        diff(
+            "安全生产责任书签订日期",
+            day(old.safety_agreement_on),
+            day(u.safety_agreement_on),
+        );
+        merged.safety_agreement_on = u.safety_agreement_on;
+    }
+    if has("fire_agreement_on") {
+        diff(
+            "消防安全责任书签订日期",
+            day(old.fire_agreement_on),
+            day(u.fire_agreement_on),
+        );
+        merged.fire_agreement_on = u.fire_agreement_on;
+    }
+    if has("notes") {
+        diff("备注", old.notes.clone(), units::trimmed(&u.notes));
+        merged.notes = units::trimmed(&u.notes);
+    }
+    if changes.is_empty() {
+        UnitVerdict::Unchanged
+    } else {
+        UnitVerdict::Update {
+            unit_id: old.id,
+            version: old.version,
+            merged: Box::new(merged),
+            changes,
+        }
+    }
+}
+
+/// Writes the plan: new units under the grid, and the updates accepted, in one transaction
+/// with the import's record and audit row.
+pub fn commit_units(
+    conn: &mut Conn,
+    actor: &Actor,
+    plan: &UnitPlan,
+    accept: &dyn Fn(usize) -> bool,
+    file: &FileInfo,
+    progress: &Progress,
+) -> StoreResult<Outcome> {
+    actor.require(actor.role.writes_people(), "导入辖区单位")?;
+    if let Some(done) = crate::imports::committed_before(conn, &file.idempotency_key)? {
+        return Ok(done);
+    }
+    conn.transaction(|c| {
+        let grid = grid(c, actor, plan.grid_id)?;
+        let mut counts = Counts::default();
+        let total = plan.rows.len();
+        for (i, (row, verdict)) in plan.rows.iter().enumerate() {
+            if i % 100 == 0 {
+                if progress.cancel.load(Ordering::Relaxed) {
+                    return Err(StoreError::Conflict("导入已取消，没有写入任何数据".into()));
+                }
+                (progress.on_row)(i, total);
+            }
+            let at = |e: StoreError| -> StoreError {
+                StoreError::invalid(
+                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
+                    e.to_string(),
+                )
+            };
+            match verdict {
+                UnitVerdict::New => {
+                    let v = units::validate(&row.input).map_err(at)?;
+                    units::insert(c, &grid, &v, &row.input).map_err(at)?;
+                    counts.new += 1;
+                }
+                UnitVerdict::Update {
+                    unit_id,
+                    version,
+                    merged,
+                    ..
+                } => {
+                    if accept(i) {
+                        units::update(c, actor, *unit_id, merged, Some(*version)).map_err(at)?;
+                        counts.updated += 1;
+                    } else {
+                        counts.skipped += 1;
+                    }
+                }
+                UnitVerdict::Unchanged => counts.unchanged += 1,
+                UnitVerdict::Rejected { .. } => counts.rejected += 1,
+            }
+        }
+        (progress.on_row)(total, total);
+        let import_id = crate::imports::record(
+            c,
+            actor,
+            (grid.community_id.unwrap_or_default(), grid.id),
+            "units",
+            file,
+            &counts,
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("import", format!("import:{import_id}")).with(serde_json::json!({
+                "类别": "辖区单位",
+                "网格": grid.name,
+                "文件": file.file_name,
+                "SHA-256": file.sha256,
+                "新增": counts.new,
+                "更新": counts.updated,
+                "未变": counts.unchanged,
+                "拒绝": counts.rejected,
+                "未采纳的更新": counts.skipped,
+            })),
+        )?;
+        Ok(Outcome {
+            import_id,
+            counts,
+            already_committed: false,
+        })
+    })
+}
