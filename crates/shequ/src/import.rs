@@ -14,7 +14,7 @@ use shequ_web::importing::{self, Report};
 /// What the command was asked to do.
 pub struct Request<'a> {
     pub file: &'a Path,
-    /// "persons", "units", or a special group's code ("dibao", "disability" …).
+    /// "persons", "units", "rentals", or a special group's code ("dibao", "disability" …).
     pub kind: &'a str,
     /// A grid for persons; any community or grid for a special group.
     pub node: &'a str,
@@ -29,6 +29,7 @@ enum Checked {
     Persons(imports::Plan),
     Tags(shequ_store::tag_imports::TagPlan),
     Units(shequ_store::unit_imports::UnitPlan),
+    Rentals(shequ_store::rental_imports::RentalPlan),
 }
 
 pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
@@ -56,6 +57,18 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         let report = importing::report(&reading, &plan, plan.counts());
         let refused = reading.rejected.len();
         (Checked::Persons(plan), report, reading.sha256, refused)
+    } else if req.kind == "rentals" {
+        let reading = importing::read_rentals(&bytes, &name).map_err(unreadable)?;
+        let plan = shequ_store::rental_imports::plan_rentals(
+            &mut conn,
+            &actor,
+            node_id,
+            reading.rows.clone(),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        let report = importing::rental_report(&reading, &plan);
+        let refused = reading.rejected.len();
+        (Checked::Rentals(plan), report, reading.sha256, refused)
     } else if req.kind == "units" {
         let reading = importing::read_units(&bytes, &name).map_err(unreadable)?;
         let plan =
@@ -115,6 +128,9 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
                 &mut conn, &actor, plan, &accept, &info, &progress,
             ),
             Checked::Units(plan) => shequ_store::unit_imports::commit_units(
+                &mut conn, &actor, plan, &accept, &info, &progress,
+            ),
+            Checked::Rentals(plan) => shequ_store::rental_imports::commit_rentals(
                 &mut conn, &actor, plan, &accept, &info, &progress,
             ),
         }

@@ -105,14 +105,15 @@ enum Command {
         db: DbArg,
         /// .xlsx、.xls 或 .csv 文件
         file: std::path::PathBuf,
-        /// 导入的内容：persons（实有人口，默认）、units（辖区单位），或一类重点人群的名单：dibao（低保）、
+        /// 导入的内容：persons（实有人口，默认）、units（辖区单位）、rentals（出租房屋），
+        /// 或一类重点人群的名单：dibao（低保）、
         /// tekun（特困）、disability（残疾）、veteran（退役军人）、family_planning（计生特扶）、
         /// floating（流动人口）、correction（刑释解教/社区矫正）、left_behind_child（留守儿童）、
         /// elderly_alone（空巢/独居老人）、unemployed（登记失业）、hard_to_employ（就业困难）、
         /// poverty_watch（脱贫户/监测户）、militia（民兵）、party_member（党员）
         #[arg(long, default_value = "persons")]
         kind: String,
-        /// 导入到哪里：实有人口和辖区单位导入到一个网格，重点人群名单导入到一个社区或网格；写从区开始的
+        /// 导入到哪里：实有人口、辖区单位和出租房屋导入到一个网格，重点人群名单导入到一个社区或网格；写从区开始的
         /// 名称路径（如 示范区/凤凰街道/凤凰熙岸社区/第1网格）或节点编号
         #[arg(long)]
         grid: String,

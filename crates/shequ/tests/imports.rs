@@ -898,3 +898,139 @@ fn units_ledgers_round_trip_and_import_from_the_cli_and_the_web() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The 出租房屋台账 a grid exports re-imports to no changes; a landlord list marks homes as
+/// rented with their landlord, refuses an address the grid doesn't have and a rented home
+/// without a landlord, and offers a changed phone as an update.
+#[test]
+fn rented_homes_round_trip_and_import() {
+    let srv = Server::start(300);
+    let grid = grid_of_wangge(&srv);
+    let grid_path = srv
+        .db
+        .sql(&format!("SELECT path FROM org_nodes WHERE id = {grid}"))
+        .1
+        .trim()
+        .to_string();
+    let dir = std::env::temp_dir().join(format!("shequ-import-rentals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let web = Web::login(&srv.base, "shuji");
+    support::pass_second_factor(&web);
+    let rented = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM housing h JOIN org_nodes n ON n.id = h.room_id WHERE h.usage = '出租' AND n.path LIKE '{grid_path}%'"
+        ),
+    );
+    assert!(rented > 0, "the demo grid has rented homes");
+    let (s, _, _, bytes) = web.download(&format!("/nodes/{grid}/export/rentals.xlsx"));
+    assert_eq!(s, 200);
+    let exported = dir.join("出租房屋台账.xlsx");
+    std::fs::write(&exported, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&exported, "csv")).unwrap();
+    assert!(csv.contains("房东姓名") && csv.contains("承租人"), "{csv}");
+    let again = import(&srv, &exported, grid, &["--kind", "rentals"]);
+    let c = &again["report"]["counts"];
+    assert_eq!(c["unchanged"].as_i64(), Some(rented), "{}", again["report"]);
+    assert_eq!(
+        (
+            c["new"].as_i64(),
+            c["updated"].as_i64(),
+            c["rejected"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+
+    // A home of the grid that isn't rented yet, by its address.
+    let (ok, out) = srv.db.sql(&format!(
+        "SELECT r.id || '|' || CASE WHEN u.kind = 'building' THEN u.name || r.name ELSE b.name || u.name || r.name END
+         FROM org_nodes r JOIN org_nodes u ON u.id = r.parent_id JOIN org_nodes b ON b.id = u.parent_id
+         WHERE r.kind = 'room' AND r.path LIKE '{grid_path}%' AND r.id NOT IN (SELECT room_id FROM housing)
+         ORDER BY r.id LIMIT 1"
+    ));
+    assert!(ok, "{out}");
+    let (room, address) = out.trim().split_once('|').unwrap();
+    let list = write_list(
+        &dir,
+        "出租房登记",
+        &["房屋地址", "出租人", "房东联系电话", "治安责任书", "承租人"],
+        &[
+            vec![
+                address,
+                "周房东",
+                "13711112222",
+                "2025年6月1日",
+                "（见实有人口）",
+            ],
+            vec!["99幢9单元909", "吴房东", "", "", ""],
+            vec![
+                address,
+                "周房东",
+                "13711112222",
+                "2025-06-01",
+                "第二位承租人",
+            ],
+        ],
+    );
+    let done = import(&srv, &list, grid, &["--kind", "rentals"]);
+    let r = &done["report"];
+    assert_eq!(r["counts"]["new"], 1, "{r}");
+    assert_eq!(r["counts"]["rejected"], 1, "{r}");
+    assert!(r["rejected"].to_string().contains("还没有登记"), "{r}");
+    let (ok, h) = srv.db.sql(&format!(
+        "SELECT usage || '|' || landlord_name || '|' || agreement_signed_on || '|' || landlord_phone FROM housing WHERE room_id = {room}"
+    ));
+    assert!(ok, "{h}");
+    assert!(h.starts_with("出租|周房东|2025-06-01|"), "{h}");
+    assert!(
+        !h.contains("13711112222"),
+        "the landlord's phone is sealed: {h}"
+    );
+
+    // A changed phone: offered, applied on accept; a rented home without a landlord refused.
+    let changed = write_list(
+        &dir,
+        "出租房登记-改",
+        &["房屋地址", "出租人", "房东联系电话"],
+        &[
+            vec![address, "周房东", "13799998888"],
+            vec![address, "", ""],
+        ],
+    );
+    let shown = import(&srv, &changed, grid, &["--kind", "rentals", "--dry-run"]);
+    assert_eq!(
+        shown["report"]["counts"]["updated"], 1,
+        "{}",
+        shown["report"]
+    );
+    let accepted = import(
+        &srv,
+        &changed,
+        grid,
+        &["--kind", "rentals", "--accept-updates"],
+    );
+    assert_eq!(accepted["report"]["counts"]["updated"], 1);
+    let (s, page, _) = web.get(&format!("/nodes/{room}"));
+    assert_eq!(s, 200);
+    assert!(page.contains("周房东"), "{page}");
+    let no_landlord = write_list(
+        &dir,
+        "无房东",
+        &["房屋地址", "出租人", "备注"],
+        &[vec![address, "", "房东未知"]],
+    );
+    let refused = import(
+        &srv,
+        &no_landlord,
+        grid,
+        &["--kind", "rentals", "--dry-run"],
+    );
+    assert!(
+        refused["report"]["rejected"]
+            .to_string()
+            .contains("房东姓名"),
+        "{}",
+        refused["report"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

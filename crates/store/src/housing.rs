@@ -47,8 +47,9 @@ pub fn get(conn: &mut Conn, actor: &Actor, room_id: i64) -> StoreResult<Option<H
     }))
 }
 
-pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreResult<()> {
-    actor.require(actor.role.writes_people(), "登记房屋信息")?;
+/// The values as they would be stored: usage from the list, text trimmed, the phone in its
+/// normal form. Bad input is an error naming the field.
+pub fn normalised(h: &Housing) -> StoreResult<Housing> {
     let usage =
         pick("房屋用途", HOUSING_USES, &h.usage).map_err(|m| StoreError::invalid("房屋用途", m))?;
     let trim = |s: &Option<String>| {
@@ -65,6 +66,29 @@ pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreRe
     if usage == "出租" && landlord_name.is_none() {
         return Err(StoreError::invalid("房东姓名", "出租房屋请填写房东姓名"));
     }
+    Ok(Housing {
+        usage: usage.to_string(),
+        landlord_name,
+        landlord_phone,
+        agreement_signed_on: h.agreement_signed_on,
+        notes: trim(&h.notes),
+    })
+}
+
+/// Whether `set` would take these values.
+pub fn check(h: &Housing) -> StoreResult<()> {
+    normalised(h).map(|_| ())
+}
+
+pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreResult<()> {
+    actor.require(actor.role.writes_people(), "登记房屋信息")?;
+    let Housing {
+        usage,
+        landlord_name,
+        landlord_phone,
+        notes,
+        ..
+    } = normalised(h)?;
     conn.transaction(|c| {
         let room = tree::get(c, actor, room_id)?;
         if room.kind != NodeKind::Room {
@@ -72,11 +96,11 @@ pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreRe
         }
         let sealed_phone = sealer()?.seal_opt(Field::LandlordPhone, landlord_phone.as_deref())?;
         let args = params![
-            usage,
+            usage.as_str(),
             landlord_name.clone(),
             sealed_phone,
             h.agreement_signed_on,
-            trim(&h.notes),
+            notes.clone(),
             now(),
             room.id
         ];

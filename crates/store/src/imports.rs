@@ -97,7 +97,7 @@ impl Plan {
 }
 
 /// "13" → "13幢", "2" → "2单元": the names the tree uses.
-fn building_name(b: &str) -> String {
+pub(crate) fn building_name(b: &str) -> String {
     let b = b.trim();
     if b.chars().all(|c| c.is_ascii_digit()) {
         format!("{b}幢")
@@ -106,7 +106,7 @@ fn building_name(b: &str) -> String {
     }
 }
 
-fn unit_name(u: &str) -> String {
+pub(crate) fn unit_name(u: &str) -> String {
     let u = u.trim();
     if u.chars().all(|c| c.is_ascii_digit()) {
         format!("{u}单元")

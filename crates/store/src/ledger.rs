@@ -268,3 +268,71 @@ pub fn units(
     )?;
     Ok((place, list))
 }
+
+/// One rented home of the 出租房屋台账.
+#[derive(Debug, Clone)]
+pub struct RentalLine {
+    pub address: String,
+    pub housing: crate::housing::Housing,
+    /// The people living there now, "张三、李四".
+    pub tenants: Vec<String>,
+}
+
+/// 出租房屋台账 of a node: every home used as 出租, its landlord (phone in full, so the
+/// second factor is needed) and who lives there now. Audited.
+pub fn rentals(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+) -> StoreResult<(String, Vec<RentalLine>)> {
+    actor.require(actor.role.exports_people(), "导出出租房屋台账")?;
+    crate::second_factor::require(actor)?;
+    let node = tree::get(conn, actor, node_id)?;
+    if !actor.sees_people_at(&node.path) {
+        return Err(StoreError::Forbidden("您无权导出这里的房屋信息".into()));
+    }
+    let rooms: Vec<(i64, String)> = conn
+        .query(
+            "SELECT n.id, n.path FROM housing h JOIN org_nodes n ON n.id = h.room_id
+             WHERE h.usage = '出租' AND n.path >= ? AND n.path < ? AND n.retired_on IS NULL
+             ORDER BY n.path LIMIT ?",
+            crate::params![node.path.as_str(), prefix_end(&node.path), MAX_ROWS as i64],
+        )?
+        .iter()
+        .map(|r| Ok((r.get(0)?, r.get(1)?)))
+        .collect::<StoreResult<_>>()?;
+    let mut out = Vec::with_capacity(rooms.len());
+    for (room_id, path) in rooms {
+        if !actor.sees_people_at(&path) {
+            continue;
+        }
+        let Some(housing) = crate::housing::get(conn, actor, room_id)? else {
+            continue;
+        };
+        let room = tree::load(conn, room_id)?;
+        let tenants = conn
+            .query(
+                "SELECT p.name FROM residences r JOIN persons p ON p.id = r.person_id
+                 WHERE r.room_id = ? AND r.moved_out_on IS NULL ORDER BY r.id",
+                crate::params![room_id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<Vec<String>, _>>()?;
+        out.push(RentalLine {
+            address: tree::address_of(conn, &room)?,
+            housing,
+            tenants,
+        });
+    }
+    audit::record_alone(
+        conn,
+        By::Actor(actor),
+        Event::ok("export", format!("node:{node_id}")).with(serde_json::json!({
+            "台账": "出租房屋台账",
+            "范围": node.name,
+            "行数": out.len(),
+        })),
+    )?;
+    Ok((node.name, out))
+}

@@ -13,6 +13,7 @@ pub mod imports;
 pub mod ledger;
 pub mod migrate;
 pub mod people;
+pub mod rental_imports;
 pub mod scope;
 pub mod sealed;
 pub mod search;

@@ -197,7 +197,7 @@ pub async fn audit_log(
 /// The refused rows of an upload as they were in the file — same headers, same cells — with
 /// the reason in a last column, so the office can fix them and upload just this file again.
 /// Audited as an export (the rows hold personal data).
-/// The titles of a sheet's columns as its header shows them, for a persons ledger or a units
+/// The titles of a sheet's columns as its header shows them, for a persons, units or rentals
 /// ledger alike; "基本信息/名字" in a two-row header gives "名字", which is what reads back.
 fn header_titles(t: &shequ_ingest::Table) -> Option<Vec<String>> {
     let titled: Vec<(usize, String)> = match shequ_ingest::find_header(t) {
@@ -208,7 +208,14 @@ fn header_titles(t: &shequ_ingest::Table) -> Option<Vec<String>> {
             .collect(),
         None => {
             let h =
-                shequ_ingest::labelled::find_labelled(t, crate::importing::UNIT_COLUMNS, "name")?;
+                shequ_ingest::labelled::find_labelled(t, crate::importing::UNIT_COLUMNS, "name")
+                    .or_else(|| {
+                        shequ_ingest::labelled::find_labelled(
+                            t,
+                            crate::importing::RENTAL_COLUMNS,
+                            "address",
+                        )
+                    })?;
             let row = t.rows.get(h.row_index)?;
             row.cells
                 .iter()
@@ -427,6 +434,61 @@ pub async fn units(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         title: title.clone(),
         note: Some(format!(
             "截至 {} · 共 {count} 家",
+            shequ_store::today().format("%Y年%m月%d日")
+        )),
+        columns,
+        rows,
+    };
+    let bytes = write(&[sheet], &meta(&user, &title, count))?;
+    Ok(download(
+        bytes,
+        &format!("{title}-{}.xlsx", shequ_store::today()),
+    ))
+}
+
+/// 出租房屋台账 of a node, with the headers the rentals import reads back.
+pub async fn rentals(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let actor = user.actor.clone();
+    let (place, list) = match st.db(move |c| ledger::rentals(c, &actor, id)).await {
+        Ok(found) => found,
+        Err(AppError::Store(StoreError::SecondFactor)) => return Ok(second_factor_first(id)),
+        Err(e) => return Err(e.into()),
+    };
+    let title = format!("{place}出租房屋台账");
+    let mut columns = vec![Column::new("序号", 6.0)];
+    columns.extend(
+        crate::importing::RENTAL_COLUMNS
+            .iter()
+            .map(|(_, titles)| Column::new(titles[0], 16.0)),
+    );
+    let count = list.len();
+    let rows = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                Cell::from(r.address),
+                Cell::from(r.housing.landlord_name),
+                Cell::from(r.housing.landlord_phone),
+                r.housing
+                    .agreement_signed_on
+                    .map_or(Cell::Empty, Cell::Date),
+                Cell::from(r.tenants.join("、")),
+                Cell::Int(r.tenants.len() as i64),
+                Cell::from(r.housing.notes),
+            ]
+        })
+        .collect();
+    let sheet = Sheet {
+        name: "出租房屋".into(),
+        title: title.clone(),
+        note: Some(format!(
+            "截至 {} · 共 {count} 套",
             shequ_store::today().format("%Y年%m月%d日")
         )),
         columns,

@@ -9,6 +9,7 @@ use shequ_domain::tags::TagKind;
 use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, tags};
 use shequ_store::imports::{Counts, ImportRow, Plan, Verdict};
 use shequ_store::people::PersonInput;
+use shequ_store::rental_imports::{RentalPlan, RentalRow, RentalVerdict};
 use shequ_store::tag_imports::{TagPlan, TagRow, TagVerdict};
 use shequ_store::unit_imports::{UnitPlan, UnitRow, UnitVerdict};
 
@@ -541,6 +542,189 @@ pub fn unit_report(reading: &UnitReading, plan: &UnitPlan) -> Report {
                 sheet: row.sheet.clone(),
                 row: row.row,
                 name: row.input.name.clone(),
+                changes: changes.clone(),
+            }),
+            _ => {}
+        }
+    }
+    rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
+    let mut counts = plan.counts();
+    counts.rejected += reading.rejected.len();
+    Report {
+        file_name: reading.file_name.clone(),
+        sha256: reading.sha256.clone(),
+        data_rows: reading.data_rows,
+        counts,
+        rejected,
+        warnings: Vec::new(),
+        updates,
+    }
+}
+
+/// The columns of a 出租房屋 ledger (first title: what `export::rentals` writes). 承租人 and
+/// 承租人数 are written for reading; tenants come in with the persons ledger.
+pub const RENTAL_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
+    (
+        "address",
+        &[
+            "地址",
+            "房屋地址",
+            "出租房屋地址",
+            "出租屋地址",
+            "门牌号",
+            "住址",
+            "房号",
+        ],
+    ),
+    (
+        "landlord_name",
+        &[
+            "房东姓名",
+            "房东",
+            "出租人",
+            "出租人姓名",
+            "业主姓名",
+            "房主姓名",
+        ],
+    ),
+    (
+        "landlord_phone",
+        &[
+            "房东电话",
+            "出租人电话",
+            "房东联系电话",
+            "业主电话",
+            "房主电话",
+        ],
+    ),
+    (
+        "agreement_signed_on",
+        &[
+            "治安责任书签订日期",
+            "责任书签订日期",
+            "治安责任书",
+            "签订日期",
+        ],
+    ),
+    ("tenants", &["承租人", "承租人姓名", "租户", "租客"]),
+    ("tenant_count", &["承租人数", "租住人数", "居住人数"]),
+    ("notes", &["备注"]),
+];
+
+/// What a 出租房屋 ledger holds, before it is compared with the registry.
+#[derive(Debug, Clone)]
+pub struct RentalReading {
+    pub file_name: String,
+    pub sha256: String,
+    pub rows: Vec<RentalRow>,
+    pub rejected: Vec<Problem>,
+    pub data_rows: usize,
+}
+
+pub fn read_rentals(bytes: &[u8], file_name: &str) -> Result<RentalReading, String> {
+    use shequ_ingest::labelled::{find_labelled, labelled_rows};
+    let tables =
+        shequ_ingest::read(bytes, file_name, &Limits::default()).map_err(|e| e.to_string())?;
+    let mut reading = RentalReading {
+        file_name: file_name.to_string(),
+        sha256: sha256_hex(bytes),
+        rows: Vec::new(),
+        rejected: Vec::new(),
+        data_rows: 0,
+    };
+    let mut found = false;
+    for t in &tables {
+        let Some(h) = find_labelled(t, RENTAL_COLUMNS, "address") else {
+            continue;
+        };
+        found = true;
+        let column = |key: &str| {
+            h.columns
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, c)| shequ_ingest::table::column_name(*c))
+                .unwrap_or_default()
+        };
+        for r in labelled_rows(t, &h) {
+            reading.data_rows += 1;
+            let refuse = |key: &str, title: &str, value: String, message: String| Problem {
+                sheet: r.sheet.clone(),
+                row: r.row,
+                column: column(key),
+                title: title.into(),
+                value,
+                code: "bad_value",
+                message,
+            };
+            let address_text = r.text("address").unwrap_or_default();
+            let Some(address) = shequ_ingest::Address::parse(&address_text) else {
+                reading.rejected.push(refuse(
+                    "address",
+                    "地址",
+                    address_text.clone(),
+                    format!("地址“{address_text}”无法识别：请写成“13幢2单元501”或“13-2-501”"),
+                ));
+                continue;
+            };
+            let agreement = match r.get("agreement_signed_on") {
+                None => None,
+                Some(shequ_ingest::Cell::Date(d)) => Some(*d),
+                Some(shequ_ingest::Cell::Number(n)) => shequ_domain::from_excel_serial(*n),
+                Some(other) => match shequ_domain::parse_date(&other.display()) {
+                    Ok(d) => Some(d),
+                    Err(_) => {
+                        let text = other.display();
+                        reading.rejected.push(refuse(
+                            "agreement_signed_on",
+                            "治安责任书签订日期",
+                            text.clone(),
+                            format!("治安责任书签订日期“{text}”不是有效日期：请写成 2024-03-01"),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            reading.rows.push(RentalRow {
+                sheet: r.sheet.clone(),
+                row: r.row,
+                address: address_text,
+                building: address.building,
+                unit: address.unit,
+                room: address.room,
+                landlord_name: r.text("landlord_name"),
+                landlord_phone: r.text("landlord_phone"),
+                agreement_signed_on: agreement,
+                notes: r.text("notes"),
+                present: h.columns.iter().map(|(k, _)| *k).collect(),
+            });
+        }
+    }
+    if !found {
+        return Err("找不到出租房屋台账的表头：需要“地址”（或“门牌号”）列，以及“房东姓名”“房东电话”等列中的至少一列".into());
+    }
+    Ok(reading)
+}
+
+/// A rentals ledger's report, in the same shape as a persons import's.
+pub fn rental_report(reading: &RentalReading, plan: &RentalPlan) -> Report {
+    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
+    let mut updates = Vec::new();
+    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
+        match verdict {
+            RentalVerdict::Rejected { field, message } => rejected.push(ReportRow {
+                sheet: row.sheet.clone(),
+                row: row.row,
+                column: String::new(),
+                title: field.clone(),
+                value: row.address.clone(),
+                code: "refused".into(),
+                reason: message.clone(),
+            }),
+            RentalVerdict::Update { changes, .. } => updates.push(UpdateRow {
+                index: i,
+                sheet: row.sheet.clone(),
+                row: row.row,
+                name: row.address.clone(),
                 changes: changes.clone(),
             }),
             _ => {}

@@ -8,15 +8,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use shequ_store::imports::{Outcome, Plan};
+use shequ_store::rental_imports::RentalPlan;
 use shequ_store::tag_imports::TagPlan;
 use shequ_store::unit_imports::UnitPlan;
 
-use crate::importing::{Reading, TagReading, UnitReading};
+use crate::importing::{Reading, RentalReading, TagReading, UnitReading};
 
 /// An upload of a ledger other than persons, read and compared.
 pub enum Other {
     Tags(TagReading, TagPlan),
     Units(UnitReading, UnitPlan),
+    Rentals(RentalReading, RentalPlan),
 }
 
 pub const MAX_PER_USER: usize = 3;

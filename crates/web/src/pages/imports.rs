@@ -59,6 +59,7 @@ fn kinds() -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("persons", "实有人口（花名册）".to_string()),
         ("units", "辖区单位台账".to_string()),
+        ("rentals", "出租房屋台账".to_string()),
     ];
     out.extend(
         shequ_domain::tags::TAG_KINDS
@@ -194,11 +195,12 @@ async fn receive_other(
     (name, bytes): (String, Vec<u8>),
     kind: &str,
 ) -> Result<axum::response::Response, String> {
-    let tag_kind = if kind == "units" {
+    let tag_kind = if kind == "units" || kind == "rentals" {
         None
     } else {
         Some(shequ_store::tag_imports::kind(kind).map_err(|e| e.to_string())?)
     };
+    let rentals = kind == "rentals";
     let (st2, actor, node) = (st.clone(), user.actor.clone(), grid.id);
     let (bytes, other, file_name, sha256) = tokio::task::spawn_blocking(move || {
         let mut conn = st2.inner.pool.get().map_err(|e| e.to_string())?;
@@ -214,6 +216,17 @@ async fn receive_other(
                 )
                 .map_err(|e| e.to_string())?;
                 Other::Tags(reading, plan)
+            }
+            None if rentals => {
+                let reading = importing::read_rentals(&bytes, &name)?;
+                let plan = shequ_store::rental_imports::plan_rentals(
+                    &mut conn,
+                    &actor,
+                    node,
+                    reading.rows.clone(),
+                )
+                .map_err(|e| e.to_string())?;
+                Other::Rentals(reading, plan)
             }
             None => {
                 let reading = importing::read_units(&bytes, &name)?;
@@ -265,6 +278,7 @@ fn report_of(u: &Upload) -> Report {
     match &u.other {
         Some(Other::Tags(reading, plan)) => importing::tag_report(reading, plan),
         Some(Other::Units(reading, plan)) => importing::unit_report(reading, plan),
+        Some(Other::Rentals(reading, plan)) => importing::rental_report(reading, plan),
         None => {
             let reading = lock(&u.reading).clone();
             let plan = lock(&u.plan).clone();
@@ -492,6 +506,9 @@ async fn commit(
                 ),
                 Some(Other::Units(_, units)) => shequ_store::unit_imports::commit_units(
                     &mut conn, &actor, units, &accept, &file, &progress,
+                ),
+                Some(Other::Rentals(_, rentals)) => shequ_store::rental_imports::commit_rentals(
+                    &mut conn, &actor, rentals, &accept, &file, &progress,
                 ),
                 None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),
             });

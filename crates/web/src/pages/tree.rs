@@ -56,6 +56,11 @@ pub fn routes() -> Routes {
             rule(Need::ExportPeople, Target::Node),
             crate::export::units,
         )
+        .get(
+            "/nodes/{id}/export/rentals.xlsx",
+            rule(Need::ExportPeople, Target::Node),
+            crate::export::rentals,
+        )
 }
 
 /// Breadcrumbs from the top of the user's area down to `node`.
