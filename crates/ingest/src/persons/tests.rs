@@ -948,7 +948,10 @@ fn arbitrary_cells_never_panic() {
     }
     assert!(outcomes.iter().all(|n| *n > 0), "{outcomes:?}");
 
-    // Whole tables, with random merges, random headers and hostile row numbers.
+    // Whole tables, with random merges, random headers and hostile row numbers; the header
+    // also names some special groups' own columns.
+    let mut titles = titles.clone();
+    titles.extend(["低保类别", "保障人数", "残疾等级", "开始日期", "释放/入矫日期"]);
     for _ in 0..300 {
         let mut rows = Vec::new();
         for _ in 0..rng.below(30) {
@@ -991,6 +994,23 @@ fn arbitrary_cells_never_panic() {
             let _ = parse_table(&table, &h, &h.mapping());
             let _ = parse_table(&table, &h, &mapping);
             let _ = crate::header::signature(&h);
+            // The same rows as every special group's list.
+            for kind in shequ_domain::tags::TAG_KINDS {
+                let cols = crate::tags::tag_columns(&h, kind);
+                let out = crate::tags::parse_tag_table(&table, &h, kind, &cols);
+                assert!(out.len() <= table.rows.len());
+            }
+        }
+        // …and as a ledger of other records, found by titles.
+        const VOCAB: &crate::labelled::Vocabulary = &[
+            ("name", &["姓名", "单位名称"]),
+            ("phone", &["手机", "联系电话"]),
+            ("notes", &["备注"]),
+        ];
+        if let Some(h) = crate::labelled::find_labelled(&table, VOCAB, "name") {
+            for r in crate::labelled::labelled_rows(&table, &h) {
+                let _ = (r.text("name"), r.text("phone"), r.get("notes"));
+            }
         }
         let wrong = Header {
             row_index: usize::MAX,
