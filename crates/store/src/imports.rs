@@ -139,16 +139,27 @@ pub fn plan(
     actor.require(actor.role.writes_people(), "导入人员")?;
     grid_of(conn, actor, grid_id)?;
     let s = sealer()?;
-    let mut valid: Vec<Result<ValidPerson, StoreError>> =
-        rows.iter().map(|r| r.person.validate()).collect();
+    // Checks and blind indexes are per row: spread over the cores.
+    let checked: Vec<(Result<ValidPerson, StoreError>, Option<StoreResult<String>>)> =
+        shequ_domain::parallel::par_map(&rows, 2000, |_, r| {
+            let v = r.person.validate();
+            let blind = match &v {
+                Ok(p) => p
+                    .id_number
+                    .as_ref()
+                    .map(|id| s.blind(Field::IdNumber, id.as_str())),
+                Err(_) => None,
+            };
+            (v, blind)
+        });
+    let mut valid = Vec::with_capacity(rows.len());
     // Existing people by the blind index of their ID number, 500 at a time.
     let mut blinds: Vec<(usize, String)> = Vec::new();
-    for (i, v) in valid.iter().enumerate() {
-        if let Ok(p) = v
-            && let Some(id) = &p.id_number
-        {
-            blinds.push((i, s.blind(Field::IdNumber, id.as_str())?));
+    for (i, (v, blind)) in checked.into_iter().enumerate() {
+        if let Some(b) = blind {
+            blinds.push((i, b?));
         }
+        valid.push(v);
     }
     let mut existing: HashMap<String, (i64, String)> = HashMap::new();
     for chunk in blinds.chunks(500) {

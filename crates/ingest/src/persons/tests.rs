@@ -951,7 +951,13 @@ fn arbitrary_cells_never_panic() {
     // Whole tables, with random merges, random headers and hostile row numbers; the header
     // also names some special groups' own columns.
     let mut titles = titles.clone();
-    titles.extend(["低保类别", "保障人数", "残疾等级", "开始日期", "释放/入矫日期"]);
+    titles.extend([
+        "低保类别",
+        "保障人数",
+        "残疾等级",
+        "开始日期",
+        "释放/入矫日期",
+    ]);
     for _ in 0..300 {
         let mut rows = Vec::new();
         for _ in 0..rng.below(30) {
