@@ -140,18 +140,17 @@ pub fn plan(
     grid_of(conn, actor, grid_id)?;
     let s = sealer()?;
     // Checks and blind indexes are per row: spread over the cores.
-    let checked: Vec<(Result<ValidPerson, StoreError>, Option<StoreResult<String>>)> =
-        shequ_domain::parallel::par_map(&rows, 2000, |_, r| {
-            let v = r.person.validate();
-            let blind = match &v {
-                Ok(p) => p
-                    .id_number
-                    .as_ref()
-                    .map(|id| s.blind(Field::IdNumber, id.as_str())),
-                Err(_) => None,
-            };
-            (v, blind)
-        });
+    let checked = shequ_domain::parallel::par_map(&rows, 2000, |_, r| {
+        let v = r.person.validate();
+        let blind = match &v {
+            Ok(p) => p
+                .id_number
+                .as_ref()
+                .map(|id| s.blind(Field::IdNumber, id.as_str())),
+            Err(_) => None,
+        };
+        (v, blind)
+    });
     let mut valid = Vec::with_capacity(rows.len());
     // Existing people by the blind index of their ID number, 500 at a time.
     let mut blinds: Vec<(usize, String)> = Vec::new();
