@@ -18,7 +18,9 @@ pub mod roles;
 pub mod sex;
 pub mod tags;
 mod text;
+pub mod tickets;
 pub mod totp;
+pub mod worktime;
 
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use dates::{DateError, format_cn, from_excel_serial, parse_date};

@@ -68,6 +68,7 @@ fn may(role: &str, need: &str) -> bool {
         "manage_tree" => ["community_head", "admin"].contains(&role),
         "manage_users" => role == "security_admin",
         "read_audit" => role == "auditor",
+        "work_tickets" => community || role == "street_staff",
         other => panic!("the test has no expectation for need {other:?}: add it"),
     }
 }
@@ -298,12 +299,19 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
     );
     assert_eq!(s, 201, "{v}");
     let unit = v["id"].as_i64().unwrap();
+    let (s, v) = shuji.post(
+        "/api/v1/tickets",
+        json!({"node_id": room, "category_code": "0102", "title": "授权测试：楼下垃圾"}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let ticket = v["id"].as_i64().unwrap();
     rec.inside = BTreeMap::from([
         ("node", room),
         ("person", person),
         ("tag", tag),
         ("group", group),
         ("unit", unit),
+        ("ticket", ticket),
         ("upload", upload_sample(srv, "shuji", grid)),
     ]);
 
@@ -358,12 +366,19 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
         json!({"node_id": ids["grid"], "name": "外区商铺", "kind": "商铺"}),
     );
     assert_eq!(s, 201, "{v}");
+    let out_unit = v["id"].as_i64().unwrap();
+    let (s, v) = head.post(
+        "/api/v1/tickets",
+        json!({"node_id": ids["room"], "category_code": "0102", "title": "外区垃圾"}),
+    );
+    assert_eq!(s, 201, "{v}");
     rec.outside = BTreeMap::from([
         ("node", ids["room"]),
         ("person", out_person),
         ("tag", out_tag),
         ("group", out_group),
-        ("unit", v["id"].as_i64().unwrap()),
+        ("unit", out_unit),
+        ("ticket", v["id"].as_i64().unwrap()),
         ("upload", upload_sample(srv, "waiqu", ids["grid"])),
     ]);
     rec

@@ -23,6 +23,13 @@ pub enum StoreError {
         what: String,
         masked: String,
     },
+    /// A step the record's state doesn't allow (closing an unverified ticket): names the state
+    /// and what is possible from it. `allowed`: the possible steps' codes.
+    #[error("{message}")]
+    IllegalStep {
+        message: String,
+        allowed: Vec<&'static str>,
+    },
     /// Revealing or exporting personal data needs a session that passed the second factor.
     #[error(
         "查看完整信息或导出前，请先输入手机验证器上的动态验证码（首次使用请在“我的账号”中绑定）"

@@ -21,6 +21,7 @@ pub mod second_factor;
 pub mod stats;
 pub mod tag_imports;
 pub mod tags;
+pub mod tickets;
 pub mod tree;
 pub mod unit_imports;
 pub mod units;

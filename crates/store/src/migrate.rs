@@ -71,6 +71,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "ALTER TABLE persons DROP COLUMN id_number;",
     },
+    Migration {
+        version: 9,
+        name: "tickets",
+        common: include_str!("../migrations/0009_tickets.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

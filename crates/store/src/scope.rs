@@ -209,6 +209,7 @@ pub enum RecordKind {
     Tag,
     Group,
     Unit,
+    Ticket,
 }
 
 /// Where a record sits in the tree (its area path), or None when there is no such record. Used
@@ -224,6 +225,7 @@ pub fn area_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option
             "SELECT n.path FROM household_groups g JOIN org_nodes n ON n.id = g.grid_id WHERE g.id = ?"
         }
         RecordKind::Unit => "SELECT area_path FROM units WHERE id = ?",
+        RecordKind::Ticket => "SELECT area_path FROM tickets WHERE id = ?",
     };
     match conn.query_opt(sql, params![id])? {
         Some(r) => Ok(Some(r.get(0)?)),

@@ -28,6 +28,7 @@ pub enum Field {
     Phone,
     LandlordPhone,
     ContactPhone,
+    ReporterPhone,
     TagDetails,
     TotpSecret,
 }
@@ -39,6 +40,7 @@ impl Field {
             Field::Phone => "persons.phone",
             Field::LandlordPhone => "housing.landlord_phone",
             Field::ContactPhone => "units.contact_phone",
+            Field::ReporterPhone => "tickets.reporter_phone",
             Field::TagDetails => "tags.details",
             Field::TotpSecret => "users.totp_secret",
         }
@@ -272,6 +274,7 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
         }
         count += reseal_column(c, "housing", "room_id", "landlord_phone", Field::LandlordPhone, &old, &new)?;
         count += reseal_column(c, "units", "id", "contact_phone", Field::ContactPhone, &old, &new)?;
+        count += reseal_column(c, "tickets", "id", "reporter_phone", Field::ReporterPhone, &old, &new)?;
         count += reseal_column(c, "users", "id", "totp_secret", Field::TotpSecret, &old, &new)?;
         for r in c.query("SELECT id, kind, category, details FROM tags", params![])? {
             let kind: String = r.get(1)?;

@@ -43,6 +43,8 @@ pub enum Need {
     ManageUsers,
     /// The audit log (审计员).
     ReadAudit,
+    /// Reporting and working on 事件 (issue tickets): the community's and the street's staff.
+    WorkTickets,
 }
 
 impl Need {
@@ -58,6 +60,7 @@ impl Need {
             Need::ManageTree => role.manages_tree(),
             Need::ManageUsers => role.manages_users(),
             Need::ReadAudit => role.reads_audit(),
+            Need::WorkTickets => shequ_domain::tickets::works_tickets(role),
         }
     }
 
@@ -80,6 +83,7 @@ pub enum Target {
     Tag,
     Group,
     Unit,
+    Ticket,
     /// A file uploaded for import, waiting in memory.
     Upload,
 }
@@ -93,6 +97,7 @@ impl Target {
             Target::Tag => Some(RecordKind::Tag),
             Target::Group => Some(RecordKind::Group),
             Target::Unit => Some(RecordKind::Unit),
+            Target::Ticket => Some(RecordKind::Ticket),
         }
     }
 }

@@ -29,8 +29,8 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// invalid | not_found | forbidden | conflict | duplicate | unauthorized | bad_request |
-    /// too_large | second_factor_required | internal
+    /// invalid | not_found | forbidden | conflict | illegal_step | duplicate | unauthorized |
+    /// bad_request | too_large | second_factor_required | internal
     pub code: &'static str,
     /// The field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,6 +39,9 @@ pub struct ErrorDetail {
     /// For a duplicate person: the existing record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing: Option<String>,
+    /// For a step the record's state doesn't allow: the steps that are possible.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<&'static str>,
 }
 
 impl AppError {
@@ -50,9 +53,11 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::Store(StoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
-            AppError::Store(StoreError::Conflict(_) | StoreError::DuplicatePerson { .. }) => {
-                StatusCode::CONFLICT
-            }
+            AppError::Store(
+                StoreError::Conflict(_)
+                | StoreError::DuplicatePerson { .. }
+                | StoreError::IllegalStep { .. },
+            ) => StatusCode::CONFLICT,
             // RFC 9470: a step-up challenge is a 401, not a refusal.
             AppError::NotLoggedIn | AppError::Store(StoreError::SecondFactor) => {
                 StatusCode::UNAUTHORIZED
@@ -71,6 +76,7 @@ impl AppError {
             AppError::Store(StoreError::NotFound(_)) => ("not_found", None, None),
             AppError::Store(StoreError::Forbidden(_)) => ("forbidden", None, None),
             AppError::Store(StoreError::Conflict(_)) => ("conflict", None, None),
+            AppError::Store(StoreError::IllegalStep { .. }) => ("illegal_step", None, None),
             AppError::Store(StoreError::DuplicatePerson { existing, what, .. }) => (
                 "duplicate",
                 Some(what.clone()),
@@ -89,6 +95,10 @@ impl AppError {
             field,
             message: self.message(),
             existing,
+            allowed: match self {
+                AppError::Store(StoreError::IllegalStep { allowed, .. }) => allowed.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 

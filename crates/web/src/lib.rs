@@ -130,6 +130,7 @@ async fn api_errors_as_json(req: Request<axum::body::Body>, next: Next) -> Respo
             field: None,
             message,
             existing: None,
+            allowed: Vec::new(),
         },
     };
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);

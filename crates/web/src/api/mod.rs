@@ -2,6 +2,7 @@
 //! offers what the pages offer, to the same users, with the same scope rules.
 
 mod json;
+mod tickets;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -32,7 +33,7 @@ use crate::error::{AppError, ErrorBody, ErrorDetail};
 use crate::masking;
 use crate::state::AppState;
 
-type ApiResult<T> = Result<Json<T>, AppError>;
+pub(crate) type ApiResult<T> = Result<Json<T>, AppError>;
 
 pub fn routes() -> Routes {
     use Need::*;
@@ -109,6 +110,7 @@ pub fn routes() -> Routes {
             rule(WritePeople, Target::Unit),
             update_unit,
         )
+        .merge(tickets::routes())
 }
 
 #[derive(OpenApi)]
@@ -148,7 +150,9 @@ impl utoipa::Modify for BearerAuth {
 }
 
 async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(tickets::TicketsDoc::openapi());
+    Json(doc).into_response()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -285,11 +289,11 @@ pub struct NewNodeRequest {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Created {
+pub(crate) struct Created {
     id: i64,
 }
 
-fn created(id: i64) -> Response {
+pub(crate) fn created(id: i64) -> Response {
     (StatusCode::CREATED, Json(Created { id })).into_response()
 }
 

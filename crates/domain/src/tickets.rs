@@ -1,0 +1,343 @@
+//! 事件 (issue tickets) and their workflow, after GB/T 30428 and the 12345 hotlines:
+//! 上报 → 受理 (or 不予受理) → 派遣 → 处置 → 反馈 → 核查 (back to 处置 when it fails) → 结案 →
+//! 评价, with 延期 (asked by whoever handles it, approved or refused by a manager), 督办 and
+//! 重新办理 (reopen). Only the transitions here exist; anything else is refused with the steps
+//! that are possible from where the ticket stands.
+
+use serde::{Deserialize, Serialize};
+
+use crate::roles::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// 上报: reported, waiting to be accepted.
+    Reported,
+    /// 受理/立案: accepted, waiting to be dispatched.
+    Accepted,
+    /// 不予受理: not taken up (with the reason). Final unless reopened.
+    Refused,
+    /// 派遣: sent to whoever will handle it; the time limit runs.
+    Dispatched,
+    /// 处置: being handled.
+    Handling,
+    /// 反馈: handled, waiting for the field check.
+    Answered,
+    /// 核查通过: the field check found it done; waiting to be closed.
+    Verified,
+    /// 结案: checked and closed, waiting for the reporter's evaluation.
+    Closed,
+    /// 评价: closed and evaluated.
+    Rated,
+}
+
+impl State {
+    pub const ALL: [State; 9] = [
+        State::Reported,
+        State::Accepted,
+        State::Refused,
+        State::Dispatched,
+        State::Handling,
+        State::Answered,
+        State::Verified,
+        State::Closed,
+        State::Rated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Reported => "reported",
+            State::Accepted => "accepted",
+            State::Refused => "refused",
+            State::Dispatched => "dispatched",
+            State::Handling => "handling",
+            State::Answered => "answered",
+            State::Verified => "verified",
+            State::Closed => "closed",
+            State::Rated => "rated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s || x.label() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Reported => "已上报",
+            State::Accepted => "已受理",
+            State::Refused => "不予受理",
+            State::Dispatched => "已派遣",
+            State::Handling => "处置中",
+            State::Answered => "已反馈待核查",
+            State::Verified => "核查通过待结案",
+            State::Closed => "已结案",
+            State::Rated => "已评价",
+        }
+    }
+
+    /// Still someone's work: the time limit matters.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            State::Reported
+                | State::Accepted
+                | State::Dispatched
+                | State::Handling
+                | State::Answered
+                | State::Verified
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Accept,
+    Refuse,
+    Dispatch,
+    Start,
+    Feedback,
+    VerifyPass,
+    VerifyFail,
+    Close,
+    Rate,
+    RequestExtension,
+    ApproveExtension,
+    DenyExtension,
+    Supervise,
+    Reopen,
+}
+
+impl Action {
+    pub const ALL: [Action; 14] = [
+        Action::Accept,
+        Action::Refuse,
+        Action::Dispatch,
+        Action::Start,
+        Action::Feedback,
+        Action::VerifyPass,
+        Action::VerifyFail,
+        Action::Close,
+        Action::Rate,
+        Action::RequestExtension,
+        Action::ApproveExtension,
+        Action::DenyExtension,
+        Action::Supervise,
+        Action::Reopen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Refuse => "refuse",
+            Action::Dispatch => "dispatch",
+            Action::Start => "start",
+            Action::Feedback => "feedback",
+            Action::VerifyPass => "verify_pass",
+            Action::VerifyFail => "verify_fail",
+            Action::Close => "close",
+            Action::Rate => "rate",
+            Action::RequestExtension => "request_extension",
+            Action::ApproveExtension => "approve_extension",
+            Action::DenyExtension => "deny_extension",
+            Action::Supervise => "supervise",
+            Action::Reopen => "reopen",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s || x.label() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Accept => "受理",
+            Action::Refuse => "不予受理",
+            Action::Dispatch => "派遣",
+            Action::Start => "开始处置",
+            Action::Feedback => "处置反馈",
+            Action::VerifyPass => "核查通过",
+            Action::VerifyFail => "核查未通过",
+            Action::Close => "结案",
+            Action::Rate => "评价",
+            Action::RequestExtension => "申请延期",
+            Action::ApproveExtension => "批准延期",
+            Action::DenyExtension => "驳回延期",
+            Action::Supervise => "督办",
+            Action::Reopen => "重新办理",
+        }
+    }
+
+    /// Must say why (shown on the timeline).
+    pub fn needs_note(self) -> bool {
+        matches!(
+            self,
+            Action::Refuse
+                | Action::Feedback
+                | Action::VerifyFail
+                | Action::RequestExtension
+                | Action::DenyExtension
+                | Action::Supervise
+                | Action::Reopen
+        )
+    }
+
+    /// Taken by whoever runs the community's (or the street's) tickets: accepting, sending,
+    /// closing, deciding on extensions, supervising.
+    pub fn for_managers(self) -> bool {
+        matches!(
+            self,
+            Action::Accept
+                | Action::Refuse
+                | Action::Dispatch
+                | Action::Close
+                | Action::ApproveExtension
+                | Action::DenyExtension
+                | Action::Supervise
+                | Action::Reopen
+        )
+    }
+}
+
+/// Who may report and work on tickets: everyone who works in the community or the street.
+pub fn works_tickets(role: Role) -> bool {
+    matches!(
+        role,
+        Role::GridWorker | Role::LineWorker | Role::CommunityHead | Role::StreetStaff
+    )
+}
+
+/// Who accepts, dispatches and closes them.
+pub fn manages_tickets(role: Role) -> bool {
+    matches!(role, Role::CommunityHead | Role::StreetStaff)
+}
+
+/// Where `action` takes a ticket in `state`, given whether an extension is pending.
+/// `Err` holds the actions possible from here.
+pub fn next(state: State, extension_pending: bool, action: Action) -> Result<State, Vec<Action>> {
+    target(state, extension_pending, action).ok_or_else(|| {
+        Action::ALL
+            .into_iter()
+            .filter(|a| target(state, extension_pending, *a).is_some())
+            .collect()
+    })
+}
+
+fn target(state: State, extension_pending: bool, action: Action) -> Option<State> {
+    use Action as A;
+    use State as S;
+    match (state, action) {
+        (S::Reported, A::Accept) => Some(S::Accepted),
+        (S::Reported, A::Refuse) => Some(S::Refused),
+        (S::Accepted, A::Dispatch) => Some(S::Dispatched),
+        // Sent elsewhere again (to another department, or up to the street).
+        (S::Dispatched | S::Handling, A::Dispatch) => Some(S::Dispatched),
+        (S::Dispatched, A::Start) => Some(S::Handling),
+        (S::Dispatched | S::Handling, A::Feedback) => Some(S::Answered),
+        (S::Answered, A::VerifyPass) => Some(S::Verified),
+        (S::Answered, A::VerifyFail) => Some(S::Handling),
+        (S::Verified, A::Close) => Some(S::Closed),
+        (S::Dispatched | S::Handling, A::RequestExtension) if !extension_pending => Some(state),
+        (S::Dispatched | S::Handling, A::ApproveExtension | A::DenyExtension)
+            if extension_pending =>
+        {
+            Some(state)
+        }
+        (S::Accepted | S::Dispatched | S::Handling | S::Answered | S::Verified, A::Supervise) => {
+            Some(state)
+        }
+        (S::Closed, A::Rate) => Some(S::Rated),
+        (S::Refused | S::Closed | S::Rated, A::Reopen) => Some(S::Accepted),
+        _ => None,
+    }
+}
+
+/// The reporter's evaluation (评价).
+pub const RATINGS: &[&str] = &["满意", "基本满意", "不满意"];
+
+/// Where a ticket may be sent (派遣).
+pub const DISPATCH_KINDS: &[(&str, &str)] = &[
+    ("department", "职能部门"),
+    ("property", "物业公司"),
+    ("worker", "社区工作人员"),
+    ("street", "上报街道"),
+];
+
+/// Urgency as reported; it picks the category's time limit.
+pub const URGENCIES: &[(&str, &str)] = &[("normal", "一般"), ("urgent", "紧急")];
+
+/// Where a report came from.
+pub const SOURCES: &[(&str, &str)] = &[
+    ("worker", "网格员/工作人员上报"),
+    ("resident", "居民反映"),
+    ("open311", "网上报事（Open311）"),
+    ("visit", "走访发现"),
+    ("patrol", "巡查发现"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_full_path_and_the_way_back_from_a_failed_check() {
+        let mut s = State::Reported;
+        for a in [
+            Action::Accept,
+            Action::Dispatch,
+            Action::Start,
+            Action::Feedback,
+            Action::VerifyFail,
+            Action::Feedback,
+            Action::VerifyPass,
+        ] {
+            s = next(s, false, a).unwrap_or_else(|e| panic!("{a:?} from {s:?}: {e:?}"));
+        }
+        assert_eq!(s, State::Verified);
+        assert_eq!(next(s, false, Action::Close), Ok(State::Closed));
+        // Closing an unverified ticket is refused, naming the check.
+        let err = next(State::Answered, false, Action::Close).unwrap_err();
+        assert!(err.contains(&Action::VerifyPass), "{err:?}");
+        assert_eq!(next(State::Closed, false, Action::Rate), Ok(State::Rated));
+        assert_eq!(
+            next(State::Rated, false, Action::Reopen),
+            Ok(State::Accepted)
+        );
+    }
+
+    #[test]
+    fn illegal_steps_name_the_possible_ones() {
+        let err = next(State::Reported, false, Action::Feedback).unwrap_err();
+        assert_eq!(err, vec![Action::Accept, Action::Refuse]);
+        // An extension can't be asked twice, nor decided when none is pending.
+        assert!(next(State::Handling, true, Action::RequestExtension).is_err());
+        assert!(next(State::Handling, false, Action::ApproveExtension).is_err());
+        assert_eq!(
+            next(State::Handling, true, Action::ApproveExtension),
+            Ok(State::Handling)
+        );
+        // A refused ticket can only be reopened.
+        assert_eq!(
+            next(State::Refused, false, Action::Accept).unwrap_err(),
+            vec![Action::Reopen]
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+            assert_eq!(State::parse(s.label()), Some(s));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+        }
+        assert!(manages_tickets(Role::CommunityHead) && !manages_tickets(Role::GridWorker));
+        assert!(works_tickets(Role::GridWorker) && !works_tickets(Role::Auditor));
+    }
+}

@@ -1,0 +1,931 @@
+//! 事件 (issue tickets): reported in the field, then taken through the workflow of
+//! `shequ_domain::tickets`, every step a row of `ticket_events` with who, when and why. The time
+//! limit starts when the ticket is dispatched and runs in working time (`worktime::Calendar` with
+//! the holidays of `calendar_days`). A step names the version it was based on: of two people
+//! acting on the same ticket at once, one wins and the other is told.
+
+use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use shequ_domain::tickets::{self as flow, Action, State};
+use shequ_domain::worktime::{Calendar, LimitUnit};
+
+use crate::audit::{self, By, Event};
+use crate::clock::now;
+use crate::db::{Conn, Row, Value};
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::scope::Actor;
+use crate::sealed::{Field, sealer};
+use crate::tree;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Category {
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub name: String,
+    pub limit_normal: Option<String>,
+    pub limit_urgent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TimeLimit {
+    pub code: String,
+    pub name: String,
+    pub amount: i64,
+    /// hours | working_hours | working_days | days
+    pub unit: String,
+}
+
+pub fn categories(conn: &mut Conn) -> StoreResult<Vec<Category>> {
+    conn.query(
+        "SELECT code, parent_code, name, limit_normal, limit_urgent FROM ticket_categories
+         WHERE active = 1 ORDER BY code",
+        params![],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Category {
+            code: r.get(0)?,
+            parent_code: r.get(1)?,
+            name: r.get(2)?,
+            limit_normal: r.get(3)?,
+            limit_urgent: r.get(4)?,
+        })
+    })
+    .collect()
+}
+
+pub fn time_limits(conn: &mut Conn) -> StoreResult<Vec<TimeLimit>> {
+    conn.query(
+        "SELECT code, name, amount, unit FROM ticket_time_limits ORDER BY amount, code",
+        params![],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(TimeLimit {
+            code: r.get(0)?,
+            name: r.get(1)?,
+            amount: r.get(2)?,
+            unit: r.get(3)?,
+        })
+    })
+    .collect()
+}
+
+/// Changes a time limit (amount and unit); tickets dispatched later get the new limit.
+pub fn set_time_limit(
+    conn: &mut Conn,
+    actor: &Actor,
+    code: &str,
+    amount: i64,
+    unit: &str,
+) -> StoreResult<()> {
+    actor.require(actor.role.manages_tree(), "修改事件处置时限")?;
+    let unit = LimitUnit::parse(unit)
+        .ok_or_else(|| StoreError::invalid("时限单位", "应为 小时、工作小时、工作日 或 天"))?;
+    if !(1..=1000).contains(&amount) {
+        return Err(StoreError::invalid("时限", "应为 1–1000 的整数"));
+    }
+    conn.transaction(|c| {
+        let n = c.execute(
+            "UPDATE ticket_time_limits SET amount = ?, unit = ?, updated_at = ? WHERE code = ?",
+            params![amount, unit.as_str(), now(), code],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("处置时限“{code}”")));
+        }
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("ticket.limit", format!("limit:{code}"))
+                .with(serde_json::json!({ "时限": amount, "单位": unit.label() })),
+        )
+    })
+}
+
+/// The working-day calendar: weekdays, with the days entered in `calendar_days`.
+pub fn calendar(conn: &mut Conn) -> StoreResult<Calendar> {
+    let mut cal = Calendar::default();
+    for r in conn.query("SELECT day, workday FROM calendar_days", params![])? {
+        let day: chrono::NaiveDate = r.get(0)?;
+        let workday: i64 = r.get(1)?;
+        cal.overrides.insert(day, workday == 1);
+    }
+    Ok(cal)
+}
+
+/// Marks a day as a holiday (`workday` false) or a worked weekend day (true).
+pub fn set_calendar_day(
+    conn: &mut Conn,
+    actor: &Actor,
+    day: chrono::NaiveDate,
+    workday: bool,
+    name: &str,
+) -> StoreResult<()> {
+    actor.require(actor.role.manages_tree(), "维护工作日历")?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(StoreError::invalid(
+            "名称",
+            "请写明节日或调休名称（不超过 40 字）",
+        ));
+    }
+    conn.transaction(|c| {
+        c.execute("DELETE FROM calendar_days WHERE day = ?", params![day])?;
+        c.execute(
+            "INSERT INTO calendar_days (day, workday, name, updated_at) VALUES (?, ?, ?, ?)",
+            params![day, i64::from(workday), name, now()],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("calendar.set", format!("day:{day}"))
+                .with(serde_json::json!({ "日期": day, "上班": workday, "名称": name })),
+        )
+    })
+}
+
+/// A new report.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketInput {
+    /// Where: a grid, building, unit or room of the reporter's area.
+    pub node_id: i64,
+    /// A 小类 code such as "0102".
+    pub category_code: String,
+    /// normal (default) | urgent
+    #[serde(default)]
+    pub urgency: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Free text: "13幢东侧绿化带".
+    #[serde(default)]
+    pub location: Option<String>,
+    /// worker (default) | resident | open311 | visit | patrol
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The resident who reported it, if a resident did.
+    #[serde(default)]
+    pub reporter_name: Option<String>,
+    #[serde(default)]
+    pub reporter_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Ticket {
+    pub id: i64,
+    pub community_id: i64,
+    pub node_id: i64,
+    /// "13幢2单元501" or the grid's name.
+    pub place: String,
+    pub category_code: String,
+    pub category: String,
+    pub urgency: String,
+    pub title: String,
+    pub description: String,
+    pub location: Option<String>,
+    pub source: String,
+    pub reporter_name: Option<String>,
+    /// Masked unless the caller may open personal data here.
+    pub reporter_phone: Option<String>,
+    pub state: String,
+    pub state_label: String,
+    pub assignee_kind: Option<String>,
+    pub assignee_name: Option<String>,
+    pub escalated: bool,
+    pub reported_at: String,
+    pub dispatched_at: Option<String>,
+    pub due_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub extension_pending: bool,
+    pub rating: Option<String>,
+    /// none | yellow (past its time limit) | red (past it by another whole limit)
+    pub supervision: String,
+    /// The steps possible now (codes), whatever the caller's role.
+    pub next_steps: Vec<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TicketEvent {
+    pub at: String,
+    pub actor_name: String,
+    pub action: String,
+    pub action_label: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: Option<String>,
+}
+
+const COLS: &str = "t.id, t.community_id, t.node_id, t.category_code, c.name, t.urgency, t.title, \
+     t.description, t.location, t.source, t.reporter_name, t.reporter_phone, t.state, \
+     t.assignee_kind, t.assignee_name, t.escalated, t.reported_at, t.dispatched_at, t.due_at, \
+     t.closed_at, t.extension_pending, t.rating, t.version, t.area_path, l.amount, l.unit";
+
+const FROM: &str = "tickets t JOIN ticket_categories c ON c.code = t.category_code \
+     LEFT JOIN ticket_time_limits l ON l.code = t.limit_code";
+
+fn local(utc: &str) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(utc)
+        .ok()
+        .map(|d| d.with_timezone(&Local).naive_local())
+}
+
+fn utc_text(local: NaiveDateTime) -> String {
+    Local
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&local))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// How overdue an open ticket is: yellow once past its limit, red once past it by another
+/// whole limit.
+fn supervision(
+    cal: &Calendar,
+    state: State,
+    due: Option<&str>,
+    limit: Option<(i64, &str)>,
+) -> &'static str {
+    let (Some(due), Some((amount, unit))) = (due.and_then(local), limit) else {
+        return "none";
+    };
+    if !state.is_open() {
+        return "none";
+    }
+    let now = Local::now().naive_local();
+    if now <= due {
+        return "none";
+    }
+    let unit = LimitUnit::parse(unit).unwrap_or(LimitUnit::Hours);
+    if now > cal.due(due, amount, unit) {
+        "red"
+    } else {
+        "yellow"
+    }
+}
+
+fn from_row(c: &mut Conn, actor: &Actor, cal: &Calendar, r: &Row) -> StoreResult<Ticket> {
+    let state_text: String = r.get(12)?;
+    let state = State::parse(&state_text).unwrap_or(State::Reported);
+    let node_id: i64 = r.get(2)?;
+    let path: String = r.get(23)?;
+    let node = tree::load(c, node_id)?;
+    let place = tree::address_of(c, &node)?;
+    let phone: Option<String> = sealer()?.open_opt(Field::ReporterPhone, r.get(11)?)?;
+    let opens = actor.sees_people_at(&path);
+    let reporter_name: Option<String> = r.get(10)?;
+    let due: Option<String> = r.get(18)?;
+    let amount: Option<i64> = r.get(24)?;
+    let unit: Option<String> = r.get(25)?;
+    let extension_pending: i64 = r.get(20)?;
+    let escalated: i64 = r.get(15)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        community_id: r.get(1)?,
+        node_id,
+        place,
+        category_code: r.get(3)?,
+        category: r.get(4)?,
+        urgency: r.get(5)?,
+        title: r.get(6)?,
+        description: r.get(7)?,
+        location: r.get(8)?,
+        source: r.get(9)?,
+        reporter_name: if opens {
+            reporter_name
+        } else {
+            reporter_name.as_deref().map(shequ_domain::mask::mask_name)
+        },
+        reporter_phone: phone.map(|p| {
+            if opens {
+                shequ_domain::mask::mask_phone(&p)
+            } else {
+                "***********".into()
+            }
+        }),
+        state: state.as_str().into(),
+        state_label: state.label().into(),
+        assignee_kind: r.get(13)?,
+        assignee_name: r.get(14)?,
+        escalated: escalated == 1,
+        reported_at: r.get(16)?,
+        dispatched_at: r.get(17)?,
+        supervision: supervision(cal, state, due.as_deref(), amount.zip(unit.as_deref())).into(),
+        due_at: due,
+        closed_at: r.get(19)?,
+        extension_pending: extension_pending == 1,
+        rating: r.get(21)?,
+        next_steps: Action::ALL
+            .into_iter()
+            .filter(|a| flow::next(state, extension_pending == 1, *a).is_ok())
+            .map(|a| a.as_str().to_string())
+            .collect(),
+        version: r.get(22)?,
+    })
+}
+
+fn pick<'a>(field: &str, list: &'a [(&'a str, &'a str)], v: &str) -> StoreResult<&'a str> {
+    list.iter()
+        .find(|(code, label)| *code == v || *label == v)
+        .map(|(code, _)| *code)
+        .ok_or_else(|| {
+            StoreError::invalid(
+                field,
+                format!(
+                    "“{v}”不对，应为 {} 之一",
+                    list.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("、")
+                ),
+            )
+        })
+}
+
+fn text(field: &str, v: &Option<String>, max: usize) -> StoreResult<Option<String>> {
+    let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if v.is_some_and(|s| s.chars().count() > max) {
+        return Err(StoreError::invalid(field, format!("超过 {max} 字，请精简")));
+    }
+    Ok(v.map(str::to_string))
+}
+
+fn event(
+    c: &mut Conn,
+    actor: &Actor,
+    ticket: (i64, i64),
+    action: &str,
+    states: (Option<State>, State),
+    note: Option<&str>,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO ticket_events (community_id, ticket_id, at, user_id, actor_name, action, from_state, to_state, note, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            ticket.1,
+            ticket.0,
+            now(),
+            actor.user_id,
+            actor.display_name.as_str(),
+            action,
+            states.0.map(State::as_str),
+            states.1.as_str(),
+            note,
+            detail.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records a report. Returns the ticket's id.
+pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResult<i64> {
+    actor.require(flow::works_tickets(actor.role), "上报事件")?;
+    let title = text("标题", &Some(input.title.clone()), 100)?
+        .ok_or_else(|| StoreError::invalid("标题", "请用一句话写明是什么问题"))?;
+    let description = text("情况描述", &input.description, 2000)?.unwrap_or_default();
+    let location = text("具体位置", &input.location, 200)?;
+    let urgency = pick(
+        "紧急程度",
+        flow::URGENCIES,
+        input.urgency.as_deref().unwrap_or("normal"),
+    )?;
+    let source = pick(
+        "来源",
+        flow::SOURCES,
+        input.source.as_deref().unwrap_or("worker"),
+    )?;
+    let reporter_name = text("反映人", &input.reporter_name, 40)?;
+    let reporter_phone = text("反映人电话", &input.reporter_phone, 20)?
+        .map(|p| shequ_domain::Phone::parse(&p).map(|p| p.as_str().to_string()))
+        .transpose()
+        .map_err(|e| StoreError::invalid("反映人电话", e.to_string()))?;
+    conn.transaction(|c| {
+        let node = tree::get(c, actor, input.node_id)?;
+        let Some(community_id) = node.community_id else {
+            return Err(StoreError::invalid(
+                "位置",
+                "请选择社区、网格或其中的楼栋、房屋",
+            ));
+        };
+        let category = c
+            .query_opt(
+                "SELECT code FROM ticket_categories WHERE code = ? AND parent_code IS NOT NULL AND active = 1",
+                params![input.category_code.as_str()],
+            )?
+            .ok_or_else(|| {
+                StoreError::invalid(
+                    "事件类别",
+                    format!("“{}”不是可用的事件小类（如 0102 暴露垃圾）", input.category_code),
+                )
+            })?;
+        let category: String = category.get(0)?;
+        let ts = now();
+        let id = c.insert(
+            "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
+                source, reporter_user_id, reporter_name, reporter_phone, state, reported_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            params![
+                community_id,
+                node.id,
+                node.path.as_str(),
+                category.as_str(),
+                urgency,
+                title.as_str(),
+                description.as_str(),
+                location,
+                source,
+                actor.user_id,
+                reporter_name,
+                sealer()?.seal_opt(Field::ReporterPhone, reporter_phone.as_deref())?,
+                State::Reported.as_str(),
+                ts.as_str(),
+                ts.as_str(),
+                ts.as_str()
+            ],
+        )?;
+        event(
+            c,
+            actor,
+            (id, community_id),
+            "report",
+            (None, State::Reported),
+            None,
+            serde_json::json!({ "类别": category, "紧急程度": urgency, "来源": source }),
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("ticket.report", format!("ticket:{id}"))
+                .with(serde_json::json!({ "类别": category, "标题": title })),
+        )?;
+        Ok(id)
+    })
+}
+
+fn load_row(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Row> {
+    let row = c
+        .query_opt(
+            &format!("SELECT {COLS} FROM {FROM} WHERE t.id = ?"),
+            params![id],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("事件 {id}")))?;
+    let path: String = row.get(23)?;
+    if !actor.sees_path(&path) {
+        return Err(StoreError::Forbidden("这件事件不在您的工作范围内".into()));
+    }
+    Ok(row)
+}
+
+pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<(Ticket, Vec<TicketEvent>)> {
+    let cal = calendar(conn)?;
+    let row = load_row(conn, actor, id)?;
+    let ticket = from_row(conn, actor, &cal, &row)?;
+    let events = conn
+        .query(
+            "SELECT at, actor_name, action, from_state, to_state, note FROM ticket_events WHERE ticket_id = ? ORDER BY id",
+            params![id],
+        )?
+        .iter()
+        .map(|r| {
+            let action: String = r.get(2)?;
+            Ok(TicketEvent {
+                at: r.get(0)?,
+                actor_name: r.get(1)?,
+                action_label: Action::parse(&action)
+                    .map(Action::label)
+                    .unwrap_or(if action == "report" { "上报" } else { "" })
+                    .to_string(),
+                action,
+                from_state: r.get(3)?,
+                to_state: r.get(4)?,
+                note: r.get(5)?,
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+    Ok((ticket, events))
+}
+
+/// Which tickets a list shows.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ListFilter {
+    /// A state code (reported, accepted, …) or "open" for every unfinished one.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only those past their time limit, most overdue first.
+    #[serde(default)]
+    pub overdue: Option<bool>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// Tickets under a node of the caller's area, newest first (overdue: most overdue first).
+pub fn list(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    filter: &ListFilter,
+) -> StoreResult<Vec<Ticket>> {
+    actor.require(
+        flow::works_tickets(actor.role) || actor.role.views_area(),
+        "查看事件",
+    )?;
+    let node = tree::get(conn, actor, node_id)?;
+    let cal = calendar(conn)?;
+    let (cf, mut args) = actor.community_filter("t.community_id");
+    let (pf, pargs) = actor.path_filter("t.area_path");
+    args.push(Value::from(node.path.as_str()));
+    args.push(Value::from(crate::db::prefix_end(&node.path)));
+    args.extend(pargs);
+    let mut sql = format!(
+        "SELECT {COLS} FROM {FROM} WHERE {cf} AND t.area_path >= ? AND t.area_path < ? AND {pf}"
+    );
+    let open: Vec<&str> = State::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(State::as_str)
+        .collect();
+    match filter.state.as_deref() {
+        None | Some("") | Some("all") => {}
+        Some("open") => {
+            sql.push_str(&format!(
+                " AND t.state IN ({})",
+                vec!["?"; open.len()].join(",")
+            ));
+            args.extend(open.iter().map(|s| Value::from(*s)));
+        }
+        Some(s) => {
+            let state = State::parse(s)
+                .ok_or_else(|| StoreError::invalid("状态", format!("没有“{s}”这种状态")))?;
+            sql.push_str(" AND t.state = ?");
+            args.push(Value::from(state.as_str()));
+        }
+    }
+    if filter.overdue == Some(true) {
+        sql.push_str(&format!(
+            " AND t.state IN ({}) AND t.due_at IS NOT NULL AND t.due_at < ? ORDER BY t.due_at, t.id",
+            vec!["?"; open.len()].join(",")
+        ));
+        args.extend(open.iter().map(|s| Value::from(*s)));
+        args.push(Value::from(now()));
+    } else {
+        sql.push_str(" ORDER BY t.reported_at DESC, t.id DESC");
+    }
+    sql.push_str(" LIMIT ?");
+    args.push(Value::Int(filter.limit.unwrap_or(200).clamp(1, 1000)));
+    let rows = conn.query(&sql, &args)?;
+    rows.iter()
+        .map(|r| from_row(conn, actor, &cal, r))
+        .collect()
+}
+
+/// One step of the workflow.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    /// accept | refuse | dispatch | start | feedback | verify_pass | verify_fail | close | rate |
+    /// request_extension | approve_extension | deny_extension | supervise | reopen
+    pub action: String,
+    /// The version the caller saw; a newer one means someone else acted first (409).
+    pub version: i64,
+    /// Why (required for refuse, feedback, verify_fail, extensions, supervise, reopen).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// dispatch: department | property | worker | street
+    #[serde(default)]
+    pub assignee_kind: Option<String>,
+    /// dispatch: who ("城管中队", "物业公司", a worker's name).
+    #[serde(default)]
+    pub assignee_name: Option<String>,
+    /// rate: 满意 | 基本满意 | 不满意
+    #[serde(default)]
+    pub rating: Option<String>,
+    /// request_extension: how many more units of the ticket's time limit.
+    #[serde(default)]
+    pub extension_amount: Option<i64>,
+}
+
+/// Takes one step. An impossible step is a 409 naming the possible ones; a stale version a 409
+/// saying someone else acted first; a step the caller's role doesn't take a 403.
+pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> StoreResult<Ticket> {
+    actor.require(flow::works_tickets(actor.role), "办理事件")?;
+    let action = Action::parse(&input.action)
+        .ok_or_else(|| StoreError::invalid("操作", format!("没有“{}”这一步", input.action)))?;
+    if action.for_managers() && !flow::manages_tickets(actor.role) {
+        return Err(StoreError::Forbidden(format!(
+            "“{}”由社区书记/主任或街道工作人员办理",
+            action.label()
+        )));
+    }
+    let note = text("说明", &input.note, 1000)?;
+    if action.needs_note() && note.is_none() {
+        return Err(StoreError::invalid(
+            "说明",
+            format!("“{}”需要写明理由或处置情况", action.label()),
+        ));
+    }
+    let cal = calendar(conn)?;
+    conn.transaction(|c| {
+        let row = load_row(c, actor, id)?;
+        let community_id: i64 = row.get(1)?;
+        let state_text: String = row.get(12)?;
+        let state = State::parse(&state_text).unwrap_or(State::Reported);
+        let version: i64 = row.get(22)?;
+        if version != input.version {
+            return Err(StoreError::Conflict(format!(
+                "这件事件刚被他人办理过（现在是“{}”），请刷新后再办",
+                state.label()
+            )));
+        }
+        let pending: i64 = row.get(20)?;
+        let to = flow::next(state, pending == 1, action).map_err(|allowed| {
+            StoreError::IllegalStep {
+                message: format!(
+                    "事件现在是“{}”，不能“{}”；可以：{}",
+                    state.label(),
+                    action.label(),
+                    if allowed.is_empty() {
+                        "（没有可办的步骤）".to_string()
+                    } else {
+                        allowed.iter().map(|a| a.label()).collect::<Vec<_>>().join("、")
+                    }
+                ),
+                allowed: allowed.iter().map(|a| a.as_str()).collect(),
+            }
+        })?;
+        let ts = now();
+        let mut sets: Vec<(&str, Value)> = vec![("state", Value::from(to.as_str()))];
+        let mut detail = serde_json::json!({});
+        match action {
+            Action::Accept => sets.push(("accepted_at", Value::from(ts.as_str()))),
+            Action::Dispatch => {
+                let kind = pick(
+                    "派遣对象",
+                    flow::DISPATCH_KINDS,
+                    input.assignee_kind.as_deref().unwrap_or(""),
+                )?;
+                let name = text("承办单位或人员", &input.assignee_name, 60)?
+                    .or_else(|| (kind == "street").then(|| "街道".to_string()))
+                    .ok_or_else(|| StoreError::invalid("承办单位或人员", "请写明派给谁"))?;
+                sets.push(("assignee_kind", Value::from(kind)));
+                sets.push(("assignee_name", Value::from(name.as_str())));
+                if kind == "street" {
+                    sets.push(("escalated", Value::Int(1)));
+                }
+                // The clock starts at the first dispatch; a re-dispatch keeps it running.
+                let dispatched: Option<String> = row.get(17)?;
+                if dispatched.is_none() {
+                    let category: String = row.get(3)?;
+                    let urgency: String = row.get(5)?;
+                    let column = if urgency == "urgent" {
+                        "limit_urgent"
+                    } else {
+                        "limit_normal"
+                    };
+                    let limit = c
+                        .query_opt(
+                            &format!(
+                                "SELECT l.code, l.amount, l.unit FROM ticket_categories k JOIN ticket_time_limits l ON l.code = k.{column} WHERE k.code = ?"
+                            ),
+                            params![category.as_str()],
+                        )?
+                        .ok_or_else(|| {
+                            StoreError::Conflict(format!("事件类别 {category} 没有设定处置时限"))
+                        })?;
+                    let (code, amount, unit): (String, i64, String) =
+                        (limit.get(0)?, limit.get(1)?, limit.get(2)?);
+                    let unit = LimitUnit::parse(&unit).unwrap_or(LimitUnit::WorkingDays);
+                    let due = cal.due(Local::now().naive_local(), amount, unit);
+                    sets.push(("dispatched_at", Value::from(ts.as_str())));
+                    sets.push(("limit_code", Value::from(code.as_str())));
+                    sets.push(("due_at", Value::from(utc_text(due).as_str())));
+                    detail = serde_json::json!({
+                        "派给": name, "时限": format!("{amount}{}", unit.label()), "期限": utc_text(due)
+                    });
+                } else {
+                    detail = serde_json::json!({ "派给": name });
+                }
+            }
+            Action::Feedback => sets.push(("answered_at", Value::from(ts.as_str()))),
+            Action::Close => sets.push(("closed_at", Value::from(ts.as_str()))),
+            Action::Rate => {
+                let rating = input.rating.as_deref().map(str::trim).unwrap_or("");
+                if !flow::RATINGS.contains(&rating) {
+                    return Err(StoreError::invalid(
+                        "评价",
+                        format!("应为 {} 之一", flow::RATINGS.join("、")),
+                    ));
+                }
+                sets.push(("rating", Value::from(rating)));
+                detail = serde_json::json!({ "评价": rating });
+            }
+            Action::RequestExtension => {
+                let amount = input.extension_amount.unwrap_or(0);
+                if !(1..=100).contains(&amount) {
+                    return Err(StoreError::invalid(
+                        "延期",
+                        "请写明延长多少（按本事件时限的单位，1–100）",
+                    ));
+                }
+                sets.push(("extension_pending", Value::Int(1)));
+                sets.push(("extension_amount", Value::Int(amount)));
+                sets.push(("extension_reason", Value::from(note.as_deref().unwrap_or(""))));
+                detail = serde_json::json!({ "延长": amount });
+            }
+            Action::ApproveExtension => {
+                let due: Option<String> = row.get(18)?;
+                let amount: Option<i64> = c
+                    .query_opt("SELECT extension_amount FROM tickets WHERE id = ?", params![id])?
+                    .map(|r| r.get(0))
+                    .transpose()?
+                    .flatten();
+                let unit: Option<String> = row.get(25)?;
+                if let (Some(due), Some(amount)) = (due.as_deref().and_then(local), amount) {
+                    let unit = unit
+                        .as_deref()
+                        .and_then(LimitUnit::parse)
+                        .unwrap_or(LimitUnit::WorkingDays);
+                    let new_due = cal.due(due, amount, unit);
+                    sets.push(("due_at", Value::from(utc_text(new_due).as_str())));
+                    detail = serde_json::json!({ "新期限": utc_text(new_due) });
+                }
+                sets.push(("extension_pending", Value::Int(0)));
+            }
+            Action::DenyExtension => sets.push(("extension_pending", Value::Int(0))),
+            Action::Supervise => sets.push(("supervised", Value::Int(1))),
+            Action::Reopen => {
+                sets.push(("closed_at", Value::Null));
+                sets.push(("rating", Value::Null));
+            }
+            Action::Refuse | Action::Start | Action::VerifyPass | Action::VerifyFail => {}
+        }
+        sets.push(("updated_at", Value::from(ts.as_str())));
+        let assignments: Vec<String> = sets.iter().map(|(k, _)| format!("{k} = ?")).collect();
+        let mut args: Vec<Value> = sets.into_iter().map(|(_, v)| v).collect();
+        args.push(Value::Int(id));
+        args.push(Value::Int(version));
+        let n = c.execute(
+            &format!(
+                "UPDATE tickets SET {}, version = version + 1 WHERE id = ? AND version = ?",
+                assignments.join(", ")
+            ),
+            &args,
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(
+                "这件事件刚被他人办理过，请刷新后再办".into(),
+            ));
+        }
+        event(
+            c,
+            actor,
+            (id, community_id),
+            action.as_str(),
+            (Some(state), to),
+            note.as_deref(),
+            detail,
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("ticket.step", format!("ticket:{id}")).with(serde_json::json!({
+                "操作": action.label(), "从": state.label(), "到": to.label()
+            })),
+        )?;
+        let row = load_row(c, actor, id)?;
+        from_row(c, actor, &cal, &row)
+    })
+}
+
+/// A rate with what it is made of, so a figure in a summary can be checked.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Rate {
+    pub numerator: i64,
+    pub denominator: i64,
+    /// Percent with one decimal; null when the denominator is 0.
+    pub percent: Option<f64>,
+}
+
+impl Rate {
+    fn of(numerator: i64, denominator: i64) -> Rate {
+        Rate {
+            numerator,
+            denominator,
+            percent: (denominator > 0)
+                .then(|| (numerator as f64 * 1000.0 / denominator as f64).round() / 10.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Rates {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub reported: i64,
+    /// 响应率: reports of the period taken up or declined (受理 or 不予受理) within one working
+    /// day, over the period's reports.
+    pub responded: Rate,
+    /// 解决率: reports of the period accepted and since closed, over those accepted.
+    pub resolved: Rate,
+    /// 满意率: 满意 and 基本满意 over the evaluations given to the period's reports.
+    pub satisfied: Rate,
+    /// Closed within the time limit, over those closed.
+    pub on_time: Rate,
+}
+
+/// The period's figures under a node, counted from the tickets themselves.
+pub fn rates(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> StoreResult<Rates> {
+    actor.require(actor.role.views_area(), "查看事件统计")?;
+    if to < from {
+        return Err(StoreError::invalid("统计期间", "结束日期早于开始日期"));
+    }
+    let node = tree::get(conn, actor, node_id)?;
+    let cal = calendar(conn)?;
+    let start = utc_text(from.and_time(chrono::NaiveTime::MIN));
+    let end = utc_text((to + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN));
+    let (cf, mut args) = actor.community_filter("community_id");
+    let (pf, pargs) = actor.path_filter("area_path");
+    args.push(Value::from(node.path.as_str()));
+    args.push(Value::from(crate::db::prefix_end(&node.path)));
+    args.extend(pargs);
+    args.push(Value::from(start.as_str()));
+    args.push(Value::from(end.as_str()));
+    let rows = conn.query(
+        &format!(
+            "SELECT id, state, reported_at, accepted_at, closed_at, due_at, rating FROM tickets
+             WHERE {cf} AND area_path >= ? AND area_path < ? AND {pf} AND reported_at >= ? AND reported_at < ?"
+        ),
+        &args,
+    )?;
+    let mut reported = 0;
+    let (mut responded, mut accepted, mut resolved) = (0, 0, 0);
+    let (mut rated, mut satisfied, mut closed, mut on_time) = (0, 0, 0, 0);
+    let mut refused_ids = Vec::new();
+    for r in &rows {
+        reported += 1;
+        let id: i64 = r.get(0)?;
+        let state: String = r.get(1)?;
+        let reported_at: String = r.get(2)?;
+        let accepted_at: Option<String> = r.get(3)?;
+        let closed_at: Option<String> = r.get(4)?;
+        let due_at: Option<String> = r.get(5)?;
+        let rating: Option<String> = r.get(6)?;
+        if state == State::Refused.as_str() {
+            refused_ids.push(id);
+        }
+        if let (Some(rep), Some(acc)) =
+            (local(&reported_at), accepted_at.as_deref().and_then(local))
+        {
+            accepted += 1;
+            if acc <= cal.due(rep, 1, LimitUnit::WorkingDays) {
+                responded += 1;
+            }
+            if closed_at.is_some() {
+                resolved += 1;
+            }
+        }
+        if let Some(closed_on) = closed_at.as_deref() {
+            closed += 1;
+            if due_at.as_deref().is_none_or(|d| closed_on <= d) {
+                on_time += 1;
+            }
+        }
+        if let Some(rating) = rating {
+            rated += 1;
+            if rating != "不满意" {
+                satisfied += 1;
+            }
+        }
+    }
+    // A refusal is a response too: when it came is on its event.
+    for id in refused_ids {
+        let times = conn.query_opt(
+            "SELECT t.reported_at, e.at FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.action = 'refuse'
+             WHERE t.id = ? ORDER BY e.id LIMIT 1",
+            params![id],
+        )?;
+        if let Some(r) = times {
+            let (rep, at): (String, String) = (r.get(0)?, r.get(1)?);
+            if let (Some(rep), Some(at)) = (local(&rep), local(&at))
+                && at <= cal.due(rep, 1, LimitUnit::WorkingDays)
+            {
+                responded += 1;
+            }
+        }
+    }
+    Ok(Rates {
+        from,
+        to,
+        reported,
+        responded: Rate::of(responded, reported),
+        resolved: Rate::of(resolved, accepted),
+        satisfied: Rate::of(satisfied, rated),
+        on_time: Rate::of(on_time, closed),
+    })
+}
