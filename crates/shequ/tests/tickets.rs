@@ -152,10 +152,7 @@ fn a_ticket_goes_from_report_to_evaluation_with_every_step_on_its_timeline() {
     assert_eq!(t["state"], "dispatched");
     assert_eq!(t["assignee_name"], "绿城物业");
     let due = t["due_at"].as_str().unwrap().to_string();
-    assert!(
-        due.as_str() > t["dispatched_at"].as_str().unwrap(),
-        "{t}"
-    );
+    assert!(due.as_str() > t["dispatched_at"].as_str().unwrap(), "{t}");
     assert_eq!(t["supervision"], "none");
 
     ok_step(&worker, id, "start", json!({}));
@@ -384,4 +381,122 @@ fn overdue_tickets_extensions_refusals_the_calendar_and_the_rates() {
         "/api/v1/nodes/{grid}/ticket-rates?from=2026-02-01&to=2026-01-01"
     ));
     assert_eq!(s, 422);
+}
+
+/// The pages: a worker reports on the phone form, the head accepts and dispatches from the
+/// ticket's page, a step that is no longer possible is explained on the page, and the lists
+/// show it.
+#[test]
+fn the_ticket_pages_report_and_take_steps() {
+    use support::{Web, csrf_of};
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let room = a_room(&srv, grid);
+    let worker = Web::login(&srv.base, "wangge");
+    let (s, node_page, _) = worker.get(&format!("/nodes/{grid}"));
+    assert_eq!(s, 200);
+    assert!(
+        node_page.contains(&format!("/nodes/{grid}/tickets")),
+        "the node page links its tickets"
+    );
+    let (s, form, _) = worker.get(&format!("/nodes/{room}/tickets/new"));
+    assert_eq!(s, 200);
+    assert!(
+        form.contains("0102 暴露垃圾") && form.contains("name=\"urgency\""),
+        "{form}"
+    );
+    let csrf = csrf_of(&form);
+    // Without a title: the form comes back with the reason and what was typed.
+    let (s, again, _) = worker.post_form(
+        &format!("/nodes/{room}/tickets/new"),
+        &[
+            ("csrf", &csrf),
+            ("category_code", "0102"),
+            ("title", ""),
+            ("location", "东门"),
+        ],
+    );
+    assert_eq!(s, 422);
+    assert!(again.contains("标题") && again.contains("东门"), "{again}");
+    let (s, _, location) = worker.post_form(
+        &format!("/nodes/{room}/tickets/new"),
+        &[
+            ("csrf", &csrf),
+            ("node_id", &room.to_string()),
+            ("category_code", "0102"),
+            ("title", "东门垃圾桶满溢"),
+            ("urgency", "normal"),
+            ("source", "worker"),
+        ],
+    );
+    assert_eq!(s, 303);
+    let url = location.unwrap();
+    let (_, page, _) = worker.get(&url);
+    assert!(
+        page.contains("东门垃圾桶满溢") && page.contains("已上报"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("id=\"step-accept\""),
+        "the worker doesn't accept"
+    );
+
+    let head = Web::login(&srv.base, "shuji");
+    let (_, page, _) = head.get(&url);
+    assert!(
+        page.contains("id=\"step-accept\"") && page.contains("id=\"step-refuse\""),
+        "{page}"
+    );
+    let version = |page: &str| {
+        let mark = "name=\"version\" value=\"";
+        let at = page.find(mark).unwrap() + mark.len();
+        page[at..].split('"').next().unwrap().to_string()
+    };
+    let steps = format!("{url}/steps");
+    let v1 = version(&page);
+    let (s, _, _) = head.post_form(
+        &steps,
+        &[
+            ("csrf", &csrf_of(&page)),
+            ("version", &v1),
+            ("action", "accept"),
+        ],
+    );
+    assert_eq!(s, 303);
+    // The same (now stale) form again: told on the page, nothing changed.
+    let (s, told, _) = head.post_form(
+        &steps,
+        &[
+            ("csrf", &csrf_of(&page)),
+            ("version", &v1),
+            ("action", "accept"),
+        ],
+    );
+    assert_eq!(s, 409);
+    assert!(
+        told.contains("id=\"step-error\"") && told.contains("已受理"),
+        "{told}"
+    );
+    let (_, page, _) = head.get(&url);
+    let (s, body, _) = head.post_form(
+        &steps,
+        &[
+            ("csrf", &csrf_of(&page)),
+            ("version", &version(&page)),
+            ("action", "dispatch"),
+            ("assignee_kind", "street"),
+            ("assignee_name", ""),
+        ],
+    );
+    assert_eq!(s, 303, "{body}");
+    let (_, page, _) = head.get(&url);
+    assert!(
+        page.contains("已派遣") && page.contains("街道") && page.contains("处置期限"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"timeline\"") && page.contains("受理") && page.contains("派遣"));
+    let (_, list, _) = worker.get(&format!("/nodes/{grid}/tickets"));
+    assert!(list.contains("东门垃圾桶满溢"), "{list}");
+    let (_, overdue, _) = worker.get(&format!("/nodes/{grid}/tickets?tab=overdue"));
+    assert!(!overdue.contains("东门垃圾桶满溢"), "not overdue yet");
 }

@@ -5,6 +5,7 @@ mod account;
 pub mod audit;
 pub mod imports;
 mod people;
+mod tickets;
 mod tree;
 mod units;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Routes {
         .merge(account::routes())
         .merge(audit::routes())
         .merge(imports::routes())
+        .merge(tickets::routes())
 }
 
 /// What every page shows around its content.

@@ -93,6 +93,8 @@ struct NodePage {
     move_targets: Vec<(i64, String)>,
     can_write: bool,
     can_export: bool,
+    /// Reports and works on 事件 here.
+    can_tickets: bool,
     tag_kinds: &'static [shequ_domain::tags::TagKind],
     can_add: bool,
     can_manage: bool,
@@ -160,6 +162,7 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         can_add: role.adds_places() || role.manages_tree(),
         can_manage: role.manages_tree() && node.kind > NodeKind::District,
         can_write: role.writes_people(),
+        can_tickets: shequ_domain::tickets::works_tickets(role) && node.community_id.is_some(),
         tag_kinds: shequ_domain::tags::TAG_KINDS,
         can_export: role.exports_people()
             && user.actor.sees_people_at(&node.path)
