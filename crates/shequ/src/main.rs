@@ -132,6 +132,23 @@ enum Command {
     },
     /// 以 JSON 列出每个网址及其访问规则（授权测试由此生成）
     Routes,
+    /// 为接入网上报事（Open311）的系统开通一个 api_key，只显示这一次
+    #[command(
+        after_help = "例：shequ open311-key --name 市民服务小程序 --node \"示范区/凤凰街道/凤凰熙岸社区\" --as admin"
+    )]
+    Open311Key {
+        #[command(flatten)]
+        db: DbArg,
+        /// 接入的系统名称
+        #[arg(long)]
+        name: String,
+        /// 报来的事件落到哪个社区或网格：名称路径或节点编号
+        #[arg(long)]
+        node: String,
+        /// 以哪个账号的名义开通（须能维护组织架构，记入审计日志）
+        #[arg(long = "as")]
+        as_user: String,
+    },
     /// 更换数据密钥：生成新密钥，用它重新加密全部敏感信息，再从密钥文件中删去旧密钥
     RotateKey {
         #[command(flatten)]
@@ -413,6 +430,25 @@ fn main() -> anyhow::Result<()> {
                     accept_updates,
                 },
             )?;
+        }
+        Command::Open311Key {
+            db,
+            name,
+            node,
+            as_user,
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let actor = shequ_store::Actor::load_by_username(&mut conn, &as_user)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let node_id = shequ_store::imports::node_by_path(&mut conn, &node)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let key = shequ_store::open311::add_key(&mut conn, &actor, &name, node_id)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{key}");
+            eprintln!(
+                "已为“{name}”开通网上报事接口。上面这串 api_key 只显示这一次，请交给对方妥善保存。"
+            );
         }
         Command::Routes => {
             println!(

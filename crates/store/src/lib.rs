@@ -12,6 +12,7 @@ pub mod housing;
 pub mod imports;
 pub mod ledger;
 pub mod migrate;
+pub mod open311;
 pub mod people;
 pub mod rental_imports;
 pub mod scope;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod importing;
 pub mod masking;
+pub mod open311;
 pub mod pages;
 pub mod state;
 pub mod tls;
@@ -240,6 +241,7 @@ pub fn routes() -> access::Routes {
     Routes::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(open311::routes())
         .get("/static/style.css", rule(Need::Public, Target::None), style)
         .get("/healthz", rule(Need::Public, Target::None), healthz)
 }
