@@ -27,6 +27,7 @@ pub mod tree;
 pub mod unit_imports;
 pub mod units;
 pub mod users;
+pub mod visits;
 
 pub use clock::today;
 pub use db::{Backend, Conn, DbUrl, Pool};

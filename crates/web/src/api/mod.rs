@@ -3,6 +3,7 @@
 
 mod json;
 mod tickets;
+mod visits;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -111,6 +112,7 @@ pub fn routes() -> Routes {
             update_unit,
         )
         .merge(tickets::routes())
+        .merge(visits::routes())
 }
 
 #[derive(OpenApi)]
@@ -152,6 +154,7 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(tickets::TicketsDoc::openapi());
+    doc.merge(visits::VisitsDoc::openapi());
     Json(doc).into_response()
 }
 

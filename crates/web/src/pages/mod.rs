@@ -8,6 +8,7 @@ mod people;
 mod tickets;
 mod tree;
 mod units;
+mod visits;
 
 use std::collections::HashMap;
 
@@ -38,6 +39,7 @@ pub fn routes() -> Routes {
         .merge(audit::routes())
         .merge(imports::routes())
         .merge(tickets::routes())
+        .merge(visits::routes())
 }
 
 /// What every page shows around its content.

@@ -1,0 +1,258 @@
+//! 走访 over HTTP: people of the special groups are due by their group's rule (never visited:
+//! from the day they joined), overdue first; a visit takes them off the list and raises the
+//! problem it found as a 事件; a household's group counts a visit to any member; a community
+//! sets its own frequency; the head sees overdue counts per grid and worker; the phone pages
+//! record a routine visit in two taps.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Server, Web, csrf_of, sql_int};
+
+fn grid_of_wangge(srv: &Server) -> i64 {
+    sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    )
+}
+
+/// People living in the grid with no special group yet, with their household.
+fn plain_people(srv: &Server, grid: i64, n: usize) -> Vec<(i64, i64)> {
+    let (ok, out) = srv.db.sql(&format!(
+        "SELECT p.id || '|' || r.household_id FROM persons p JOIN residences r ON r.person_id = p.id AND r.moved_out_on IS NULL
+         JOIN org_nodes g ON g.id = {grid}
+         WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z'
+           AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.person_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.household_id = r.household_id)
+         ORDER BY p.id"
+    ));
+    assert!(ok, "{out}");
+    out.lines()
+        .map(|l| {
+            let (a, b) = l.trim().split_once('|').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .take(n)
+        .collect()
+}
+
+fn days_ago(n: i64) -> String {
+    (chrono::Local::now().date_naive() - chrono::Duration::days(n)).to_string()
+}
+
+fn due(api: &support::Api, node: i64) -> Vec<Value> {
+    let (s, v) = api.get(&format!("/api/v1/nodes/{node}/due-visits"));
+    assert_eq!(s, 200, "{v}");
+    v.as_array().unwrap().clone()
+}
+
+#[test]
+fn due_lists_visits_rules_and_the_heads_view() {
+    let srv = Server::start(300);
+    let grid = grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let worker = srv.api("wangge");
+    let head = srv.api("shuji");
+    let people = plain_people(&srv, grid, 60);
+    // Three people of three different households; the third household goes on 低保, and a
+    // visit to another of its members must count for it.
+    let mut households = Vec::new();
+    let mut picked = Vec::new();
+    for (p, h) in &people {
+        if !households.contains(h) {
+            households.push(*h);
+            picked.push((*p, *h));
+        }
+    }
+    let (alone, released) = (picked[0].0, picked[1].0);
+    let (dibao_member, dibao_household) = picked[2];
+    let other = people
+        .iter()
+        .find(|(p, h)| *h == dibao_household && *p != dibao_member);
+    let (s, v) = worker.post(
+        &format!("/api/v1/persons/{alone}/tags"),
+        json!({"kind": "elderly_alone", "started_on": days_ago(60), "values": {"category": "独居"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = worker.post(
+        &format!("/api/v1/persons/{released}/tags"),
+        json!({"kind": "correction", "started_on": days_ago(3),
+               "values": {"category": "刑满释放", "released_on": days_ago(3), "situation": "本地务工"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = worker.post(
+        &format!("/api/v1/persons/{dibao_member}/tags"),
+        json!({"kind": "dibao", "started_on": days_ago(400),
+               "values": {"category": "A类", "household_size": "2", "amount": "650"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+
+    let list = due(&worker, grid);
+    let ids: Vec<i64> = list
+        .iter()
+        .map(|d| d["person_id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&alone) && ids.contains(&released), "{list:?}");
+    let entry = list.iter().find(|d| d["person_id"] == alone).unwrap();
+    assert_eq!(
+        entry["overdue_days"], 60,
+        "never visited: due since joining the group"
+    );
+    assert!(entry["reasons"][0].as_str().unwrap().contains("每月走访"));
+    assert!(entry["last_visited_on"].is_null());
+    assert!(!entry["address"].as_str().unwrap().is_empty());
+    // Overdue first.
+    let first_upcoming = list
+        .iter()
+        .position(|d| d["overdue_days"] == 0)
+        .unwrap_or(list.len());
+    assert!(
+        list[..first_upcoming]
+            .iter()
+            .all(|d| d["overdue_days"].as_i64().unwrap() > 0)
+    );
+    assert!(
+        list[first_upcoming..]
+            .iter()
+            .all(|d| d["overdue_days"] == 0)
+    );
+
+    // A visit with a problem: off the list, and a 事件 raised from it.
+    let (s, v) = worker.post(
+        "/api/v1/visits",
+        json!({"person_id": alone, "kind": "入户", "findings": "身体尚可，独自居住",
+               "problems": [{"category_code": "0206", "title": "厨房电线老化"}]}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let ticket = v["ticket_ids"][0].as_i64().unwrap();
+    let (_, t) = worker.get(&format!("/api/v1/tickets/{ticket}"));
+    assert_eq!(t["ticket"]["source"], "visit");
+    assert_eq!(t["ticket"]["category_code"], "0206");
+    assert!(!due(&worker, grid).iter().any(|d| d["person_id"] == alone));
+    let (_, past) = worker.get(&format!("/api/v1/persons/{alone}/visits"));
+    assert_eq!(past[0]["findings"], "身体尚可，独自居住");
+
+    // 低保 is the household's: listed under its head, cleared by visiting any member.
+    let dibao_due = due(&worker, grid)
+        .into_iter()
+        .any(|d| d["reasons"].to_string().contains("低保"));
+    assert!(dibao_due, "the 低保 household is due (joined 400 days ago)");
+    let visit_member = other.map_or(dibao_member, |(p, _)| *p);
+    let (s, v) = worker.post(
+        "/api/v1/visits",
+        json!({"person_id": visit_member, "kind": "电话"}),
+    );
+    assert_eq!(s, 201, "{v}");
+    assert!(
+        !due(&worker, grid)
+            .iter()
+            .any(|d| d["reasons"].to_string().contains("低保")),
+        "a visit to a member counts for the household"
+    );
+
+    // Bad visits are refused with the field named.
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Duration::days(1)).to_string();
+    for (body, field) in [
+        (
+            json!({"person_id": released, "visited_on": tomorrow}),
+            "走访日期",
+        ),
+        (json!({"person_id": released, "kind": "上门"}), "走访方式"),
+        (
+            json!({"person_id": released, "problems": [{"category_code": "0206", "title": ""}]}),
+            "发现的问题：标题",
+        ),
+    ] {
+        let (s, v) = worker.post("/api/v1/visits", body);
+        assert_eq!((s, v["error"]["field"].as_str()), (422, Some(field)), "{v}");
+    }
+    assert!(
+        due(&worker, grid)
+            .iter()
+            .any(|d| d["person_id"] == released),
+        "nothing half-written"
+    );
+
+    // The community sets its own frequency; the worker may not.
+    let (s, _) = worker.post(
+        &format!("/api/v1/nodes/{community}/visit-rules"),
+        json!({"tag_kind": "correction", "every_days": 7}),
+    );
+    assert_eq!(s, 403);
+    let (s, rules) = head.post(
+        &format!("/api/v1/nodes/{community}/visit-rules"),
+        json!({"tag_kind": "刑释解教/社区矫正", "every_days": 7}),
+    );
+    assert_eq!(s, 200, "{rules}");
+    let correction: Vec<&Value> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["tag_kind"] == "correction")
+        .collect();
+    assert_eq!(
+        correction.len(),
+        1,
+        "the community's rule replaces the default: {rules}"
+    );
+    assert_eq!(correction[0]["every_days"], 7);
+    assert_eq!(correction[0]["community_id"], community);
+
+    // The head's view: overdue per grid with its workers.
+    let (s, grids) = head.get(&format!("/api/v1/nodes/{community}/overdue-visits"));
+    assert_eq!(s, 200, "{grids}");
+    let mine = grids
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["grid_id"] == grid)
+        .unwrap();
+    assert!(mine["overdue"].as_i64().unwrap() >= 1, "{mine}");
+    assert!(!mine["workers"].as_array().unwrap().is_empty(), "{mine}");
+}
+
+/// From the due list on a phone: tap the person, tap 保存; the list then no longer shows them.
+#[test]
+fn a_routine_visit_from_the_due_list_is_two_taps() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let person = plain_people(&srv, grid, 1)[0].0;
+    let worker = srv.api("wangge");
+    let (s, v) = worker.post(
+        &format!("/api/v1/persons/{person}/tags"),
+        json!({"kind": "elderly_alone", "started_on": days_ago(31), "values": {"category": "空巢"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let web = Web::login(&srv.base, "wangge");
+    let (s, list, _) = web.get(&format!("/nodes/{grid}/visits"));
+    assert_eq!(s, 200);
+    let link = format!("/persons/{person}/visits/new?back={grid}");
+    assert!(list.contains(&link) && list.contains("超期"), "{list}");
+    let (s, form, _) = web.get(&link);
+    assert_eq!(s, 200);
+    assert!(
+        form.contains("value=\"入户\" checked"),
+        "入户 is preselected: {form}"
+    );
+    let (s, _, location) = web.post_form(
+        &link,
+        &[
+            ("csrf", &csrf_of(&form)),
+            ("back", &grid.to_string()),
+            ("kind", "入户"),
+        ],
+    );
+    assert_eq!(s, 303);
+    let next = location.unwrap();
+    assert_eq!(next, format!("/nodes/{grid}/visits?saved=1"));
+    let (_, list, _) = web.get(&next);
+    assert!(
+        list.contains("走访已记录") && !list.contains(&link),
+        "{list}"
+    );
+}

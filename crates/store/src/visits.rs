@@ -1,0 +1,479 @@
+//! 走访 (home visits): the rules (how often each special group is visited), the visits made,
+//! and the due list computed from them: who in my area is due or overdue, nearest first by
+//! building, with the rule that makes them due. A visit counts for every rule its person (or,
+//! for a household's group such as 低保, any member of the household) falls under; problems
+//! found become 事件 in the same step.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shequ_domain::tags::tag_kind;
+
+use crate::audit::{self, By, Event};
+use crate::clock::{now, today};
+use crate::db::{Conn, Value, prefix_end};
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+use crate::people;
+use crate::scope::Actor;
+use crate::tickets::{self, TicketInput};
+use crate::tree;
+
+pub const VISIT_KINDS: &[&str] = &["入户", "电话", "微信"];
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct VisitRule {
+    pub id: i64,
+    /// None: the default everywhere.
+    pub community_id: Option<i64>,
+    pub tag_kind: String,
+    pub tag_label: String,
+    pub category: Option<String>,
+    pub every_days: i64,
+    pub label: String,
+}
+
+/// The rules in force in a community: its own where it has set one, the defaults elsewhere.
+pub fn rules(conn: &mut Conn, community_id: i64) -> StoreResult<Vec<VisitRule>> {
+    let rows = conn.query(
+        "SELECT id, community_id, tag_kind, category, every_days, label FROM visit_rules
+         WHERE community_id IS NULL OR community_id = ? ORDER BY tag_kind, category, community_id",
+        params![community_id],
+    )?;
+    let mut by_key: BTreeMap<(String, Option<String>), VisitRule> = BTreeMap::new();
+    for r in &rows {
+        let kind: String = r.get(2)?;
+        let rule = VisitRule {
+            id: r.get(0)?,
+            community_id: r.get(1)?,
+            tag_label: tag_kind(&kind).map_or(kind.clone(), |k| k.label.to_string()),
+            tag_kind: kind,
+            category: r.get(3)?,
+            every_days: r.get(4)?,
+            label: r.get(5)?,
+        };
+        let key = (rule.tag_kind.clone(), rule.category.clone());
+        // A community's own rule replaces the default for the same group and class.
+        match by_key.get(&key) {
+            Some(existing) if existing.community_id.is_some() => {}
+            _ => {
+                by_key.insert(key, rule);
+            }
+        }
+    }
+    Ok(by_key.into_values().collect())
+}
+
+/// Sets a community's own frequency for a group (and class): the community head's call.
+pub fn set_rule(
+    conn: &mut Conn,
+    actor: &Actor,
+    community_id: i64,
+    kind: &str,
+    category: Option<&str>,
+    every_days: i64,
+) -> StoreResult<()> {
+    actor.require(actor.role.manages_tree(), "修改走访频次")?;
+    let spec = tag_kind(kind)
+        .ok_or_else(|| StoreError::invalid("重点人群", format!("没有“{kind}”这一类重点人群")))?;
+    if !(1..=3660).contains(&every_days) {
+        return Err(StoreError::invalid("走访周期", "应为 1–3660 天"));
+    }
+    let category = category.map(str::trim).filter(|c| !c.is_empty());
+    if let (Some(c), Some((label, allowed))) = (category, spec.category)
+        && !allowed.contains(&c)
+    {
+        return Err(StoreError::invalid(
+            label,
+            format!("“{c}”不对，应为 {} 之一", allowed.join("、")),
+        ));
+    }
+    conn.transaction(|c| {
+        let node = tree::get(c, actor, community_id)?;
+        if node.community_id != Some(node.id) {
+            return Err(StoreError::invalid("社区", "走访频次按社区设定，请选择一个社区"));
+        }
+        c.execute(
+            "DELETE FROM visit_rules WHERE community_id = ? AND tag_kind = ? AND category IS NOT DISTINCT FROM ?",
+            params![node.id, spec.code, category],
+        )?;
+        let label = format!(
+            "{}{}每{every_days}天走访一次",
+            spec.label,
+            category.map(|c| format!("（{c}）")).unwrap_or_default()
+        );
+        c.execute(
+            "INSERT INTO visit_rules (community_id, tag_kind, category, every_days, label, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            params![node.id, spec.code, category, every_days, label.as_str(), now()],
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("visit.rule", format!("node:{}", node.id))
+                .with(serde_json::json!({ "规则": label })),
+        )
+    })
+}
+
+/// A problem found on a visit: it becomes a 事件.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemInput {
+    pub category_code: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub urgency: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitInput {
+    pub person_id: i64,
+    /// Default: today.
+    #[serde(default)]
+    pub visited_on: Option<NaiveDate>,
+    /// 入户 | 电话 | 微信 (default 入户)
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub findings: Option<String>,
+    /// Checklist answers, e.g. the unemployed's "清" items: {"就业意愿": "有"}.
+    #[serde(default)]
+    pub items: BTreeMap<String, String>,
+    #[serde(default)]
+    pub problems: Vec<ProblemInput>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    pub id: i64,
+    /// The 事件 raised from the problems found.
+    pub ticket_ids: Vec<i64>,
+}
+
+/// Records a visit and turns each problem found into a ticket, all in one transaction.
+pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult<Recorded> {
+    actor.require(actor.role.writes_people(), "记录走访")?;
+    let on = input.visited_on.unwrap_or_else(today);
+    if on > today() {
+        return Err(StoreError::invalid("走访日期", "不能晚于今天"));
+    }
+    if on < today() - chrono::Duration::days(366) {
+        return Err(StoreError::invalid(
+            "走访日期",
+            "超过一年的走访请在备注中说明，不要补录",
+        ));
+    }
+    let kind = input.kind.as_deref().map(str::trim).unwrap_or("入户");
+    if !VISIT_KINDS.contains(&kind) {
+        return Err(StoreError::invalid(
+            "走访方式",
+            format!("应为 {} 之一", VISIT_KINDS.join("、")),
+        ));
+    }
+    let findings = input.findings.as_deref().map(str::trim).unwrap_or("");
+    if findings.chars().count() > 2000 {
+        return Err(StoreError::invalid("走访情况", "超过 2000 字，请精简"));
+    }
+    if input.items.len() > 30
+        || input
+            .items
+            .iter()
+            .any(|(k, v)| k.chars().count() > 30 || v.chars().count() > 200)
+    {
+        return Err(StoreError::invalid("走访项目", "项目过多或过长"));
+    }
+    if input.problems.len() > 10 {
+        return Err(StoreError::invalid(
+            "发现的问题",
+            "一次走访最多上报 10 个问题",
+        ));
+    }
+    conn.transaction(|c| {
+        let person = people::get(c, actor, input.person_id)?;
+        let home = people::current_home(c, person.id)?;
+        let area: String = c
+            .query_opt("SELECT area_path FROM persons WHERE id = ?", params![person.id])?
+            .map(|r| r.get(0))
+            .transpose()?
+            .unwrap_or_default();
+        let id = c.insert(
+            "INSERT INTO visits (community_id, area_path, person_id, household_id, visited_on, kind, findings, items, user_id, worker_name, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            params![
+                person.community_id,
+                area.as_str(),
+                person.id,
+                home.as_ref().map(|h| h.household_id),
+                on,
+                kind,
+                findings,
+                serde_json::to_string(&input.items).unwrap_or_else(|_| "{}".into()),
+                actor.user_id,
+                actor.display_name.as_str(),
+                now()
+            ],
+        )?;
+        let mut ticket_ids = Vec::new();
+        for p in &input.problems {
+            let ticket = tickets::create(
+                c,
+                actor,
+                &TicketInput {
+                    node_id: home.as_ref().map_or(person.community_id, |h| h.room_id),
+                    category_code: p.category_code.clone(),
+                    urgency: p.urgency.clone(),
+                    title: p.title.clone(),
+                    description: p.description.clone(),
+                    location: None,
+                    source: Some("visit".into()),
+                    reporter_name: None,
+                    reporter_phone: None,
+                },
+            )
+            .map_err(|e| match e {
+                StoreError::Invalid { field, message } => {
+                    StoreError::invalid(format!("发现的问题：{field}"), message)
+                }
+                other => other,
+            })?;
+            c.execute(
+                "UPDATE tickets SET visit_id = ? WHERE id = ?",
+                params![id, ticket],
+            )?;
+            ticket_ids.push(ticket);
+        }
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("visit.record", format!("person:{}", person.id)).with(serde_json::json!({
+                "走访": id, "日期": on, "方式": kind, "事件": ticket_ids
+            })),
+        )?;
+        Ok(Recorded { id, ticket_ids })
+    })
+}
+
+/// Someone due for a visit.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DueVisit {
+    pub person_id: i64,
+    pub name: String,
+    pub address: String,
+    /// The rules that make them due ("刑释解教/社区矫正人员每月走访一次").
+    pub reasons: Vec<String>,
+    pub last_visited_on: Option<NaiveDate>,
+    pub due_on: NaiveDate,
+    /// Days past `due_on` (0 when not yet due).
+    pub overdue_days: i64,
+    #[serde(skip)]
+    area_path: String,
+}
+
+/// Everyone under `node_id` due within `horizon_days` (overdue ones included), overdue first,
+/// then nearest first by building.
+pub fn due(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    horizon_days: i64,
+) -> StoreResult<Vec<DueVisit>> {
+    actor.require(actor.reads_people(), "查看走访任务")?;
+    let node = tree::get(conn, actor, node_id)?;
+    let today = today();
+    let until = today + chrono::Duration::days(horizon_days.clamp(0, 366));
+    let (cf, cargs) = actor.people_community_filter("p.community_id");
+    let (pf, pargs) = actor.people_path_filter("p.area_path");
+    let scope = |args: &mut Vec<Value>| {
+        args.extend(cargs.iter().cloned());
+        args.push(Value::from(node.path.as_str()));
+        args.push(Value::from(prefix_end(&node.path)));
+        args.extend(pargs.iter().cloned());
+    };
+    let mut args = Vec::new();
+    scope(&mut args);
+    let mut more = Vec::new();
+    scope(&mut more);
+    args.extend(more);
+    // (person, name, area, kind, category, started, rule community, every, label, last visit)
+    let rows = conn.query(
+        &format!(
+            "SELECT p.id, p.name, p.area_path, t.kind, t.category, t.started_on, r.community_id, r.every_days, r.label,
+                    (SELECT max(v.visited_on) FROM visits v WHERE v.person_id = p.id)
+             FROM tags t JOIN persons p ON p.id = t.person_id
+             JOIN visit_rules r ON r.tag_kind = t.kind AND (r.category IS NULL OR r.category = t.category)
+                  AND (r.community_id IS NULL OR r.community_id = p.community_id)
+             WHERE t.ended_on IS NULL AND p.living = 1 AND {cf} AND p.area_path >= ? AND p.area_path < ? AND {pf}
+             UNION ALL
+             SELECT p.id, p.name, p.area_path, t.kind, t.category, t.started_on, r.community_id, r.every_days, r.label,
+                    (SELECT max(v.visited_on) FROM visits v WHERE v.household_id = t.household_id)
+             FROM tags t JOIN residences h ON h.household_id = t.household_id AND h.moved_out_on IS NULL AND h.relation = '户主'
+             JOIN persons p ON p.id = h.person_id
+             JOIN visit_rules r ON r.tag_kind = t.kind AND (r.category IS NULL OR r.category = t.category)
+                  AND (r.community_id IS NULL OR r.community_id = p.community_id)
+             WHERE t.ended_on IS NULL AND p.living = 1 AND {cf} AND p.area_path >= ? AND p.area_path < ? AND {pf}"
+        ),
+        &args,
+    )?;
+    // Per person and group, the community's own rule wins over the default.
+    struct Hit {
+        name: String,
+        area: String,
+        started: NaiveDate,
+        own: bool,
+        every: i64,
+        label: String,
+        last: Option<NaiveDate>,
+    }
+    let mut hits: HashMap<(i64, String, Option<String>), Hit> = HashMap::new();
+    for r in &rows {
+        let key = (
+            r.get::<i64>(0)?,
+            r.get::<String>(3)?,
+            r.get::<Option<String>>(4)?,
+        );
+        let hit = Hit {
+            name: r.get(1)?,
+            area: r.get(2)?,
+            started: r.get(5)?,
+            own: r.get::<Option<i64>>(6)?.is_some(),
+            every: r.get(7)?,
+            label: r.get(8)?,
+            last: r.get(9)?,
+        };
+        match hits.get(&key) {
+            Some(existing) if existing.own && !hit.own => {}
+            _ => {
+                hits.insert(key, hit);
+            }
+        }
+    }
+    let mut people: HashMap<i64, DueVisit> = HashMap::new();
+    for ((person, _, _), h) in hits {
+        // Never visited: due from the day they joined the group.
+        let due_on = match h.last {
+            Some(last) => last + chrono::Duration::days(h.every),
+            None => h.started,
+        };
+        if due_on > until {
+            continue;
+        }
+        let entry = people.entry(person).or_insert_with(|| DueVisit {
+            person_id: person,
+            name: h.name.clone(),
+            address: String::new(),
+            reasons: Vec::new(),
+            last_visited_on: h.last,
+            due_on,
+            overdue_days: 0,
+            area_path: h.area.clone(),
+        });
+        entry.due_on = entry.due_on.min(due_on);
+        entry.last_visited_on = entry.last_visited_on.max(h.last);
+        entry.reasons.push(h.label);
+    }
+    let mut out: Vec<DueVisit> = people.into_values().collect();
+    let paths: Vec<String> = out.iter().map(|d| d.area_path.clone()).collect();
+    let places = crate::search::place_names(conn, &paths)?;
+    for d in &mut out {
+        d.overdue_days = (today - d.due_on).num_days().max(0);
+        d.reasons.sort();
+        d.address = places
+            .get(&d.area_path)
+            .map(|(_, place)| place.clone())
+            .unwrap_or_default();
+    }
+    out.sort_by(|a, b| {
+        (a.overdue_days == 0, &a.area_path, a.due_on).cmp(&(
+            b.overdue_days == 0,
+            &b.area_path,
+            b.due_on,
+        ))
+    });
+    Ok(out)
+}
+
+/// Overdue visits per grid under a node, with the grid's workers: the community head's view.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GridOverdue {
+    pub grid_id: i64,
+    pub grid: String,
+    pub workers: Vec<String>,
+    pub overdue: i64,
+    pub due_this_week: i64,
+}
+
+pub fn overdue_by_grid(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+) -> StoreResult<Vec<GridOverdue>> {
+    let list = due(conn, actor, node_id, 7)?;
+    let node = tree::get(conn, actor, node_id)?;
+    let grids = conn.query(
+        "SELECT id, name, path FROM org_nodes WHERE kind = 'grid' AND path >= ? AND path < ? AND retired_on IS NULL ORDER BY path",
+        params![node.path.as_str(), prefix_end(&node.path)],
+    )?;
+    let mut out = Vec::new();
+    for g in &grids {
+        let (id, name, path): (i64, String, String) = (g.get(0)?, g.get(1)?, g.get(2)?);
+        let workers = conn
+            .query(
+                "SELECT u.display_name FROM user_scopes s JOIN users u ON u.id = s.user_id
+                 WHERE s.node_id = ? AND u.role = 'grid_worker' AND u.active = 1 ORDER BY u.display_name",
+                params![id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<Vec<String>, _>>()?;
+        let mine: Vec<&DueVisit> = list
+            .iter()
+            .filter(|d| d.area_path.starts_with(&path))
+            .collect();
+        out.push(GridOverdue {
+            grid_id: id,
+            grid: name,
+            workers,
+            overdue: mine.iter().filter(|d| d.overdue_days > 0).count() as i64,
+            due_this_week: mine.iter().filter(|d| d.overdue_days == 0).count() as i64,
+        });
+    }
+    Ok(out)
+}
+
+/// A person's last visits, newest first (the visit form shows them).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PastVisit {
+    pub id: i64,
+    pub visited_on: NaiveDate,
+    pub kind: String,
+    pub findings: String,
+    pub worker_name: String,
+}
+
+pub fn history(
+    conn: &mut Conn,
+    actor: &Actor,
+    person_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<PastVisit>> {
+    people::get(conn, actor, person_id)?;
+    conn.query(
+        "SELECT id, visited_on, kind, findings, worker_name FROM visits WHERE person_id = ? ORDER BY visited_on DESC, id DESC LIMIT ?",
+        params![person_id, limit.clamp(1, 100)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(PastVisit {
+            id: r.get(0)?,
+            visited_on: r.get(1)?,
+            kind: r.get(2)?,
+            findings: r.get(3)?,
+            worker_name: r.get(4)?,
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,188 @@
+//! 走访 pages, phone-first: the due list of a node (a grid worker's "我的走访"), with overdue
+//! counts per grid and worker for the community head, and the visit form: the person, their
+//! home and last visit already there, so a routine visit is two taps.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use shequ_store::people::{self, Person};
+use shequ_store::tickets::{self, Category};
+use shequ_store::tree::{self, Node};
+use shequ_store::visits::{self, DueVisit, GridOverdue, PastVisit, ProblemInput, VisitInput};
+
+use super::{Layout, PageError, PageResult, check_csrf, date_field, field, opt_field, render};
+use crate::access::{Need, Routes, Target, rule};
+use crate::auth::PageUser;
+use crate::state::AppState;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(
+            "/nodes/{id}/visits",
+            rule(Need::ReadPeople, Target::Node),
+            due_list,
+        )
+        .get(
+            "/persons/{id}/visits/new",
+            rule(Need::WritePeople, Target::Person),
+            form,
+        )
+        .post(
+            "/persons/{id}/visits/new",
+            rule(Need::WritePeople, Target::Person),
+            save,
+        )
+}
+
+#[derive(Template)]
+#[template(path = "visits_due.html")]
+struct DuePage {
+    l: Layout,
+    node: Node,
+    due: Vec<DueVisit>,
+    grids: Vec<GridOverdue>,
+}
+
+async fn due_list(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let actor = user.actor.clone();
+    let heads = shequ_domain::tickets::manages_tickets(actor.role);
+    let (node, due, grids) = st
+        .db(move |c| {
+            let node = tree::get(c, &actor, id)?;
+            let due = visits::due(c, &actor, id, 7)?;
+            let grids = if heads && node.kind < shequ_domain::org::NodeKind::Grid {
+                visits::overdue_by_grid(c, &actor, id)?
+            } else {
+                Vec::new()
+            };
+            Ok((node, due, grids))
+        })
+        .await?;
+    let mut l = Layout::new(format!("{} 走访", node.name), &user);
+    l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
+    l.flash = q.get("saved").map(|_| "走访已记录".to_string());
+    Ok(render(&DuePage {
+        l,
+        node,
+        due,
+        grids,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "visit_form.html")]
+struct FormPage {
+    l: Layout,
+    person: Person,
+    address: String,
+    past: Vec<PastVisit>,
+    categories: Vec<Category>,
+    back: i64,
+    f: HashMap<String, String>,
+    error: Option<String>,
+}
+
+impl FormPage {
+    fn value(&self, key: &str) -> String {
+        self.f.get(key).cloned().unwrap_or_default()
+    }
+}
+
+async fn form_page(
+    st: &AppState,
+    user: &PageUser,
+    id: i64,
+    back: i64,
+    f: HashMap<String, String>,
+    error: Option<String>,
+) -> Result<FormPage, PageError> {
+    let actor = user.actor.clone();
+    let (person, address, past, categories) = st
+        .db(move |c| {
+            let person = people::get(c, &actor, id)?;
+            let address = people::current_home(c, id)?
+                .map(|h| h.address)
+                .unwrap_or_default();
+            let past = visits::history(c, &actor, id, 3)?;
+            let cats = tickets::categories(c)?
+                .into_iter()
+                .filter(|c| c.parent_code.is_some())
+                .collect();
+            Ok((person, address, past, cats))
+        })
+        .await?;
+    let l = Layout::new(format!("走访 {}", person.name), user);
+    Ok(FormPage {
+        l,
+        person,
+        address,
+        past,
+        categories,
+        back,
+        f,
+        error,
+    })
+}
+
+async fn form(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let back = q.get("back").and_then(|v| v.parse().ok()).unwrap_or(0);
+    Ok(render(
+        &form_page(&st, &user, id, back, HashMap::new(), None).await?,
+    ))
+}
+
+async fn save(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &f)?;
+    let back: i64 = field(&f, "back").parse().unwrap_or(0);
+    let problems = match opt_field(&f, "problem_title") {
+        Some(title) => vec![ProblemInput {
+            category_code: field(&f, "problem_category"),
+            title,
+            description: None,
+            urgency: None,
+        }],
+        None => Vec::new(),
+    };
+    let input = VisitInput {
+        person_id: id,
+        visited_on: date_field(&f, "visited_on", "走访日期")?,
+        kind: opt_field(&f, "kind"),
+        findings: opt_field(&f, "findings"),
+        items: Default::default(),
+        problems,
+    };
+    let actor = user.actor.clone();
+    match st.db(move |c| visits::record(c, &actor, &input)).await {
+        Ok(done) => {
+            let to = match (done.ticket_ids.first(), back) {
+                (Some(ticket), _) => format!("/tickets/{ticket}"),
+                (None, b) if b > 0 => format!("/nodes/{b}/visits?saved=1"),
+                _ => format!("/people/{id}"),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) if e.status().as_u16() == 422 => {
+            let mut r = render(&form_page(&st, &user, id, back, f, Some(e.message())).await?);
+            *r.status_mut() = e.status();
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
