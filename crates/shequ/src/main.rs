@@ -86,6 +86,15 @@ enum Command {
         #[arg(long, env = "SHEQU_DEMO_PASSWORD")]
         password: Option<String>,
     },
+    /// 在已生成的演示数据的第一个街道里成批生成事件和走访（性能测试用）
+    DemoFieldWork {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 0)]
+        tickets: usize,
+        #[arg(long, default_value_t = 0)]
+        visits: usize,
+    },
     /// 执行数据库迁移后退出
     Migrate {
         #[command(flatten)]
@@ -375,6 +384,20 @@ fn main() -> anyhow::Result<()> {
         } => {
             let pool = open(&db)?;
             run_demo(&pool, people, password.as_deref())?;
+        }
+        Command::DemoFieldWork {
+            db,
+            tickets,
+            visits,
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = Instant::now();
+            let street = demo::work::generate(&mut conn, tickets, visits)?;
+            println!(
+                "已在{street}生成 {tickets} 条事件、{visits} 次走访（{:.1} 秒）",
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Migrate { db } => {
             open(&db)?;

@@ -500,3 +500,44 @@ fn the_ticket_pages_report_and_take_steps() {
     let (_, overdue, _) = worker.get(&format!("/nodes/{grid}/tickets?tab=overdue"));
     assert!(!overdue.contains("东门垃圾桶满溢"), "not overdue yet");
 }
+
+/// The benchmark's field work generator fills the first street with tickets and visits the
+/// lists can read: overdue tickets most overdue first, visits counted for the due list.
+#[test]
+fn field_work_for_the_benchmark_loads_and_lists() {
+    let srv = Server::start(300);
+    let (ok, out, err) = support::run(&[
+        "demo-field-work",
+        "--db",
+        &srv.db.url,
+        "--tickets",
+        "2000",
+        "--visits",
+        "500",
+    ]);
+    assert!(ok, "{out}{err}");
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM tickets"), 2000);
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM visits"), 500);
+    let community = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT community_id FROM org_nodes WHERE id = {}",
+            grid_of_wangge(&srv)
+        ),
+    );
+    let head = srv.api("shuji");
+    let (s, v) = head.get(&format!("/api/v1/nodes/{community}/tickets?overdue=true"));
+    assert_eq!(s, 200, "{v}");
+    let due: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["due_at"].as_str().unwrap())
+        .collect();
+    assert!(!due.is_empty(), "some generated tickets are overdue");
+    assert!(due.windows(2).all(|w| w[0] <= w[1]), "most overdue first");
+    // A new ticket keeps its own id after the bulk load.
+    let room = a_room(&srv, grid_of_wangge(&srv));
+    let id = report(&srv.api("wangge"), room, "0102", "批量之后的新事件");
+    assert!(id > 2000, "{id}");
+}

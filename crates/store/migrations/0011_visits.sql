@@ -31,6 +31,12 @@ CREATE TABLE visits (
 );
 CREATE INDEX visits_person ON visits(person_id, visited_on);
 CREATE INDEX visits_area ON visits(community_id, area_path, visited_on);
+-- A household's group (低保) counts a visit to any of its members.
+CREATE INDEX visits_household ON visits(household_id, visited_on);
+-- Open tickets with a time limit, by due time: the overdue list reads this in order and stops.
+-- (A ticket is open with a limit exactly when it was dispatched and not closed: refusals come
+-- before any dispatch.)
+CREATE INDEX tickets_running ON tickets(community_id, due_at) WHERE closed_at IS NULL AND due_at IS NOT NULL;
 ALTER TABLE tickets ADD COLUMN visit_id BIGINT REFERENCES visits(id);
 INSERT INTO visit_rules (tag_kind, category, every_days, label, updated_at) VALUES ('unemployed', NULL, 182, '登记失业人员每半年走访一次', '2026-01-01T00:00:00Z');
 INSERT INTO visit_rules (tag_kind, category, every_days, label, updated_at) VALUES ('hard_to_employ', NULL, 91, '就业困难人员每季度走访一次', '2026-01-01T00:00:00Z');

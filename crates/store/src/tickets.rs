@@ -267,13 +267,22 @@ fn supervision(
     }
 }
 
+/// Where a ticket is, as people say it: "13幢2单元501", or the grid's name.
+fn place_of(c: &mut Conn, node_id: i64) -> StoreResult<String> {
+    let node = tree::load(c, node_id)?;
+    tree::address_of(c, &node)
+}
+
 fn from_row(c: &mut Conn, actor: &Actor, cal: &Calendar, r: &Row) -> StoreResult<Ticket> {
+    let place = place_of(c, r.get(2)?)?;
+    build(actor, cal, r, place)
+}
+
+fn build(actor: &Actor, cal: &Calendar, r: &Row, place: String) -> StoreResult<Ticket> {
     let state_text: String = r.get(12)?;
     let state = State::parse(&state_text).unwrap_or(State::Reported);
     let node_id: i64 = r.get(2)?;
     let path: String = r.get(23)?;
-    let node = tree::load(c, node_id)?;
-    let place = tree::address_of(c, &node)?;
     let phone: Option<String> = sealer()?.open_opt(Field::ReporterPhone, r.get(11)?)?;
     let opens = actor.sees_people_at(&path);
     let reporter_name: Option<String> = r.get(10)?;
@@ -563,7 +572,7 @@ pub fn list(
     }
     if filter.overdue == Some(true) {
         sql.push_str(&format!(
-            " AND t.state IN ({}) AND t.due_at IS NOT NULL AND t.due_at < ? ORDER BY t.due_at, t.id",
+            " AND t.closed_at IS NULL AND t.due_at IS NOT NULL AND t.state IN ({}) AND t.due_at < ? ORDER BY t.due_at, t.id",
             vec!["?"; open.len()].join(",")
         ));
         args.extend(open.iter().map(|s| Value::from(*s)));
@@ -574,9 +583,23 @@ pub fn list(
     sql.push_str(" LIMIT ?");
     args.push(Value::Int(filter.limit.unwrap_or(200).clamp(1, 1000)));
     let rows = conn.query(&sql, &args)?;
-    rows.iter()
-        .map(|r| from_row(conn, actor, &cal, r))
-        .collect()
+    // Places for the whole page in one go; a ticket at a grid or building is named by its node.
+    let paths: Vec<String> = rows.iter().map(|r| r.get(23)).collect::<Result<_, _>>()?;
+    let places = crate::search::place_names(conn, &paths)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let path: String = r.get(23)?;
+        let named = places
+            .get(&path)
+            .map(|(_, p)| p.clone())
+            .filter(|p| !p.is_empty());
+        let place = match named {
+            Some(p) => p,
+            None => place_of(conn, r.get(2)?)?,
+        };
+        out.push(build(actor, &cal, r, place)?);
+    }
+    Ok(out)
 }
 
 /// One step of the workflow.

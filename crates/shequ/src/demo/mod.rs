@@ -6,6 +6,7 @@
 
 mod names;
 mod rng;
+pub mod work;
 
 use std::collections::{BTreeMap, HashSet};
 
