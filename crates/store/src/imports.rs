@@ -376,12 +376,7 @@ fn commit_in(
                 (progress.on_row)(done, total);
             }
             let (row, verdict) = &plan.rows[i];
-            let at = |e: StoreError| -> StoreError {
-                StoreError::invalid(
-                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
-                    e.to_string(),
-                )
-            };
+            let at = at_row(&row.sheet, row.row);
             match verdict {
                 // Written in one go above.
                 Verdict::New => {}
@@ -433,6 +428,93 @@ fn commit_in(
             already_committed: false,
         })
     })
+}
+
+/// What committing one row of a plan came to.
+pub(crate) enum Written {
+    New,
+    Updated,
+    /// An update the user did not accept.
+    Skipped,
+    Unchanged,
+    Rejected,
+}
+
+/// The commit every kind of import other than persons shares: once per upload (the
+/// idempotency key), all rows in one transaction with a cancel check and progress every 100
+/// rows, then the `imports` row and one audit row. `write` takes one row (with the node imported
+/// into); `what` is the kind's
+/// (code, label, what the role must be allowed to do).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn commit_plan<R>(
+    conn: &mut Conn,
+    actor: &Actor,
+    what: (&str, &str, &str),
+    node: impl FnOnce(&mut Conn) -> StoreResult<Node>,
+    rows: &[R],
+    file: &FileInfo,
+    progress: &Progress,
+    mut write: impl FnMut(&mut Conn, &Node, usize, &R) -> StoreResult<Written>,
+) -> StoreResult<Outcome> {
+    let (code, label, doing) = what;
+    actor.require(actor.role.writes_people(), doing)?;
+    if let Some(done) = committed_before(conn, &file.idempotency_key)? {
+        return Ok(done);
+    }
+    conn.transaction(|c| {
+        let node = node(c)?;
+        let mut counts = Counts::default();
+        let total = rows.len();
+        for (i, row) in rows.iter().enumerate() {
+            if i % 100 == 0 {
+                if progress.cancel.load(Ordering::Relaxed) {
+                    return Err(StoreError::Conflict("导入已取消，没有写入任何数据".into()));
+                }
+                (progress.on_row)(i, total);
+            }
+            match write(c, &node, i, row)? {
+                Written::New => counts.new += 1,
+                Written::Updated => counts.updated += 1,
+                Written::Skipped => counts.skipped += 1,
+                Written::Unchanged => counts.unchanged += 1,
+                Written::Rejected => counts.rejected += 1,
+            }
+        }
+        (progress.on_row)(total, total);
+        let import_id = record(
+            c,
+            actor,
+            (node.community_id.unwrap_or_default(), node.id),
+            code,
+            file,
+            &counts,
+        )?;
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("import", format!("import:{import_id}")).with(serde_json::json!({
+                "类别": label,
+                "位置": node.name,
+                "文件": file.file_name,
+                "SHA-256": file.sha256,
+                "新增": counts.new,
+                "更新": counts.updated,
+                "未变": counts.unchanged,
+                "拒绝": counts.rejected,
+                "未采纳的更新": counts.skipped,
+            })),
+        )?;
+        Ok(Outcome {
+            import_id,
+            counts,
+            already_committed: false,
+        })
+    })
+}
+
+/// A row's error, named by its sheet and row.
+pub(crate) fn at_row(sheet: &str, row: u32) -> impl Fn(StoreError) -> StoreError + '_ {
+    move |e| StoreError::invalid(format!("工作表“{sheet}”第 {row} 行"), e.to_string())
 }
 
 /// The outcome of the commit this upload already had, if any.
@@ -645,16 +727,11 @@ fn write_new(
                     })?
                     .into_iter();
             }
-            let at = |e: StoreError| -> StoreError {
-                StoreError::invalid(
-                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
-                    e.to_string(),
-                )
-            };
+            let at = at_row(&row.sheet, row.row);
             let person_values = prepared
                 .next()
                 .ok_or_else(|| StoreError::Conflict("导入的行数与核对时不一致，请重新导入".into()))?
-                .map_err(at)?;
+                .map_err(&at)?;
             // Building, unit, room: found, or made under the grid.
             let mut parent = (grid.id, grid.path.clone(), NodeKind::Grid);
             let mut steps = vec![(NodeKind::Building, building_name(&row.building))];

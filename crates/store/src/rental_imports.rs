@@ -5,17 +5,18 @@
 //! re-imports to no changes.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
 use shequ_domain::mask::mask_phone;
 use shequ_domain::org::NodeKind;
 
-use crate::audit::{self, By, Event};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::housing::{self, Housing};
-use crate::imports::{Change, Counts, FileInfo, Outcome, Progress, building_name, unit_name};
+use crate::imports::{
+    Change, Counts, FileInfo, Outcome, Progress, Written, at_row, building_name, commit_plan,
+    unit_name,
+};
 use crate::params;
 use crate::scope::Actor;
 use crate::tree;
@@ -244,74 +245,31 @@ pub fn commit_rentals(
     file: &FileInfo,
     progress: &Progress,
 ) -> StoreResult<Outcome> {
-    actor.require(actor.role.writes_people(), "导入出租房屋")?;
-    if let Some(done) = crate::imports::committed_before(conn, &file.idempotency_key)? {
-        return Ok(done);
-    }
-    conn.transaction(|c| {
-        let grid = grid(c, actor, plan.grid_id)?;
-        let mut counts = Counts::default();
-        let total = plan.rows.len();
-        for (i, (row, verdict)) in plan.rows.iter().enumerate() {
-            if i % 100 == 0 {
-                if progress.cancel.load(Ordering::Relaxed) {
-                    return Err(StoreError::Conflict("导入已取消，没有写入任何数据".into()));
-                }
-                (progress.on_row)(i, total);
-            }
-            let at = |e: StoreError| -> StoreError {
-                StoreError::invalid(
-                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
-                    e.to_string(),
-                )
-            };
-            match verdict {
+    commit_plan(
+        conn,
+        actor,
+        ("rentals", "出租房屋", "导入出租房屋"),
+        |c| grid(c, actor, plan.grid_id),
+        &plan.rows,
+        file,
+        progress,
+        |c, _, i, (row, verdict)| {
+            let at = at_row(&row.sheet, row.row);
+            Ok(match verdict {
                 RentalVerdict::New { room_id, housing } => {
                     housing::set(c, actor, *room_id, housing).map_err(at)?;
-                    counts.new += 1;
+                    Written::New
                 }
                 RentalVerdict::Update {
                     room_id, housing, ..
-                } => {
-                    if accept(i) {
-                        housing::set(c, actor, *room_id, housing).map_err(at)?;
-                        counts.updated += 1;
-                    } else {
-                        counts.skipped += 1;
-                    }
+                } if accept(i) => {
+                    housing::set(c, actor, *room_id, housing).map_err(at)?;
+                    Written::Updated
                 }
-                RentalVerdict::Unchanged => counts.unchanged += 1,
-                RentalVerdict::Rejected { .. } => counts.rejected += 1,
-            }
-        }
-        (progress.on_row)(total, total);
-        let import_id = crate::imports::record(
-            c,
-            actor,
-            (grid.community_id.unwrap_or_default(), grid.id),
-            "rentals",
-            file,
-            &counts,
-        )?;
-        audit::record(
-            c,
-            By::Actor(actor),
-            Event::ok("import", format!("import:{import_id}")).with(serde_json::json!({
-                "类别": "出租房屋",
-                "网格": grid.name,
-                "文件": file.file_name,
-                "SHA-256": file.sha256,
-                "新增": counts.new,
-                "更新": counts.updated,
-                "未变": counts.unchanged,
-                "拒绝": counts.rejected,
-                "未采纳的更新": counts.skipped,
-            })),
-        )?;
-        Ok(Outcome {
-            import_id,
-            counts,
-            already_committed: false,
-        })
-    })
+                RentalVerdict::Update { .. } => Written::Skipped,
+                RentalVerdict::Unchanged => Written::Unchanged,
+                RentalVerdict::Rejected { .. } => Written::Rejected,
+            })
+        },
+    )
 }

@@ -4,17 +4,15 @@
 //! The group's own export (`ledger::group_list`) re-imports to no changes.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::Ordering;
 
 use chrono::NaiveDate;
 use shequ_domain::mask::mask_id;
 use shequ_domain::tags::{TagContent, TagKind, Target, tag_kind};
 
-use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{Change, Counts, FileInfo, Outcome, Progress};
+use crate::imports::{Change, Counts, FileInfo, Outcome, Progress, Written, at_row, commit_plan};
 use crate::params;
 use crate::people;
 use crate::scope::Actor;
@@ -330,29 +328,18 @@ pub fn commit_tags(
     file: &FileInfo,
     progress: &Progress,
 ) -> StoreResult<Outcome> {
-    actor.require(actor.role.writes_people(), "导入重点人群")?;
-    if let Some(done) = crate::imports::committed_before(conn, &file.idempotency_key)? {
-        return Ok(done);
-    }
-    conn.transaction(|c| {
-        let node = tree::get(c, actor, plan.node_id)?;
-        let kind = plan.kind;
-        let mut counts = Counts::default();
-        let total = plan.rows.len();
-        for (i, (row, verdict)) in plan.rows.iter().enumerate() {
-            if i % 100 == 0 {
-                if progress.cancel.load(Ordering::Relaxed) {
-                    return Err(StoreError::Conflict("导入已取消，没有写入任何数据".into()));
-                }
-                (progress.on_row)(i, total);
-            }
-            let at = |e: StoreError| -> StoreError {
-                StoreError::invalid(
-                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
-                    e.to_string(),
-                )
-            };
-            match verdict {
+    let kind = plan.kind;
+    commit_plan(
+        conn,
+        actor,
+        (kind.code, kind.label, "导入重点人群"),
+        |c| tree::get(c, actor, plan.node_id),
+        &plan.rows,
+        file,
+        progress,
+        |c, _, i, (row, verdict)| {
+            let at = at_row(&row.sheet, row.row);
+            Ok(match verdict {
                 TagVerdict::New {
                     community_id,
                     target,
@@ -362,7 +349,7 @@ pub fn commit_tags(
                     let started_on = row.started_on.unwrap_or_else(today);
                     tags::insert(c, *community_id, *target, kind, content, started_on)
                         .map_err(at)?;
-                    counts.new += 1;
+                    Written::New
                 }
                 TagVerdict::Update {
                     tag_id,
@@ -371,8 +358,7 @@ pub fn commit_tags(
                     ..
                 } => {
                     if !accept(i) {
-                        counts.skipped += 1;
-                        continue;
+                        return Ok(Written::Skipped);
                     }
                     let details = tags::details_text(kind, content)?;
                     let n = c.execute(
@@ -394,40 +380,11 @@ pub fn commit_tags(
                             "这条记录在核对后被他人修改过，请重新上传核对".into(),
                         )));
                     }
-                    counts.updated += 1;
+                    Written::Updated
                 }
-                TagVerdict::Unchanged => counts.unchanged += 1,
-                TagVerdict::Rejected { .. } => counts.rejected += 1,
-            }
-        }
-        (progress.on_row)(total, total);
-        let import_id = crate::imports::record(
-            c,
-            actor,
-            (node.community_id.unwrap_or_default(), node.id),
-            kind.code,
-            file,
-            &counts,
-        )?;
-        audit::record(
-            c,
-            By::Actor(actor),
-            Event::ok("import", format!("import:{import_id}")).with(serde_json::json!({
-                "类别": kind.label,
-                "范围": node.name,
-                "文件": file.file_name,
-                "SHA-256": file.sha256,
-                "新增": counts.new,
-                "更新": counts.updated,
-                "未变": counts.unchanged,
-                "拒绝": counts.rejected,
-                "未采纳的更新": counts.skipped,
-            })),
-        )?;
-        Ok(Outcome {
-            import_id,
-            counts,
-            already_committed: false,
-        })
-    })
+                TagVerdict::Unchanged => Written::Unchanged,
+                TagVerdict::Rejected { .. } => Written::Rejected,
+            })
+        },
+    )
 }

@@ -3,15 +3,13 @@
 //! one audit row. The community's own 辖区单位台账 re-imports to no changes.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 
 use shequ_domain::mask::mask_phone;
 use shequ_domain::org::NodeKind;
 
-use crate::audit::{self, By, Event};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{Change, Counts, FileInfo, Outcome, Progress};
+use crate::imports::{Change, Counts, FileInfo, Outcome, Progress, Written, at_row, commit_plan};
 use crate::params;
 use crate::scope::Actor;
 use crate::tree;
@@ -237,78 +235,35 @@ pub fn commit_units(
     file: &FileInfo,
     progress: &Progress,
 ) -> StoreResult<Outcome> {
-    actor.require(actor.role.writes_people(), "导入辖区单位")?;
-    if let Some(done) = crate::imports::committed_before(conn, &file.idempotency_key)? {
-        return Ok(done);
-    }
-    conn.transaction(|c| {
-        let grid = grid(c, actor, plan.grid_id)?;
-        let mut counts = Counts::default();
-        let total = plan.rows.len();
-        for (i, (row, verdict)) in plan.rows.iter().enumerate() {
-            if i % 100 == 0 {
-                if progress.cancel.load(Ordering::Relaxed) {
-                    return Err(StoreError::Conflict("导入已取消，没有写入任何数据".into()));
-                }
-                (progress.on_row)(i, total);
-            }
-            let at = |e: StoreError| -> StoreError {
-                StoreError::invalid(
-                    format!("工作表“{}”第 {} 行", row.sheet, row.row),
-                    e.to_string(),
-                )
-            };
-            match verdict {
+    commit_plan(
+        conn,
+        actor,
+        ("units", "辖区单位", "导入辖区单位"),
+        |c| grid(c, actor, plan.grid_id),
+        &plan.rows,
+        file,
+        progress,
+        |c, grid, i, (row, verdict)| {
+            let at = at_row(&row.sheet, row.row);
+            Ok(match verdict {
                 UnitVerdict::New => {
-                    let v = units::validate(&row.input).map_err(at)?;
-                    units::insert(c, &grid, &v, &row.input).map_err(at)?;
-                    counts.new += 1;
+                    let v = units::validate(&row.input).map_err(&at)?;
+                    units::insert(c, grid, &v, &row.input).map_err(at)?;
+                    Written::New
                 }
                 UnitVerdict::Update {
                     unit_id,
                     version,
                     merged,
                     ..
-                } => {
-                    if accept(i) {
-                        units::update(c, actor, *unit_id, merged, Some(*version)).map_err(at)?;
-                        counts.updated += 1;
-                    } else {
-                        counts.skipped += 1;
-                    }
+                } if accept(i) => {
+                    units::update(c, actor, *unit_id, merged, Some(*version)).map_err(at)?;
+                    Written::Updated
                 }
-                UnitVerdict::Unchanged => counts.unchanged += 1,
-                UnitVerdict::Rejected { .. } => counts.rejected += 1,
-            }
-        }
-        (progress.on_row)(total, total);
-        let import_id = crate::imports::record(
-            c,
-            actor,
-            (grid.community_id.unwrap_or_default(), grid.id),
-            "units",
-            file,
-            &counts,
-        )?;
-        audit::record(
-            c,
-            By::Actor(actor),
-            Event::ok("import", format!("import:{import_id}")).with(serde_json::json!({
-                "类别": "辖区单位",
-                "网格": grid.name,
-                "文件": file.file_name,
-                "SHA-256": file.sha256,
-                "新增": counts.new,
-                "更新": counts.updated,
-                "未变": counts.unchanged,
-                "拒绝": counts.rejected,
-                "未采纳的更新": counts.skipped,
-            })),
-        )?;
-        Ok(Outcome {
-            import_id,
-            counts,
-            already_committed: false,
-        })
-    })
+                UnitVerdict::Update { .. } => Written::Skipped,
+                UnitVerdict::Unchanged => Written::Unchanged,
+                UnitVerdict::Rejected { .. } => Written::Rejected,
+            })
+        },
+    )
 }

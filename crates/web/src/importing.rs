@@ -218,39 +218,77 @@ fn report_row(p: &Problem) -> ReportRow {
 
 /// The reading's own refusals plus what the store refused, and the updates it offers.
 pub fn report(reading: &Reading, plan: &Plan, counts: Counts) -> Report {
-    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
+    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let judged = match verdict {
+            Verdict::Rejected { field, message } => Judged::Refused(field, message),
+            Verdict::Update { changes, .. } => Judged::Changes(changes),
+            _ => Judged::Fine,
+        };
+        (
+            i,
+            row.sheet.as_str(),
+            row.row,
+            row.person.name.clone(),
+            String::new(),
+            judged,
+        )
+    });
+    assemble(
+        (&reading.file_name, &reading.sha256, reading.data_rows),
+        counts,
+        (&reading.rejected, &reading.warnings),
+        rows,
+    )
+}
+
+/// How a plan judged one row, for its report.
+enum Judged<'a> {
+    Refused(&'a str, &'a str),
+    Changes(&'a [shequ_store::imports::Change]),
+    Fine,
+}
+
+/// A report from what reading refused or warned about and how the plan judged each row:
+/// (index, sheet, row, who, the value shown with a refusal, judgement).
+fn assemble<'a>(
+    (file_name, sha256, data_rows): (&str, &str, usize),
+    counts: Counts,
+    (refused, warned): (&[Problem], &[Problem]),
+    rows: impl Iterator<Item = (usize, &'a str, u32, String, String, Judged<'a>)>,
+) -> Report {
+    let mut rejected: Vec<ReportRow> = refused.iter().map(report_row).collect();
     let mut updates = Vec::new();
-    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
-        match verdict {
-            Verdict::Rejected { field, message } => rejected.push(ReportRow {
-                sheet: row.sheet.clone(),
-                row: row.row,
+    for (index, sheet, row, name, value, judged) in rows {
+        match judged {
+            Judged::Refused(field, message) => rejected.push(ReportRow {
+                sheet: sheet.to_string(),
+                row,
                 column: String::new(),
-                title: field.clone(),
-                value: String::new(),
+                title: field.to_string(),
+                value,
                 code: "refused".into(),
-                reason: message.clone(),
+                reason: message.to_string(),
             }),
-            Verdict::Update { changes, .. } => updates.push(UpdateRow {
-                index: i,
-                sheet: row.sheet.clone(),
-                row: row.row,
-                name: row.person.name.clone(),
-                changes: changes.clone(),
+            Judged::Changes(changes) => updates.push(UpdateRow {
+                index,
+                sheet: sheet.to_string(),
+                row,
+                name,
+                changes: changes.to_vec(),
             }),
-            _ => {}
+            Judged::Fine => {}
         }
     }
     rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
     let mut counts = counts;
-    counts.rejected += reading.rejected.len();
+    counts.rejected += refused.len();
     Report {
-        file_name: reading.file_name.clone(),
-        sha256: reading.sha256.clone(),
-        data_rows: reading.data_rows,
+        file_name: file_name.to_string(),
+        sha256: sha256.to_string(),
+        data_rows,
         counts,
         rejected,
-        warnings: reading.warnings.iter().map(report_row).collect(),
+        warnings: warned.iter().map(report_row).collect(),
         updates,
     }
 }
@@ -329,41 +367,27 @@ pub fn read_tags(bytes: &[u8], file_name: &str, kind: &TagKind) -> Result<TagRea
 
 /// A group list's report, in the same shape as a persons import's.
 pub fn tag_report(reading: &TagReading, plan: &TagPlan) -> Report {
-    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
-    let mut updates = Vec::new();
-    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
-        match verdict {
-            TagVerdict::Rejected { field, message } => rejected.push(ReportRow {
-                sheet: row.sheet.clone(),
-                row: row.row,
-                column: String::new(),
-                title: field.clone(),
-                value: String::new(),
-                code: "refused".into(),
-                reason: message.clone(),
-            }),
-            TagVerdict::Update { changes, .. } => updates.push(UpdateRow {
-                index: i,
-                sheet: row.sheet.clone(),
-                row: row.row,
-                name: row.name.clone(),
-                changes: changes.clone(),
-            }),
-            _ => {}
-        }
-    }
-    rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
-    let mut counts = plan.counts();
-    counts.rejected += reading.rejected.len();
-    Report {
-        file_name: reading.file_name.clone(),
-        sha256: reading.sha256.clone(),
-        data_rows: reading.data_rows,
-        counts,
-        rejected,
-        warnings: reading.warnings.iter().map(report_row).collect(),
-        updates,
-    }
+    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let judged = match verdict {
+            TagVerdict::Rejected { field, message } => Judged::Refused(field, message),
+            TagVerdict::Update { changes, .. } => Judged::Changes(changes),
+            _ => Judged::Fine,
+        };
+        (
+            i,
+            row.sheet.as_str(),
+            row.row,
+            row.name.clone(),
+            String::new(),
+            judged,
+        )
+    });
+    assemble(
+        (&reading.file_name, &reading.sha256, reading.data_rows),
+        plan.counts(),
+        (&reading.rejected, &reading.warnings),
+        rows,
+    )
 }
 
 /// The columns of a 辖区单位 ledger: the first title is what `export::units` writes, the
@@ -524,41 +548,27 @@ fn unit_row(
 
 /// A units ledger's report, in the same shape as a persons import's.
 pub fn unit_report(reading: &UnitReading, plan: &UnitPlan) -> Report {
-    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
-    let mut updates = Vec::new();
-    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
-        match verdict {
-            UnitVerdict::Rejected { field, message } => rejected.push(ReportRow {
-                sheet: row.sheet.clone(),
-                row: row.row,
-                column: String::new(),
-                title: field.clone(),
-                value: String::new(),
-                code: "refused".into(),
-                reason: message.clone(),
-            }),
-            UnitVerdict::Update { changes, .. } => updates.push(UpdateRow {
-                index: i,
-                sheet: row.sheet.clone(),
-                row: row.row,
-                name: row.input.name.clone(),
-                changes: changes.clone(),
-            }),
-            _ => {}
-        }
-    }
-    rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
-    let mut counts = plan.counts();
-    counts.rejected += reading.rejected.len();
-    Report {
-        file_name: reading.file_name.clone(),
-        sha256: reading.sha256.clone(),
-        data_rows: reading.data_rows,
-        counts,
-        rejected,
-        warnings: Vec::new(),
-        updates,
-    }
+    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let judged = match verdict {
+            UnitVerdict::Rejected { field, message } => Judged::Refused(field, message),
+            UnitVerdict::Update { changes, .. } => Judged::Changes(changes),
+            _ => Judged::Fine,
+        };
+        (
+            i,
+            row.sheet.as_str(),
+            row.row,
+            row.input.name.clone(),
+            String::new(),
+            judged,
+        )
+    });
+    assemble(
+        (&reading.file_name, &reading.sha256, reading.data_rows),
+        plan.counts(),
+        (&reading.rejected, &[]),
+        rows,
+    )
 }
 
 /// The columns of a 出租房屋 ledger (first title: what `export::rentals` writes). 承租人 and
@@ -707,39 +717,26 @@ pub fn read_rentals(bytes: &[u8], file_name: &str) -> Result<RentalReading, Stri
 
 /// A rentals ledger's report, in the same shape as a persons import's.
 pub fn rental_report(reading: &RentalReading, plan: &RentalPlan) -> Report {
-    let mut rejected: Vec<ReportRow> = reading.rejected.iter().map(report_row).collect();
-    let mut updates = Vec::new();
-    for (i, (row, verdict)) in plan.rows.iter().enumerate() {
-        match verdict {
-            RentalVerdict::Rejected { field, message } => rejected.push(ReportRow {
-                sheet: row.sheet.clone(),
-                row: row.row,
-                column: String::new(),
-                title: field.clone(),
-                value: row.address.clone(),
-                code: "refused".into(),
-                reason: message.clone(),
-            }),
-            RentalVerdict::Update { changes, .. } => updates.push(UpdateRow {
-                index: i,
-                sheet: row.sheet.clone(),
-                row: row.row,
-                name: row.address.clone(),
-                changes: changes.clone(),
-            }),
-            _ => {}
-        }
-    }
-    rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
-    let mut counts = plan.counts();
-    counts.rejected += reading.rejected.len();
-    Report {
-        file_name: reading.file_name.clone(),
-        sha256: reading.sha256.clone(),
-        data_rows: reading.data_rows,
-        counts,
-        rejected,
-        warnings: Vec::new(),
-        updates,
-    }
+    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let judged = match verdict {
+            RentalVerdict::Rejected { field, message } => Judged::Refused(field, message),
+            RentalVerdict::Update { changes, .. } => Judged::Changes(changes),
+            _ => Judged::Fine,
+        };
+        let address = row.address.clone();
+        (
+            i,
+            row.sheet.as_str(),
+            row.row,
+            address.clone(),
+            address,
+            judged,
+        )
+    });
+    assemble(
+        (&reading.file_name, &reading.sha256, reading.data_rows),
+        plan.counts(),
+        (&reading.rejected, &[]),
+        rows,
+    )
 }
