@@ -35,6 +35,33 @@ fn meta(user: &PageUser, title: &str, rows: usize) -> FileMeta {
     }
 }
 
+/// A ledger as one sheet under its title, with "截至 date · 共 n 人" below it, downloaded as
+/// "title-date.xlsx". `what`: (sheet name, title, the counting word: 人, 家, 套).
+fn ledger(
+    user: &PageUser,
+    what: (&str, &str, &str),
+    columns: Vec<Column>,
+    rows: Vec<Vec<Cell>>,
+) -> PageResult {
+    let (name, title, word) = what;
+    let count = rows.len();
+    let sheet = Sheet {
+        name: name.into(),
+        title: title.to_string(),
+        note: Some(format!(
+            "截至 {} · 共 {count} {word}",
+            shequ_store::today().format("%Y年%m月%d日")
+        )),
+        columns,
+        rows,
+    };
+    let bytes = write(&[sheet], &meta(user, title, count))?;
+    Ok(download(
+        bytes,
+        &format!("{title}-{}.xlsx", shequ_store::today()),
+    ))
+}
+
 /// The file as a download: the Chinese file name in RFC 5987 form, never cached.
 fn download(bytes: Vec<u8>, filename: &str) -> Response {
     let mut r = bytes.into_response();
@@ -347,7 +374,6 @@ pub async fn group_list(
         columns.push(Column::new(f.label, 14.0));
     }
     columns.push(Column::new("开始日期", 12.0));
-    let count = rows.len();
     let data = rows
         .into_iter()
         .enumerate()
@@ -375,21 +401,7 @@ pub async fn group_list(
             cells
         })
         .collect();
-    let sheet = Sheet {
-        name: spec.label.into(),
-        title: title.clone(),
-        note: Some(format!(
-            "截至 {} · 共 {count} 人",
-            shequ_store::today().format("%Y年%m月%d日")
-        )),
-        columns,
-        rows: data,
-    };
-    let bytes = write(&[sheet], &meta(&user, &title, count))?;
-    Ok(download(
-        bytes,
-        &format!("{title}-{}.xlsx", shequ_store::today()),
-    ))
+    ledger(&user, (spec.label, &title, "人"), columns, data)
 }
 
 /// 辖区单位台账 of a node, with the headers the units import reads back (the first title of
@@ -409,7 +421,6 @@ pub async fn units(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
             .map(|(_, titles)| Column::new(titles[0], 16.0)),
     );
     let day = |d: Option<chrono::NaiveDate>| d.map_or(Cell::Empty, Cell::Date);
-    let count = list.len();
     let rows = list
         .into_iter()
         .enumerate()
@@ -429,21 +440,7 @@ pub async fn units(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
             ]
         })
         .collect();
-    let sheet = Sheet {
-        name: "辖区单位".into(),
-        title: title.clone(),
-        note: Some(format!(
-            "截至 {} · 共 {count} 家",
-            shequ_store::today().format("%Y年%m月%d日")
-        )),
-        columns,
-        rows,
-    };
-    let bytes = write(&[sheet], &meta(&user, &title, count))?;
-    Ok(download(
-        bytes,
-        &format!("{title}-{}.xlsx", shequ_store::today()),
-    ))
+    ledger(&user, ("辖区单位", &title, "家"), columns, rows)
 }
 
 /// 出租房屋台账 of a node, with the headers the rentals import reads back.
@@ -465,7 +462,6 @@ pub async fn rentals(
             .iter()
             .map(|(_, titles)| Column::new(titles[0], 16.0)),
     );
-    let count = list.len();
     let rows = list
         .into_iter()
         .enumerate()
@@ -484,19 +480,5 @@ pub async fn rentals(
             ]
         })
         .collect();
-    let sheet = Sheet {
-        name: "出租房屋".into(),
-        title: title.clone(),
-        note: Some(format!(
-            "截至 {} · 共 {count} 套",
-            shequ_store::today().format("%Y年%m月%d日")
-        )),
-        columns,
-        rows,
-    };
-    let bytes = write(&[sheet], &meta(&user, &title, count))?;
-    Ok(download(
-        bytes,
-        &format!("{title}-{}.xlsx", shequ_store::today()),
-    ))
+    ledger(&user, ("出租房屋", &title, "套"), columns, rows)
 }
