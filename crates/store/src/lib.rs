@@ -13,6 +13,7 @@ pub mod imports;
 pub mod ledger;
 pub mod migrate;
 pub mod open311;
+pub mod patrols;
 pub mod people;
 pub mod rental_imports;
 pub mod scope;

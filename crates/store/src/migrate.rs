@@ -92,6 +92,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 12,
+        name: "patrols",
+        common: include_str!("../migrations/0012_patrols.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

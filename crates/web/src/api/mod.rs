@@ -2,6 +2,7 @@
 //! offers what the pages offer, to the same users, with the same scope rules.
 
 mod json;
+mod patrols;
 mod tickets;
 mod visits;
 
@@ -113,6 +114,7 @@ pub fn routes() -> Routes {
         )
         .merge(tickets::routes())
         .merge(visits::routes())
+        .merge(patrols::routes())
 }
 
 #[derive(OpenApi)]
@@ -155,6 +157,7 @@ async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(tickets::TicketsDoc::openapi());
     doc.merge(visits::VisitsDoc::openapi());
+    doc.merge(patrols::PatrolsDoc::openapi());
     Json(doc).into_response()
 }
 

@@ -1,0 +1,135 @@
+//! 巡查 over HTTP: the seeded types and their checklists (editable by the community head), a
+//! weekly river schedule due from the day it was made, a patrol answering the checklist whose
+//! problems become 事件 and which takes the schedule off the due list, and bad input refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use serde_json::json;
+use support::{Server, sql_int};
+
+#[test]
+fn schedules_patrols_and_their_problems() {
+    let srv = Server::start(200);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let worker = srv.api("wangge");
+    let head = srv.api("shuji");
+
+    let (s, types) = worker.get("/api/v1/patrol-types");
+    assert_eq!(s, 200);
+    let names: Vec<&str> = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for wanted in [
+        "安全巡查",
+        "消防巡查",
+        "河道巡查（河长制）",
+        "食品安全检查",
+        "垃圾分类巡查",
+        "病媒防制巡查",
+        "出租房治安查验",
+        "森林防火巡查",
+    ] {
+        assert!(names.contains(&wanted), "{wanted}: {names:?}");
+    }
+    // The checklist is the head's to change.
+    let items = json!({"code": "river", "items": ["水面漂浮物", "岸坡垃圾", "排污口异常", "护栏及警示牌", "违规垂钓"]});
+    assert_eq!(
+        worker
+            .post("/api/v1/patrol-types/checklist", items.clone())
+            .0,
+        403
+    );
+    let (s, river) = head.post("/api/v1/patrol-types/checklist", items);
+    assert_eq!(s, 200, "{river}");
+    assert_eq!(river["checklist"].as_array().unwrap().len(), 5);
+
+    // A weekly river patrol, due from today.
+    let (s, v) = head.post(
+        "/api/v1/patrol-schedules",
+        json!({"node_id": grid, "type_code": "river", "every_days": 7, "target": "凤凰河北岸 1 号桥至 3 号闸"}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let schedule = v["id"].as_i64().unwrap();
+    let (s, due) = worker.get(&format!("/api/v1/nodes/{grid}/due-patrols"));
+    assert_eq!(s, 200, "{due}");
+    assert!(
+        due.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["schedule_id"] == schedule && d["type_name"] == "河道巡查（河长制）")
+    );
+
+    // Bad patrols: an item not on the checklist, an answer that isn't one.
+    for (results, field) in [
+        (json!({"游泳": "正常"}), "检查项目"),
+        (json!({"岸坡垃圾": "还行"}), "岸坡垃圾"),
+    ] {
+        let (s, v) = worker.post(
+            "/api/v1/patrols",
+            json!({"schedule_id": schedule, "results": results}),
+        );
+        assert_eq!((s, v["error"]["field"].as_str()), (422, Some(field)), "{v}");
+    }
+    // The patrol: two problems found, each a 事件 from the patrol.
+    let (s, v) = worker.post(
+        "/api/v1/patrols",
+        json!({"schedule_id": schedule, "route": "1 号桥—3 号闸",
+               "results": {"水面漂浮物": "问题", "岸坡垃圾": "问题", "排污口异常": "正常", "护栏及警示牌": "正常", "违规垂钓": "未查"},
+               "problems": [
+                   {"category_code": "0401", "title": "2 号桥下漂浮物聚集"},
+                   {"category_code": "0403", "title": "北岸步道旁垃圾"}
+               ]}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let tickets = v["ticket_ids"].as_array().unwrap();
+    assert_eq!(tickets.len(), 2);
+    for t in tickets {
+        let (_, t) = worker.get(&format!("/api/v1/tickets/{}", t.as_i64().unwrap()));
+        assert_eq!(t["ticket"]["source"], "patrol");
+        assert_eq!(t["ticket"]["location"], "1 号桥—3 号闸");
+    }
+    let (_, due) = worker.get(&format!("/api/v1/nodes/{grid}/due-patrols?days=0"));
+    assert!(
+        !due.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["schedule_id"] == schedule),
+        "patrolled today, next due in a week: {due}"
+    );
+    let (_, due) = worker.get(&format!("/api/v1/nodes/{grid}/due-patrols?days=7"));
+    let next = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["schedule_id"] == schedule)
+        .expect("due again within 7 days");
+    assert_eq!(next["overdue_days"], 0);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT problems FROM patrols ORDER BY id DESC LIMIT 1"
+        ),
+        2
+    );
+
+    // A patrol without a schedule needs its type and place.
+    let (s, v) = worker.post("/api/v1/patrols", json!({"node_id": grid}));
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (422, Some("巡查类型")),
+        "{v}"
+    );
+    let (s, v) = worker.post(
+        "/api/v1/patrols",
+        json!({"node_id": grid, "type_code": "fire", "results": {"消防通道畅通": "正常"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+}
