@@ -352,6 +352,6 @@ pub fn due(
             overdue_days: (today - due_on).num_days().max(0),
         });
     }
-    out.sort_by(|a, b| (a.due_on, a.schedule_id).cmp(&(b.due_on, b.schedule_id)));
+    out.sort_by_key(|d| (d.due_on, d.schedule_id));
     Ok(out)
 }
