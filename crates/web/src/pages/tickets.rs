@@ -46,6 +46,17 @@ pub fn routes() -> Routes {
         )
 }
 
+/// A stored time (RFC 3339 UTC) as the office reads it: local, to the minute.
+fn local_time(s: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| s.to_string())
+}
+
 #[derive(Template)]
 #[template(path = "tickets.html")]
 struct ListPage {
@@ -102,6 +113,18 @@ struct NewPage {
     sources: Vec<(&'static str, &'static str)>,
     f: HashMap<String, String>,
     error: Option<String>,
+}
+
+impl ListPage {
+    fn when(&self, s: &str) -> String {
+        local_time(s)
+    }
+}
+
+impl TicketPage {
+    fn when(&self, s: &str) -> String {
+        local_time(s)
+    }
 }
 
 impl NewPage {

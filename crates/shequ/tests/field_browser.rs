@@ -1,0 +1,193 @@
+//! The field work on two 375 px phones, in a real headless Chromium: the grid worker opens
+//! "走访", records a visit to a person who is due and raises the problem found; the community
+//! head accepts and dispatches it; the worker handles it and checks it on site; the head closes
+//! it and records the resident's evaluation. Every page fits the phone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::webdriver::Browser;
+use support::{PASSWORD, Server, sql_int};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn fits(b: &Browser, page: &str) {
+    let w = b
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .unwrap();
+    assert!(
+        w.as_i64().unwrap() <= 375,
+        "{page} is wider than the phone: {w}px"
+    );
+}
+
+fn login(srv: &Server, user: &str) -> Browser {
+    let br = Browser::start().unwrap();
+    br.goto(&format!("{}/login", srv.base)).unwrap();
+    br.wait_for("input[name=username]", WAIT)
+        .unwrap()
+        .send_keys(user)
+        .unwrap();
+    br.find("input[name=password]")
+        .unwrap()
+        .send_keys(PASSWORD)
+        .unwrap();
+    br.find("form button[type=submit].primary")
+        .unwrap()
+        .click()
+        .unwrap();
+    // Logged in once the login form is gone (the home page comes next).
+    br.wait_until_gone("input[name=password]", WAIT).unwrap();
+    br.wait_for("h1", WAIT).unwrap();
+    br
+}
+
+/// Presses the button of the step form `action` on the ticket page and waits for the state.
+fn take(br: &Browser, action: &str, state: &str) {
+    br.find(&format!("#step-{action} button"))
+        .unwrap()
+        .click()
+        .unwrap();
+    br.wait_until_text_contains("#ticket-state", state, WAIT)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{action} → {state}: {e}\n{}",
+                br.page_source().unwrap_or_default()
+            )
+        });
+    fits(br, &format!("the ticket after {action}"));
+}
+
+#[test]
+fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated() {
+    let srv = Server::start(200);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    // Someone living alone in the grid, in the group since last month: due for a visit.
+    let person = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid}
+             WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z'
+               AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.person_id = p.id) ORDER BY p.id LIMIT 1"
+        ),
+    );
+    let started = (chrono::Local::now().date_naive() - chrono::Duration::days(40)).to_string();
+    let (s, v) = srv.api("wangge").post(
+        &format!("/api/v1/persons/{person}/tags"),
+        json!({"kind": "elderly_alone", "started_on": started, "values": {"category": "独居"}}),
+    );
+    assert_eq!(s, 201, "{v}");
+
+    // The worker: 走访 → the person → the problem → 保存.
+    let worker = login(&srv, "wangge");
+    worker
+        .goto(&format!("{}/nodes/{grid}/visits", srv.base))
+        .unwrap();
+    worker.wait_until_text_contains("h1", "走访", WAIT).unwrap();
+    fits(&worker, "my visits");
+    worker
+        .find(&format!("a[href^='/persons/{person}/visits/new']"))
+        .unwrap()
+        .click()
+        .unwrap();
+    worker.wait_for("#visit-form", WAIT).unwrap();
+    fits(&worker, "the visit form");
+    worker
+        .find("#visit-form details summary")
+        .unwrap()
+        .click()
+        .unwrap();
+    worker
+        .execute(
+            "document.querySelector(\"select[name=problem_category]\").value = '0206';",
+            vec![],
+        )
+        .unwrap();
+    worker
+        .find("input[name=problem_title]")
+        .unwrap()
+        .send_keys("厨房电线老化，插座发烫")
+        .unwrap();
+    worker.find("#save-visit").unwrap().click().unwrap();
+    worker
+        .wait_until_text_contains("#ticket-state", "已上报", WAIT)
+        .unwrap();
+    fits(&worker, "the raised ticket");
+    let ticket_url = worker.current_url().unwrap();
+    assert!(ticket_url.contains("/tickets/"), "{ticket_url}");
+
+    // The head: 受理, 派遣 to the property company.
+    let head = login(&srv, "shuji");
+    head.goto(&ticket_url).unwrap();
+    head.wait_for("#step-accept", WAIT).unwrap();
+    take(&head, "accept", "已受理");
+    head.execute(
+        "document.querySelector(\"#step-dispatch select[name=assignee_kind]\").value = 'property';",
+        vec![],
+    )
+    .unwrap();
+    head.find("#step-dispatch input[name=assignee_name]")
+        .unwrap()
+        .send_keys("绿城物业")
+        .unwrap();
+    take(&head, "dispatch", "已派遣");
+
+    // The worker: handles it, reports back, checks it on site.
+    worker.goto(&ticket_url).unwrap();
+    worker.wait_for("#step-start", WAIT).unwrap();
+    take(&worker, "start", "处置中");
+    worker
+        .find("#step-feedback textarea[name=note]")
+        .unwrap()
+        .send_keys("物业已更换电线和插座")
+        .unwrap();
+    take(&worker, "feedback", "已反馈待核查");
+    take(&worker, "verify_pass", "核查通过待结案");
+
+    // The head closes it and records the resident's evaluation.
+    head.goto(&ticket_url).unwrap();
+    head.wait_for("#step-close", WAIT).unwrap();
+    take(&head, "close", "已结案");
+    head.find("#step-rate input[value='满意']")
+        .unwrap()
+        .click()
+        .unwrap();
+    take(&head, "rate", "已评价");
+    let timeline = head.find("#timeline").unwrap().text().unwrap();
+    for step in [
+        "上报",
+        "受理",
+        "派遣",
+        "开始处置",
+        "处置反馈",
+        "核查通过",
+        "结案",
+        "评价",
+    ] {
+        assert!(
+            timeline.contains(step),
+            "{step} missing from the timeline: {timeline}"
+        );
+    }
+    let _ = head.screenshot_png(std::env::temp_dir().join("shequ-ticket-375.png"));
+
+    // The visit counted: the person is no longer due.
+    worker
+        .goto(&format!("{}/nodes/{grid}/visits", srv.base))
+        .unwrap();
+    worker.wait_until_text_contains("h1", "走访", WAIT).unwrap();
+    assert!(
+        !worker
+            .page_source()
+            .unwrap()
+            .contains(&format!("/persons/{person}/visits/new")),
+        "the visited person is still listed"
+    );
+}
