@@ -133,3 +133,79 @@ fn schedules_patrols_and_their_problems() {
     );
     assert_eq!(s, 201, "{v}");
 }
+
+/// The phone pages: the due schedule listed, the form with the type's checklist, a patrol
+/// saved with one item answered 问题 and its problem raised as a 事件.
+#[test]
+fn the_patrol_pages_list_and_record() {
+    use support::{Web, csrf_of};
+    let srv = Server::start(200);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let (s, v) = srv.api("shuji").post(
+        "/api/v1/patrol-schedules",
+        json!({"node_id": grid, "type_code": "fire", "every_days": 30, "target": "3 幢地下车库"}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let schedule = v["id"].as_i64().unwrap();
+    let web = Web::login(&srv.base, "wangge");
+    let (s, list, _) = web.get(&format!("/nodes/{grid}/patrols"));
+    assert_eq!(s, 200);
+    let link = format!("/nodes/{grid}/patrols/new?type=fire&amp;schedule={schedule}");
+    assert!(
+        list.contains(&link) && list.contains("3 幢地下车库"),
+        "{list}"
+    );
+    let (s, form, _) = web.get(&link.replace("&amp;", "&"));
+    assert_eq!(s, 200);
+    assert!(
+        form.contains("消防通道畅通") && form.contains("name=\"item_0\""),
+        "{form}"
+    );
+    let csrf = csrf_of(&form);
+    let url = format!("/nodes/{grid}/patrols/new");
+    let (s, _, location) = web.post_form(
+        &url,
+        &[
+            ("csrf", &csrf),
+            ("type", "fire"),
+            ("schedule", &schedule.to_string()),
+            ("item_0", "问题"),
+            ("item_1", "正常"),
+            ("route", "车库东侧通道"),
+            ("problem_category", "0201"),
+            ("problem_title", "电动车堵塞消防通道"),
+        ],
+    );
+    assert_eq!(s, 303);
+    let ticket = location.unwrap();
+    assert!(ticket.starts_with("/tickets/"), "{ticket}");
+    let (_, page, _) = web.get(&ticket);
+    assert!(
+        page.contains("电动车堵塞消防通道") && page.contains("已上报"),
+        "{page}"
+    );
+    let (ok, results) = srv
+        .db
+        .sql("SELECT results FROM patrols ORDER BY id DESC LIMIT 1");
+    assert!(
+        ok && results.contains("问题") && results.contains("消防通道畅通"),
+        "{results}"
+    );
+    // Without a problem: back to the list, told it was saved; an answer that isn't one refused.
+    let (s, _, location) = web.post_form(
+        &url,
+        &[("csrf", &csrf), ("type", "fire"), ("item_2", "正常")],
+    );
+    assert_eq!(s, 303);
+    let (_, list, _) = web.get(&location.unwrap());
+    assert!(list.contains("巡查已记录"), "{list}");
+    let (s, again, _) = web.post_form(
+        &url,
+        &[("csrf", &csrf), ("type", "fire"), ("item_0", "不知道")],
+    );
+    assert_eq!(s, 422);
+    assert!(again.contains("id=\"patrol-error\""), "{again}");
+}

@@ -4,6 +4,7 @@
 mod account;
 pub mod audit;
 pub mod imports;
+mod patrols;
 mod people;
 mod tickets;
 mod tree;
@@ -40,6 +41,7 @@ pub fn routes() -> Routes {
         .merge(imports::routes())
         .merge(tickets::routes())
         .merge(visits::routes())
+        .merge(patrols::routes())
 }
 
 /// What every page shows around its content.
