@@ -115,7 +115,13 @@ pub(crate) fn unit_name(u: &str) -> String {
     }
 }
 
-fn grid_of(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<Node> {
+/// The grid a ledger is imported into, if the actor may bring `what` (人员, 单位 …) there.
+pub(crate) fn grid_for(
+    conn: &mut Conn,
+    actor: &Actor,
+    grid_id: i64,
+    what: &str,
+) -> StoreResult<Node> {
     let grid = tree::get(conn, actor, grid_id)?;
     if grid.kind != NodeKind::Grid {
         return Err(StoreError::invalid(
@@ -124,7 +130,7 @@ fn grid_of(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<Node> {
         ));
     }
     if !actor.sees_people_at(&grid.path) {
-        return Err(StoreError::Forbidden("您无权向这个网格导入人员".into()));
+        return Err(StoreError::Forbidden(format!("您无权向这个网格导入{what}")));
     }
     Ok(grid)
 }
@@ -137,7 +143,7 @@ pub fn plan(
     rows: Vec<ImportRow>,
 ) -> StoreResult<Plan> {
     actor.require(actor.role.writes_people(), "导入人员")?;
-    grid_of(conn, actor, grid_id)?;
+    grid_for(conn, actor, grid_id, "人员")?;
     let s = sealer()?;
     // Checks and blind indexes are per row: spread over the cores.
     let checked = shequ_domain::parallel::par_map(&rows, 2000, |_, r| {
@@ -344,7 +350,7 @@ fn commit_in(
     progress: &Progress,
 ) -> StoreResult<Outcome> {
     conn.transaction(|c| {
-        let grid = grid_of(c, actor, plan.grid_id)?;
+        let grid = grid_for(c, actor, plan.grid_id, "人员")?;
         let mut counts = Counts::default();
         let total = plan.rows.len();
         // Heads of household first, so the rest of a room's rows join their household.

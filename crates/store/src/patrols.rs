@@ -14,9 +14,9 @@ use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::scope::Actor;
-use crate::tickets::{self, TicketInput};
+use crate::tickets;
+use crate::tickets::ProblemInput;
 use crate::tree;
-use crate::visits::ProblemInput;
 
 /// Answers a checklist item may have.
 pub const ANSWERS: &[&str] = &["正常", "问题", "未查"];
@@ -247,32 +247,13 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                 now()
             ],
         )?;
-        let mut ticket_ids = Vec::new();
-        for p in &input.problems {
-            let ticket = tickets::create(
-                c,
-                actor,
-                &TicketInput {
-                    node_id: node.id,
-                    category_code: p.category_code.clone(),
-                    urgency: p.urgency.clone(),
-                    title: p.title.clone(),
-                    description: p.description.clone(),
-                    location: (!route.is_empty()).then(|| route.to_string()),
-                    source: Some("patrol".into()),
-                    reporter_name: None,
-                    reporter_phone: None,
-                },
-            )
-            .map_err(|e| match e {
-                StoreError::Invalid { field, message } => {
-                    StoreError::invalid(format!("发现的问题：{field}"), message)
-                }
-                other => other,
-            })?;
-            c.execute("UPDATE tickets SET patrol_id = ? WHERE id = ?", params![id, ticket])?;
-            ticket_ids.push(ticket);
-        }
+        let ticket_ids = tickets::raise_problems(
+            c,
+            actor,
+            &input.problems,
+            (node.id, (!route.is_empty()).then_some(route)),
+            ("patrol", id),
+        )?;
         audit::record(
             c,
             By::Actor(actor),

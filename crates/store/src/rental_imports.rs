@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use shequ_domain::mask::mask_phone;
-use shequ_domain::org::NodeKind;
 
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
@@ -19,7 +18,6 @@ use crate::imports::{
 };
 use crate::params;
 use crate::scope::Actor;
-use crate::tree;
 
 /// One rented home of a file. `present`: the fields the file has a column for.
 #[derive(Debug, Clone)]
@@ -76,20 +74,6 @@ impl RentalPlan {
     }
 }
 
-fn grid(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<tree::Node> {
-    let grid = tree::get(conn, actor, grid_id)?;
-    if grid.kind != NodeKind::Grid {
-        return Err(StoreError::invalid(
-            "导入位置",
-            format!("请选择一个网格（“{}”是{}）", grid.name, grid.kind.label()),
-        ));
-    }
-    if !actor.sees_people_at(&grid.path) {
-        return Err(StoreError::Forbidden("您无权向这个网格导入房屋信息".into()));
-    }
-    Ok(grid)
-}
-
 /// The room at building / unit / room under the grid, if the tree has it.
 fn find_room(conn: &mut Conn, grid: i64, row: &RentalRow) -> StoreResult<Option<i64>> {
     let mut names = vec![building_name(&row.building)];
@@ -118,7 +102,7 @@ pub fn plan_rentals(
     rows: Vec<RentalRow>,
 ) -> StoreResult<RentalPlan> {
     actor.require(actor.role.writes_people(), "导入出租房屋")?;
-    let grid = grid(conn, actor, grid_id)?;
+    let grid = crate::imports::grid_for(conn, actor, grid_id, "房屋信息")?;
     let mut seen: HashMap<i64, u32> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
@@ -249,7 +233,7 @@ pub fn commit_rentals(
         conn,
         actor,
         ("rentals", "出租房屋", "导入出租房屋"),
-        |c| grid(c, actor, plan.grid_id),
+        |c| crate::imports::grid_for(c, actor, plan.grid_id, "房屋信息"),
         &plan.rows,
         file,
         progress,

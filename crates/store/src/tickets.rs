@@ -55,6 +55,14 @@ pub fn categories(conn: &mut Conn) -> StoreResult<Vec<Category>> {
     .collect()
 }
 
+/// The 小类 a report is filed under (the 大类 only group them).
+pub fn subcategories(conn: &mut Conn) -> StoreResult<Vec<Category>> {
+    Ok(categories(conn)?
+        .into_iter()
+        .filter(|c| c.parent_code.is_some())
+        .collect())
+}
+
 pub fn time_limits(conn: &mut Conn) -> StoreResult<Vec<TimeLimit>> {
     conn.query(
         "SELECT code, name, amount, unit FROM ticket_time_limits ORDER BY amount, code",
@@ -470,6 +478,64 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
         )?;
         Ok(id)
     })
+}
+
+/// A problem found on a visit or a patrol: it becomes a 事件.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemInput {
+    pub category_code: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub urgency: Option<String>,
+}
+
+/// Files the problems found on a visit or patrol as tickets at `at` (node, location), each
+/// linked to where it was found: `from` = ("visit" | "patrol", its id). Inside the caller's
+/// transaction; a bad problem is named as one.
+pub(crate) fn raise_problems(
+    c: &mut Conn,
+    actor: &Actor,
+    problems: &[ProblemInput],
+    at: (i64, Option<&str>),
+    from: (&str, i64),
+) -> StoreResult<Vec<i64>> {
+    let link = match from.0 {
+        "visit" => "visit_id",
+        _ => "patrol_id",
+    };
+    let mut ids = Vec::with_capacity(problems.len());
+    for p in problems {
+        let id = create(
+            c,
+            actor,
+            &TicketInput {
+                node_id: at.0,
+                category_code: p.category_code.clone(),
+                urgency: p.urgency.clone(),
+                title: p.title.clone(),
+                description: p.description.clone(),
+                location: at.1.map(str::to_string),
+                source: Some(from.0.to_string()),
+                reporter_name: None,
+                reporter_phone: None,
+            },
+        )
+        .map_err(|e| match e {
+            StoreError::Invalid { field, message } => {
+                StoreError::invalid(format!("发现的问题：{field}"), message)
+            }
+            other => other,
+        })?;
+        c.execute(
+            &format!("UPDATE tickets SET {link} = ? WHERE id = ?"),
+            params![from.1, id],
+        )?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 fn load_row(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Row> {

@@ -5,14 +5,12 @@
 use std::collections::HashMap;
 
 use shequ_domain::mask::mask_phone;
-use shequ_domain::org::NodeKind;
 
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::imports::{Change, Counts, FileInfo, Outcome, Progress, Written, at_row, commit_plan};
 use crate::params;
 use crate::scope::Actor;
-use crate::tree;
 use crate::units::{self, Unit, UnitInput};
 
 /// One row of a units ledger, read. `present`: the fields the file has a column for (what
@@ -62,20 +60,6 @@ impl UnitPlan {
     }
 }
 
-fn grid(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<tree::Node> {
-    let grid = tree::get(conn, actor, grid_id)?;
-    if grid.kind != NodeKind::Grid {
-        return Err(StoreError::invalid(
-            "导入位置",
-            format!("请选择一个网格（“{}”是{}）", grid.name, grid.kind.label()),
-        ));
-    }
-    if !actor.sees_people_at(&grid.path) {
-        return Err(StoreError::Forbidden("您无权向这个网格导入单位".into()));
-    }
-    Ok(grid)
-}
-
 /// Compares every row with the community's units. Writes nothing.
 pub fn plan_units(
     conn: &mut Conn,
@@ -84,7 +68,7 @@ pub fn plan_units(
     rows: Vec<UnitRow>,
 ) -> StoreResult<UnitPlan> {
     actor.require(actor.role.writes_people(), "导入辖区单位")?;
-    let grid = grid(conn, actor, grid_id)?;
+    let grid = crate::imports::grid_for(conn, actor, grid_id, "单位")?;
     let community = grid.community_id.unwrap_or_default();
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
@@ -239,7 +223,7 @@ pub fn commit_units(
         conn,
         actor,
         ("units", "辖区单位", "导入辖区单位"),
-        |c| grid(c, actor, plan.grid_id),
+        |c| crate::imports::grid_for(c, actor, plan.grid_id, "单位"),
         &plan.rows,
         file,
         progress,

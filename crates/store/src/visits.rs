@@ -17,7 +17,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::people;
 use crate::scope::Actor;
-use crate::tickets::{self, TicketInput};
+use crate::tickets;
 use crate::tree;
 
 pub const VISIT_KINDS: &[&str] = &["入户", "电话", "微信"];
@@ -116,17 +116,7 @@ pub fn set_rule(
     })
 }
 
-/// A problem found on a visit: it becomes a 事件.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProblemInput {
-    pub category_code: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub urgency: Option<String>,
-}
+pub use crate::tickets::ProblemInput;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -217,35 +207,9 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
                 now()
             ],
         )?;
-        let mut ticket_ids = Vec::new();
-        for p in &input.problems {
-            let ticket = tickets::create(
-                c,
-                actor,
-                &TicketInput {
-                    node_id: home.as_ref().map_or(person.community_id, |h| h.room_id),
-                    category_code: p.category_code.clone(),
-                    urgency: p.urgency.clone(),
-                    title: p.title.clone(),
-                    description: p.description.clone(),
-                    location: None,
-                    source: Some("visit".into()),
-                    reporter_name: None,
-                    reporter_phone: None,
-                },
-            )
-            .map_err(|e| match e {
-                StoreError::Invalid { field, message } => {
-                    StoreError::invalid(format!("发现的问题：{field}"), message)
-                }
-                other => other,
-            })?;
-            c.execute(
-                "UPDATE tickets SET visit_id = ? WHERE id = ?",
-                params![id, ticket],
-            )?;
-            ticket_ids.push(ticket);
-        }
+        let node = home.as_ref().map_or(person.community_id, |h| h.room_id);
+        let ticket_ids =
+            tickets::raise_problems(c, actor, &input.problems, (node, None), ("visit", id))?;
         audit::record(
             c,
             By::Actor(actor),

@@ -426,21 +426,35 @@ pub const UNIT_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
     ("notes", &["备注"]),
 ];
 
-/// What a units ledger holds, before it is compared with the registry.
+/// What a ledger of records other than people (units, rented homes) holds, before it is
+/// compared with the registry.
 #[derive(Debug, Clone)]
-pub struct UnitReading {
+pub struct LabelledReading<R> {
     pub file_name: String,
     pub sha256: String,
-    pub rows: Vec<UnitRow>,
+    pub rows: Vec<R>,
     pub rejected: Vec<Problem>,
     pub data_rows: usize,
 }
 
-pub fn read_units(bytes: &[u8], file_name: &str) -> Result<UnitReading, String> {
+pub type UnitReading = LabelledReading<UnitRow>;
+pub type RentalReading = LabelledReading<RentalRow>;
+
+type LabelledRow = shequ_ingest::labelled::LabelledRow;
+type LabelledHeader = shequ_ingest::labelled::LabelledHeader;
+
+/// Reads every sheet whose header names `required` among `vocab`, one record per data row
+/// (`row` refuses a row with its problem). `missing`: what to say when no sheet has a header.
+fn read_labelled<R>(
+    bytes: &[u8],
+    file_name: &str,
+    (vocab, required, missing): (&shequ_ingest::labelled::Vocabulary, &str, &str),
+    row: fn(&LabelledRow, &LabelledHeader) -> Result<R, Box<Problem>>,
+) -> Result<LabelledReading<R>, String> {
     use shequ_ingest::labelled::{find_labelled, labelled_rows};
     let tables =
         shequ_ingest::read(bytes, file_name, &Limits::default()).map_err(|e| e.to_string())?;
-    let mut reading = UnitReading {
+    let mut reading = LabelledReading {
         file_name: file_name.to_string(),
         sha256: sha256_hex(bytes),
         rows: Vec::new(),
@@ -449,65 +463,98 @@ pub fn read_units(bytes: &[u8], file_name: &str) -> Result<UnitReading, String> 
     };
     let mut found = false;
     for t in &tables {
-        let Some(h) = find_labelled(t, UNIT_COLUMNS, "name") else {
+        let Some(h) = find_labelled(t, vocab, required) else {
             continue;
         };
         found = true;
         for r in labelled_rows(t, &h) {
             reading.data_rows += 1;
-            match unit_row(&r, &h) {
-                Ok(row) => reading.rows.push(row),
+            match row(&r, &h) {
+                Ok(x) => reading.rows.push(x),
                 Err(p) => reading.rejected.push(*p),
             }
         }
     }
     if !found {
-        return Err("找不到辖区单位台账的表头：需要“单位名称”列，以及“单位类别”“统一社会信用代码”“负责人电话”等列中的至少一列".into());
+        return Err(missing.to_string());
     }
     Ok(reading)
 }
 
-fn unit_row(
-    r: &shequ_ingest::labelled::LabelledRow,
-    h: &shequ_ingest::labelled::LabelledHeader,
-) -> Result<UnitRow, Box<Problem>> {
-    let problem = |key: &str, title: &str, value: String, message: String| {
-        let col = h
-            .columns
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, c)| shequ_ingest::table::column_name(*c))
-            .unwrap_or_default();
-        Box::new(Problem {
-            sheet: r.sheet.clone(),
-            row: r.row,
-            column: col,
-            title: title.into(),
-            value,
-            code: "bad_value",
-            message,
-        })
-    };
-    let date = |key: &str, title: &str| -> Result<Option<chrono::NaiveDate>, Box<Problem>> {
-        match r.get(key) {
-            None => Ok(None),
-            Some(shequ_ingest::Cell::Date(d)) => Ok(Some(*d)),
-            Some(shequ_ingest::Cell::Number(n)) => shequ_domain::from_excel_serial(*n)
-                .map(Some)
-                .ok_or_else(|| problem(key, title, n.to_string(), format!("{title}不是有效日期"))),
-            Some(other) => {
-                let text = other.display();
-                shequ_domain::parse_date(&text).map(Some).map_err(|_| {
-                    problem(
-                        key,
-                        title,
-                        text.clone(),
-                        format!("{title}“{text}”不是有效日期：请写成 2024-03-01 或 2024年3月1日"),
-                    )
-                })
-            }
+/// A refusal of one cell of a labelled row.
+fn cell_problem(
+    r: &LabelledRow,
+    h: &LabelledHeader,
+    (key, title): (&str, &str),
+    value: String,
+    message: String,
+) -> Box<Problem> {
+    let column = h
+        .columns
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, c)| shequ_ingest::table::column_name(*c))
+        .unwrap_or_default();
+    Box::new(Problem {
+        sheet: r.sheet.clone(),
+        row: r.row,
+        column,
+        title: title.into(),
+        value,
+        code: "bad_value",
+        message,
+    })
+}
+
+/// A date cell however it was typed (a date, an Excel serial, "2024年3月1日"); empty is None.
+fn date_in(
+    r: &LabelledRow,
+    h: &LabelledHeader,
+    (key, title): (&str, &str),
+) -> Result<Option<chrono::NaiveDate>, Box<Problem>> {
+    match r.get(key) {
+        None => Ok(None),
+        Some(shequ_ingest::Cell::Date(d)) => Ok(Some(*d)),
+        Some(shequ_ingest::Cell::Number(n)) => shequ_domain::from_excel_serial(*n)
+            .map(Some)
+            .ok_or_else(|| {
+                cell_problem(
+                    r,
+                    h,
+                    (key, title),
+                    n.to_string(),
+                    format!("{title}不是有效日期"),
+                )
+            }),
+        Some(other) => {
+            let text = other.display();
+            shequ_domain::parse_date(&text).map(Some).map_err(|_| {
+                cell_problem(
+                    r,
+                    h,
+                    (key, title),
+                    text.clone(),
+                    format!("{title}“{text}”不是有效日期：请写成 2024-03-01 或 2024年3月1日"),
+                )
+            })
         }
-    };
+    }
+}
+
+pub fn read_units(bytes: &[u8], file_name: &str) -> Result<UnitReading, String> {
+    read_labelled(
+        bytes,
+        file_name,
+        (
+            UNIT_COLUMNS,
+            "name",
+            "找不到辖区单位台账的表头：需要“单位名称”列，以及“单位类别”“统一社会信用代码”“负责人电话”等列中的至少一列",
+        ),
+        unit_row,
+    )
+}
+
+fn unit_row(r: &LabelledRow, h: &LabelledHeader) -> Result<UnitRow, Box<Problem>> {
     let employees = match r.get("employees") {
         None => None,
         Some(shequ_ingest::Cell::Number(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 1e9 => {
@@ -517,9 +564,10 @@ fn unit_row(
             let text = other.display();
             let digits = text.trim().trim_end_matches('人');
             Some(digits.parse::<i64>().map_err(|_| {
-                problem(
-                    "employees",
-                    "从业人数",
+                cell_problem(
+                    r,
+                    h,
+                    ("employees", "从业人数"),
                     text.clone(),
                     format!("从业人数“{text}”应为整数"),
                 )
@@ -539,8 +587,8 @@ fn unit_row(
             contact_name: r.text("contact_name"),
             contact_phone: r.text("contact_phone"),
             employees,
-            safety_agreement_on: date("safety_agreement_on", "安全生产责任书签订日期")?,
-            fire_agreement_on: date("fire_agreement_on", "消防安全责任书签订日期")?,
+            safety_agreement_on: date_in(r, h, ("safety_agreement_on", "安全生产责任书签订日期"))?,
+            fire_agreement_on: date_in(r, h, ("fire_agreement_on", "消防安全责任书签订日期"))?,
             notes: r.text("notes"),
         },
     })
@@ -621,98 +669,43 @@ pub const RENTAL_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
     ("notes", &["备注"]),
 ];
 
-/// What a 出租房屋 ledger holds, before it is compared with the registry.
-#[derive(Debug, Clone)]
-pub struct RentalReading {
-    pub file_name: String,
-    pub sha256: String,
-    pub rows: Vec<RentalRow>,
-    pub rejected: Vec<Problem>,
-    pub data_rows: usize,
+pub fn read_rentals(bytes: &[u8], file_name: &str) -> Result<RentalReading, String> {
+    read_labelled(
+        bytes,
+        file_name,
+        (
+            RENTAL_COLUMNS,
+            "address",
+            "找不到出租房屋台账的表头：需要“地址”（或“门牌号”）列，以及“房东姓名”“房东电话”等列中的至少一列",
+        ),
+        rental_row,
+    )
 }
 
-pub fn read_rentals(bytes: &[u8], file_name: &str) -> Result<RentalReading, String> {
-    use shequ_ingest::labelled::{find_labelled, labelled_rows};
-    let tables =
-        shequ_ingest::read(bytes, file_name, &Limits::default()).map_err(|e| e.to_string())?;
-    let mut reading = RentalReading {
-        file_name: file_name.to_string(),
-        sha256: sha256_hex(bytes),
-        rows: Vec::new(),
-        rejected: Vec::new(),
-        data_rows: 0,
+fn rental_row(r: &LabelledRow, h: &LabelledHeader) -> Result<RentalRow, Box<Problem>> {
+    let address_text = r.text("address").unwrap_or_default();
+    let Some(address) = shequ_ingest::Address::parse(&address_text) else {
+        return Err(cell_problem(
+            r,
+            h,
+            ("address", "地址"),
+            address_text.clone(),
+            format!("地址“{address_text}”无法识别：请写成“13幢2单元501”或“13-2-501”"),
+        ));
     };
-    let mut found = false;
-    for t in &tables {
-        let Some(h) = find_labelled(t, RENTAL_COLUMNS, "address") else {
-            continue;
-        };
-        found = true;
-        let column = |key: &str| {
-            h.columns
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, c)| shequ_ingest::table::column_name(*c))
-                .unwrap_or_default()
-        };
-        for r in labelled_rows(t, &h) {
-            reading.data_rows += 1;
-            let refuse = |key: &str, title: &str, value: String, message: String| Problem {
-                sheet: r.sheet.clone(),
-                row: r.row,
-                column: column(key),
-                title: title.into(),
-                value,
-                code: "bad_value",
-                message,
-            };
-            let address_text = r.text("address").unwrap_or_default();
-            let Some(address) = shequ_ingest::Address::parse(&address_text) else {
-                reading.rejected.push(refuse(
-                    "address",
-                    "地址",
-                    address_text.clone(),
-                    format!("地址“{address_text}”无法识别：请写成“13幢2单元501”或“13-2-501”"),
-                ));
-                continue;
-            };
-            let agreement = match r.get("agreement_signed_on") {
-                None => None,
-                Some(shequ_ingest::Cell::Date(d)) => Some(*d),
-                Some(shequ_ingest::Cell::Number(n)) => shequ_domain::from_excel_serial(*n),
-                Some(other) => match shequ_domain::parse_date(&other.display()) {
-                    Ok(d) => Some(d),
-                    Err(_) => {
-                        let text = other.display();
-                        reading.rejected.push(refuse(
-                            "agreement_signed_on",
-                            "治安责任书签订日期",
-                            text.clone(),
-                            format!("治安责任书签订日期“{text}”不是有效日期：请写成 2024-03-01"),
-                        ));
-                        continue;
-                    }
-                },
-            };
-            reading.rows.push(RentalRow {
-                sheet: r.sheet.clone(),
-                row: r.row,
-                address: address_text,
-                building: address.building,
-                unit: address.unit,
-                room: address.room,
-                landlord_name: r.text("landlord_name"),
-                landlord_phone: r.text("landlord_phone"),
-                agreement_signed_on: agreement,
-                notes: r.text("notes"),
-                present: h.columns.iter().map(|(k, _)| *k).collect(),
-            });
-        }
-    }
-    if !found {
-        return Err("找不到出租房屋台账的表头：需要“地址”（或“门牌号”）列，以及“房东姓名”“房东电话”等列中的至少一列".into());
-    }
-    Ok(reading)
+    Ok(RentalRow {
+        sheet: r.sheet.clone(),
+        row: r.row,
+        building: address.building,
+        unit: address.unit,
+        room: address.room,
+        address: address_text,
+        landlord_name: r.text("landlord_name"),
+        landlord_phone: r.text("landlord_phone"),
+        agreement_signed_on: date_in(r, h, ("agreement_signed_on", "治安责任书签订日期"))?,
+        notes: r.text("notes"),
+        present: h.columns.iter().map(|(k, _)| *k).collect(),
+    })
 }
 
 /// A rentals ledger's report, in the same shape as a persons import's.

@@ -98,10 +98,7 @@ async fn form_page(
     let wanted = field(&f, "type");
     let (node, types, categories) = st
         .db(move |c| {
-            let cats = tickets::categories(c)?
-                .into_iter()
-                .filter(|c| c.parent_code.is_some())
-                .collect::<Vec<_>>();
+            let cats = tickets::subcategories(c)?;
             Ok((tree::get(c, &actor, id)?, patrols::types(c)?, cats))
         })
         .await?;

@@ -111,10 +111,7 @@ async fn form_page(
                 .map(|h| h.address)
                 .unwrap_or_default();
             let past = visits::history(c, &actor, id, 3)?;
-            let cats = tickets::categories(c)?
-                .into_iter()
-                .filter(|c| c.parent_code.is_some())
-                .collect();
+            let cats = tickets::subcategories(c)?;
             Ok((person, address, past, cats))
         })
         .await?;
