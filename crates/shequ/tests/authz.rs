@@ -307,10 +307,12 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
     let unit = v["id"].as_i64().unwrap();
     let (s, v) = shuji.post(
         "/api/v1/tickets",
-        json!({"node_id": room, "category_code": "0102", "title": "授权测试：楼下垃圾"}),
+        json!({"node_id": room, "category_code": "0102", "title": "授权测试：楼下垃圾",
+               "photos": support::hazard_photos()}),
     );
     assert_eq!(s, 201, "{v}");
     let ticket = v["id"].as_i64().unwrap();
+    let attachment = first_attachment(&shuji, ticket);
     rec.inside = BTreeMap::from([
         ("node", room),
         ("person", person),
@@ -318,6 +320,7 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
         ("group", group),
         ("unit", unit),
         ("ticket", ticket),
+        ("attachment", attachment),
         ("upload", upload_sample(srv, "shuji", grid)),
     ]);
 
@@ -375,19 +378,28 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
     let out_unit = v["id"].as_i64().unwrap();
     let (s, v) = head.post(
         "/api/v1/tickets",
-        json!({"node_id": ids["room"], "category_code": "0102", "title": "外区垃圾"}),
+        json!({"node_id": ids["room"], "category_code": "0102", "title": "外区垃圾",
+               "photos": support::hazard_photos()}),
     );
     assert_eq!(s, 201, "{v}");
+    let out_ticket = v["id"].as_i64().unwrap();
     rec.outside = BTreeMap::from([
         ("node", ids["room"]),
         ("person", out_person),
         ("tag", out_tag),
         ("group", out_group),
         ("unit", out_unit),
-        ("ticket", v["id"].as_i64().unwrap()),
+        ("ticket", out_ticket),
+        ("attachment", first_attachment(&head, out_ticket)),
         ("upload", upload_sample(srv, "waiqu", ids["grid"])),
     ]);
     rec
+}
+
+fn first_attachment(api: &Api, ticket: i64) -> i64 {
+    let (s, v) = api.get(&format!("/api/v1/tickets/{ticket}"));
+    assert_eq!(s, 200, "{v}");
+    v["ticket"]["attachments"][0]["id"].as_i64().unwrap()
 }
 
 /// An import waiting to be committed, uploaded by `user` to `grid`; its number.

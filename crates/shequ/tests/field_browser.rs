@@ -115,11 +115,43 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
         .unwrap()
         .send_keys("厨房电线老化，插座发烫")
         .unwrap();
+    // A hazard without its photos: the page says which are missing and keeps what was typed.
+    worker.find("#save-visit").unwrap().click().unwrap();
+    worker
+        .wait_until_text_contains("#visit-error", "还缺近景、远景", WAIT)
+        .unwrap();
+    assert_eq!(
+        worker
+            .find("input[name=problem_title]")
+            .unwrap()
+            .value()
+            .unwrap(),
+        "厨房电线老化，插座发烫"
+    );
+    // A hazard: one close-up and one wide shot, chosen as the phone's camera would hand them.
+    let dir = std::env::temp_dir().join(format!("shequ-photos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (field, w) in [("problem_photo_close", 40), ("problem_photo_wide", 80)] {
+        let path = dir.join(format!("{field}.png"));
+        std::fs::write(&path, support::png(w, 30, [180, 60, 30])).unwrap();
+        worker
+            .find(&format!("input[name={field}]"))
+            .unwrap()
+            .send_keys(path.to_str().unwrap())
+            .unwrap();
+    }
     worker.find("#save-visit").unwrap().click().unwrap();
     worker
         .wait_until_text_contains("#ticket-state", "已上报", WAIT)
         .unwrap();
     fits(&worker, "the raised ticket");
+    let widths = worker
+        .execute(
+            "return Promise.all([...document.querySelectorAll('#photos img')].map(i => i.decode().then(() => i.naturalWidth)));",
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(widths, json!([40, 80]), "both photos shown on the ticket");
     let ticket_url = worker.current_url().unwrap();
     assert!(ticket_url.contains("/tickets/"), "{ticket_url}");
 
@@ -190,4 +222,121 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
             .contains(&format!("/persons/{person}/visits/new")),
         "the visited person is still listed"
     );
+}
+
+/// ux.md: what a worker typed must not be lost when the signal drops. The draft survives
+/// leaving the form, and a visit saved with no network waits on the phone (photo included)
+/// and is sent by itself when the network returns.
+#[test]
+fn a_half_filled_visit_survives_a_dropped_connection_and_is_sent_when_it_returns() {
+    let srv = Server::start(200);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let person = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid}
+             WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
+        ),
+    );
+    let visits_of = |findings: &str| {
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT COUNT(*) FROM visits WHERE person_id = {person} AND findings = '{findings}' AND kind = '电话'"
+            ),
+        )
+    };
+    let form = format!("{}/persons/{person}/visits/new?back={grid}", srv.base);
+    let worker = login(&srv, "wangge");
+    worker.goto(&form).unwrap();
+    worker.wait_for("#visit-form", WAIT).unwrap();
+    worker
+        .find("textarea[name=findings]")
+        .unwrap()
+        .send_keys("老人说最近血压偏高")
+        .unwrap();
+    // Called away: the form is left and opened again later. What was typed is still there.
+    worker
+        .goto(&format!("{}/nodes/{grid}/visits", srv.base))
+        .unwrap();
+    worker.wait_until_text_contains("h1", "走访", WAIT).unwrap();
+    worker.goto(&form).unwrap();
+    worker
+        .wait_until_text_contains("#outbox-status", "已恢复", WAIT)
+        .unwrap();
+    assert_eq!(
+        worker
+            .find("textarea[name=findings]")
+            .unwrap()
+            .value()
+            .unwrap(),
+        "老人说最近血压偏高"
+    );
+
+    // The stairwell: no network. The rest is typed, a photo added, and 保存 pressed.
+    worker.set_offline(true).unwrap();
+    worker
+        .find("textarea[name=findings]")
+        .unwrap()
+        .send_keys("，已提醒按时服药")
+        .unwrap();
+    worker
+        .find("input[name=kind][value='电话']")
+        .unwrap()
+        .click()
+        .unwrap();
+    let photo = std::env::temp_dir().join(format!("shequ-offline-{}.png", std::process::id()));
+    std::fs::write(&photo, support::png(24, 24, [10, 200, 10])).unwrap();
+    worker
+        .execute(
+            "document.querySelectorAll('#visit-form details').forEach(d => d.open = true);",
+            vec![],
+        )
+        .unwrap();
+    worker
+        .find("input[name=photos]")
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .unwrap();
+    worker.find("#save-visit").unwrap().click().unwrap();
+    worker
+        .wait_until_text_contains("#outbox-status", "联网后自动提交", WAIT)
+        .unwrap();
+    let full = "老人说最近血压偏高，已提醒按时服药";
+    assert_eq!(
+        visits_of(full),
+        0,
+        "nothing reached the server while offline"
+    );
+
+    // The network returns: the visit goes by itself, with its photo, exactly once.
+    worker.set_offline(false).unwrap();
+    worker
+        .wait_until_text_contains("#outbox-status", "已自动提交", Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(visits_of(full), 1);
+    let photos = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT COUNT(*) FROM attachments a JOIN visits v ON v.id = a.owner_id AND a.owner_kind = 'visit'
+             WHERE v.person_id = {person} AND a.media_type = 'image/png'"
+        ),
+    );
+    assert_eq!(photos, 1);
+    // The draft is gone once sent: the form opens empty.
+    worker.goto(&form).unwrap();
+    worker.wait_for("#visit-form", WAIT).unwrap();
+    assert_eq!(
+        worker
+            .find("textarea[name=findings]")
+            .unwrap()
+            .value()
+            .unwrap(),
+        ""
+    );
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(visits_of(full), 1, "sent once, not again by a later retry");
 }

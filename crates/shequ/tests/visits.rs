@@ -122,17 +122,82 @@ fn due_lists_visits_rules_and_the_heads_view() {
             .all(|d| d["overdue_days"] == 0)
     );
 
-    // A visit with a problem: off the list, and a 事件 raised from it.
-    let (s, v) = worker.post(
-        "/api/v1/visits",
-        json!({"person_id": alone, "kind": "入户", "findings": "身体尚可，独自居住",
-               "problems": [{"category_code": "0206", "title": "厨房电线老化"}]}),
+    // A visit with a problem: off the list, and a 事件 raised from it. A hazard needs a
+    // close-up and a wide shot; without them nothing is written.
+    let visit = |photos: Value| {
+        worker.post(
+            "/api/v1/visits",
+            json!({"person_id": alone, "kind": "入户", "findings": "身体尚可，独自居住",
+                   "problems": [{"category_code": "0206", "title": "厨房电线老化", "photos": photos}]}),
+        )
+    };
+    let visits_before = sql_int(&srv.db, "SELECT COUNT(*) FROM visits");
+    let only_close = json!([support::hazard_photos()[0].clone()]);
+    let (s, v) = visit(only_close);
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["field"], "发现的问题：照片");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("还缺远景"),
+        "{v}"
     );
+    let exe = json!([{"name": "setup.exe", "role": "close", "content_base64": support::base64(b"MZ\x90\x00\x03")}]);
+    let (s, v) = visit(exe);
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("“setup.exe”不是照片"),
+        "{v}"
+    );
+    let huge = support::png(1, 1, [0, 0, 0])
+        .into_iter()
+        .chain(std::iter::repeat_n(0u8, 10 * 1024 * 1024))
+        .collect::<Vec<u8>>();
+    let (s, v) = visit(
+        json!([{"name": "大图.png", "role": "wide", "content_base64": support::base64(&huge)}]),
+    );
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("超过 10 MB"),
+        "{v}"
+    );
+    assert_eq!(
+        sql_int(&srv.db, "SELECT COUNT(*) FROM visits"),
+        visits_before,
+        "nothing half-written"
+    );
+    let (s, v) = visit(support::hazard_photos());
     assert_eq!(s, 201, "{v}");
     let ticket = v["ticket_ids"][0].as_i64().unwrap();
     let (_, t) = worker.get(&format!("/api/v1/tickets/{ticket}"));
     assert_eq!(t["ticket"]["source"], "visit");
     assert_eq!(t["ticket"]["category_code"], "0206");
+    let photos = t["ticket"]["attachments"].as_array().unwrap().clone();
+    assert_eq!(
+        photos
+            .iter()
+            .map(|p| p["role_label"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["近景", "远景"]
+    );
+    // Served as what its content is, to those who see the ticket.
+    let id = photos[0]["id"].as_i64().unwrap();
+    let (s, ct, bytes) = worker.get_bytes(&format!("/api/v1/attachments/{id}"));
+    assert_eq!((s, ct.as_str()), (200, "image/png"));
+    assert_eq!(bytes, support::png(8, 6, [200, 40, 40]));
+    // The same photos sent again (a retry) are stored once.
+    let blobs = sql_int(&srv.db, "SELECT COUNT(*) FROM file_blobs");
+    let (s, v) = worker.post(
+        &format!("/api/v1/tickets/{ticket}/attachments"),
+        json!({"files": support::hazard_photos()}),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    assert_eq!(sql_int(&srv.db, "SELECT COUNT(*) FROM file_blobs"), blobs);
     assert!(!due(&worker, grid).iter().any(|d| d["person_id"] == alone));
     let (_, past) = worker.get(&format!("/api/v1/persons/{alone}/visits"));
     assert_eq!(past[0]["findings"], "身体尚可，独自居住");

@@ -2,6 +2,7 @@
 //! Storage of `shequ`: one API over SQLite and PostgreSQL. Every function that returns records
 //! takes the acting user (`scope::Actor`) and filters by their area inside the SQL.
 
+pub mod attachments;
 pub mod audit;
 pub mod bulk;
 pub mod clock;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::attachments::{self, FileIn, NewFile, Owner};
 use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
 use crate::db::{Conn, Value, prefix_end};
@@ -158,6 +159,11 @@ pub struct PatrolInput {
     pub findings: Option<String>,
     #[serde(default)]
     pub problems: Vec<ProblemInput>,
+    /// Photos of the patrol (optional).
+    #[serde(default)]
+    pub photos: Vec<NewFile>,
+    #[serde(skip)]
+    pub files: Vec<FileIn>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -187,6 +193,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
             "一次巡查最多上报 20 个问题",
         ));
     }
+    let files = attachments::check(&attachments::gather(&input.photos, &input.files)?)?;
     conn.transaction(|c| {
         let (schedule, node_id, type_code) = match input.schedule_id {
             Some(sid) => {
@@ -246,6 +253,13 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                 actor.display_name.as_str(),
                 now()
             ],
+        )?;
+        attachments::store(
+            c,
+            actor,
+            Owner::Patrol(id),
+            (community, node.path.as_str()),
+            &files,
         )?;
         let ticket_ids = tickets::raise_problems(
             c,

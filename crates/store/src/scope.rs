@@ -210,6 +210,7 @@ pub enum RecordKind {
     Group,
     Unit,
     Ticket,
+    Attachment,
 }
 
 /// Where a record sits in the tree (its area path), or None when there is no such record. Used
@@ -226,6 +227,7 @@ pub fn area_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option
         }
         RecordKind::Unit => "SELECT area_path FROM units WHERE id = ?",
         RecordKind::Ticket => "SELECT area_path FROM tickets WHERE id = ?",
+        RecordKind::Attachment => "SELECT area_path FROM attachments WHERE id = ?",
     };
     match conn.query_opt(sql, params![id])? {
         Some(r) => Ok(Some(r.get(0)?)),

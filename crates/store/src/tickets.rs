@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use shequ_domain::tickets::{self as flow, Action, State};
 use shequ_domain::worktime::{Calendar, LimitUnit};
 
+use crate::attachments::{self, Attachment, FileIn, NewFile, Owner};
 use crate::audit::{self, By, Event};
 use crate::clock::now;
 use crate::db::{Conn, Row, Value};
@@ -178,6 +179,13 @@ pub struct TicketInput {
     pub reporter_name: Option<String>,
     #[serde(default)]
     pub reporter_phone: Option<String>,
+    /// Photos or files. A hazard (安全隐患) reported by a worker needs a close-up (role close)
+    /// and a wide shot (role wide).
+    #[serde(default)]
+    pub photos: Vec<NewFile>,
+    /// Files from a page's upload form (not part of the JSON API).
+    #[serde(skip)]
+    pub files: Vec<FileIn>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -213,6 +221,8 @@ pub struct Ticket {
     /// The steps possible now (codes), whatever the caller's role.
     pub next_steps: Vec<String>,
     pub version: i64,
+    /// Photos and files (one ticket only; lists leave them out).
+    pub attachments: Vec<Attachment>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -341,6 +351,7 @@ fn build(actor: &Actor, cal: &Calendar, r: &Row, place: String) -> StoreResult<T
             .map(|a| a.as_str().to_string())
             .collect(),
         version: r.get(22)?,
+        attachments: Vec::new(),
     })
 }
 
@@ -417,6 +428,7 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
         .map(|p| shequ_domain::Phone::parse(&p).map(|p| p.as_str().to_string()))
         .transpose()
         .map_err(|e| StoreError::invalid("反映人电话", e.to_string()))?;
+    let files = attachments::check(&attachments::gather(&input.photos, &input.files)?)?;
     conn.transaction(|c| {
         let node = tree::get(c, actor, input.node_id)?;
         let Some(community_id) = node.community_id else {
@@ -427,7 +439,9 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
         };
         let category = c
             .query_opt(
-                "SELECT code FROM ticket_categories WHERE code = ? AND parent_code IS NOT NULL AND active = 1",
+                "SELECT c.code, c.name, p.photos_required FROM ticket_categories c
+                 JOIN ticket_categories p ON p.code = c.parent_code
+                 WHERE c.code = ? AND c.active = 1",
                 params![input.category_code.as_str()],
             )?
             .ok_or_else(|| {
@@ -436,7 +450,12 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
                     format!("“{}”不是可用的事件小类（如 0102 暴露垃圾）", input.category_code),
                 )
             })?;
-        let category: String = category.get(0)?;
+        let (category, name, photos): (String, String, i64) =
+            (category.get(0)?, category.get(1)?, category.get(2)?);
+        // Residents report as they can; a worker on the spot photographs a hazard.
+        if photos == 1 && matches!(source, "worker" | "visit" | "patrol") {
+            attachments::require_close_and_wide(&files, &format!("“{name}”属安全隐患，"))?;
+        }
         let ts = now();
         let id = c.insert(
             "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
@@ -470,6 +489,13 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
             None,
             serde_json::json!({ "类别": category, "紧急程度": urgency, "来源": source }),
         )?;
+        attachments::store(
+            c,
+            actor,
+            Owner::Ticket(id),
+            (community_id, node.path.as_str()),
+            &files,
+        )?;
         audit::record(
             c,
             By::Actor(actor),
@@ -490,6 +516,11 @@ pub struct ProblemInput {
     pub description: Option<String>,
     #[serde(default)]
     pub urgency: Option<String>,
+    /// A hazard needs a close-up (role close) and a wide shot (role wide).
+    #[serde(default)]
+    pub photos: Vec<NewFile>,
+    #[serde(skip)]
+    pub files: Vec<FileIn>,
 }
 
 /// Files the problems found on a visit or patrol as tickets at `at` (node, location), each
@@ -521,6 +552,8 @@ pub(crate) fn raise_problems(
                 source: Some(from.0.to_string()),
                 reporter_name: None,
                 reporter_phone: None,
+                photos: p.photos.clone(),
+                files: p.files.clone(),
             },
         )
         .map_err(|e| match e {
@@ -555,7 +588,8 @@ fn load_row(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Row> {
 pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<(Ticket, Vec<TicketEvent>)> {
     let cal = calendar(conn)?;
     let row = load_row(conn, actor, id)?;
-    let ticket = from_row(conn, actor, &cal, &row)?;
+    let mut ticket = from_row(conn, actor, &cal, &row)?;
+    ticket.attachments = attachments::list(conn, Owner::Ticket(id))?;
     let events = conn
         .query(
             "SELECT at, actor_name, action, from_state, to_state, note FROM ticket_events WHERE ticket_id = ? ORDER BY id",
@@ -579,6 +613,26 @@ pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<(Ticket, Vec<
         })
         .collect::<StoreResult<_>>()?;
     Ok((ticket, events))
+}
+
+/// Adds photos or files to a ticket at any step (处置后 photos with the feedback, say).
+pub fn add_files(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: i64,
+    files: &[FileIn],
+) -> StoreResult<Vec<i64>> {
+    actor.require(flow::works_tickets(actor.role), "为事件添加照片")?;
+    let row = load_row(conn, actor, id)?;
+    let community_id: i64 = row.get(1)?;
+    let path: String = row.get(23)?;
+    attachments::add(
+        conn,
+        actor,
+        Owner::Ticket(id),
+        (community_id, path.as_str()),
+        files,
+    )
 }
 
 /// Which tickets a list shows.

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shequ_domain::tags::tag_kind;
 
+use crate::attachments::{self, FileIn, NewFile, Owner};
 use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
 use crate::db::{Conn, Value, prefix_end};
@@ -135,6 +136,11 @@ pub struct VisitInput {
     pub items: BTreeMap<String, String>,
     #[serde(default)]
     pub problems: Vec<ProblemInput>,
+    /// Photos of the visit (optional).
+    #[serde(default)]
+    pub photos: Vec<NewFile>,
+    #[serde(skip)]
+    pub files: Vec<FileIn>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -182,6 +188,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
             "一次走访最多上报 10 个问题",
         ));
     }
+    let files = attachments::check(&attachments::gather(&input.photos, &input.files)?)?;
     conn.transaction(|c| {
         let person = people::get(c, actor, input.person_id)?;
         let home = people::current_home(c, person.id)?;
@@ -206,6 +213,13 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
                 actor.display_name.as_str(),
                 now()
             ],
+        )?;
+        attachments::store(
+            c,
+            actor,
+            Owner::Visit(id),
+            (person.community_id, area.as_str()),
+            &files,
         )?;
         let node = home.as_ref().map_or(person.community_id, |h| h.room_id);
         let ticket_ids =

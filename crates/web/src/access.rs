@@ -84,6 +84,8 @@ pub enum Target {
     Group,
     Unit,
     Ticket,
+    /// A photo or file attached to a record.
+    Attachment,
     /// A file uploaded for import, waiting in memory.
     Upload,
 }
@@ -98,6 +100,7 @@ impl Target {
             Target::Group => Some(RecordKind::Group),
             Target::Unit => Some(RecordKind::Unit),
             Target::Ticket => Some(RecordKind::Ticket),
+            Target::Attachment => Some(RecordKind::Attachment),
         }
     }
 }

@@ -28,12 +28,17 @@ use shequ_store::audit::{self, By, Event};
 pub use state::{AppState, Settings};
 
 const STYLE: &str = include_str!("../static/style.css");
+const FIELD_JS: &str = include_str!("../static/field.js");
 
 /// The largest request body accepted (forms and JSON).
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
 
 async fn style() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
+}
+
+async fn field_js() -> Response {
+    ([(CONTENT_TYPE, "text/javascript; charset=utf-8")], FIELD_JS).into_response()
 }
 
 /// Headers every response carries: no framing, no sniffing, no third-party anything; HSTS when
@@ -243,6 +248,11 @@ pub fn routes() -> access::Routes {
         .merge(api::routes())
         .merge(open311::routes())
         .get("/static/style.css", rule(Need::Public, Target::None), style)
+        .get(
+            "/static/field.js",
+            rule(Need::Public, Target::None),
+            field_js,
+        )
         .get("/healthz", rule(Need::Public, Target::None), healthz)
 }
 

@@ -224,6 +224,22 @@ impl Browser {
         self.cmd("POST", path, Some(&body))
     }
 
+    /// Cut (true) or restore (false) the page's network, as a stairwell would: Chromium's
+    /// network emulation, through chromedriver.
+    pub fn set_offline(&self, offline: bool) -> Result<(), String> {
+        self.post(
+            "/chromium/network_conditions",
+            json!({ "network_conditions": {
+                "offline": offline,
+                "latency": 0,
+                "download_throughput": 100_000_000,
+                "upload_throughput": 100_000_000,
+            }}),
+        )
+        .map(|_| ())
+        .map_err(|e| format!("network conditions (offline: {offline}): {e}"))
+    }
+
     // ----------------------------------------------------------- navigation
 
     /// Navigate to `url` and wait for the page load (WebDriver default).

@@ -35,7 +35,12 @@ pub fn routes() -> Routes {
             rule(WorkTickets, Target::Node),
             due,
         )
-        .post("/api/v1/patrols", rule(WorkTickets, Target::None), record)
+        .upload(
+            "/api/v1/patrols",
+            rule(WorkTickets, Target::None),
+            crate::pages::files::PHOTO_BODY_LIMIT,
+            record,
+        )
 }
 
 #[derive(OpenApi)]

@@ -12,10 +12,13 @@ use shequ_store::tickets::{
 };
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use shequ_store::attachments::{Attachment, NewFile};
+
 use super::{ApiJson, ApiResult, Created, created};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
+use crate::pages::files::{PHOTO_BODY_LIMIT, file_response};
 use crate::state::AppState;
 
 pub fn routes() -> Routes {
@@ -36,7 +39,23 @@ pub fn routes() -> Routes {
             rule(ManageTree, Target::None),
             set_calendar_day,
         )
-        .post("/api/v1/tickets", rule(WorkTickets, Target::None), create)
+        .upload(
+            "/api/v1/tickets",
+            rule(WorkTickets, Target::None),
+            PHOTO_BODY_LIMIT,
+            create,
+        )
+        .upload(
+            "/api/v1/tickets/{id}/attachments",
+            rule(WorkTickets, Target::Ticket),
+            PHOTO_BODY_LIMIT,
+            add_files,
+        )
+        .get(
+            "/api/v1/attachments/{id}",
+            rule(LoggedIn, Target::Attachment),
+            attachment,
+        )
         .get(
             "/api/v1/nodes/{id}/tickets",
             rule(WorkTickets, Target::Node),
@@ -69,7 +88,9 @@ pub fn routes() -> Routes {
         list,
         rates,
         get,
-        step
+        step,
+        add_files,
+        attachment
     ),
     components(schemas(
         Category,
@@ -78,6 +99,9 @@ pub fn routes() -> Routes {
         TimeLimitRequest,
         CalendarDayRequest,
         TicketInput,
+        NewFile,
+        Attachment,
+        FilesRequest,
         Ticket,
         TicketEvent,
         TicketDetail,
@@ -242,4 +266,46 @@ async fn step(
         st.db(move |c| tickets::step(c, &user.actor, id, &req))
             .await?,
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilesRequest {
+    /// Photos or files, at most nine at a time.
+    files: Vec<NewFile>,
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", params(("id" = i64, Path)), request_body = FilesRequest,
+    responses((status = 200, body = Vec<Attachment>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_files(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<FilesRequest>,
+) -> ApiResult<Vec<Attachment>> {
+    Ok(Json(
+        st.db(move |c| {
+            let files = shequ_store::attachments::gather(&req.files, &[])?;
+            tickets::add_files(c, &user.actor, id, &files)?;
+            Ok(tickets::get(c, &user.actor, id)?.0.attachments)
+        })
+        .await?,
+    ))
+}
+
+/// The bytes of a photo or file, for a caller who may see the record it belongs to.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", params(("id" = i64, Path)),
+    responses((status = 200, description = "The file, with the media type found from its content",
+            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"),
+                (Vec<u8> = "image/heic"), (Vec<u8> = "application/pdf"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn attachment(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (a, content) = st
+        .db(move |c| shequ_store::attachments::open(c, &user.actor, id))
+        .await?;
+    Ok(file_response(&a, content))
 }

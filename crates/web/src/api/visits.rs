@@ -39,7 +39,12 @@ pub fn routes() -> Routes {
             rule(ManageTree, Target::Node),
             set_rule,
         )
-        .post("/api/v1/visits", rule(WritePeople, Target::None), record)
+        .upload(
+            "/api/v1/visits",
+            rule(WritePeople, Target::None),
+            crate::pages::files::PHOTO_BODY_LIMIT,
+            record,
+        )
         .get(
             "/api/v1/persons/{id}/visits",
             rule(ReadPeople, Target::Person),

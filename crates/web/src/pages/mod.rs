@@ -3,6 +3,7 @@
 
 mod account;
 pub mod audit;
+pub mod files;
 pub mod imports;
 mod patrols;
 mod people;
@@ -42,6 +43,7 @@ pub fn routes() -> Routes {
         .merge(tickets::routes())
         .merge(visits::routes())
         .merge(patrols::routes())
+        .merge(files::routes())
 }
 
 /// What every page shows around its content.

@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use shequ_store::patrols::{self, ANSWERS, DuePatrol, PatrolInput, PatrolType};
 use shequ_store::tickets::{self, Category};
 use shequ_store::tree::{self, Node};
 use shequ_store::visits::ProblemInput;
 
+use super::files::{PHOTO_BODY_LIMIT, Submitted};
 use super::{Layout, PageError, PageResult, check_csrf, field, opt_field, render};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
@@ -21,7 +22,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/nodes/{id}/patrols", node, due_list)
         .get("/nodes/{id}/patrols/new", node, form)
-        .post("/nodes/{id}/patrols/new", node, save)
+        .upload("/nodes/{id}/patrols/new", node, PHOTO_BODY_LIMIT, save)
 }
 
 #[derive(Template)]
@@ -135,12 +136,13 @@ async fn save(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    sent: Submitted,
 ) -> PageResult {
-    check_csrf(&user, &f)?;
+    let f = &sent.fields;
+    check_csrf(&user, f)?;
     let actor = user.actor.clone();
     let types = st.db(patrols::types).await?;
-    let kind = types.into_iter().find(|t| t.code == field(&f, "type"));
+    let kind = types.into_iter().find(|t| t.code == field(f, "type"));
     let results: BTreeMap<String, String> = kind
         .as_ref()
         .map(|k| {
@@ -148,29 +150,37 @@ async fn save(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, item)| {
-                    opt_field(&f, &format!("item_{i}")).map(|a| (item.clone(), a))
+                    opt_field(f, &format!("item_{i}")).map(|a| (item.clone(), a))
                 })
                 .collect()
         })
         .unwrap_or_default();
     let input = PatrolInput {
         node_id: Some(id),
-        schedule_id: field(&f, "schedule").parse().ok(),
+        schedule_id: field(f, "schedule").parse().ok(),
         type_code: kind.map(|k| k.code),
         patrolled_on: None,
-        route: opt_field(&f, "route"),
+        route: opt_field(f, "route"),
         results,
-        findings: opt_field(&f, "findings"),
-        problems: opt_field(&f, "problem_title")
+        findings: opt_field(f, "findings"),
+        problems: opt_field(f, "problem_title")
             .map(|title| {
                 vec![ProblemInput {
-                    category_code: field(&f, "problem_category"),
+                    category_code: field(f, "problem_category"),
                     title,
                     description: None,
                     urgency: None,
+                    photos: Vec::new(),
+                    files: [
+                        sent.files_of("problem_photo_close", "close"),
+                        sent.files_of("problem_photo_wide", "wide"),
+                    ]
+                    .concat(),
                 }]
             })
             .unwrap_or_default(),
+        photos: Vec::new(),
+        files: sent.files_of("photos", "other"),
     };
     match st.db(move |c| patrols::record(c, &actor, &input)).await {
         Ok(done) => Ok(Redirect::to(&match done.ticket_ids.first() {
@@ -179,7 +189,8 @@ async fn save(
         })
         .into_response()),
         Err(e) if matches!(e.status().as_u16(), 404 | 422) => {
-            let mut r = render(&form_page(&st, &user, id, f, Some(e.message())).await?);
+            let mut r =
+                render(&form_page(&st, &user, id, sent.fields.clone(), Some(e.message())).await?);
             *r.status_mut() = e.status();
             Ok(r)
         }

@@ -12,6 +12,7 @@ use shequ_store::tickets::{
 };
 use shequ_store::tree::{self, Node};
 
+use super::files::{PHOTO_BODY_LIMIT, Submitted};
 use super::{Layout, PageError, PageResult, check_csrf, field, int_field, opt_field, render};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
@@ -29,9 +30,10 @@ pub fn routes() -> Routes {
             rule(Need::WorkTickets, Target::Node),
             new_form,
         )
-        .post(
+        .upload(
             "/nodes/{id}/tickets/new",
             rule(Need::WorkTickets, Target::Node),
+            PHOTO_BODY_LIMIT,
             create,
         )
         .get(
@@ -183,8 +185,9 @@ async fn create(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    sent: Submitted,
 ) -> PageResult {
+    let form = sent.fields.clone();
     check_csrf(&user, &form)?;
     let input = TicketInput {
         node_id: int_field(&form, "node_id", "位置")?.unwrap_or(id),
@@ -196,6 +199,13 @@ async fn create(
         source: opt_field(&form, "source"),
         reporter_name: opt_field(&form, "reporter_name"),
         reporter_phone: opt_field(&form, "reporter_phone"),
+        photos: Vec::new(),
+        files: [
+            sent.files_of("photo_close", "close"),
+            sent.files_of("photo_wide", "wide"),
+            sent.files_of("photos", "other"),
+        ]
+        .concat(),
     };
     let actor = user.actor.clone();
     match st.db(move |c| tickets::create(c, &actor, &input)).await {
@@ -226,7 +236,9 @@ struct TicketPage {
     steps: Vec<StepForm>,
     dispatch_kinds: &'static [(&'static str, &'static str)],
     ratings: &'static [&'static str],
+    roles: &'static [(&'static str, &'static str)],
     error: Option<String>,
+    photo_error: Option<String>,
 }
 
 async fn ticket_page(
@@ -262,12 +274,21 @@ async fn ticket_page(
         steps,
         dispatch_kinds: DISPATCH_KINDS,
         ratings: RATINGS,
+        roles: shequ_store::attachments::ROLES,
         error,
+        photo_error: None,
     })
 }
 
-async fn show(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
-    Ok(render(&ticket_page(&st, &user, id, None).await?))
+async fn show(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let mut page = ticket_page(&st, &user, id, None).await?;
+    page.photo_error = q.get("photo_error").cloned();
+    Ok(render(&page))
 }
 
 async fn take_step(

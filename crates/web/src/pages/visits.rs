@@ -5,13 +5,14 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use shequ_store::people::{self, Person};
 use shequ_store::tickets::{self, Category};
 use shequ_store::tree::{self, Node};
 use shequ_store::visits::{self, DueVisit, GridOverdue, PastVisit, ProblemInput, VisitInput};
 
+use super::files::{PHOTO_BODY_LIMIT, Submitted};
 use super::{Layout, PageError, PageResult, check_csrf, date_field, field, opt_field, render};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
@@ -29,9 +30,10 @@ pub fn routes() -> Routes {
             rule(Need::WritePeople, Target::Person),
             form,
         )
-        .post(
+        .upload(
             "/persons/{id}/visits/new",
             rule(Need::WritePeople, Target::Person),
+            PHOTO_BODY_LIMIT,
             save,
         )
 }
@@ -144,26 +146,35 @@ async fn save(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    sent: Submitted,
 ) -> PageResult {
-    check_csrf(&user, &f)?;
-    let back: i64 = field(&f, "back").parse().unwrap_or(0);
-    let problems = match opt_field(&f, "problem_title") {
+    let f = &sent.fields;
+    check_csrf(&user, f)?;
+    let back: i64 = field(f, "back").parse().unwrap_or(0);
+    let problems = match opt_field(f, "problem_title") {
         Some(title) => vec![ProblemInput {
-            category_code: field(&f, "problem_category"),
+            category_code: field(f, "problem_category"),
             title,
             description: None,
             urgency: None,
+            photos: Vec::new(),
+            files: [
+                sent.files_of("problem_photo_close", "close"),
+                sent.files_of("problem_photo_wide", "wide"),
+            ]
+            .concat(),
         }],
         None => Vec::new(),
     };
     let input = VisitInput {
         person_id: id,
-        visited_on: date_field(&f, "visited_on", "走访日期")?,
-        kind: opt_field(&f, "kind"),
-        findings: opt_field(&f, "findings"),
+        visited_on: date_field(f, "visited_on", "走访日期")?,
+        kind: opt_field(f, "kind"),
+        findings: opt_field(f, "findings"),
         items: Default::default(),
         problems,
+        photos: Vec::new(),
+        files: sent.files_of("photos", "other"),
     };
     let actor = user.actor.clone();
     match st.db(move |c| visits::record(c, &actor, &input)).await {
@@ -176,7 +187,8 @@ async fn save(
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) if e.status().as_u16() == 422 => {
-            let mut r = render(&form_page(&st, &user, id, back, f, Some(e.message())).await?);
+            let mut r =
+                render(&form_page(&st, &user, id, back, sent.fields, Some(e.message())).await?);
             *r.status_mut() = e.status();
             Ok(r)
         }
