@@ -9,6 +9,7 @@ pub mod credit_code;
 pub mod dates;
 pub mod id_number;
 pub mod mask;
+pub mod mediation;
 pub mod names;
 pub mod org;
 pub mod parallel;

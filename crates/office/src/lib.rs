@@ -6,6 +6,7 @@
 //! (document properties), and no text from the data can ever turn into a
 //! formula (see [`xlsx::looks_like_formula`]).
 
+pub mod docx;
 pub mod xlsx;
 
 /// Why an office file could not be produced. Messages are shown to staff.
@@ -65,4 +66,7 @@ pub enum OfficeError {
 
     #[error("生成 Excel 文件失败：{0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+
+    #[error("生成 Word 文件失败：{0}")]
+    Docx(String),
 }

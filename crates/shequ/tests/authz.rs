@@ -313,6 +313,7 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
     assert_eq!(s, 201, "{v}");
     let ticket = v["id"].as_i64().unwrap();
     let attachment = first_attachment(&shuji, ticket);
+    let case = mediation_case(&shuji, grid, person);
     rec.inside = BTreeMap::from([
         ("node", room),
         ("person", person),
@@ -321,6 +322,7 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
         ("unit", unit),
         ("ticket", ticket),
         ("attachment", attachment),
+        ("mediation_case", case),
         ("upload", upload_sample(srv, "shuji", grid)),
     ]);
 
@@ -391,9 +393,32 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
         ("unit", out_unit),
         ("ticket", out_ticket),
         ("attachment", first_attachment(&head, out_ticket)),
+        (
+            "mediation_case",
+            mediation_case(&head, ids["grid"], out_person),
+        ),
         ("upload", upload_sample(srv, "waiqu", ids["grid"])),
     ]);
     rec
+}
+
+/// A neighbour dispute between a resident and an outsider, settled: every case route has
+/// something to show (the agreement too).
+fn mediation_case(api: &Api, grid: i64, person: i64) -> i64 {
+    let (s, v) = api.post(
+        "/api/v1/mediation-cases",
+        json!({"node_id": grid, "type_code": "邻里", "summary": "楼上漏水",
+               "parties": [{"side": "applicant", "person_id": person},
+                           {"side": "respondent", "name": "外来租户"}]}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = api.post(
+        &format!("/api/v1/mediation-cases/{id}/close"),
+        json!({"outcome": "success", "agreement": "被申请人修好防水层", "version": 1}),
+    );
+    assert_eq!(s, 200, "{v}");
+    id
 }
 
 fn first_attachment(api: &Api, ticket: i64) -> i64 {

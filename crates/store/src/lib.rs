@@ -12,6 +12,7 @@ pub mod groups;
 pub mod housing;
 pub mod imports;
 pub mod ledger;
+pub mod mediation;
 pub mod migrate;
 pub mod open311;
 pub mod patrols;

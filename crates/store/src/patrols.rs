@@ -13,6 +13,7 @@ use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
+use crate::mediation::{self, DisputeFound};
 use crate::params;
 use crate::scope::Actor;
 use crate::tickets;
@@ -159,6 +160,9 @@ pub struct PatrolInput {
     pub findings: Option<String>,
     #[serde(default)]
     pub problems: Vec<ProblemInput>,
+    /// Disputes found (矛盾纠纷): they enter the 排查 register.
+    #[serde(default)]
+    pub disputes: Vec<DisputeFound>,
     /// Photos of the patrol (optional).
     #[serde(default)]
     pub photos: Vec<NewFile>,
@@ -261,6 +265,16 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
             (community, node.path.as_str()),
             &files,
         )?;
+        if !input.disputes.is_empty() {
+            mediation::register_found(
+                c,
+                actor,
+                (community, node.id, node.path.as_str()),
+                on,
+                ("patrol", id),
+                &input.disputes,
+            )?;
+        }
         let ticket_ids = tickets::raise_problems(
             c,
             actor,

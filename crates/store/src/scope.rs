@@ -211,6 +211,7 @@ pub enum RecordKind {
     Unit,
     Ticket,
     Attachment,
+    Mediation,
 }
 
 /// Where a record sits in the tree (its area path), or None when there is no such record. Used
@@ -228,6 +229,7 @@ pub fn area_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option
         RecordKind::Unit => "SELECT area_path FROM units WHERE id = ?",
         RecordKind::Ticket => "SELECT area_path FROM tickets WHERE id = ?",
         RecordKind::Attachment => "SELECT area_path FROM attachments WHERE id = ?",
+        RecordKind::Mediation => "SELECT area_path FROM mediation_cases WHERE id = ?",
     };
     match conn.query_opt(sql, params![id])? {
         Some(r) => Ok(Some(r.get(0)?)),

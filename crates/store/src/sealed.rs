@@ -29,6 +29,8 @@ pub enum Field {
     LandlordPhone,
     ContactPhone,
     ReporterPhone,
+    PartyIdNumber,
+    PartyPhone,
     TagDetails,
     TotpSecret,
 }
@@ -41,6 +43,8 @@ impl Field {
             Field::LandlordPhone => "housing.landlord_phone",
             Field::ContactPhone => "units.contact_phone",
             Field::ReporterPhone => "tickets.reporter_phone",
+            Field::PartyIdNumber => "mediation_parties.id_number",
+            Field::PartyPhone => "mediation_parties.phone",
             Field::TagDetails => "tags.details",
             Field::TotpSecret => "users.totp_secret",
         }
@@ -275,6 +279,8 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
         count += reseal_column(c, "housing", "room_id", "landlord_phone", Field::LandlordPhone, &old, &new)?;
         count += reseal_column(c, "units", "id", "contact_phone", Field::ContactPhone, &old, &new)?;
         count += reseal_column(c, "tickets", "id", "reporter_phone", Field::ReporterPhone, &old, &new)?;
+        count += reseal_column(c, "mediation_parties", "id", "id_number", Field::PartyIdNumber, &old, &new)?;
+        count += reseal_column(c, "mediation_parties", "id", "phone", Field::PartyPhone, &old, &new)?;
         count += reseal_column(c, "users", "id", "totp_secret", Field::TotpSecret, &old, &new)?;
         for r in c.query("SELECT id, kind, category, details FROM tags", params![])? {
             let kind: String = r.get(1)?;

@@ -950,7 +950,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn of(numerator: i64, denominator: i64) -> Rate {
+    pub(crate) fn of(numerator: i64, denominator: i64) -> Rate {
         Rate {
             numerator,
             denominator,

@@ -15,6 +15,7 @@ use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
+use crate::mediation::{self, DisputeFound};
 use crate::params;
 use crate::people;
 use crate::scope::Actor;
@@ -136,6 +137,9 @@ pub struct VisitInput {
     pub items: BTreeMap<String, String>,
     #[serde(default)]
     pub problems: Vec<ProblemInput>,
+    /// Disputes found (矛盾纠纷): they enter the 排查 register.
+    #[serde(default)]
+    pub disputes: Vec<DisputeFound>,
     /// Photos of the visit (optional).
     #[serde(default)]
     pub photos: Vec<NewFile>,
@@ -222,6 +226,16 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
             &files,
         )?;
         let node = home.as_ref().map_or(person.community_id, |h| h.room_id);
+        if !input.disputes.is_empty() {
+            mediation::register_found(
+                c,
+                actor,
+                (person.community_id, node, area.as_str()),
+                on,
+                ("visit", id),
+                &input.disputes,
+            )?;
+        }
         let ticket_ids =
             tickets::raise_problems(c, actor, &input.problems, (node, None), ("visit", id))?;
         audit::record(

@@ -86,6 +86,8 @@ pub enum Target {
     Ticket,
     /// A photo or file attached to a record.
     Attachment,
+    /// A 矛盾纠纷调解 case.
+    MediationCase,
     /// A file uploaded for import, waiting in memory.
     Upload,
 }
@@ -101,6 +103,7 @@ impl Target {
             Target::Unit => Some(RecordKind::Unit),
             Target::Ticket => Some(RecordKind::Ticket),
             Target::Attachment => Some(RecordKind::Attachment),
+            Target::MediationCase => Some(RecordKind::Mediation),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! The HTTP face of `shequ`: server-rendered pages for people, a JSON API for programs.
 
 pub mod access;
+mod agreement;
 pub mod api;
 pub mod auth;
 pub mod error;

@@ -2,6 +2,7 @@
 //! offers what the pages offer, to the same users, with the same scope rules.
 
 mod json;
+pub(crate) mod mediation;
 mod patrols;
 mod tickets;
 mod visits;
@@ -115,6 +116,7 @@ pub fn routes() -> Routes {
         .merge(tickets::routes())
         .merge(visits::routes())
         .merge(patrols::routes())
+        .merge(mediation::routes())
 }
 
 #[derive(OpenApi)]
@@ -158,6 +160,7 @@ async fn openapi() -> Response {
     doc.merge(tickets::TicketsDoc::openapi());
     doc.merge(visits::VisitsDoc::openapi());
     doc.merge(patrols::PatrolsDoc::openapi());
+    doc.merge(mediation::MediationDoc::openapi());
     Json(doc).into_response()
 }
 

@@ -5,6 +5,7 @@ mod account;
 pub mod audit;
 pub mod files;
 pub mod imports;
+mod mediation;
 mod patrols;
 mod people;
 mod tickets;
@@ -44,6 +45,7 @@ pub fn routes() -> Routes {
         .merge(visits::routes())
         .merge(patrols::routes())
         .merge(files::routes())
+        .merge(mediation::routes())
 }
 
 /// What every page shows around its content.

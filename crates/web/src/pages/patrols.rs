@@ -70,6 +70,7 @@ struct FormPage {
     schedule: String,
     answers: &'static [&'static str],
     categories: Vec<Category>,
+    dispute_types: &'static [(&'static str, &'static str, i64)],
     f: HashMap<String, String>,
     error: Option<String>,
 }
@@ -118,6 +119,7 @@ async fn form_page(
         kind,
         answers: ANSWERS,
         categories,
+        dispute_types: shequ_domain::mediation::TYPES,
         f,
         error,
     })
@@ -179,6 +181,7 @@ async fn save(
                 }]
             })
             .unwrap_or_default(),
+        disputes: super::mediation::disputes_found(f),
         photos: Vec::new(),
         files: sent.files_of("photos", "other"),
     };

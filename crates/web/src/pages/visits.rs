@@ -86,6 +86,7 @@ struct FormPage {
     address: String,
     past: Vec<PastVisit>,
     categories: Vec<Category>,
+    dispute_types: &'static [(&'static str, &'static str, i64)],
     back: i64,
     f: HashMap<String, String>,
     error: Option<String>,
@@ -124,6 +125,7 @@ async fn form_page(
         address,
         past,
         categories,
+        dispute_types: shequ_domain::mediation::TYPES,
         back,
         f,
         error,
@@ -173,6 +175,7 @@ async fn save(
         findings: opt_field(f, "findings"),
         items: Default::default(),
         problems,
+        disputes: super::mediation::disputes_found(f),
         photos: Vec::new(),
         files: sent.files_of("photos", "other"),
     };
