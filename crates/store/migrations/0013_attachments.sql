@@ -23,7 +23,8 @@ CREATE TABLE attachments (
     name TEXT NOT NULL,
     -- close (近景) | wide (远景) | after (处置后) | other
     role TEXT NOT NULL CHECK (role IN ('close', 'wide', 'after', 'other')),
-    user_id BIGINT NOT NULL REFERENCES users(id),
+    -- NULL: sent by a resident through a public report link.
+    user_id BIGINT REFERENCES users(id),
     uploaded_at TEXT NOT NULL,
     FOREIGN KEY (community_id, sha256) REFERENCES file_blobs(community_id, sha256)
 );

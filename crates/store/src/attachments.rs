@@ -275,7 +275,7 @@ pub fn require_close_and_wide(files: &[Checked], what: &str) -> StoreResult<()> 
 /// Stores checked files for `owner` inside the caller's transaction. Returns their ids.
 pub(crate) fn store(
     c: &mut Conn,
-    actor: &Actor,
+    uploader: Option<i64>,
     owner: Owner,
     place: (i64, &str),
     files: &[Checked],
@@ -312,7 +312,7 @@ pub(crate) fn store(
                 f.bytes.len(),
                 f.name.as_str(),
                 f.role,
-                actor.user_id,
+                uploader,
                 ts.as_str()
             ],
         )?);
@@ -408,7 +408,7 @@ pub fn add(
         return Err(StoreError::Forbidden("这条记录不在您的工作范围内".into()));
     }
     c.transaction(|c| {
-        let ids = store(c, actor, owner, place, &checked)?;
+        let ids = store(c, Some(actor.user_id), owner, place, &checked)?;
         audit::record(
             c,
             By::Actor(actor),

@@ -260,7 +260,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
         )?;
         attachments::store(
             c,
-            actor,
+            Some(actor.user_id),
             Owner::Patrol(id),
             (community, node.path.as_str()),
             &files,

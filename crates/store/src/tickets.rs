@@ -491,7 +491,7 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
         )?;
         attachments::store(
             c,
-            actor,
+            Some(actor.user_id),
             Owner::Ticket(id),
             (community_id, node.path.as_str()),
             &files,

@@ -220,7 +220,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
         )?;
         attachments::store(
             c,
-            actor,
+            Some(actor.user_id),
             Owner::Visit(id),
             (person.community_id, area.as_str()),
             &files,

@@ -45,6 +45,9 @@ pub enum Need {
     ReadAudit,
     /// Reporting and working on 事件 (issue tickets): the community's and the street's staff.
     WorkTickets,
+    /// Deciding on 事件 and their public channels (居民随手拍 links): community heads and
+    /// street staff.
+    ManageTickets,
 }
 
 impl Need {
@@ -61,6 +64,7 @@ impl Need {
             Need::ManageUsers => role.manages_users(),
             Need::ReadAudit => role.reads_audit(),
             Need::WorkTickets => shequ_domain::tickets::works_tickets(role),
+            Need::ManageTickets => shequ_domain::tickets::manages_tickets(role),
         }
     }
 

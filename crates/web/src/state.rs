@@ -20,6 +20,10 @@ pub struct Inner {
     pub secure: bool,
     /// Files uploaded for import, waiting to be checked and committed (memory only).
     pub uploads: crate::uploads::Uploads,
+    /// Signs the time a public form was handed out (the 居民随手拍 form refuses one sent
+    /// faster than a person types). New at every start: a form open across a restart is
+    /// simply reloaded.
+    pub form_secret: [u8; 32],
 }
 
 /// What an operator may tune at start-up.
@@ -49,6 +53,13 @@ impl AppState {
                 login: settings.login,
                 secure: settings.secure,
                 uploads: Default::default(),
+                form_secret: {
+                    let mut s = [0u8; 32];
+                    // Without system randomness the secret stays fixed, which only weakens
+                    // the typing-speed check; sessions fail loudly elsewhere in that case.
+                    let _ = getrandom::fill(&mut s);
+                    s
+                },
             }),
         }
     }

@@ -8,6 +8,7 @@ pub mod imports;
 mod mediation;
 mod patrols;
 mod people;
+mod public_report;
 mod tickets;
 mod tree;
 mod units;
@@ -46,6 +47,7 @@ pub fn routes() -> Routes {
         .merge(patrols::routes())
         .merge(files::routes())
         .merge(mediation::routes())
+        .merge(public_report::routes())
 }
 
 /// What every page shows around its content.

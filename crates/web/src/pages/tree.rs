@@ -95,6 +95,7 @@ struct NodePage {
     can_export: bool,
     /// Reports and works on 事件 here.
     can_tickets: bool,
+    can_manage_tickets: bool,
     /// Sees who is due for a visit here.
     can_visit: bool,
     tag_kinds: &'static [shequ_domain::tags::TagKind],
@@ -165,6 +166,8 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         can_manage: role.manages_tree() && node.kind > NodeKind::District,
         can_write: role.writes_people(),
         can_tickets: shequ_domain::tickets::works_tickets(role) && node.community_id.is_some(),
+        can_manage_tickets: shequ_domain::tickets::manages_tickets(role)
+            && node.community_id.is_some(),
         can_visit: user.actor.sees_people_at(&node.path),
         tag_kinds: shequ_domain::tags::TAG_KINDS,
         can_export: role.exports_people()

@@ -1,0 +1,244 @@
+//! 居民随手拍 pages: the public form a resident reaches from a QR code (no account), the
+//! receipt with which they follow their report, and the community head's page that makes,
+//! prints and revokes the links. Besides the link's own hourly and daily caps, the form has a
+//! field only robots fill and refuses a form sent within seconds of being opened.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
+use sha2::{Digest, Sha256};
+use shequ_store::public_reports::{self, Link, PublicReport, PublicStatus};
+use shequ_store::tickets::{self, Category};
+use shequ_store::tree;
+
+use super::files::Submitted;
+use super::{Layout, PageError, PageResult, check_csrf, field, int_field, opt_field, render};
+use crate::access::{Need, Routes, Target, rule};
+use crate::auth::PageUser;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A person reading the form and typing takes longer than this.
+const MIN_FILL_SECS: u64 = 3;
+/// A form left open longer is refused as stale.
+const MAX_FILL_SECS: u64 = 4 * 3600;
+const BODY_LIMIT: usize = 36 * 1024 * 1024;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/r/{slug}", rule(Need::Public, Target::None), form)
+        .upload(
+            "/r/{slug}",
+            rule(Need::Public, Target::None),
+            BODY_LIMIT,
+            submit,
+        )
+        .get(
+            "/r/status/{token}",
+            rule(Need::Public, Target::None),
+            status,
+        )
+        .get(
+            "/nodes/{id}/report-links",
+            rule(Need::ManageTickets, Target::Node),
+            links,
+        )
+        .post(
+            "/nodes/{id}/report-links",
+            rule(Need::ManageTickets, Target::Node),
+            change_links,
+        )
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn sign(st: &AppState, t: u64) -> String {
+    let mut h = Sha256::new();
+    h.update(st.inner.form_secret);
+    h.update(t.to_be_bytes());
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "public_report.html")]
+struct FormPage {
+    l: Layout,
+    community: String,
+    categories: Vec<Category>,
+    stamp: u64,
+    sig: String,
+    f: HashMap<String, String>,
+    error: Option<String>,
+}
+
+impl FormPage {
+    fn value(&self, key: &str) -> String {
+        self.f.get(key).cloned().unwrap_or_default()
+    }
+}
+
+async fn form_page(
+    st: &AppState,
+    slug: String,
+    f: HashMap<String, String>,
+    error: Option<String>,
+) -> Result<FormPage, PageError> {
+    let s = slug.clone();
+    let (community, categories) = st
+        .db(move |c| {
+            let (_, _, community) = public_reports::open_link(c, &s)?;
+            Ok((community, tickets::subcategories(c)?))
+        })
+        .await?;
+    let stamp = unix_now();
+    Ok(FormPage {
+        l: Layout::anonymous(&format!("{community} 居民随手拍")),
+        community,
+        categories,
+        stamp,
+        sig: sign(st, stamp),
+        f,
+        error,
+    })
+}
+
+async fn form(State(st): State<AppState>, Path(slug): Path<String>) -> PageResult {
+    Ok(render(&form_page(&st, slug, HashMap::new(), None).await?))
+}
+
+#[derive(Template)]
+#[template(path = "public_status.html")]
+struct StatusPage {
+    l: Layout,
+    token: String,
+    s: PublicStatus,
+    fresh: bool,
+}
+
+async fn submit(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    sent: Submitted,
+) -> PageResult {
+    let f = &sent.fields;
+    let stamp: u64 = field(f, "t").parse().unwrap_or(0);
+    let age = unix_now().saturating_sub(stamp);
+    if field(f, "sig") != sign(&st, stamp) || age > MAX_FILL_SECS {
+        return Err(AppError::BadRequest(
+            "页面已过期（安全校验失败），请重新扫码打开上报页面".into(),
+        )
+        .into());
+    }
+    // Filled in by robots only (the field is off screen), or sent faster than anyone types.
+    if !field(f, "website").is_empty() || age < MIN_FILL_SECS {
+        return Err(AppError::BadRequest("提交太快，请稍候片刻再提交".into()).into());
+    }
+    let report = PublicReport {
+        category_code: field(f, "category_code"),
+        description: field(f, "description"),
+        location: opt_field(f, "location"),
+        name: opt_field(f, "name"),
+        phone: opt_field(f, "phone"),
+        photos: sent.files_of("photos", "other"),
+    };
+    let s = slug.clone();
+    match st.db(move |c| public_reports::submit(c, &s, &report)).await {
+        Ok((_, token)) => Ok(Redirect::to(&format!("/r/status/{token}?new=1")).into_response()),
+        Err(e) if matches!(e.status().as_u16(), 409 | 422) => {
+            let mut r = render(&form_page(&st, slug, sent.fields, Some(e.message())).await?);
+            *r.status_mut() = e.status();
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn status(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> PageResult {
+    let t = token.clone();
+    let s = st.db(move |c| public_reports::status(c, &t)).await?;
+    Ok(render(&StatusPage {
+        l: Layout::anonymous("上报进度"),
+        token,
+        s,
+        fresh: q.contains_key("new"),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "report_links.html")]
+struct LinksPage {
+    l: Layout,
+    /// (link, its full address, its QR code as inline SVG)
+    links: Vec<(Link, String, String)>,
+}
+
+async fn links(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> PageResult {
+    let actor = user.actor.clone();
+    let (node, list) = st
+        .db(move |c| {
+            Ok((
+                tree::get(c, &actor, id)?,
+                public_reports::links(c, &actor, id)?,
+            ))
+        })
+        .await?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if st.inner.secure { "https" } else { "http" };
+    let links = list
+        .into_iter()
+        .map(|l| {
+            let url = format!("{scheme}://{host}{}", l.path);
+            let svg = if l.revoked {
+                String::new()
+            } else {
+                shequ_domain::totp::qr_svg(&url).unwrap_or_default()
+            };
+            (l, url, svg)
+        })
+        .collect();
+    let mut l = Layout::new(format!("{} 居民随手拍", node.name), &user);
+    l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
+    Ok(render(&LinksPage { l, links }))
+}
+
+async fn change_links(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &f)?;
+    let actor = user.actor.clone();
+    let link = int_field(&f, "link", "链接")?;
+    let name = field(&f, "name");
+    st.db(move |c| match link {
+        Some(link) => public_reports::revoke(c, &actor, id, link),
+        None => public_reports::make_link(c, &actor, id, &name).map(|_| ()),
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/nodes/{id}/report-links")).into_response())
+}
