@@ -60,6 +60,10 @@ const SITUATIONS: &[&str] = &[
     "其他",
 ];
 
+/// Risk levels, where a group assesses them (刑释解教/社区矫正, 精神障碍): a high-risk person is
+/// visited weekly.
+pub const RISKS: &[&str] = &["低风险", "中风险", "高风险"];
+
 pub const TAG_KINDS: &[TagKind] = &[
     TagKind {
         code: "dibao",
@@ -93,6 +97,7 @@ pub const TAG_KINDS: &[TagKind] = &[
         fields: &[
             f("certificate_no", "残疾证号", FieldType::Text, false),
             f("aids", "已配辅具", FieldType::Text, false),
+            f("risk", "风险等级", FieldType::Choice(RISKS), false),
         ],
     },
     TagKind {
@@ -149,6 +154,7 @@ pub const TAG_KINDS: &[TagKind] = &[
             f("released_on", "释放/入矫日期", FieldType::Date, true),
             f("supervision_until", "帮教/矫正期满", FieldType::Date, false),
             f("situation", "现状", FieldType::Choice(SITUATIONS), true),
+            f("risk", "风险等级", FieldType::Choice(RISKS), false),
         ],
     },
     TagKind {
@@ -247,6 +253,14 @@ pub struct TagContent {
     pub category: Option<String>,
     pub grade: Option<i64>,
     pub details: BTreeMap<String, String>,
+}
+
+impl TagContent {
+    /// The risk level, kept in its own column so the visit rules can use it (details may be
+    /// sealed).
+    pub fn risk(&self) -> Option<String> {
+        self.details.get("risk").cloned()
+    }
 }
 
 impl TagKind {

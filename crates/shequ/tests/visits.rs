@@ -258,7 +258,7 @@ fn due_lists_visits_rules_and_the_heads_view() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["tag_kind"] == "correction")
+        .filter(|r| r["tag_kind"] == "correction" && r["risk"].is_null())
         .collect();
     assert_eq!(
         correction.len(),
@@ -279,6 +279,66 @@ fn due_lists_visits_rules_and_the_heads_view() {
         .unwrap();
     assert!(mine["overdue"].as_i64().unwrap() >= 1, "{mine}");
     assert!(!mine["workers"].as_array().unwrap().is_empty(), "{mine}");
+}
+
+/// A high-risk person is visited weekly: the risk rule takes the place of the group's monthly
+/// rule for them, and only for them.
+#[test]
+fn high_risk_people_are_due_weekly() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let worker = srv.api("wangge");
+    let people = plain_people(&srv, grid, 2);
+    let (high, plain) = (people[0].0, people[1].0);
+    for (person, risk) in [(high, Some("高风险")), (plain, None)] {
+        let mut values =
+            json!({"category": "社区矫正", "released_on": days_ago(60), "situation": "本地务工"});
+        if let Some(r) = risk {
+            values["risk"] = json!(r);
+        }
+        let (s, v) = worker.post(
+            &format!("/api/v1/persons/{person}/tags"),
+            json!({"kind": "correction", "started_on": days_ago(60), "values": values}),
+        );
+        assert_eq!(s, 201, "{v}");
+        let (s, v) = worker.post(
+            "/api/v1/visits",
+            json!({"person_id": person, "kind": "入户", "visited_on": days_ago(8)}),
+        );
+        assert_eq!(s, 201, "{v}");
+    }
+    let list = due(&worker, grid);
+    let high_due = list.iter().find(|d| d["person_id"] == high).unwrap();
+    assert_eq!(
+        high_due["reasons"],
+        json!(["高风险刑释解教/社区矫正人员每周走访一次"])
+    );
+    assert_eq!(high_due["overdue_days"], 1);
+    assert!(
+        !list.iter().any(|d| d["person_id"] == plain),
+        "visited 8 days ago, monthly: not due this week"
+    );
+    // A risk level the group doesn't assess is refused.
+    let (s, v) = worker.post(
+        &format!("/api/v1/persons/{plain}/tags"),
+        json!({"kind": "elderly_alone", "values": {"category": "独居", "risk": "高风险"}}),
+    );
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = srv.api("shuji").post(
+        &format!(
+            "/api/v1/nodes/{}/visit-rules",
+            sql_int(
+                &srv.db,
+                &format!("SELECT community_id FROM org_nodes WHERE id = {grid}")
+            )
+        ),
+        json!({"tag_kind": "elderly_alone", "risk": "高风险", "every_days": 3}),
+    );
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (422, Some("风险等级")),
+        "{v}"
+    );
 }
 
 /// From the due list on a phone: tap the person, tap 保存; the list then no longer shows them.

@@ -362,13 +362,14 @@ pub fn commit_tags(
                     }
                     let details = tags::details_text(kind, content)?;
                     let n = c.execute(
-                        "UPDATE tags SET category = ?, grade = ?, details = ?,
+                        "UPDATE tags SET category = ?, grade = ?, details = ?, risk = ?,
                          started_on = COALESCE(?, started_on), updated_at = ?, version = version + 1
                          WHERE id = ? AND version = ?",
                         params![
                             content.category.clone(),
                             content.grade,
                             details,
+                            content.risk(),
                             row.started_on,
                             now(),
                             *tag_id,

@@ -32,6 +32,8 @@ pub struct VisitRule {
     pub tag_kind: String,
     pub tag_label: String,
     pub category: Option<String>,
+    /// A risk level (高风险): the rule applies to people assessed at it.
+    pub risk: Option<String>,
     pub every_days: i64,
     pub label: String,
 }
@@ -39,11 +41,11 @@ pub struct VisitRule {
 /// The rules in force in a community: its own where it has set one, the defaults elsewhere.
 pub fn rules(conn: &mut Conn, community_id: i64) -> StoreResult<Vec<VisitRule>> {
     let rows = conn.query(
-        "SELECT id, community_id, tag_kind, category, every_days, label FROM visit_rules
-         WHERE community_id IS NULL OR community_id = ? ORDER BY tag_kind, category, community_id",
+        "SELECT id, community_id, tag_kind, category, every_days, label, risk FROM visit_rules
+         WHERE community_id IS NULL OR community_id = ? ORDER BY tag_kind, category, risk, community_id",
         params![community_id],
     )?;
-    let mut by_key: BTreeMap<(String, Option<String>), VisitRule> = BTreeMap::new();
+    let mut by_key: BTreeMap<(String, Option<String>, Option<String>), VisitRule> = BTreeMap::new();
     for r in &rows {
         let kind: String = r.get(2)?;
         let rule = VisitRule {
@@ -54,8 +56,13 @@ pub fn rules(conn: &mut Conn, community_id: i64) -> StoreResult<Vec<VisitRule>> 
             category: r.get(3)?,
             every_days: r.get(4)?,
             label: r.get(5)?,
+            risk: r.get(6)?,
         };
-        let key = (rule.tag_kind.clone(), rule.category.clone());
+        let key = (
+            rule.tag_kind.clone(),
+            rule.category.clone(),
+            rule.risk.clone(),
+        );
         // A community's own rule replaces the default for the same group and class.
         match by_key.get(&key) {
             Some(existing) if existing.community_id.is_some() => {}
@@ -74,11 +81,29 @@ pub fn set_rule(
     community_id: i64,
     kind: &str,
     category: Option<&str>,
+    risk: Option<&str>,
     every_days: i64,
 ) -> StoreResult<()> {
     actor.require(actor.role.manages_tree(), "修改走访频次")?;
     let spec = tag_kind(kind)
         .ok_or_else(|| StoreError::invalid("重点人群", format!("没有“{kind}”这一类重点人群")))?;
+    let risk = risk.map(str::trim).filter(|r| !r.is_empty());
+    if let Some(r) = risk {
+        let assessed = spec.fields.iter().any(|f| f.key == "risk");
+        if !assessed || !shequ_domain::tags::RISKS.contains(&r) {
+            return Err(StoreError::invalid(
+                "风险等级",
+                if assessed {
+                    format!(
+                        "“{r}”不对，应为 {} 之一",
+                        shequ_domain::tags::RISKS.join("、")
+                    )
+                } else {
+                    format!("{}没有风险等级", spec.label)
+                },
+            ));
+        }
+    }
     if !(1..=3660).contains(&every_days) {
         return Err(StoreError::invalid("走访周期", "应为 1–3660 天"));
     }
@@ -97,17 +122,18 @@ pub fn set_rule(
             return Err(StoreError::invalid("社区", "走访频次按社区设定，请选择一个社区"));
         }
         c.execute(
-            "DELETE FROM visit_rules WHERE community_id = ? AND tag_kind = ? AND category IS NOT DISTINCT FROM ?",
-            params![node.id, spec.code, category],
+            "DELETE FROM visit_rules WHERE community_id = ? AND tag_kind = ? AND category IS NOT DISTINCT FROM ? AND risk IS NOT DISTINCT FROM ?",
+            params![node.id, spec.code, category, risk],
         )?;
         let label = format!(
-            "{}{}每{every_days}天走访一次",
+            "{}{}{}每{every_days}天走访一次",
+            risk.unwrap_or_default(),
             spec.label,
             category.map(|c| format!("（{c}）")).unwrap_or_default()
         );
         c.execute(
-            "INSERT INTO visit_rules (community_id, tag_kind, category, every_days, label, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-            params![node.id, spec.code, category, every_days, label.as_str(), now()],
+            "INSERT INTO visit_rules (community_id, tag_kind, category, risk, every_days, label, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![node.id, spec.code, category, risk, every_days, label.as_str(), now()],
         )?;
         audit::record(
             c,
@@ -290,21 +316,24 @@ pub fn due(
     let mut more = Vec::new();
     scope(&mut more);
     args.extend(more);
-    // (person, name, area, kind, category, started, rule community, every, label, last visit)
+    // (person, name, area, kind, category, started, rule community, every, label, last visit,
+    // rule risk)
     let rows = conn.query(
         &format!(
             "SELECT p.id, p.name, p.area_path, t.kind, t.category, t.started_on, r.community_id, r.every_days, r.label,
-                    (SELECT max(v.visited_on) FROM visits v WHERE v.person_id = p.id)
+                    (SELECT max(v.visited_on) FROM visits v WHERE v.person_id = p.id), r.risk
              FROM tags t JOIN persons p ON p.id = t.person_id
              JOIN visit_rules r ON r.tag_kind = t.kind AND (r.category IS NULL OR r.category = t.category)
+                  AND (r.risk IS NULL OR r.risk = t.risk)
                   AND (r.community_id IS NULL OR r.community_id = p.community_id)
              WHERE t.ended_on IS NULL AND p.living = 1 AND {cf} AND p.area_path >= ? AND p.area_path < ? AND {pf}
              UNION ALL
              SELECT p.id, p.name, p.area_path, t.kind, t.category, t.started_on, r.community_id, r.every_days, r.label,
-                    (SELECT max(v.visited_on) FROM visits v WHERE v.household_id = t.household_id)
+                    (SELECT max(v.visited_on) FROM visits v WHERE v.household_id = t.household_id), r.risk
              FROM tags t JOIN residences h ON h.household_id = t.household_id AND h.moved_out_on IS NULL AND h.relation = '户主'
              JOIN persons p ON p.id = h.person_id
              JOIN visit_rules r ON r.tag_kind = t.kind AND (r.category IS NULL OR r.category = t.category)
+                  AND (r.risk IS NULL OR r.risk = t.risk)
                   AND (r.community_id IS NULL OR r.community_id = p.community_id)
              WHERE t.ended_on IS NULL AND p.living = 1 AND {cf} AND p.area_path >= ? AND p.area_path < ? AND {pf}"
         ),
@@ -320,12 +349,15 @@ pub fn due(
         label: String,
         last: Option<NaiveDate>,
     }
-    let mut hits: HashMap<(i64, String, Option<String>), Hit> = HashMap::new();
+    // Keyed by person, group, class and the rule's risk level: a risk rule is kept apart from
+    // the group's general rule, and then replaces it for that person.
+    let mut hits: HashMap<(i64, String, Option<String>, Option<String>), Hit> = HashMap::new();
     for r in &rows {
         let key = (
             r.get::<i64>(0)?,
             r.get::<String>(3)?,
             r.get::<Option<String>>(4)?,
+            r.get::<Option<String>>(10)?,
         );
         let hit = Hit {
             name: r.get(1)?,
@@ -343,8 +375,14 @@ pub fn due(
             }
         }
     }
+    let assessed: std::collections::HashSet<(i64, String)> = hits
+        .keys()
+        .filter(|k| k.3.is_some())
+        .map(|k| (k.0, k.1.clone()))
+        .collect();
+    hits.retain(|k, _| k.3.is_some() || !assessed.contains(&(k.0, k.1.clone())));
     let mut people: HashMap<i64, DueVisit> = HashMap::new();
-    for ((person, _, _), h) in hits {
+    for ((person, _, _, _), h) in hits {
         // Never visited: due from the day they joined the group.
         let due_on = match h.last {
             Some(last) => last + chrono::Duration::days(h.every),

@@ -200,6 +200,7 @@ const TAG_COLS: &[&str] = &[
     "category",
     "grade",
     "details",
+    "risk",
     "started_on",
     "created_at",
     "updated_at",
@@ -476,6 +477,7 @@ impl Gen {
         let id = self.ids.tag;
         self.ids.tag += 1;
         self.summary.tags += 1;
+        let risk = details.get("risk").cloned();
         let mut details = serde_json::to_string(&details).unwrap_or_else(|_| "{}".into());
         if sealed_details(kind, category) {
             details = self.sealer.seal(Field::TagDetails, &details)?;
@@ -489,6 +491,7 @@ impl Gen {
             v(category),
             v(grade),
             v(details),
+            v(risk),
             v(started),
             v(self.created_at.as_str()),
             v(self.created_at.as_str()),
@@ -621,6 +624,13 @@ impl Gen {
                     ("下落不明", 5),
                 ]))
                 .to_string(),
+            );
+            // Most are assessed low risk; a few high, visited weekly.
+            d.insert(
+                "risk",
+                self.rng
+                    .weighted(&[("低风险", 80), ("中风险", 15), ("高风险", 5)])
+                    .to_string(),
             );
             self.tag(
                 community,

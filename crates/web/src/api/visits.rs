@@ -132,6 +132,9 @@ pub struct RuleRequest {
     tag_kind: String,
     #[serde(default)]
     category: Option<String>,
+    /// 低风险 | 中风险 | 高风险, for groups that assess risk.
+    #[serde(default)]
+    risk: Option<String>,
     every_days: i64,
 }
 
@@ -151,6 +154,7 @@ async fn set_rule(
                 id,
                 &req.tag_kind,
                 req.category.as_deref(),
+                req.risk.as_deref(),
                 req.every_days,
             )?;
             visits::rules(c, id)
