@@ -381,3 +381,38 @@ fn a_routine_visit_from_the_due_list_is_two_taps() {
         "{list}"
     );
 }
+
+/// Visiting a registered unemployed person asks the 六清 (seed 002); the answers are kept on
+/// the visit.
+#[test]
+fn a_visit_to_the_unemployed_records_the_six_clear() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let worker = srv.api("wangge");
+    let person = plain_people(&srv, grid, 1)[0].0;
+    let (s, v) = worker.post(
+        &format!("/api/v1/persons/{person}/tags"),
+        json!({"kind": "unemployed", "started_on": days_ago(200), "values": {}}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let web = Web::login(&srv.base, "wangge");
+    let (s, form, _) = web.get(&format!("/persons/{person}/visits/new"));
+    assert_eq!(s, 200);
+    assert!(
+        form.contains("六清") && form.contains("name=\"clear_就业意愿\""),
+        "{form}"
+    );
+    let (s, _, _) = web.post_form(
+        &format!("/persons/{person}/visits/new"),
+        &[
+            ("csrf", &csrf_of(&form)),
+            ("kind", "入户"),
+            ("clear_就业意愿", "有，想找物业保洁"),
+            ("clear_培训要求", "想学家政"),
+        ],
+    );
+    assert_eq!(s, 303);
+    let (_, past) = worker.get(&format!("/api/v1/persons/{person}/visits"));
+    assert_eq!(past[0]["items"]["就业意愿"], "有，想找物业保洁", "{past}");
+    assert_eq!(past[0]["items"]["培训要求"], "想学家政", "{past}");
+}

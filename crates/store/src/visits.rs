@@ -24,6 +24,22 @@ use crate::tree;
 
 pub const VISIT_KINDS: &[&str] = &["入户", "电话", "微信"];
 
+/// The "六清" a visit to a registered unemployed person establishes (seed 002): what the
+/// worker found on each, kept as the visit's checklist items.
+pub const SIX_CLEAR: &[&str] = &[
+    "家庭情况",
+    "就业意愿",
+    "技能特长",
+    "就业要求",
+    "培训要求",
+    "创业意愿",
+];
+
+/// The groups whose visits ask the 六清.
+pub fn asks_six_clear(kind: &str) -> bool {
+    matches!(kind, "unemployed" | "hard_to_employ")
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VisitRule {
     pub id: i64,
@@ -482,6 +498,8 @@ pub struct PastVisit {
     pub kind: String,
     pub findings: String,
     pub worker_name: String,
+    /// Checklist answers (the 六清 …).
+    pub items: BTreeMap<String, String>,
 }
 
 pub fn history(
@@ -492,7 +510,7 @@ pub fn history(
 ) -> StoreResult<Vec<PastVisit>> {
     people::get(conn, actor, person_id)?;
     conn.query(
-        "SELECT id, visited_on, kind, findings, worker_name FROM visits WHERE person_id = ? ORDER BY visited_on DESC, id DESC LIMIT ?",
+        "SELECT id, visited_on, kind, findings, worker_name, items FROM visits WHERE person_id = ? ORDER BY visited_on DESC, id DESC LIMIT ?",
         params![person_id, limit.clamp(1, 100)],
     )?
     .iter()
@@ -503,6 +521,7 @@ pub fn history(
             kind: r.get(2)?,
             findings: r.get(3)?,
             worker_name: r.get(4)?,
+            items: serde_json::from_str(&r.get::<String>(5)?).unwrap_or_default(),
         })
     })
     .collect()

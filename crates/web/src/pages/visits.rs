@@ -86,6 +86,8 @@ struct FormPage {
     address: String,
     past: Vec<PastVisit>,
     categories: Vec<Category>,
+    /// The 六清 to ask, for the registered unemployed (empty otherwise).
+    six_clear: &'static [&'static str],
     dispute_types: &'static [(&'static str, &'static str, i64)],
     back: i64,
     f: HashMap<String, String>,
@@ -107,15 +109,18 @@ async fn form_page(
     error: Option<String>,
 ) -> Result<FormPage, PageError> {
     let actor = user.actor.clone();
-    let (person, address, past, categories) = st
+    let (person, address, past, categories, unemployed) = st
         .db(move |c| {
             let person = people::get(c, &actor, id)?;
+            let unemployed = shequ_store::tags::for_person(c, id)?
+                .iter()
+                .any(|t| t.ended_on.is_none() && visits::asks_six_clear(&t.kind));
             let address = people::current_home(c, id)?
                 .map(|h| h.address)
                 .unwrap_or_default();
             let past = visits::history(c, &actor, id, 3)?;
             let cats = tickets::subcategories(c)?;
-            Ok((person, address, past, cats))
+            Ok((person, address, past, cats, unemployed))
         })
         .await?;
     let l = Layout::new(format!("走访 {}", person.name), user);
@@ -125,6 +130,7 @@ async fn form_page(
         address,
         past,
         categories,
+        six_clear: if unemployed { visits::SIX_CLEAR } else { &[] },
         dispute_types: shequ_domain::mediation::TYPES,
         back,
         f,
@@ -173,7 +179,10 @@ async fn save(
         visited_on: date_field(f, "visited_on", "走访日期")?,
         kind: opt_field(f, "kind"),
         findings: opt_field(f, "findings"),
-        items: Default::default(),
+        items: visits::SIX_CLEAR
+            .iter()
+            .filter_map(|k| opt_field(f, &format!("clear_{k}")).map(|v| (k.to_string(), v)))
+            .collect(),
         problems,
         disputes: super::mediation::disputes_found(f),
         photos: Vec::new(),
