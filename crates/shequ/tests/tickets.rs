@@ -9,8 +9,9 @@
 
 mod support;
 
+use chrono::Datelike;
 use serde_json::{Value, json};
-use support::{Api, Server, sql_int};
+use support::{Api, Server, Web, csrf_of, sql_int};
 
 fn grid_of_wangge(srv: &Server) -> i64 {
     sql_int(
@@ -540,4 +541,123 @@ fn field_work_for_the_benchmark_loads_and_lists() {
     let room = a_room(&srv, grid_of_wangge(&srv));
     let id = report(&srv.api("wangge"), room, "0102", "批量之后的新事件");
     assert!(id > 2000, "{id}");
+}
+
+/// The settings page: a new 大类 and 小类 with its time limits, retiring it, a limit changed and
+/// a holiday entered; bad codes are refused with the field named; a grid worker may not.
+#[test]
+fn the_settings_page_changes_categories_limits_and_the_calendar() {
+    let srv = Server::start(50);
+    let head = Web::login(&srv.base, "shuji");
+    let (s, page, _) = head.get("/settings/tickets");
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        page.contains("0102 暴露垃圾") && page.contains("须拍近景远景"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let post = |fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        head.post_form("/settings/tickets", &all)
+    };
+    assert_eq!(
+        post(&[
+            ("form", "category"),
+            ("code", "14"),
+            ("name", "非机动车管理")
+        ])
+        .0,
+        303
+    );
+    let (s, _, _) = post(&[
+        ("form", "category"),
+        ("code", "1401"),
+        ("name", "共享单车乱停放"),
+        ("limit_normal", "quick"),
+        ("limit_urgent", "urgent"),
+    ]);
+    assert_eq!(s, 303);
+    let api = srv.api("shuji");
+    let (_, cat) = api.get("/api/v1/ticket-categories");
+    let new = cat["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "1401")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (new["parent_code"].as_str(), new["limit_normal"].as_str()),
+        (Some("14"), Some("quick"))
+    );
+    // Under a 大类 that doesn't exist, or a code that isn't one: refused, named.
+    let (s, body, _) = post(&[("form", "category"), ("code", "1501"), ("name", "x")]);
+    assert_eq!(s, 422);
+    assert!(body.contains("大类 15 还没有"), "{body}");
+    let (s, v) = api.post(
+        "/api/v1/ticket-categories",
+        serde_json::json!({"code": "1", "name": "x"}),
+    );
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (422, Some("类别代码")),
+        "{v}"
+    );
+    // Retired: no new reports under it, still listed on the page.
+    assert_eq!(
+        post(&[
+            ("form", "category"),
+            ("code", "1401"),
+            ("name", "共享单车乱停放"),
+            ("active", "0")
+        ])
+        .0,
+        303
+    );
+    let (_, cat) = api.get("/api/v1/ticket-categories");
+    assert!(!cat["categories"].to_string().contains("\"1401\""));
+    let (_, page, _) = head.get("/settings/tickets");
+    assert!(
+        page.contains("1401 共享单车乱停放</strong> <span class=\"badge\">已停用"),
+        "{page}"
+    );
+    // A limit and a holiday.
+    assert_eq!(
+        post(&[
+            ("form", "limit"),
+            ("code", "general"),
+            ("amount", "5"),
+            ("unit", "working_days")
+        ])
+        .0,
+        303
+    );
+    let next_year = chrono::Local::now().date_naive().year() + 1;
+    let day = format!("{next_year}-01-01");
+    assert_eq!(
+        post(&[
+            ("form", "day"),
+            ("day", &day),
+            ("workday", "0"),
+            ("name", "元旦")
+        ])
+        .0,
+        303
+    );
+    let (_, page, _) = head.get("/settings/tickets");
+    assert!(page.contains(&format!("{day} 元旦 · 放假")), "{page}");
+    let (_, cat) = api.get("/api/v1/ticket-categories");
+    let general = cat["time_limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "general")
+        .unwrap()
+        .clone();
+    assert_eq!(general["amount"], 5);
+    // Not for a grid worker.
+    let worker = Web::login(&srv.base, "wangge");
+    let (s, _, _) = worker.get("/settings/tickets");
+    assert_eq!(s, 403);
 }

@@ -26,6 +26,7 @@ pub mod second_factor;
 pub mod stats;
 pub mod tag_imports;
 pub mod tags;
+pub mod ticket_settings;
 pub mod tickets;
 pub mod tree;
 pub mod unit_imports;

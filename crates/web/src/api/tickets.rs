@@ -13,6 +13,7 @@ use shequ_store::tickets::{
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use shequ_store::attachments::{Attachment, NewFile};
+use shequ_store::ticket_settings::CategoryInput;
 
 use super::{ApiJson, ApiResult, Created, created};
 use crate::access::{Need, Routes, Target, rule};
@@ -28,6 +29,11 @@ pub fn routes() -> Routes {
             "/api/v1/ticket-categories",
             rule(LoggedIn, Target::None),
             categories,
+        )
+        .post(
+            "/api/v1/ticket-categories",
+            rule(ManageTree, Target::None),
+            set_category,
         )
         .post(
             "/api/v1/ticket-time-limits",
@@ -82,6 +88,7 @@ pub fn routes() -> Routes {
 #[openapi(
     paths(
         categories,
+        set_category,
         set_time_limit,
         set_calendar_day,
         create,
@@ -97,6 +104,7 @@ pub fn routes() -> Routes {
         TimeLimit,
         Catalogue,
         TimeLimitRequest,
+        CategoryInput,
         CalendarDayRequest,
         TicketInput,
         NewFile,
@@ -123,6 +131,27 @@ pub struct Catalogue {
 async fn categories(State(st): State<AppState>, _user: ApiUser) -> ApiResult<Catalogue> {
     Ok(Json(
         st.db(move |c| {
+            Ok(Catalogue {
+                categories: tickets::categories(c)?,
+                time_limits: tickets::time_limits(c)?,
+            })
+        })
+        .await?,
+    ))
+}
+
+/// Adds or changes a category (a 大类 "07" or a 小类 "0703" with its time limits); retiring
+/// one (active: false) keeps it on old tickets.
+#[utoipa::path(post, path = "/api/v1/ticket-categories", request_body = CategoryInput,
+    responses((status = 200, body = Catalogue), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_category(
+    State(st): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<CategoryInput>,
+) -> ApiResult<Catalogue> {
+    Ok(Json(
+        st.db(move |c| {
+            shequ_store::ticket_settings::set_category(c, &user.actor, &req)?;
             Ok(Catalogue {
                 categories: tickets::categories(c)?,
                 time_limits: tickets::time_limits(c)?,

@@ -9,6 +9,7 @@ mod mediation;
 mod patrols;
 mod people;
 mod public_report;
+mod ticket_settings;
 mod tickets;
 mod tree;
 mod units;
@@ -48,6 +49,7 @@ pub fn routes() -> Routes {
         .merge(files::routes())
         .merge(mediation::routes())
         .merge(public_report::routes())
+        .merge(ticket_settings::routes())
 }
 
 /// What every page shows around its content.
