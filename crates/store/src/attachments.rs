@@ -1,4 +1,4 @@
-//! Photos and files attached to records: 事件, 走访, 巡查 and 调解. What a file is comes from its
+//! Photos and files attached to records: 事件, 走访 and 巡查. What a file is comes from its
 //! first bytes, never from its name or the browser's word: only photos (JPEG, PNG, WebP, HEIC)
 //! and PDF are taken, each at most [`MAX_BYTES`]. The bytes are kept once per community under
 //! their SHA-256, and a file is served only to someone who may see the record it belongs to.
@@ -33,7 +33,6 @@ pub enum Owner {
     Ticket(i64),
     Visit(i64),
     Patrol(i64),
-    Mediation(i64),
 }
 
 impl Owner {
@@ -42,20 +41,19 @@ impl Owner {
             Owner::Ticket(_) => "ticket",
             Owner::Visit(_) => "visit",
             Owner::Patrol(_) => "patrol",
-            Owner::Mediation(_) => "mediation",
         }
     }
 
     fn id(self) -> i64 {
         match self {
-            Owner::Ticket(id) | Owner::Visit(id) | Owner::Patrol(id) | Owner::Mediation(id) => id,
+            Owner::Ticket(id) | Owner::Visit(id) | Owner::Patrol(id) => id,
         }
     }
 
-    /// Visits and mediation cases are about people: their files need the right to see people
-    /// there, like the records themselves.
+    /// Visits are about people: their files need the right to see people there, like the
+    /// visits themselves.
     fn about_people(self) -> bool {
-        matches!(self, Owner::Visit(_) | Owner::Mediation(_))
+        matches!(self, Owner::Visit(_))
     }
 }
 
