@@ -85,7 +85,7 @@ pub fn routes() -> Routes {
         catalogue, screen, register, open, list, get, session, hand_off, close, agreement, rates
     ),
     components(schemas(
-        Catalogue,
+        MediationCatalogue,
         CodeLabel,
         DisputeFound,
         ScreeningInput,
@@ -115,7 +115,7 @@ pub struct CodeLabel {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Catalogue {
+pub struct MediationCatalogue {
     types: Vec<CodeLabel>,
     sources: Vec<CodeLabel>,
     outcomes: Vec<CodeLabel>,
@@ -132,9 +132,9 @@ fn pairs(list: &'static [(&'static str, &'static str)]) -> Vec<CodeLabel> {
         .collect()
 }
 
-#[utoipa::path(get, path = "/api/v1/mediation-catalogue", responses((status = 200, body = Catalogue)))]
-async fn catalogue(_user: ApiUser) -> Json<Catalogue> {
-    Json(Catalogue {
+#[utoipa::path(get, path = "/api/v1/mediation-catalogue", responses((status = 200, body = MediationCatalogue)))]
+async fn catalogue(_user: ApiUser) -> Json<MediationCatalogue> {
+    Json(MediationCatalogue {
         types: TYPES
             .iter()
             .map(|(code, label, days)| CodeLabel {

@@ -155,13 +155,64 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Each part's document; merged into one, a schema name used by two parts would silently
+/// describe only one of them (a test checks that none is).
+fn parts() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        ApiDoc::openapi(),
+        tickets::TicketsDoc::openapi(),
+        visits::VisitsDoc::openapi(),
+        patrols::PatrolsDoc::openapi(),
+        mediation::MediationDoc::openapi(),
+    ]
+}
+
 async fn openapi() -> Response {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(tickets::TicketsDoc::openapi());
-    doc.merge(visits::VisitsDoc::openapi());
-    doc.merge(patrols::PatrolsDoc::openapi());
-    doc.merge(mediation::MediationDoc::openapi());
+    let mut parts = parts().into_iter();
+    let mut doc = parts.next().unwrap_or_else(ApiDoc::openapi);
+    for part in parts {
+        doc.merge(part);
+    }
     Json(doc).into_response()
+}
+
+#[cfg(test)]
+mod schema_names {
+    #[test]
+    fn no_two_parts_of_the_api_document_name_a_schema_alike() {
+        let mut seen = std::collections::BTreeMap::new();
+        for (i, part) in super::parts().iter().enumerate() {
+            for name in part
+                .components
+                .as_ref()
+                .map(|c| c.schemas.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
+                if let Some(first) = seen.insert(name.clone(), i) {
+                    // The same type registered by two parts is fine; two types under one name
+                    // are not: compare what they say.
+                    let a = serde_json::to_string(
+                        &super::parts()[first]
+                            .components
+                            .as_ref()
+                            .map(|c| c.schemas.get(&name).cloned()),
+                    )
+                    .unwrap_or_default();
+                    let b = serde_json::to_string(
+                        &part
+                            .components
+                            .as_ref()
+                            .map(|c| c.schemas.get(&name).cloned()),
+                    )
+                    .unwrap_or_default();
+                    assert_eq!(
+                        a, b,
+                        "schema {name} means two things in parts {first} and {i}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
