@@ -25,6 +25,13 @@ fn fits(b: &Browser, page: &str) {
     );
 }
 
+fn grid_of_wangge(srv: &Server) -> i64 {
+    sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    )
+}
+
 fn login(srv: &Server, user: &str) -> Browser {
     let br = Browser::start().unwrap();
     br.goto(&format!("{}/login", srv.base)).unwrap();
@@ -65,10 +72,7 @@ fn take(br: &Browser, action: &str, state: &str) {
 #[test]
 fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated() {
     let srv = Server::start(200);
-    let grid = sql_int(
-        &srv.db,
-        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
-    );
+    let grid = grid_of_wangge(&srv);
     // Someone living alone in the grid, in the group since last month: due for a visit.
     let person = sql_int(
         &srv.db,
@@ -230,10 +234,7 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
 #[test]
 fn a_half_filled_visit_survives_a_dropped_connection_and_is_sent_when_it_returns() {
     let srv = Server::start(200);
-    let grid = sql_int(
-        &srv.db,
-        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
-    );
+    let grid = grid_of_wangge(&srv);
     let person = sql_int(
         &srv.db,
         &format!(
