@@ -149,6 +149,12 @@ struct NewCase {
     error: Option<String>,
 }
 
+impl CasePage {
+    fn when(&self, s: &str) -> String {
+        super::local_time(s)
+    }
+}
+
 impl NewCase {
     fn value(&self, key: &str) -> String {
         self.f.get(key).cloned().unwrap_or_default()

@@ -52,6 +52,17 @@ pub fn routes() -> Routes {
         .merge(ticket_settings::routes())
 }
 
+/// A stored time (RFC 3339 UTC) as the office reads it: local, to the minute.
+pub fn local_time(s: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| s.to_string())
+}
+
 /// What every page shows around its content.
 pub struct Layout {
     pub title: String,

@@ -127,6 +127,12 @@ struct StatusPage {
     fresh: bool,
 }
 
+impl StatusPage {
+    fn when(&self, s: &str) -> String {
+        super::local_time(s)
+    }
+}
+
 async fn submit(
     State(st): State<AppState>,
     Path(slug): Path<String>,

@@ -13,7 +13,9 @@ use shequ_store::tickets::{
 use shequ_store::tree::{self, Node};
 
 use super::files::{PHOTO_BODY_LIMIT, Submitted};
-use super::{Layout, PageError, PageResult, check_csrf, field, int_field, opt_field, render};
+use super::{
+    Layout, PageError, PageResult, check_csrf, field, int_field, local_time, opt_field, render,
+};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::state::AppState;
@@ -46,17 +48,6 @@ pub fn routes() -> Routes {
             rule(Need::WorkTickets, Target::Ticket),
             take_step,
         )
-}
-
-/// A stored time (RFC 3339 UTC) as the office reads it: local, to the minute.
-fn local_time(s: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|_| s.to_string())
 }
 
 #[derive(Template)]
