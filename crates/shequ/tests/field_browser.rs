@@ -341,3 +341,46 @@ fn a_half_filled_visit_survives_a_dropped_connection_and_is_sent_when_it_returns
     std::thread::sleep(Duration::from_secs(6));
     assert_eq!(visits_of(full), 1, "sent once, not again by a later retry");
 }
+
+/// The mediation, settings and 随手拍 pages fit a 375 px phone too.
+#[test]
+fn the_mediation_settings_and_public_report_pages_fit_a_phone() {
+    let srv = Server::start(100);
+    let grid = grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let (s, v) = srv.api("shuji").post(
+        "/api/v1/mediation-cases",
+        json!({"node_id": grid, "type_code": "劳资", "source": "转办", "referred_by": "区总工会职工法律援助中心",
+               "employer": "某某餐饮管理有限公司", "summary": "厨师王某某主张拖欠加班费",
+               "parties": [{"side": "applicant", "name": "王某某", "id_number": "110105198001010032", "phone": "13800001234"},
+                           {"side": "respondent", "name": "某某餐饮管理有限公司"}]}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let case = v["id"].as_i64().unwrap();
+    let web = support::Web::login(&srv.base, "shuji");
+    let (_, page, _) = web.get(&format!("/nodes/{community}/report-links"));
+    let (s, _, _) = web.post_form(
+        &format!("/nodes/{community}/report-links"),
+        &[("csrf", &support::csrf_of(&page)), ("name", "1幢大堂")],
+    );
+    assert_eq!(s, 303);
+    let (ok, slug) = srv.db.sql("SELECT slug FROM report_links");
+    assert!(ok, "{slug}");
+    let head = login(&srv, "shuji");
+    for (path, wait) in [
+        (format!("/nodes/{grid}/mediation"), "#mediation-rates"),
+        (format!("/nodes/{grid}/mediation/new"), "#case-form"),
+        (format!("/mediation-cases/{case}"), "#case-events"),
+        (format!("/nodes/{community}/report-links"), "#links"),
+        ("/settings/tickets".to_string(), "#categories"),
+        (format!("/r/{}", slug.trim()), "#public-report"),
+    ] {
+        head.goto(&format!("{}{path}", srv.base)).unwrap();
+        head.wait_for(wait, WAIT)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        fits(&head, &path);
+    }
+}
