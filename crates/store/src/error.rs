@@ -52,3 +52,13 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Free text as entered: trimmed, empty as none, refused (naming `field`) when longer than
+/// `max` characters.
+pub(crate) fn text(field: &str, v: Option<&str>, max: usize) -> StoreResult<Option<String>> {
+    let v = v.map(str::trim).filter(|s| !s.is_empty());
+    if v.is_some_and(|s| s.chars().count() > max) {
+        return Err(StoreError::invalid(field, format!("超过 {max} 字，请精简")));
+    }
+    Ok(v.map(str::to_string))
+}

@@ -13,7 +13,7 @@ use crate::attachments::{self, Attachment, FileIn, NewFile, Owner};
 use crate::audit::{self, By, Event};
 use crate::clock::now;
 use crate::db::{Conn, Row, Value};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult, text};
 use crate::params;
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
@@ -370,14 +370,6 @@ fn pick<'a>(field: &str, list: &'a [(&'a str, &'a str)], v: &str) -> StoreResult
         })
 }
 
-fn text(field: &str, v: &Option<String>, max: usize) -> StoreResult<Option<String>> {
-    let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if v.is_some_and(|s| s.chars().count() > max) {
-        return Err(StoreError::invalid(field, format!("超过 {max} 字，请精简")));
-    }
-    Ok(v.map(str::to_string))
-}
-
 fn event(
     c: &mut Conn,
     actor: &Actor,
@@ -409,10 +401,10 @@ fn event(
 /// Records a report. Returns the ticket's id.
 pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResult<i64> {
     actor.require(flow::works_tickets(actor.role), "上报事件")?;
-    let title = text("标题", &Some(input.title.clone()), 100)?
+    let title = text("标题", Some(&input.title), 100)?
         .ok_or_else(|| StoreError::invalid("标题", "请用一句话写明是什么问题"))?;
-    let description = text("情况描述", &input.description, 2000)?.unwrap_or_default();
-    let location = text("具体位置", &input.location, 200)?;
+    let description = text("情况描述", input.description.as_deref(), 2000)?.unwrap_or_default();
+    let location = text("具体位置", input.location.as_deref(), 200)?;
     let urgency = pick(
         "紧急程度",
         flow::URGENCIES,
@@ -423,8 +415,8 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
         flow::SOURCES,
         input.source.as_deref().unwrap_or("worker"),
     )?;
-    let reporter_name = text("反映人", &input.reporter_name, 40)?;
-    let reporter_phone = text("反映人电话", &input.reporter_phone, 20)?
+    let reporter_name = text("反映人", input.reporter_name.as_deref(), 40)?;
+    let reporter_phone = text("反映人电话", input.reporter_phone.as_deref(), 20)?
         .map(|p| shequ_domain::Phone::parse(&p).map(|p| p.as_str().to_string()))
         .transpose()
         .map_err(|e| StoreError::invalid("反映人电话", e.to_string()))?;
@@ -760,7 +752,7 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
             action.label()
         )));
     }
-    let note = text("说明", &input.note, 1000)?;
+    let note = text("说明", input.note.as_deref(), 1000)?;
     if action.needs_note() && note.is_none() {
         return Err(StoreError::invalid(
             "说明",
@@ -807,7 +799,7 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                     flow::DISPATCH_KINDS,
                     input.assignee_kind.as_deref().unwrap_or(""),
                 )?;
-                let name = text("承办单位或人员", &input.assignee_name, 60)?
+                let name = text("承办单位或人员", input.assignee_name.as_deref(), 60)?
                     .or_else(|| (kind == "street").then(|| "街道".to_string()))
                     .ok_or_else(|| StoreError::invalid("承办单位或人员", "请写明派给谁"))?;
                 sets.push(("assignee_kind", Value::from(kind)));

@@ -13,16 +13,8 @@ pub use screening::*;
 
 use shequ_domain::mediation as rules;
 
+pub(crate) use crate::error::text;
 use crate::error::{StoreError, StoreResult};
-
-/// Free text as entered: trimmed, empty as none, refused when longer than `max`.
-fn text(field: &str, v: Option<&str>, max: usize) -> StoreResult<Option<String>> {
-    let v = v.map(str::trim).filter(|s| !s.is_empty());
-    if v.is_some_and(|s| s.chars().count() > max) {
-        return Err(StoreError::invalid(field, format!("超过 {max} 字，请精简")));
-    }
-    Ok(v.map(str::to_string))
-}
 
 /// The kind of dispute given as a code or a label, or an error listing the kinds.
 fn type_checked(field: &str, v: &str) -> StoreResult<(&'static str, &'static str, i64)> {
