@@ -13,7 +13,6 @@ use crate::db::{Conn, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::scope::Actor;
-use crate::sealed::{Field, sealer};
 use crate::tree;
 use crate::users::{digest, random_token};
 
@@ -261,51 +260,26 @@ pub fn submit(conn: &mut Conn, key: &Key, r: &NewRequest) -> Open311Result<Recei
     let token = random_token(16)?;
     let id = conn.transaction(|c| {
         let node = tree::load(c, key.node_id)?;
-        let ts = now();
-        let id = c.insert(
-            "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
-                source, reporter_name, reporter_phone, state, reported_at, created_at, updated_at,
-                latitude, longitude, open311_key_id, open311_token)
-             VALUES (?, ?, ?, ?, 'normal', ?, ?, ?, 'open311', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
-                key.community_id,
-                node.id,
-                node.path.as_str(),
-                service.service_code.as_str(),
-                title.as_str(),
-                full.as_str(),
-                address,
-                name.clone(),
-                sealer()?.seal_opt(Field::ReporterPhone, phone.as_deref())?,
-                State::Reported.as_str(),
-                ts.as_str(),
-                ts.as_str(),
-                ts.as_str(),
-                r.lat,
-                r.long,
-                key.id,
-                token.as_str()
-            ],
-        )?;
-        c.execute(
-            "INSERT INTO ticket_events (community_id, ticket_id, at, actor_name, action, to_state, detail)
-             VALUES (?, ?, ?, ?, 'report', ?, ?)",
-            params![
-                key.community_id,
-                id,
-                ts.as_str(),
-                format!("网上报事（{}）", key.name),
-                State::Reported.as_str(),
-                serde_json::json!({ "类别": service.service_code, "来源": "open311" }).to_string()
-            ],
-        )?;
-        audit::record(
+        crate::tickets::file_outside_report(
             c,
-            By::Name(&format!("open311:{}", key.name)),
-            Event::ok("ticket.report", format!("ticket:{id}"))
-                .with(serde_json::json!({ "类别": service.service_code, "来源": "Open311" })),
-        )?;
-        Ok::<_, StoreError>(id)
+            &crate::tickets::OutsideReport {
+                community_id: key.community_id,
+                node: &node,
+                category_code: &service.service_code,
+                title: &title,
+                description: &full,
+                location: address,
+                reporter_name: name.as_deref(),
+                reporter_phone: phone.as_deref(),
+                source: "open311",
+                channel: &format!("网上报事（{}）", key.name),
+                audited_as: &format!("open311:{}", key.name),
+                token: &token,
+                lat_long: (r.lat, r.long),
+                open311_key_id: Some(key.id),
+                report_link_id: None,
+            },
+        )
     })?;
     Ok(Receipt {
         service_request_id: id.to_string(),

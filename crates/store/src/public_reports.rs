@@ -14,7 +14,6 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::scope::Actor;
-use crate::sealed::{Field, sealer};
 use crate::tree;
 use crate::users::random_token;
 
@@ -44,8 +43,8 @@ fn manages(actor: &Actor) -> StoreResult<()> {
     )
 }
 
-/// A new link for a community or grid of the caller's area.
-pub fn make_link(conn: &mut Conn, actor: &Actor, node_id: i64, name: &str) -> StoreResult<Link> {
+/// A new link for a community or grid of the caller's area; its id.
+pub fn make_link(conn: &mut Conn, actor: &Actor, node_id: i64, name: &str) -> StoreResult<i64> {
     manages(actor)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
@@ -77,12 +76,8 @@ pub fn make_link(conn: &mut Conn, actor: &Actor, node_id: i64, name: &str) -> St
             Event::ok("report_link.make", format!("node:{}", node.id))
                 .with(serde_json::json!({ "链接": id, "名称": name })),
         )?;
-        Ok::<(), StoreError>(())
-    })?;
-    links(conn, actor, node_id)?
-        .into_iter()
-        .find(|l| l.path.ends_with(&slug))
-        .ok_or_else(|| StoreError::NotFound("新建的链接".into()))
+        Ok(id)
+    })
 }
 
 /// The links under a node, newest first.
@@ -236,47 +231,27 @@ pub fn submit(conn: &mut Conn, slug: &str, r: &PublicReport) -> StoreResult<(i64
             .chars()
             .take(60)
             .collect();
-        let ts = now();
-        let id = c.insert(
-            "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
-                source, reporter_name, reporter_phone, state, reported_at, created_at, updated_at, open311_token, report_link_id)
-             VALUES (?, ?, ?, ?, 'normal', ?, ?, ?, 'resident', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            params![
+        let id = crate::tickets::file_outside_report(
+            c,
+            &crate::tickets::OutsideReport {
                 community_id,
-                node.id,
-                node.path.as_str(),
-                category.0.as_str(),
-                title.as_str(),
+                node: &node,
+                category_code: &category.0,
+                title: &title,
                 description,
                 location,
-                name,
-                sealer()?.seal_opt(Field::ReporterPhone, phone.as_deref())?,
-                State::Reported.as_str(),
-                ts.as_str(),
-                ts.as_str(),
-                ts.as_str(),
-                token.as_str(),
-                link_id
-            ],
-        )?;
-        c.execute(
-            "INSERT INTO ticket_events (community_id, ticket_id, at, actor_name, action, to_state, detail)
-             VALUES (?, ?, ?, '居民随手拍', 'report', ?, ?)",
-            params![
-                community_id,
-                id,
-                ts.as_str(),
-                State::Reported.as_str(),
-                serde_json::json!({ "类别": category.0, "来源": "resident" }).to_string()
-            ],
+                reporter_name: name.as_deref(),
+                reporter_phone: phone.as_deref(),
+                source: "resident",
+                channel: "居民随手拍",
+                audited_as: &format!("report_link:{link_id}"),
+                token: &token,
+                lat_long: (None, None),
+                open311_key_id: None,
+                report_link_id: Some(link_id),
+            },
         )?;
         attachments::store(c, None, Owner::Ticket(id), (community_id, node.path.as_str()), &photos)?;
-        audit::record(
-            c,
-            By::Name(&format!("report_link:{link_id}")),
-            Event::ok("ticket.report", format!("ticket:{id}"))
-                .with(serde_json::json!({ "类别": category.0, "来源": "居民随手拍", "照片": photos.len() })),
-        )?;
         Ok((id, token.clone()))
     })
 }

@@ -563,6 +563,81 @@ pub(crate) fn raise_problems(
     Ok(ids)
 }
 
+/// A report from outside the staff (an Open311 client, 居民随手拍): no reporting user; the
+/// channel names itself on the timeline and in the audit log. Inside the caller's transaction.
+pub(crate) struct OutsideReport<'a> {
+    pub community_id: i64,
+    pub node: &'a tree::Node,
+    pub category_code: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub location: Option<&'a str>,
+    pub reporter_name: Option<&'a str>,
+    /// Plain; sealed here.
+    pub reporter_phone: Option<&'a str>,
+    /// open311 | resident
+    pub source: &'a str,
+    /// Who the timeline says reported it ("网上报事（系统名）", "居民随手拍").
+    pub channel: &'a str,
+    /// Who the audit log says acted ("open311:系统名", "report_link:3").
+    pub audited_as: &'a str,
+    /// The receipt with which the reporter follows it.
+    pub token: &'a str,
+    pub lat_long: (Option<f64>, Option<f64>),
+    pub open311_key_id: Option<i64>,
+    pub report_link_id: Option<i64>,
+}
+
+pub(crate) fn file_outside_report(c: &mut Conn, r: &OutsideReport) -> StoreResult<i64> {
+    let ts = now();
+    let id = c.insert(
+        "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
+            source, reporter_name, reporter_phone, state, reported_at, created_at, updated_at,
+            latitude, longitude, open311_key_id, open311_token, report_link_id)
+         VALUES (?, ?, ?, ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        params![
+            r.community_id,
+            r.node.id,
+            r.node.path.as_str(),
+            r.category_code,
+            r.title,
+            r.description,
+            r.location,
+            r.source,
+            r.reporter_name,
+            sealer()?.seal_opt(Field::ReporterPhone, r.reporter_phone)?,
+            State::Reported.as_str(),
+            ts.as_str(),
+            ts.as_str(),
+            ts.as_str(),
+            r.lat_long.0,
+            r.lat_long.1,
+            r.open311_key_id,
+            r.token,
+            r.report_link_id
+        ],
+    )?;
+    c.execute(
+        "INSERT INTO ticket_events (community_id, ticket_id, at, actor_name, action, to_state, detail)
+         VALUES (?, ?, ?, ?, 'report', ?, ?)",
+        params![
+            r.community_id,
+            id,
+            ts.as_str(),
+            r.channel,
+            State::Reported.as_str(),
+            serde_json::json!({ "类别": r.category_code, "来源": r.source }).to_string()
+        ],
+    )?;
+    audit::record(
+        c,
+        By::Name(r.audited_as),
+        Event::ok("ticket.report", format!("ticket:{id}"))
+            .with(serde_json::json!({ "类别": r.category_code, "来源": r.channel })),
+    )?;
+    Ok(id)
+}
+
 fn load_row(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Row> {
     let row = c
         .query_opt(
