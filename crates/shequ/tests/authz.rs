@@ -435,7 +435,7 @@ fn first_attachment(api: &Api, ticket: i64) -> i64 {
 fn upload_sample(srv: &Server, user: &str, grid: i64) -> i64 {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/samples/sample_ledger.xlsx"
+        "/../ingest/tests/fixtures/sample_ledger.xlsx"
     );
     let bytes = std::fs::read(path).unwrap();
     let web = Web::login(&srv.base, user);

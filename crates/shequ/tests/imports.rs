@@ -14,15 +14,15 @@ use support::{Server, Web, csrf_of, libreoffice_convert, run, sql_int};
 fn sample() -> Vec<u8> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/samples/sample_ledger.xlsx"
+        "/../ingest/tests/fixtures/sample_ledger.xlsx"
     );
-    std::fs::read(path).unwrap_or_else(|e| panic!("the shared sample ledger at {path}: {e}"))
+    std::fs::read(path).unwrap_or_else(|e| panic!("the sample ledger at {path}: {e}"))
 }
 
 fn expected() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/samples/sample_ledger.expected.json"
+        "/../ingest/tests/fixtures/sample_ledger.expected.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

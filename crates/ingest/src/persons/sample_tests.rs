@@ -10,11 +10,11 @@ use crate::table::Merge;
 
 const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/samples/sample_ledger.xlsx"
+    "/tests/fixtures/sample_ledger.xlsx"
 );
 const EXPECTED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/samples/sample_ledger.expected.json"
+    "/tests/fixtures/sample_ledger.expected.json"
 );
 
 fn decode_entities(s: &str) -> String {
@@ -244,7 +244,7 @@ fn entities_and_elements() {
 #[test]
 fn the_real_sample_ledger() {
     let bytes = std::fs::read(SAMPLE).unwrap_or_else(|e| {
-        panic!("the sample ledger was looked for at {SAMPLE} and could not be read ({e}); CI has it in shared/samples/")
+        panic!("the sample ledger was looked for at {SAMPLE} and could not be read ({e}); it is kept in the repository (tests/fixtures/, copied from shared/samples/)")
     });
     let tables = read_xlsx(&bytes);
     let names: Vec<&str> = tables.iter().map(|t| t.sheet.as_str()).collect();
