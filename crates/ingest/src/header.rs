@@ -53,11 +53,19 @@ pub enum Field {
     /// 登记日期/迁入日期/入住日期.
     MovedInOn,
     Notes,
+    /// 户号/户编号: which household the row belongs to, when the ledger says.
+    HouseholdNo,
+    /// 年龄: derived from the ID number; only checked against it, never stored.
+    Age,
+    /// 文化程度, kept in the notes in the national standard's words.
+    Education,
+    /// 政治面貌, kept in the notes in the national standard's words.
+    Political,
     Ignore,
 }
 
 impl Field {
-    pub const ALL: [Field; 20] = [
+    pub const ALL: [Field; 24] = [
         Field::Seq,
         Field::Name,
         Field::IdNumber,
@@ -77,6 +85,10 @@ impl Field {
         Field::Employment,
         Field::MovedInOn,
         Field::Notes,
+        Field::HouseholdNo,
+        Field::Age,
+        Field::Education,
+        Field::Political,
         Field::Ignore,
     ];
 
@@ -104,6 +116,10 @@ impl Field {
             Field::Employment => "就业状况",
             Field::MovedInOn => "登记日期",
             Field::Notes => "备注",
+            Field::HouseholdNo => "户号",
+            Field::Age => "年龄",
+            Field::Education => "文化程度",
+            Field::Political => "政治面貌",
             Field::Ignore => "不导入",
         }
     }
@@ -130,6 +146,10 @@ impl Field {
             Field::Employment => "employment",
             Field::MovedInOn => "moved_in_on",
             Field::Notes => "notes",
+            Field::HouseholdNo => "household_no",
+            Field::Age => "age",
+            Field::Education => "education",
+            Field::Political => "political",
             Field::Ignore => "ignore",
         }
     }
@@ -165,15 +185,19 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "公民身份证号码",
             "公民身份证号",
             "居民身份证号码",
+            "居民身份证号",
             "身份号码",
         ],
     ),
-    (Field::DocType, &["证件类型", "证件种类", "证件名称"]),
+    (
+        Field::DocType,
+        &["证件类型", "证件种类", "证件名称", "身份证件种类"],
+    ),
     (Field::DocNo, &["其他证件号码", "护照号码", "护照号"]),
     (Field::Sex, &["性别"]),
     (
         Field::BirthDate,
-        &["出生日期", "出生年月", "生日", "出生年月日"],
+        &["出生日期", "出生年月", "生日", "出生年月日", "出生时间"],
     ),
     (
         Field::Phone,
@@ -188,12 +212,21 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "移动电话",
             "联系号码",
             "本人电话",
+            "本人联系电话",
+            "联系手机",
         ],
     ),
-    (Field::Ethnicity, &["民族"]),
+    (Field::Ethnicity, &["民族", "族别"]),
     (
         Field::Relation,
-        &["户主关系", "与户主关系", "与户主的关系", "关系", "家庭关系"],
+        &[
+            "户主关系",
+            "与户主关系",
+            "与户主的关系",
+            "关系",
+            "家庭关系",
+            "成员关系",
+        ],
     ),
     (
         Field::Address,
@@ -210,6 +243,19 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "现居地址",
             "家庭住址",
             "居住地",
+            "实际居住地址",
+            "实际居住地",
+            "现住地址",
+            "暂住地址",
+            "现暂住地址",
+            "暂住地",
+            "暂住地址详址",
+            "详细地址",
+            "居住详址",
+            "居住地详址",
+            "现居住详址",
+            "房屋地址",
+            "居住房屋地址",
         ],
     ),
     (
@@ -217,7 +263,37 @@ const SYNONYMS: &[(Field, &[&str])] = &[
         &["楼栋", "楼号", "幢", "栋", "楼栋号", "幢号", "栋号", "楼幢"],
     ),
     (Field::Unit, &["单元", "单元号"]),
-    (Field::Room, &["房间", "室", "户号", "房间号", "室号"]),
+    // Not "户号": in a 户籍 ledger that is the household's number, not its room.
+    (Field::Room, &["房间", "室", "房间号", "室号"]),
+    (
+        Field::HouseholdNo,
+        &[
+            "户号",
+            "户编号",
+            "户编码",
+            "户口编号",
+            "户口号",
+            "公安户口编号",
+            "户口簿编号",
+            "户口本编号",
+            "户口簿号",
+            "家庭户号",
+            "户籍户号",
+        ],
+    ),
+    (Field::Age, &["年龄", "周岁", "实足年龄"]),
+    (
+        Field::Education,
+        &[
+            "文化程度",
+            "学历",
+            "文化水平",
+            "受教育程度",
+            "教育程度",
+            "最高学历",
+        ],
+    ),
+    (Field::Political, &["政治面貌", "政治身份", "党派"]),
     (
         Field::PersonType,
         &[
@@ -229,6 +305,8 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "户籍类型",
             "人口类型",
             "人口类别",
+            "人员属性",
+            "人口属性",
         ],
     ),
     (
@@ -239,11 +317,15 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "是否人户一致",
             "是否人户分离",
             "人户状态",
+            "人户情况",
+            "人户状况",
+            "人户关系",
+            "人户分离情况",
         ],
     ),
     (
         Field::Employment,
-        &["就业状况", "就业情况", "职业", "就业状态"],
+        &["就业状况", "就业情况", "职业", "就业状态", "工作状况"],
     ),
     (
         Field::MovedInOn,
@@ -255,6 +337,16 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "登记时间",
             "迁入时间",
             "入住时间",
+            "入户日期",
+            "迁入本址日期",
+            "迁入本址时间",
+            "来本地日期",
+            "来本地时间",
+            "来本市日期",
+            "来本市时间",
+            "暂住日期",
+            "居住登记日期",
+            "辖区暂住入住时间",
         ],
     ),
     (Field::Notes, &["备注", "说明"]),
@@ -621,10 +713,11 @@ mod tests {
             ),
             (Field::Building, &["楼栋", "楼号", "幢"]),
             (Field::Unit, &["单元"]),
-            (Field::Room, &["房间", "室", "户号"]),
+            (Field::Room, &["房间", "室"]),
+            (Field::HouseholdNo, &["户号", "户编号"]),
             (Field::Sex, &["性别"]),
             (Field::BirthDate, &["出生日期", "出生年月", "生日"]),
-            (Field::Ethnicity, &["民族"]),
+            (Field::Ethnicity, &["民族", "族别"]),
             (
                 Field::Relation,
                 &["户主关系", "与户主关系", "与户主的关系", "关系"],

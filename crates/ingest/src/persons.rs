@@ -17,7 +17,7 @@ pub use address::Address;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use shequ_domain::registry::normalize_doc_no;
 use shequ_domain::{IdNumber, IdNumberError, NameError, Phone, Sex, normalize_name};
@@ -69,6 +69,11 @@ pub struct Candidate {
     pub employment: Option<String>,
     pub moved_in_on: Option<NaiveDate>,
     pub notes: Option<String>,
+    /// 户号 as shown: rows with the same number are one household.
+    pub household_no: Option<String>,
+    /// 文化程度 and 政治面貌 in the national standards' words.
+    pub education: Option<String>,
+    pub political: Option<String>,
     pub warnings: Vec<Problem>,
 }
 
@@ -176,7 +181,36 @@ pub fn parse_table(t: &Table, header: &Header, mapping: &Mapping) -> Vec<RowOutc
             _ => RowOutcome::Rejected(vec![dup]),
         });
     }
+    if mapping.iter().any(|(_, f)| *f == Field::HouseholdNo) {
+        household_addresses(&mut out);
+    }
     out
+}
+
+/// Ledgers kept by household write the address once, on the head's row: a member with no
+/// address of their own lives where the rest of their household (same 户号) does.
+fn household_addresses(out: &mut [RowOutcome]) {
+    let mut known: HashMap<String, Address> = HashMap::new();
+    for o in out.iter() {
+        if let RowOutcome::Person(c) = o
+            && let (Some(no), Some(a)) = (&c.household_no, &c.address)
+            && !known.contains_key(no)
+        {
+            known.insert(no.clone(), a.clone());
+        }
+    }
+    if known.is_empty() {
+        return;
+    }
+    for o in out.iter_mut() {
+        if let RowOutcome::Person(c) = o
+            && c.address.is_none()
+            && let Some(a) = c.household_no.as_ref().and_then(|n| known.get(n))
+        {
+            c.address = Some(a.clone());
+            c.warnings.retain(|w| w.code != "missing_address");
+        }
+    }
 }
 
 /// What identifies a person within one file.
@@ -299,6 +333,7 @@ fn parse_keyed(
     let (id, doc_type, doc_no, key) = parse_identity(&mut ctx);
     let sex = parse_sex(&mut ctx, id.as_ref());
     let birth_date = parse_birth_date(&mut ctx, id.as_ref());
+    parse_age(&mut ctx, id.as_ref());
     let phone = parse_phone(&mut ctx);
     let ethnicity = lookup(
         &mut ctx,
@@ -322,6 +357,22 @@ fn parse_keyed(
     );
     let address = parse_address(&mut ctx);
     let moved_in_on = parse_moved_in_on(&mut ctx);
+    let household_no = ctx
+        .first(Field::HouseholdNo)
+        .map(|(c, _)| ctx.shown(c))
+        .filter(|n| !n.is_empty());
+    let education = lookup(
+        &mut ctx,
+        Field::Education,
+        "unknown_education",
+        values::education,
+    );
+    let political = lookup(
+        &mut ctx,
+        Field::Political,
+        "unknown_political",
+        values::political,
+    );
     let notes = ctx
         .values(Field::Notes)
         .into_iter()
@@ -350,6 +401,9 @@ fn parse_keyed(
         employment,
         moved_in_on,
         notes: (!notes.is_empty()).then_some(notes),
+        household_no,
+        education,
+        political,
         warnings: ctx.warnings,
     };
     (RowOutcome::Person(candidate), key)
@@ -591,6 +645,14 @@ fn parse_sex(ctx: &mut Ctx, id: Option<&IdNumber>) -> Option<Sex> {
             );
             ctx.warn(Some(col), Field::Sex, "contradicts_id", message);
         }
+        if let Some((col, None)) = typed {
+            let message = format!(
+                "{}无法识别，已按公民身份号码记为{}",
+                ctx.at(col, Field::Sex),
+                derived.label()
+            );
+            ctx.warn(Some(col), Field::Sex, "bad_sex", message);
+        }
         return Some(derived);
     }
     match typed {
@@ -609,24 +671,45 @@ fn parse_sex(ctx: &mut Ctx, id: Option<&IdNumber>) -> Option<Sex> {
 
 const DATE_FORMS: &str = "请写成2021-09-26、2021/9/26、2021.9.26、2021年9月26日或20210926";
 
+/// With an ID number the typed birth date is only checked against it: one that contradicts
+/// it or can't be read is a warning, and the ID number's date is recorded.
 fn parse_birth_date(ctx: &mut Ctx, id: Option<&IdNumber>) -> Option<NaiveDate> {
-    let typed = ctx
-        .first(Field::BirthDate)
-        .map(|(col, cell)| (col, values::date(cell)));
+    let typed = ctx.first(Field::BirthDate).map(|(col, cell)| {
+        // "1985.03" in a 出生年月 column is a month, not the 3rd of anything.
+        let value = match values::year_month(cell) {
+            Some(ym) => Err(ym),
+            None => Ok(values::date(cell)),
+        };
+        (col, value)
+    });
     if let Some(id) = id {
         let derived = id.birth_date();
-        if let Some((col, DateValue::Date(d))) = typed
-            && d != derived
-        {
+        let contradicts = |ctx: &mut Ctx, col: usize| {
             let message = format!(
                 "{}与公民身份号码中的出生日期{}不符，已按身份证号码记录；如号码无误可忽略此提示，否则请核对号码",
                 ctx.at(col, Field::BirthDate),
                 derived.format("%Y-%m-%d")
             );
             ctx.warn(Some(col), Field::BirthDate, "contradicts_id", message);
+        };
+        match typed {
+            Some((col, Ok(DateValue::Date(d)))) if d != derived => contradicts(ctx, col),
+            Some((col, Err(ym))) if ym != (derived.year(), derived.month()) => {
+                contradicts(ctx, col)
+            }
+            Some((col, Ok(DateValue::Bad))) => {
+                let message = format!(
+                    "{}无法识别为日期，已按公民身份号码记为{}；如需核对，{DATE_FORMS}",
+                    ctx.at(col, Field::BirthDate),
+                    derived.format("%Y-%m-%d")
+                );
+                ctx.warn(Some(col), Field::BirthDate, "bad_date", message);
+            }
+            _ => {}
         }
         return Some(derived);
     }
+    let typed = typed.map(|(col, v)| (col, v.unwrap_or(DateValue::Bad)));
     match typed {
         Some((_, DateValue::Date(d))) => Some(d),
         Some((col, DateValue::Bad)) => {
@@ -638,6 +721,38 @@ fn parse_birth_date(ctx: &mut Ctx, id: Option<&IdNumber>) -> Option<NaiveDate> {
             None
         }
         _ => None,
+    }
+}
+
+/// A ledger's ages are as of the day it was written, often years before it reaches us, and
+/// some offices count only the difference of years: an age is taken to agree with the ID
+/// number anywhere from five years younger to a year older than the person is today.
+const AGE_SLACK: u32 = 5;
+
+/// 年龄 is never stored (the ID number says it): it is only read and checked, and what is
+/// wrong with it is a warning.
+fn parse_age(ctx: &mut Ctx, id: Option<&IdNumber>) {
+    let Some((col, cell)) = ctx.first(Field::Age) else {
+        return;
+    };
+    let Some(typed) = values::age(cell) else {
+        let message = format!(
+            "{}不是年龄：年龄由公民身份号码推算，本项不导入，人员照常导入",
+            ctx.at(col, Field::Age)
+        );
+        ctx.warn(Some(col), Field::Age, "bad_age", message);
+        return;
+    };
+    let Some(id) = id else {
+        return;
+    };
+    let now = id.age_on(chrono::Local::now().date_naive());
+    if typed > now.saturating_add(1) || typed.saturating_add(AGE_SLACK) < now {
+        let message = format!(
+            "{}与公民身份号码不符（按号码今年{now}岁），年龄以身份证号码为准；如号码无误可忽略此提示，否则请核对号码",
+            ctx.at(col, Field::Age)
+        );
+        ctx.warn(Some(col), Field::Age, "contradicts_id", message);
     }
 }
 
@@ -753,9 +868,9 @@ fn parse_relation(ctx: &mut Ctx, sex: Option<Sex>) -> Option<String> {
 
 fn parse_registered_here(ctx: &mut Ctx) -> Option<bool> {
     let (col, cell) = ctx.first(Field::RegisteredHere)?;
-    let Some(yes) = values::yes_no(cell) else {
+    let Some(state) = values::registration(cell) else {
         let message = format!(
-            "{}无法识别：请填写“是”或“否”（或“人户一致”“人户分离”）；本项已留空",
+            "{}无法识别：请填写“是”或“否”（或“人户一致”“人在户不在”“户在人不在”）；本项已留空",
             ctx.at(col, Field::RegisteredHere)
         );
         ctx.warn(
@@ -766,15 +881,22 @@ fn parse_registered_here(ctx: &mut Ctx) -> Option<bool> {
         );
         return None;
     };
+    if state.lives_elsewhere {
+        let message = format!(
+            "{}：户口在本地但人不在此居住，已按人户分离导入；如此人已不在本辖区居住，请导入后办理迁出",
+            ctx.at(col, Field::RegisteredHere)
+        );
+        ctx.warn(Some(col), Field::RegisteredHere, "lives_elsewhere", message);
+    }
     // In a 人户分离 column "是" means *not* living where registered; the words 一致/分离
     // themselves say which they mean whatever the column.
     let value = compact(&cell.display());
-    let explicit = value.contains("一致") || value.contains("分离");
+    let explicit = state.explicit || value.contains("一致") || value.contains("分离");
     let separated_column = ctx.title(Some(col), Field::RegisteredHere).contains("分离");
     Some(if separated_column && !explicit {
-        !yes
+        !state.registered_here
     } else {
-        yes
+        state.registered_here
     })
 }
 

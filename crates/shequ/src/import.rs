@@ -22,6 +22,8 @@ pub struct Request<'a> {
     pub dry_run: bool,
     pub json: bool,
     pub accept_updates: bool,
+    /// `--map "原列名=住址"`: columns of a persons ledger mapped by hand, as on the page.
+    pub map: &'a [String],
 }
 
 /// A file read and compared with the registry, ready to commit.
@@ -47,15 +49,28 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         .community_id
         .unwrap_or_default();
     let unreadable = |e: String| anyhow!("{}：{e}", file.display());
+    if !req.map.is_empty() && req.kind != "persons" {
+        bail!("--map 只用于实有人口台账（--kind persons）：其他台账按列名识别");
+    }
+    let overrides = req
+        .map
+        .iter()
+        .map(|m| importing::parse_map(m))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("{e}"))?;
     let (checked, mut report, sha256, refused_on_reading) = if req.kind == "persons" {
         // A mapping corrected on the upload page for files with this header applies here too.
-        let reading =
-            importing::read_persons(&bytes, &name, &importing::remembered(pool, community))
-                .map_err(unreadable)?;
+        let reading = importing::read_persons_mapped(
+            &bytes,
+            &name,
+            &importing::remembered(pool, community),
+            &overrides,
+        )
+        .map_err(unreadable)?;
         let rows = reading.rows.clone();
         let plan = imports::plan(&mut conn, &actor, node_id, rows).map_err(|e| anyhow!("{e}"))?;
         let report = importing::report(&reading, &plan, plan.counts());
-        let refused = reading.rejected.len();
+        let refused = importing::rows_refused(&reading.rejected);
         (Checked::Persons(plan), report, reading.sha256, refused)
     } else if req.kind == "rentals" {
         let reading = importing::read_rentals(&bytes, &name).map_err(unreadable)?;
@@ -67,7 +82,7 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         )
         .map_err(|e| anyhow!("{e}"))?;
         let report = importing::rental_report(&reading, &plan);
-        let refused = reading.rejected.len();
+        let refused = importing::rows_refused(&reading.rejected);
         (Checked::Rentals(plan), report, reading.sha256, refused)
     } else if req.kind == "units" {
         let reading = importing::read_units(&bytes, &name).map_err(unreadable)?;
@@ -75,7 +90,7 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
             shequ_store::unit_imports::plan_units(&mut conn, &actor, node_id, reading.rows.clone())
                 .map_err(|e| anyhow!("{e}"))?;
         let report = importing::unit_report(&reading, &plan);
-        let refused = reading.rejected.len();
+        let refused = importing::rows_refused(&reading.rejected);
         (Checked::Units(plan), report, reading.sha256, refused)
     } else {
         let kind = shequ_store::tag_imports::kind(req.kind).map_err(|e| anyhow!("{e}"))?;
@@ -89,7 +104,7 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         )
         .map_err(|e| anyhow!("{e}"))?;
         let report = importing::tag_report(&reading, &plan);
-        let refused = reading.rejected.len();
+        let refused = importing::rows_refused(&reading.rejected);
         (Checked::Tags(plan), report, reading.sha256, refused)
     };
     if !req.dry_run {
@@ -212,6 +227,22 @@ fn print_summary(r: &Report, dry_run: bool) {
         },
         r.warnings.len()
     );
+    if !r.columns.is_empty() {
+        println!("列的对应（不对时用 --map \"原列名=字段\" 指定）：");
+        let mapped: Vec<String> = r
+            .columns
+            .iter()
+            .filter_map(|c| Some(format!("{}列“{}”→{}", c.column, c.title, c.field?)))
+            .collect();
+        println!("  {}", mapped.join("；"));
+        let unknown: Vec<String> = r
+            .unrecognised()
+            .map(|c| format!("{}列“{}”", c.column, c.title))
+            .collect();
+        if !unknown.is_empty() {
+            println!("  未识别、不导入的列：{}", unknown.join("、"));
+        }
+    }
     if !r.rejected.is_empty() {
         println!("被拒绝的行：");
         for x in &r.rejected {

@@ -138,6 +138,10 @@ enum Command {
         /// 采纳与系统记录不同的字段（默认只列出，不覆盖）
         #[arg(long)]
         accept_updates: bool,
+        /// 指定某一列的内容（实有人口台账），可多次使用，如 --map "实际居住地址=住址"
+        /// --map "户编号=户号" --map "户籍地址=不导入"；原列名也可写列字母（如 G）
+        #[arg(long = "map", value_name = "原列名=字段")]
+        map: Vec<String>,
     },
     /// 以 JSON 列出每个网址及其访问规则（授权测试由此生成）
     Routes,
@@ -439,6 +443,7 @@ fn main() -> anyhow::Result<()> {
             dry_run,
             json,
             accept_updates,
+            map,
         } => {
             let pool = open(&db)?;
             import::run(
@@ -451,6 +456,7 @@ fn main() -> anyhow::Result<()> {
                     dry_run,
                     json,
                     accept_updates,
+                    map: &map,
                 },
             )?;
         }

@@ -37,6 +37,9 @@ pub struct ImportRow {
     pub room: String,
     pub relation: Option<String>,
     pub moved_in_on: Option<NaiveDate>,
+    /// 户号: rows of a room with the same number are one household, and rows with different
+    /// numbers are different households, whoever is marked 户主.
+    pub household_no: Option<String>,
 }
 
 /// A difference between the file and the registry, with numbers masked.
@@ -689,8 +692,9 @@ fn write_new(
     };
     let mut places: HashMap<(i64, String), (i64, String, NodeKind)> = HashMap::new();
     let mut created_places = 0;
-    // Per room: the household rows join, and whether it has a head yet.
-    let mut households: HashMap<i64, (i64, bool)> = HashMap::new();
+    // Per room and 户号 (none when the file has none): the household rows join, and whether
+    // it has a head yet.
+    let mut households: HashMap<(i64, Option<String>), (i64, bool)> = HashMap::new();
     let mut pending = Pending::default();
     let mut fresh: std::collections::HashSet<i64> = std::collections::HashSet::new();
     let total = order.len();
@@ -814,15 +818,24 @@ fn write_new(
             )
             .map_err(|m| at(StoreError::invalid("与户主关系", m)))?;
             let head = relation == "户主";
-            if let std::collections::hash_map::Entry::Vacant(slot) = households.entry(room_id)
+            let numbered = row.household_no.is_some();
+            let key = (room_id, row.household_no.clone());
+            if let std::collections::hash_map::Entry::Vacant(slot) = households.entry(key.clone())
                 && !fresh.contains(&room_id)
             {
-                // A room that was there before may have a household already.
-                let open: Vec<i64> = c
-                .query(
-                    "SELECT DISTINCT household_id FROM residences WHERE room_id = ? AND moved_out_on IS NULL ORDER BY household_id",
-                    params![room_id],
-                )?
+                // A room that was there before may have a household already (with this 户号,
+                // when the file gives one).
+                let open: Vec<i64> = match &row.household_no {
+                    None => c.query(
+                        "SELECT DISTINCT household_id FROM residences WHERE room_id = ? AND moved_out_on IS NULL ORDER BY household_id",
+                        params![room_id],
+                    )?,
+                    Some(no) => c.query(
+                        "SELECT DISTINCT r.household_id FROM residences r JOIN households h ON h.id = r.household_id
+                         WHERE r.room_id = ? AND r.moved_out_on IS NULL AND h.household_no = ? ORDER BY r.household_id",
+                        params![room_id, no.as_str()],
+                    )?,
+                }
                 .iter()
                 .map(|r| r.get(0))
                 .collect::<Result<_, _>>()?;
@@ -835,22 +848,23 @@ fn write_new(
                 }
             }
             let on = row.moved_in_on.filter(|d| *d <= today).unwrap_or(today);
-            let household = match households.get(&room_id) {
-                // A second head in the room starts a household of their own.
-                Some((h, has_head)) if !(head && *has_head) => *h,
+            let household = match households.get(&key) {
+                // Without a 户号, a second head in the room starts a household of their own;
+                // with one, the number says whose household it is.
+                Some((h, has_head)) if numbered || !(head && *has_head) => *h,
                 _ => {
                     let h = ids.household;
                     ids.household += 1;
-                    pending
-                        .households
-                        .push(params![h, community_id, room_id, on].to_vec());
+                    pending.households.push(
+                        params![h, community_id, room_id, row.household_no.as_deref(), on].to_vec(),
+                    );
                     h
                 }
             };
             let had_head = households
-                .get(&room_id)
+                .get(&key)
                 .is_some_and(|x| x.0 == household && x.1);
-            households.insert(room_id, (household, head || had_head));
+            households.insert(key, (household, head || had_head));
             let pid = ids.person;
             ids.person += 1;
             let mut values = params![pid, community_id, room_path.as_str(), 1].to_vec();
@@ -968,7 +982,13 @@ impl Pending {
         bulk::insert_rows(
             c,
             "households",
-            &["id", "community_id", "room_id", "created_on"],
+            &[
+                "id",
+                "community_id",
+                "room_id",
+                "household_no",
+                "created_on",
+            ],
             &self.households,
         )?;
         bulk::insert_rows(

@@ -66,6 +66,71 @@ pub fn read_persons(
     file_name: &str,
     mapping_for: &dyn Fn(&str) -> Option<Mapping>,
 ) -> Result<Reading, String> {
+    read_persons_mapped(bytes, file_name, mapping_for, &[])
+}
+
+/// One "原列名=住址" of `shequ import --map`: a column's title (or letter) and the field it
+/// holds. The field is named as the mapping page names it (住址, 户号, 不导入 …), by its key
+/// (address), or by any title the reader knows for it (现住址).
+pub fn parse_map(raw: &str) -> Result<(String, Field), String> {
+    let Some((title, field)) = raw.split_once(['=', '＝']) else {
+        return Err(format!(
+            "--map “{raw}”应写成“原列名=字段”，如 --map \"实际居住地址=住址\""
+        ));
+    };
+    let (title, field) = (title.trim(), field.trim());
+    if title.is_empty() {
+        return Err(format!("--map “{raw}”缺少等号前的原列名"));
+    }
+    let found = Field::parse(field).or_else(|| shequ_ingest::header::recognise(field));
+    match found {
+        Some(f) => Ok((title.to_string(), f)),
+        None => Err(format!(
+            "--map “{raw}”：不认识字段“{field}”，可以写：{}",
+            Field::ALL.map(Field::label).join("、")
+        )),
+    }
+}
+
+/// Whether `wanted` (from `--map`) names this column: its title as shown, its own title under
+/// a group title, or its letter.
+fn names_column(wanted: &str, c: &shequ_ingest::header::Column) -> bool {
+    use shequ_ingest::header::normalise_title;
+    let wanted_norm = normalise_title(wanted);
+    let own = c.title.rsplit('/').next().unwrap_or(&c.title);
+    normalise_title(&c.title) == wanted_norm
+        || normalise_title(own) == wanted_norm
+        || wanted
+            .trim()
+            .eq_ignore_ascii_case(&shequ_ingest::table::column_name(c.index))
+}
+
+/// The mapping with the user's `--map` choices laid over it. A column mapped this way comes
+/// first, so it wins over a column recognised for the same field.
+fn apply_overrides(header: &Header, mapping: Mapping, overrides: &[(String, Field)]) -> Mapping {
+    let mut chosen: Mapping = Vec::new();
+    let mut taken = std::collections::HashSet::new();
+    for (wanted, field) in overrides {
+        for c in header.columns.iter().filter(|c| names_column(wanted, c)) {
+            taken.insert(c.index);
+            if *field != Field::Ignore {
+                chosen.push((c.index, *field));
+            }
+        }
+    }
+    chosen.extend(mapping.into_iter().filter(|(col, _)| !taken.contains(col)));
+    chosen
+}
+
+/// [`read_persons`] with columns mapped by hand (`shequ import --map`), as the mapping page
+/// does. A title that names no column of any sheet is an error, so a typo is not silently
+/// ignored.
+pub fn read_persons_mapped(
+    bytes: &[u8],
+    file_name: &str,
+    mapping_for: &dyn Fn(&str) -> Option<Mapping>,
+    overrides: &[(String, Field)],
+) -> Result<Reading, String> {
     let tables =
         shequ_ingest::read(bytes, file_name, &Limits::default()).map_err(|e| e.to_string())?;
     let mut reading = Reading {
@@ -83,6 +148,7 @@ pub fn read_persons(
         };
         let signature = shequ_ingest::signature(&header);
         let mapping = mapping_for(&signature).unwrap_or_else(|| header.mapping());
+        let mapping = apply_overrides(&header, mapping, overrides);
         let problems = shequ_ingest::persons::check_mapping(&mapping);
         if !problems.is_empty() {
             return Err(format!("工作表“{}”：{}", t.sheet, problems.join("；")));
@@ -117,6 +183,23 @@ pub fn read_persons(
             "找不到表头：请确认表格里有“姓名”“身份证号码”等列名（标题行、填表说明可以保留）".into(),
         );
     }
+    for (wanted, _) in overrides {
+        let found = reading
+            .sheets
+            .iter()
+            .any(|s| s.header.columns.iter().any(|c| names_column(wanted, c)));
+        if !found {
+            let titles: Vec<&str> = reading
+                .sheets
+                .iter()
+                .flat_map(|s| s.header.columns.iter().map(|c| c.title.as_str()))
+                .collect();
+            return Err(format!(
+                "--map 指定的列“{wanted}”在表头中找不到：表头有“{}”",
+                titles.join("”“")
+            ));
+        }
+    }
     Ok(reading)
 }
 
@@ -143,6 +226,22 @@ fn import_row(c: shequ_ingest::Candidate) -> Result<ImportRow, Box<Problem>> {
         }));
     };
     let has_id = c.id_number.is_some();
+    // The registry has no fields of its own for these; the notes keep them, in the standards'
+    // words, so nothing the office recorded is lost.
+    let extra: Vec<String> = [
+        ("文化程度", c.education.as_deref()),
+        ("政治面貌", c.political.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(label, v)| v.map(|v| format!("{label}：{v}")))
+    .collect();
+    let notes = if extra.is_empty() {
+        c.notes
+    } else {
+        let mut all: Vec<String> = c.notes.into_iter().collect();
+        all.extend(extra);
+        Some(all.join("；"))
+    };
     Ok(ImportRow {
         sheet: c.sheet,
         row: c.row,
@@ -159,13 +258,14 @@ fn import_row(c: shequ_ingest::Candidate) -> Result<ImportRow, Box<Problem>> {
             person_type: c.person_type,
             registered_here: c.registered_here,
             employment: c.employment,
-            notes: c.notes,
+            notes,
         },
         building: address.building,
         unit: address.unit,
         room: address.room,
         relation: c.relation,
         moved_in_on: c.moved_in_on,
+        household_no: c.household_no,
     })
 }
 
@@ -192,6 +292,62 @@ pub struct Report {
     pub rejected: Vec<ReportRow>,
     pub warnings: Vec<ReportRow>,
     pub updates: Vec<UpdateRow>,
+    /// Each titled column of a persons ledger and what it was read as (`None`: not
+    /// recognised, not imported), so a column the reader missed is seen before committing.
+    pub columns: Vec<ColumnReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnReport {
+    pub sheet: String,
+    /// Column letter, "G".
+    pub column: String,
+    pub title: String,
+    /// The field's Chinese name (住址, 户号 …), or `None` when the column is not imported.
+    pub field: Option<&'static str>,
+}
+
+impl Report {
+    /// The columns read as nothing.
+    pub fn unrecognised(&self) -> impl Iterator<Item = &ColumnReport> {
+        self.columns.iter().filter(|c| c.field.is_none())
+    }
+
+    /// "G列“户籍地址”、H列“文化程度”", for the report page.
+    pub fn unrecognised_list(&self) -> String {
+        self.unrecognised()
+            .map(|c| format!("{}列“{}”", c.column, c.title))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+/// The columns of each sheet and what the mapping reads them as.
+fn column_reports(sheets: &[SheetInfo]) -> Vec<ColumnReport> {
+    sheets
+        .iter()
+        .flat_map(|s| {
+            s.header.columns.iter().map(|c| ColumnReport {
+                sheet: s.name.clone(),
+                column: shequ_ingest::table::column_name(c.index),
+                title: c.title.clone(),
+                field: s
+                    .mapping
+                    .iter()
+                    .find(|(col, _)| *col == c.index)
+                    .map(|(_, f)| f.label()),
+            })
+        })
+        .collect()
+}
+
+/// Rows refused while reading: one row refused for two reasons is one row.
+pub fn rows_refused(problems: &[Problem]) -> usize {
+    problems
+        .iter()
+        .map(|p| (p.sheet.as_str(), p.row))
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -233,12 +389,14 @@ pub fn report(reading: &Reading, plan: &Plan, counts: Counts) -> Report {
             judged,
         )
     });
-    assemble(
+    let mut report = assemble(
         (&reading.file_name, &reading.sha256, reading.data_rows),
         counts,
         (&reading.rejected, &reading.warnings),
         rows,
-    )
+    );
+    report.columns = column_reports(&reading.sheets);
+    report
 }
 
 /// How a plan judged one row, for its report.
@@ -281,7 +439,7 @@ fn assemble<'a>(
     }
     rejected.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
     let mut counts = counts;
-    counts.rejected += refused.len();
+    counts.rejected += rows_refused(refused);
     Report {
         file_name: file_name.to_string(),
         sha256: sha256.to_string(),
@@ -290,6 +448,7 @@ fn assemble<'a>(
         rejected,
         warnings: warned.iter().map(report_row).collect(),
         updates,
+        columns: Vec::new(),
     }
 }
 

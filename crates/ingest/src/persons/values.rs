@@ -62,9 +62,14 @@ fn date_text(s: &str) -> Option<NaiveDate> {
     None
 }
 
-/// 性别: the domain parser knows 男/女/男性/女性/M/F/male/female.
+/// 性别: the domain parser knows 男/女/男性/女性/M/F/male/female; census forms and exports
+/// write the codes of GB/T 2261.1 (1 男, 2 女).
 pub(crate) fn sex(s: &str) -> Option<Sex> {
-    Sex::parse(s).ok()
+    match compact(s).as_str() {
+        "1" => Some(Sex::Male),
+        "2" => Some(Sex::Female),
+        other => Sex::parse(other).ok(),
+    }
 }
 
 /// A vocabulary value as typed, mapped onto the registry's spelling.
@@ -105,29 +110,33 @@ pub(crate) fn relation(s: &str, sex: Option<Sex>) -> RelationValue {
         Some(Sex::Female) => RelationValue::Known(f),
         None => RelationValue::NeedsSex,
     };
-    let canonical = match c.as_str() {
-        "子女" | "儿女" | "子/女" => return by_sex("子", "女"),
-        "父母" => return by_sex("父亲", "母亲"),
-        "孙子女" | "孙辈" => return by_sex("孙子", "孙女"),
-        "外孙子女" => return by_sex("外孙子", "外孙女"),
-        "本人" | "户主本人" => "户主",
-        "妻" | "妻子" | "夫" | "丈夫" | "爱人" | "老伴" | "夫妻" => "配偶",
-        "儿子" | "长子" | "次子" | "三子" | "独子" | "养子" | "继子" => "子",
-        "女儿" | "长女" | "次女" | "三女" | "独女" | "养女" | "继女" => "女",
-        "父" | "爸爸" | "父子" => "父亲",
-        "母" | "妈妈" | "母子" => "母亲",
-        "孙" => "孙子",
-        "外孙" => "外孙子",
-        "媳妇" | "儿媳妇" => "儿媳",
-        "兄" | "弟" | "姐" | "妹" | "哥哥" | "弟弟" | "姐姐" | "妹妹" | "兄弟" | "姐妹"
-        | "兄妹" | "姐弟" => "兄弟姐妹",
-        "祖父" | "祖母" | "爷爷" | "奶奶" | "外祖父" | "外祖母" | "外公" | "外婆" => {
-            "祖父母"
-        }
-        "租客" | "承租人" | "租住" | "租房" => "租户",
-        "其它" => "其他",
-        other => other,
-    };
+    let canonical =
+        match c.as_str() {
+            "子女" | "儿女" | "子/女" => return by_sex("子", "女"),
+            "父母" => return by_sex("父亲", "母亲"),
+            "孙子女" | "孙辈" => return by_sex("孙子", "孙女"),
+            "外孙子女" => return by_sex("外孙子", "外孙女"),
+            "本人" | "户主本人" | "家庭户户主" | "之户主" => "户主",
+            "媳婿" => return by_sex("女婿", "儿媳"),
+            "妻" | "妻子" | "夫" | "丈夫" | "爱人" | "老伴" | "夫妻" => "配偶",
+            "儿子" | "长子" | "次子" | "二子" | "三子" | "四子" | "独子" | "养子" | "继子"
+            | "之子" => "子",
+            "女儿" | "长女" | "次女" | "二女" | "三女" | "四女" | "独女" | "养女" | "继女"
+            | "之女" => "女",
+            "父" | "爸爸" | "父子" => "父亲",
+            "母" | "妈妈" | "母子" => "母亲",
+            "孙" => "孙子",
+            "外孙" => "外孙子",
+            "媳妇" | "儿媳妇" => "儿媳",
+            "兄" | "弟" | "姐" | "妹" | "哥哥" | "弟弟" | "姐姐" | "妹妹" | "兄弟" | "姐妹"
+            | "兄妹" | "姐弟" => "兄弟姐妹",
+            "祖父" | "祖母" | "爷爷" | "奶奶" | "外祖父" | "外祖母" | "外公" | "外婆" => {
+                "祖父母"
+            }
+            "租客" | "承租人" | "租住" | "租房" => "租户",
+            "其它" => "其他",
+            other => other,
+        };
     match vocab("与户主关系", RELATIONS, canonical) {
         Ok(v) => RelationValue::Known(v),
         Err(m) => RelationValue::Unknown(m),
@@ -190,6 +199,139 @@ pub(crate) fn doc_kind(s: &str) -> DocKind {
     match vocab("证件类型", DOC_TYPES, canonical) {
         Ok(v) => DocKind::Doc(v),
         Err(m) => DocKind::Unknown(m),
+    }
+}
+
+/// 文化程度 in the words of GB/T 4658 (the national classification of education), from the
+/// short forms and older names ledgers use. "学龄前" is kept: ledgers write it for children.
+pub(crate) fn education(s: &str) -> Result<&'static str, String> {
+    let c = compact(s);
+    let c = ["毕业", "肄业", "在读", "学历", "文化", "及以上", "以上"]
+        .iter()
+        .fold(c.as_str(), |c, suffix| c.strip_suffix(suffix).unwrap_or(c));
+    Ok(match c {
+        "研究生" | "博士" | "博士研究生" | "硕士" | "硕士研究生" => "研究生",
+        "大学本科" | "本科" | "大本" | "大学" => "大学本科",
+        "大学专科" | "大专" | "专科" | "高职" => "大学专科",
+        "中等专科" | "中专" | "中等专业学校" | "中师" => "中等专科",
+        "职业高中" | "职高" => "职业高中",
+        "技工学校" | "技校" => "技工学校",
+        "高中" | "普通高中" | "高级中学" => "普通高中",
+        "初中" | "初级中学" => "初中",
+        "小学" => "小学",
+        "文盲" | "半文盲" | "文盲或半文盲" | "不识字" | "未上过学" | "未上学" => {
+            "文盲或半文盲"
+        }
+        "学龄前" | "学龄前儿童" | "幼儿" => "学龄前",
+        _ => {
+            return Err(format!(
+                "“{}”不是文化程度：请填写研究生、大学本科、大学专科、中专、高中、初中、小学或文盲",
+                s.trim()
+            ));
+        }
+    })
+}
+
+/// 政治面貌 in the words of GB/T 4762, from the short forms ledgers use ("党员", "团员").
+pub(crate) fn political(s: &str) -> Result<&'static str, String> {
+    let c = compact(s);
+    Ok(match c.as_str() {
+        "中共党员" | "党员" | "中国共产党党员" | "共产党员" | "正式党员" => {
+            "中共党员"
+        }
+        "中共预备党员" | "预备党员" | "中国共产党预备党员" => "中共预备党员",
+        "共青团员" | "团员" | "中国共产主义青年团团员" | "青年团员" => {
+            "共青团员"
+        }
+        "民革党员" | "民革" => "民革党员",
+        "民盟盟员" | "民盟" => "民盟盟员",
+        "民建会员" | "民建" => "民建会员",
+        "民进会员" | "民进" => "民进会员",
+        "农工党党员" | "农工党" => "农工党党员",
+        "致公党党员" | "致公党" => "致公党党员",
+        "九三学社社员" | "九三学社" => "九三学社社员",
+        "台盟盟员" | "台盟" => "台盟盟员",
+        "民主党派" => "民主党派",
+        "无党派人士" | "无党派" | "无党派民主人士" => "无党派人士",
+        "群众" | "普通群众" | "居民" => "群众",
+        _ => {
+            return Err(format!(
+                "“{}”不是政治面貌：请填写中共党员、中共预备党员、共青团员、民主党派、无党派人士或群众",
+                s.trim()
+            ));
+        }
+    })
+}
+
+/// What a 人户 cell says: whether the person lives where registered, and whether they live
+/// here at all ("户在人不在", "流出": registered here, living elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Registration {
+    pub registered_here: bool,
+    pub lives_elsewhere: bool,
+    /// The value names the state itself (not 是/否), so the column's wording doesn't flip it.
+    pub explicit: bool,
+}
+
+/// The 人户 states offices write, besides yes/no ("人在户在", "人在户不在", "流入" …).
+pub(crate) fn registration(cell: &Cell) -> Option<Registration> {
+    let state = |registered_here, lives_elsewhere| Registration {
+        registered_here,
+        lives_elsewhere,
+        explicit: true,
+    };
+    if let Cell::Text(s) = cell {
+        match compact(s).as_str() {
+            "人在户在" | "人户一致" | "一致" | "户籍在本地" => {
+                return Some(state(true, false));
+            }
+            "人在户不在" | "人户分离" | "分离" | "流入" | "人在户不在本地" | "寄住" =>
+            {
+                return Some(state(false, false));
+            }
+            "户在人不在" | "流出" | "外出" | "户在人不在本地" => {
+                return Some(state(false, true));
+            }
+            _ => {}
+        }
+    }
+    yes_no(cell).map(|yes| Registration {
+        registered_here: yes,
+        lives_elsewhere: false,
+        explicit: false,
+    })
+}
+
+/// A year and month alone ("1985.03", "1985年3月", "198503"): how a 出生年月 column is often
+/// filled. Only compared with the ID number, never taken as a birth date.
+pub(crate) fn year_month(cell: &Cell) -> Option<(i32, u32)> {
+    let text = match cell {
+        Cell::Number(n) if n.fract() == 0.0 && (100_001.0..=999_912.0).contains(n) => {
+            format!("{n}")
+        }
+        Cell::Text(s) => compact(s),
+        _ => return None,
+    };
+    let t = text.trim_end_matches('月').trim_end_matches('份');
+    let (y, m) = match t.split_once(['.', '-', '/', '年']) {
+        Some((y, m)) => (y, m),
+        None if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) => t.split_at(4),
+        None => return None,
+    };
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    ((1850..=2200).contains(&y) && (1..=12).contains(&m)).then_some((y, m))
+}
+
+/// An age as typed: 35, "35", "35岁", "35周岁".
+pub(crate) fn age(cell: &Cell) -> Option<u32> {
+    match cell {
+        Cell::Number(n) if n.fract() == 0.0 && (0.0..=150.0).contains(n) => Some(*n as u32),
+        Cell::Text(s) => {
+            let c = compact(s);
+            let c = c.trim_end_matches('岁').trim_end_matches('周');
+            c.parse::<u32>().ok().filter(|a| *a <= 150)
+        }
+        _ => None,
     }
 }
 
