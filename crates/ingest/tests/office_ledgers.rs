@@ -2,6 +2,8 @@
 //! templates (tests/fixtures/office_ledgers.txt, each group with its source) are read as the
 //! registry's fields, and a ledger written with them imports without refusals.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::NaiveDate;
 use shequ_domain::IdNumber;
 use shequ_ingest::persons::parse_table;
