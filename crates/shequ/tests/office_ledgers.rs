@@ -189,6 +189,34 @@ fn ledger(tag: u16, address_title: &str) -> Vec<u8> {
     shequ_office::xlsx::write(&[sheet], &meta).unwrap()
 }
 
+/// One more member of household …01, in a later file.
+fn addition(tag: u16) -> Vec<u8> {
+    let sheet = Sheet {
+        name: "新增".into(),
+        title: String::new(),
+        note: None,
+        columns: ["户编号", "姓名", "公民身份证号码", "与户主关系", "居所门牌"]
+            .iter()
+            .map(|h| Column::new(*h, 12.0))
+            .collect(),
+        rows: vec![vec![
+            Cell::from(format!("3201060010{tag:02}01")),
+            Cell::from(format!("东{tag}小红")),
+            Cell::from(id((2012, 9, 9), tag * 20 + 10)),
+            Cell::from("长女"),
+            Cell::from("7栋2单元301室"),
+        ]],
+    };
+    let meta = FileMeta {
+        title: "t".into(),
+        author: "t".into(),
+        created: chrono::Local::now().fixed_offset(),
+        company: "t".into(),
+        comment: String::new(),
+    };
+    shequ_office::xlsx::write(&[sheet], &meta).unwrap()
+}
+
 /// The people the ledger brings, and the households they were put in.
 fn check_households(srv: &Server, tag: u16) {
     let hh = |n: u16| format!("3201060010{tag:02}{n:02}");
@@ -415,5 +443,31 @@ fn another_offices_ledger_imports_from_the_command_line_with_map() {
     assert_eq!(r["report"]["counts"]["rejected"], 1, "{r}");
     assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM persons"), before + 6);
     check_households(&srv, 2);
+
+    // A later file with one more member of household …01 adds her to that household, in
+    // the room that was already there, not to the room's other household.
+    let more = dir.join("新增人员.xlsx");
+    std::fs::write(&more, addition(2)).unwrap();
+    let (ok, out, err) = import(&srv, &more, grid, &["--json", "--map", "居所门牌=住址"]);
+    assert!(ok, "{out}\n{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["report"]["counts"]["new"], 1, "{r}");
+    let in_household = |no: &str| {
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT count(*) FROM residences r JOIN households h ON h.id = r.household_id WHERE h.household_no = '{no}'"
+            ),
+        )
+    };
+    assert_eq!(in_household("32010600100201"), 4);
+    assert_eq!(in_household("32010600100202"), 2);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT count(*) FROM households WHERE household_no = '32010600100201'"
+        ),
+        1
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
