@@ -742,6 +742,22 @@ mod tests {
         }
     }
 
+    /// A title listed under two fields would be read as the first one only, and a title not
+    /// in normalised form could never match: both are mistakes the list itself can't show.
+    #[test]
+    fn every_synonym_names_one_field_and_is_normalised() {
+        let mut seen: std::collections::HashMap<&str, Field> = std::collections::HashMap::new();
+        for (field, words) in SYNONYMS {
+            for w in *words {
+                assert_eq!(normalise_title(w), *w, "{w} is not in normalised form");
+                if let Some(other) = seen.insert(w, *field) {
+                    panic!("“{w}” is listed for both {other:?} and {field:?}");
+                }
+                assert_eq!(recognise(w), Some(*field), "{w}");
+            }
+        }
+    }
+
     #[test]
     fn recognition_ignores_decoration() {
         for t in [
