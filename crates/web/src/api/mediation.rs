@@ -170,6 +170,7 @@ async fn screen(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day (default: 1 January of this year).
     #[serde(default)]
@@ -213,12 +214,16 @@ async fn open(
     ApiJson(req): ApiJson<CaseInput>,
 ) -> Result<Response, AppError> {
     let id = st
-        .db(move |c| mediation::open(c, &user.actor, &req))
+        .db(move |c| {
+            mediation::open(c, &user.actor, &req)
+                .and_then(|id| super::Created::of(c, shequ_store::scope::RecordKind::Mediation, id))
+        })
         .await?;
     Ok(created(id))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only cases still open (default true), most urgent first.
     #[serde(default)]

@@ -92,10 +92,11 @@ async fn add_schedule(
     let id = st
         .db(move |c| patrols::add_schedule(c, &user.actor, &req))
         .await?;
-    Ok(created(id))
+    Ok(created(super::Created::unversioned(id)))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// Also list those due within this many days (default 7).
     #[serde(default)]
