@@ -1,6 +1,6 @@
-//! The 调解 lists are whole and scoped in SQL: a street officer granted one grid sees every case
-//! and register entry of that grid — more than any page size the store once cut at — and none of
-//! the grid next door, on both databases. The bulk of a busy year is copied in SQL (as direct
+//! The 调解 lists are whole and scoped in SQL: a street officer granted one grid, and that grid's
+//! worker, see every case and register entry of the grid — more than the page size the store once
+//! cut at — and none of the grid next door; the head sees both grids whole, on both databases. The bulk of a busy year is copied in SQL (as direct
 //! database access would), from records first made over HTTP; the lists are read over HTTP.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -130,7 +130,7 @@ fn mediation_lists_hold_every_case_in_scope_and_none_outside() {
     let street = srv.api("jiedao");
     for open in ["true", "false"] {
         let (s, v) = street.get(&format!(
-            "/api/v1/nodes/{community}/mediation-cases?open={open}"
+            "/api/v1/nodes/{granted}/mediation-cases?open={open}"
         ));
         assert_eq!(s, 200, "{v}");
         assert_eq!(
@@ -139,9 +139,14 @@ fn mediation_lists_hold_every_case_in_scope_and_none_outside() {
             "open={open}: every case of the granted grid, none of the other"
         );
     }
-    let (s, v) = street.get(&format!("/api/v1/nodes/{community}/screenings"));
+    let (s, v) = street.get(&format!("/api/v1/nodes/{granted}/screenings"));
     assert_eq!(s, 200, "{v}");
     assert_eq!(ids(&v), screenings_in);
+    // Above the grant the answer is a refusal, not a list quietly missing the other grid.
+    for list in ["mediation-cases", "screenings"] {
+        let (s, v) = street.get(&format!("/api/v1/nodes/{community}/{list}"));
+        assert_eq!(s, 403, "{list}: {v}");
+    }
 
     // The head sees both grids whole; the grid worker their own grid whole.
     let (_, v) = head.get(&format!("/api/v1/nodes/{community}/mediation-cases"));

@@ -207,6 +207,7 @@ mod document_matches_router {
         assert!(!paths.is_empty(), "the document lists no paths");
         let mut problems = Vec::new();
         let mut documented = BTreeSet::new();
+        let mut operation_ids = std::collections::BTreeMap::new();
         for (path, item) in &paths {
             let in_template = templated(path);
             for (method, op) in item.as_object().cloned().unwrap_or_default() {
@@ -214,6 +215,14 @@ mod document_matches_router {
                     continue;
                 }
                 documented.insert((method.clone(), path.clone()));
+                // Client generators name functions by operationId: two alike collide.
+                let op_id = op["operationId"].as_str().unwrap_or_default().to_string();
+                if let Some(first) = operation_ids.insert(op_id.clone(), format!("{method} {path}"))
+                {
+                    problems.push(format!(
+                        "operationId `{op_id}` is used by {first} and {method} {path}"
+                    ));
+                }
                 if !routed.contains(&(method.clone(), path.clone())) {
                     problems.push(format!("{method} {path} is documented but not routed"));
                 }

@@ -103,7 +103,7 @@ pub struct DueQuery {
     days: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/nodes/{id}/due-patrols", params(("id" = i64, Path), DueQuery),
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/due-patrols", operation_id = "due_patrols", params(("id" = i64, Path), DueQuery),
     responses((status = 200, body = Vec<DuePatrol>), (status = 403, body = ErrorBody)))]
 async fn due(
     State(st): State<AppState>,
@@ -118,7 +118,7 @@ async fn due(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/patrols", request_body = PatrolInput,
+#[utoipa::path(post, path = "/api/v1/patrols", operation_id = "record_patrol", request_body = PatrolInput,
     responses((status = 201, body = PatrolRecorded), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record(
     State(st): State<AppState>,
