@@ -38,6 +38,9 @@ pub const RELATIONS: &[&str] = &[
 pub const EMPLOYMENT: &[&str] = &[
     "在业",
     "灵活就业",
+    // Community jobs funded by the employment programme (保洁、护林、公益岗): counted apart in
+    // the offices' summaries.
+    "公益性岗位",
     "登记失业",
     "无业",
     "离退休",

@@ -127,6 +127,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: "",
     },
+    Migration {
+        version: 18,
+        name: "paths_and_vocabularies",
+        common: include_str!("../migrations/0018_paths_and_vocabularies.sql"),
+        sqlite: "",
+        postgres: include_str!("../migrations/0018_paths_and_vocabularies.postgres.sql"),
+    },
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

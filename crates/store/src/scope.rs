@@ -236,3 +236,21 @@ pub fn area_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option
         None => Ok(None),
     }
 }
+
+/// The version a record carries (edits are refused unless they name it), or None for kinds
+/// edited without one. The API answers a creation with it, so a client can edit at once.
+pub fn version_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option<i64>> {
+    let sql = match kind {
+        RecordKind::Node => "SELECT version FROM org_nodes WHERE id = ?",
+        RecordKind::Person => "SELECT version FROM persons WHERE id = ?",
+        RecordKind::Tag => "SELECT version FROM tags WHERE id = ?",
+        RecordKind::Unit => "SELECT version FROM units WHERE id = ?",
+        RecordKind::Ticket => "SELECT version FROM tickets WHERE id = ?",
+        RecordKind::Mediation => "SELECT version FROM mediation_cases WHERE id = ?",
+        RecordKind::Group | RecordKind::Attachment => return Ok(None),
+    };
+    match conn.query_opt(sql, params![id])? {
+        Some(r) => Ok(Some(r.get(0)?)),
+        None => Err(StoreError::NotFound("记录".into())),
+    }
+}

@@ -704,6 +704,7 @@ pub fn add_files(
 
 /// Which tickets a list shows.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListFilter {
     /// A state code (reported, accepted, …) or "open" for every unfinished one.
     #[serde(default)]

@@ -350,8 +350,25 @@ pub fn recode(
     })
 }
 
+/// Every table whose rows carry the path of their place in `area_path` (and their community in
+/// `community_id`): scope checks read that copy, so a move must rewrite each of them or the old
+/// grid keeps access and the new one gets none. `tests/tree_move.rs` compares this list with
+/// the schema on both backends, so a new table with an area path fails until it is listed here.
+pub const AREA_PATH_TABLES: &[&str] = &[
+    "persons",
+    "units",
+    "tickets",
+    "visits",
+    "patrol_schedules",
+    "patrols",
+    "attachments",
+    "screenings",
+    "mediation_cases",
+    "report_links",
+];
+
 /// Moves a node (typically a building to another grid) within its community, carrying its
-/// subtree, the people living there and the units located there.
+/// subtree and every record placed in it (`AREA_PATH_TABLES`).
 pub fn move_to(
     conn: &mut Conn,
     actor: &Actor,
@@ -373,10 +390,16 @@ pub fn move_to(
             ));
         }
         if node.kind <= NodeKind::Community || target.community_id != node.community_id {
-            return Err(StoreError::invalid("目标", "只能在同一社区内调整网格、楼栋、单元和户"));
+            return Err(StoreError::invalid(
+                "目标",
+                "只能在同一社区内调整网格、楼栋、单元和户",
+            ));
         }
         if target.retired_on.is_some() {
-            return Err(StoreError::Conflict(format!("“{}”已撤销，不能移入", target.name)));
+            return Err(StoreError::Conflict(format!(
+                "“{}”已撤销，不能移入",
+                target.name
+            )));
         }
         let old = node.path.clone();
         let new = format!("{}{}/", target.path, node.id);
@@ -390,10 +413,19 @@ pub fn move_to(
             "UPDATE org_nodes SET parent_id = ?, version = version + 1 WHERE id = ?",
             params![target.id, node.id],
         )?;
-        for table in ["persons", "units"] {
+        for table in AREA_PATH_TABLES {
             c.execute(
-                &format!("UPDATE {table} SET area_path = ? || substr(area_path, ?) WHERE area_path >= ? AND area_path < ?"),
-                params![new.as_str(), cut, old.as_str(), end.as_str()],
+                &format!(
+                    "UPDATE {table} SET area_path = ? || substr(area_path, ?)
+                     WHERE community_id = ? AND area_path >= ? AND area_path < ?"
+                ),
+                params![
+                    new.as_str(),
+                    cut,
+                    node.community_id,
+                    old.as_str(),
+                    end.as_str()
+                ],
             )?;
         }
         let from = node.parent_id.unwrap_or_default();

@@ -10,7 +10,7 @@ use shequ_domain::mediation::{self as rules};
 use super::{text, type_checked};
 use crate::audit::{self, By, Event};
 use crate::clock::{now, today};
-use crate::db::{Conn, prefix_end};
+use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::scope::Actor;
@@ -159,7 +159,8 @@ pub fn screen(
     })
 }
 
-/// The register under a node for a period, newest first.
+/// The register under a node for a period, newest first: scoped in SQL to where the actor may
+/// open personal data, and whole (a period's register is what 排查率 is read from).
 pub fn register(
     conn: &mut Conn,
     actor: &Actor,
@@ -169,19 +170,25 @@ pub fn register(
 ) -> StoreResult<Vec<Screening>> {
     actor.require(actor.reads_people(), "查看矛盾纠纷排查台账")?;
     let node = tree::get(conn, actor, node_id)?;
+    let (cf, mut args) = actor.people_community_filter("community_id");
+    let (pf, pargs) = actor.people_path_filter("area_path");
+    args.push(Value::from(node.path.as_str()));
+    args.push(Value::from(prefix_end(&node.path)));
+    args.extend(pargs);
+    args.push(Value::from(from));
+    args.push(Value::from(to));
     let rows = conn.query(
-        "SELECT id, node_id, screened_on, source, type_code, summary, case_id, worker_name, area_path
-         FROM screenings WHERE area_path >= ? AND area_path < ? AND screened_on >= ? AND screened_on <= ?
-         ORDER BY screened_on DESC, id DESC LIMIT 1000",
-        params![node.path.as_str(), prefix_end(&node.path), from, to],
+        &format!(
+            "SELECT id, node_id, screened_on, source, type_code, summary, case_id, worker_name
+             FROM screenings WHERE {cf} AND area_path >= ? AND area_path < ? AND {pf}
+               AND screened_on >= ? AND screened_on <= ?
+             ORDER BY screened_on DESC, id DESC"
+        ),
+        &args,
     )?;
     let mut places: HashMap<i64, String> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let path: String = r.get(8)?;
-        if !actor.sees_people_at(&path) {
-            continue;
-        }
         let node_id: i64 = r.get(1)?;
         let place = match places.get(&node_id) {
             Some(p) => p.clone(),

@@ -170,6 +170,7 @@ async fn screen(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day (default: 1 January of this year).
     #[serde(default)]
@@ -213,19 +214,23 @@ async fn open(
     ApiJson(req): ApiJson<CaseInput>,
 ) -> Result<Response, AppError> {
     let id = st
-        .db(move |c| mediation::open(c, &user.actor, &req))
+        .db(move |c| {
+            mediation::open(c, &user.actor, &req)
+                .and_then(|id| super::Created::of(c, shequ_store::scope::RecordKind::Mediation, id))
+        })
         .await?;
     Ok(created(id))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only cases still open (default true), most urgent first.
     #[serde(default)]
     open: Option<bool>,
 }
 
-#[utoipa::path(get, path = "/api/v1/nodes/{id}/mediation-cases", params(("id" = i64, Path), ListQuery),
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/mediation-cases", operation_id = "list_mediation_cases", params(("id" = i64, Path), ListQuery),
     responses((status = 200, body = Vec<Case>), (status = 403, body = ErrorBody)))]
 async fn list(
     State(st): State<AppState>,
@@ -240,7 +245,7 @@ async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/mediation-cases/{id}", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/mediation-cases/{id}", operation_id = "get_mediation_case", params(("id" = i64, Path)),
     responses((status = 200, body = Case), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get(State(st): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> ApiResult<Case> {
     Ok(Json(
@@ -303,7 +308,7 @@ async fn agreement(
     crate::agreement::download(&st, user.actor, id).await
 }
 
-#[utoipa::path(get, path = "/api/v1/nodes/{id}/mediation-rates", params(("id" = i64, Path), PeriodQuery),
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/mediation-rates", operation_id = "mediation_rates", params(("id" = i64, Path), PeriodQuery),
     responses((status = 200, body = MediationRates), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn rates(
     State(st): State<AppState>,

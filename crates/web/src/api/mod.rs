@@ -35,6 +35,7 @@ use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody, ErrorDetail};
 use crate::masking;
 use crate::state::AppState;
+use shequ_store::scope::RecordKind;
 
 pub(crate) type ApiResult<T> = Result<Json<T>, AppError>;
 
@@ -132,7 +133,8 @@ pub fn routes() -> Routes {
         ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, TotpEnrollment, TotpRequest, Node, NodeKind, ChildSummary, NodeEvent,
         NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing,
         Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, RevealRequest, PersonDetail,
-        CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest, LeaderRequest
+        CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest, LeaderRequest,
+        TagKindInfo, TagChoice, TagGrade, TagFieldInfo
     )),
     modifiers(&BearerAuth)
 )]
@@ -167,13 +169,104 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
     ]
 }
 
-async fn openapi() -> Response {
+/// The whole document, as `/api/openapi.json` serves it.
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
     let mut parts = parts().into_iter();
     let mut doc = parts.next().unwrap_or_else(ApiDoc::openapi);
     for part in parts {
         doc.merge(part);
     }
-    Json(doc).into_response()
+    doc
+}
+
+async fn openapi() -> Response {
+    Json(document()).into_response()
+}
+
+/// The document is written by hand beside the router, so it can say one thing while the router
+/// does another (a query parameter declared `in: path`, a route left out): compare the two.
+#[cfg(test)]
+mod document_matches_router {
+    use std::collections::BTreeSet;
+
+    fn templated(path: &str) -> BTreeSet<String> {
+        path.split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_documented_operation_is_routed_with_its_parameters_where_they_are() {
+        let doc = serde_json::to_value(super::document()).unwrap_or_default();
+        let routed: BTreeSet<(String, String)> = crate::route_table()
+            .into_iter()
+            .map(|r| (r.method.to_lowercase(), r.path.to_string()))
+            .collect();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        assert!(!paths.is_empty(), "the document lists no paths");
+        let mut problems = Vec::new();
+        let mut documented = BTreeSet::new();
+        let mut operation_ids = std::collections::BTreeMap::new();
+        for (path, item) in &paths {
+            let in_template = templated(path);
+            for (method, op) in item.as_object().cloned().unwrap_or_default() {
+                if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    continue;
+                }
+                documented.insert((method.clone(), path.clone()));
+                // Client generators name functions by operationId: two alike collide.
+                let op_id = op["operationId"].as_str().unwrap_or_default().to_string();
+                if let Some(first) = operation_ids.insert(op_id.clone(), format!("{method} {path}"))
+                {
+                    problems.push(format!(
+                        "operationId `{op_id}` is used by {first} and {method} {path}"
+                    ));
+                }
+                if !routed.contains(&(method.clone(), path.clone())) {
+                    problems.push(format!("{method} {path} is documented but not routed"));
+                }
+                let params = op["parameters"].as_array().cloned().unwrap_or_default();
+                let mut in_path = BTreeSet::new();
+                for p in &params {
+                    let name = p["name"].as_str().unwrap_or_default().to_string();
+                    match p["in"].as_str() {
+                        Some("path") if !in_template.contains(&name) => problems.push(format!(
+                            "{method} {path}: `{name}` is declared in: path but the path has no {{{name}}} (a query parameter?)"
+                        )),
+                        Some("path") => {
+                            in_path.insert(name);
+                        }
+                        Some("query") if in_template.contains(&name) => problems.push(format!(
+                            "{method} {path}: `{name}` is in the path but declared in: query"
+                        )),
+                        _ => {}
+                    }
+                }
+                for name in in_template.difference(&in_path) {
+                    problems.push(format!(
+                        "{method} {path}: {{{name}}} has no in: path parameter"
+                    ));
+                }
+            }
+        }
+        for (method, path) in &routed {
+            if path.starts_with("/api/v1/") && !documented.contains(&(method.clone(), path.clone()))
+            {
+                problems.push(format!("{method} {path} is routed but not in the document"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_check_sees_a_query_parameter_declared_in_the_path() {
+        assert_eq!(
+            templated("/api/v1/nodes/{id}/x/{key}"),
+            ["id", "key"].iter().map(|s| s.to_string()).collect()
+        );
+        assert!(templated("/api/v1/nodes").is_empty());
+    }
 }
 
 #[cfg(test)]
@@ -324,9 +417,90 @@ async fn me(user: ApiUser) -> ApiResult<Me> {
     Ok(Json(me_of(&user.actor)))
 }
 
-#[utoipa::path(get, path = "/api/v1/tag-kinds", security(()), responses((status = 200, description = "重点人群类别及其字段")))]
-async fn tag_kinds() -> Response {
-    Json(TAG_KINDS).into_response()
+/// A special group (重点人群) as a client needs it to build a form: what it attaches to, its
+/// classification and grade, and each field with its type.
+#[derive(Serialize, ToSchema)]
+pub struct TagKindInfo {
+    /// dibao, tekun, disability …: the `kind` of a tag.
+    code: &'static str,
+    label: &'static str,
+    /// person | household
+    target: &'static str,
+    /// The main classification (低保类别 …), if the group has one: the tag's `category`.
+    category: Option<TagChoice>,
+    /// A numeric grade (残疾等级 1–4), if the group has one: the tag's `grade`.
+    grade: Option<TagGrade>,
+    fields: Vec<TagFieldInfo>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagChoice {
+    label: &'static str,
+    values: &'static [&'static str],
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagGrade {
+    label: &'static str,
+    min: i64,
+    max: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagFieldInfo {
+    /// The key in a tag's `fields`.
+    key: &'static str,
+    label: &'static str,
+    /// text | date (YYYY-MM-DD) | integer | money (yuan, two decimals) | choice
+    #[serde(rename = "type")]
+    ty: &'static str,
+    /// The allowed values of a `choice` field; empty otherwise.
+    choices: &'static [&'static str],
+    required: bool,
+}
+
+fn tag_kind_info(k: &shequ_domain::tags::TagKind) -> TagKindInfo {
+    use shequ_domain::tags::{FieldType, Target};
+    TagKindInfo {
+        code: k.code,
+        label: k.label,
+        target: match k.target {
+            Target::Person => "person",
+            Target::Household => "household",
+        },
+        category: k
+            .category
+            .map(|(label, values)| TagChoice { label, values }),
+        grade: k
+            .grade
+            .map(|(label, min, max)| TagGrade { label, min, max }),
+        fields: k
+            .fields
+            .iter()
+            .map(|f| {
+                let (ty, choices): (&'static str, &'static [&'static str]) = match f.ty {
+                    FieldType::Text => ("text", &[]),
+                    FieldType::Date => ("date", &[]),
+                    FieldType::Integer => ("integer", &[]),
+                    FieldType::Money => ("money", &[]),
+                    FieldType::Choice(values) => ("choice", values),
+                };
+                TagFieldInfo {
+                    key: f.key,
+                    label: f.label,
+                    ty,
+                    choices,
+                    required: f.required,
+                }
+            })
+            .collect(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/tag-kinds", security(()),
+    responses((status = 200, description = "重点人群类别及其字段", body = Vec<TagKindInfo>)))]
+async fn tag_kinds() -> ApiResult<Vec<TagKindInfo>> {
+    Ok(Json(TAG_KINDS.iter().map(tag_kind_info).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/nodes", responses((status = 200, body = Vec<Node>), (status = 401, body = ErrorBody)))]
@@ -348,13 +522,37 @@ pub struct NewNodeRequest {
     on: Option<NaiveDate>,
 }
 
+/// A new record: its id and, for a record edited by version, the version its first edit must
+/// name, so a client needs no second request before editing.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Created {
     id: i64,
+    /// Send it with the first edit. Absent for records edited without a version (十联户, 巡查计划).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<i64>,
 }
 
-pub(crate) fn created(id: i64) -> Response {
-    (StatusCode::CREATED, Json(Created { id })).into_response()
+impl Created {
+    /// Reads the version on the connection that just created the record.
+    pub(crate) fn of(
+        c: &mut shequ_store::Conn,
+        kind: shequ_store::scope::RecordKind,
+        id: i64,
+    ) -> Result<Created, shequ_store::StoreError> {
+        Ok(Created {
+            id,
+            version: shequ_store::scope::version_of(c, kind, id)?,
+        })
+    }
+
+    /// A record edited without a version.
+    pub(crate) fn unversioned(id: i64) -> Created {
+        Created { id, version: None }
+    }
+}
+
+pub(crate) fn created(done: Created) -> Response {
+    (StatusCode::CREATED, Json(done)).into_response()
 }
 
 #[utoipa::path(post, path = "/api/v1/nodes", request_body = NewNodeRequest,
@@ -377,6 +575,7 @@ async fn create_node(
                     on: req.on.unwrap_or_else(today),
                 },
             )
+            .and_then(|id| Created::of(c, RecordKind::Node, id))
         })
         .await?;
     Ok(created(id))
@@ -629,7 +828,10 @@ async fn create_person(
     ApiJson(req): ApiJson<CreatePersonRequest>,
 ) -> Result<Response, AppError> {
     let id = st
-        .db(move |c| people::create(c, &user.actor, &req.person, &req.residence))
+        .db(move |c| {
+            people::create(c, &user.actor, &req.person, &req.residence)
+                .and_then(|id| Created::of(c, RecordKind::Person, id))
+        })
         .await?;
     Ok(created(id))
 }
@@ -781,7 +983,11 @@ async fn add_tag(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<TagInput>,
 ) -> Result<Response, AppError> {
-    let tag = st.db(move |c| tags::add(c, &user.actor, id, &req)).await?;
+    let tag = st
+        .db(move |c| {
+            tags::add(c, &user.actor, id, &req).and_then(|id| Created::of(c, RecordKind::Tag, id))
+        })
+        .await?;
     Ok(created(tag))
 }
 
@@ -813,7 +1019,11 @@ async fn create_unit(
     user: ApiUser,
     ApiJson(req): ApiJson<UnitInput>,
 ) -> Result<Response, AppError> {
-    let id = st.db(move |c| units::create(c, &user.actor, &req)).await?;
+    let id = st
+        .db(move |c| {
+            units::create(c, &user.actor, &req).and_then(|id| Created::of(c, RecordKind::Unit, id))
+        })
+        .await?;
     Ok(created(id))
 }
 
@@ -883,7 +1093,7 @@ async fn create_group(
     let gid = st
         .db(move |c| groups::create(c, &user.actor, id, &req.name, req.leader_person_id))
         .await?;
-    Ok(created(gid))
+    Ok(created(Created::unversioned(gid)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -92,17 +92,18 @@ async fn add_schedule(
     let id = st
         .db(move |c| patrols::add_schedule(c, &user.actor, &req))
         .await?;
-    Ok(created(id))
+    Ok(created(super::Created::unversioned(id)))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// Also list those due within this many days (default 7).
     #[serde(default)]
     days: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/nodes/{id}/due-patrols", params(("id" = i64, Path), DueQuery),
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/due-patrols", operation_id = "due_patrols", params(("id" = i64, Path), DueQuery),
     responses((status = 200, body = Vec<DuePatrol>), (status = 403, body = ErrorBody)))]
 async fn due(
     State(st): State<AppState>,
@@ -117,7 +118,7 @@ async fn due(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/patrols", request_body = PatrolInput,
+#[utoipa::path(post, path = "/api/v1/patrols", operation_id = "record_patrol", request_body = PatrolInput,
     responses((status = 201, body = PatrolRecorded), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record(
     State(st): State<AppState>,

@@ -219,7 +219,10 @@ async fn create(
     ApiJson(req): ApiJson<TicketInput>,
 ) -> Result<Response, AppError> {
     let id = st
-        .db(move |c| tickets::create(c, &user.actor, &req))
+        .db(move |c| {
+            tickets::create(c, &user.actor, &req)
+                .and_then(|id| Created::of(c, shequ_store::scope::RecordKind::Ticket, id))
+        })
         .await?;
     Ok(created(id))
 }
@@ -239,6 +242,7 @@ async fn list(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day of the period (default: the first of this month).
     #[serde(default)]

@@ -69,6 +69,7 @@ pub fn routes() -> Routes {
 pub struct VisitsDoc;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// Also list those due within this many days (default 7).
     #[serde(default)]
