@@ -13,6 +13,7 @@ use crate::db::{Conn, Row, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::people;
+use crate::personal::{IdNo, PersonName, PhoneNo};
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
 use crate::tree;
@@ -73,12 +74,10 @@ pub struct Party {
     pub side: String,
     pub side_label: String,
     pub person_id: Option<i64>,
-    pub name: String,
+    pub name: PersonName,
     pub sex: Option<String>,
-    /// Masked.
-    pub id_number: Option<String>,
-    /// Masked.
-    pub phone: Option<String>,
+    pub id_number: Option<IdNo>,
+    pub phone: Option<PhoneNo>,
     pub address: Option<String>,
 }
 
@@ -158,10 +157,13 @@ fn party_row(c: &mut Conn, actor: &Actor, i: usize, p: &PartyInput) -> StoreResu
         return Ok((
             side,
             Some(pid),
-            person.name,
+            person.name.expose().to_string(),
             Some(person.sex),
-            s.seal_opt(Field::PartyIdNumber, person.id_number.as_deref())?,
-            s.seal_opt(Field::PartyPhone, person.phone.as_deref())?,
+            s.seal_opt(
+                Field::PartyIdNumber,
+                person.id_number.as_ref().map(|v| v.expose()),
+            )?,
+            s.seal_opt(Field::PartyPhone, person.phone.as_ref().map(|v| v.expose()))?,
             address,
         ));
     }
@@ -390,7 +392,7 @@ fn load_row(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Row> {
     Ok(row)
 }
 
-fn case_from_row(c: &mut Conn, r: &Row, full: bool) -> StoreResult<Case> {
+fn case_from_row(c: &mut Conn, r: &Row, full: Option<&Actor>) -> StoreResult<Case> {
     let id: i64 = r.get(0)?;
     let node_id: i64 = r.get(2)?;
     let node = tree::load(c, node_id)?;
@@ -399,7 +401,7 @@ fn case_from_row(c: &mut Conn, r: &Row, full: bool) -> StoreResult<Case> {
     let outcome: Option<String> = r.get(13)?;
     let due: String = r.get(12)?;
     let overdue = outcome.is_none() && due < today().format("%Y-%m-%d").to_string();
-    let (parties, sessions, events) = if full {
+    let (parties, sessions, events) = if let Some(viewer) = full {
         let s = sealer()?;
         let parties = c
             .query(
@@ -413,14 +415,10 @@ fn case_from_row(c: &mut Conn, r: &Row, full: bool) -> StoreResult<Case> {
                     side_label: rules::label(PARTY_SIDES, &side).to_string(),
                     side,
                     person_id: p.get(1)?,
-                    name: p.get(2)?,
+                    name: PersonName::for_viewer(p.get(2)?, viewer),
                     sex: p.get(3)?,
-                    id_number: s
-                        .open_opt(Field::PartyIdNumber, p.get(4)?)?
-                        .map(|v| shequ_domain::mask::mask_id(&v)),
-                    phone: s
-                        .open_opt(Field::PartyPhone, p.get(5)?)?
-                        .map(|v| shequ_domain::mask::mask_phone(&v)),
+                    id_number: IdNo::opt(s.open_opt(Field::PartyIdNumber, p.get(4)?)?),
+                    phone: PhoneNo::opt(s.open_opt(Field::PartyPhone, p.get(5)?)?),
                     address: p.get(6)?,
                 })
             })
@@ -507,7 +505,7 @@ fn case_from_row(c: &mut Conn, r: &Row, full: bool) -> StoreResult<Case> {
 
 pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Case> {
     let row = load_row(conn, actor, id)?;
-    case_from_row(conn, &row, true)
+    case_from_row(conn, &row, Some(actor))
 }
 
 /// Cases under a node: open ones (most overdue first) or all of a year.
@@ -533,7 +531,7 @@ pub fn list(
     for r in rows {
         let path: String = r.get(20)?;
         if actor.sees_people_at(&path) {
-            out.push(case_from_row(conn, &r, false)?);
+            out.push(case_from_row(conn, &r, None)?);
         }
     }
     Ok(out)
@@ -835,4 +833,22 @@ pub fn agreement_data(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Ag
         case,
         parties,
     })
+}
+
+/// The cases a person is a party to (the person page lists them), newest first, scoped in SQL.
+pub fn cases_of_person(conn: &mut Conn, actor: &Actor, person_id: i64) -> StoreResult<Vec<Case>> {
+    people::get(conn, actor, person_id)?;
+    let (cf, mut args) = actor.people_community_filter("community_id");
+    let (pf, pargs) = actor.people_path_filter("area_path");
+    args.extend(pargs);
+    args.push(crate::db::Value::from(person_id));
+    let rows = conn.query(
+        &format!(
+            "SELECT {CASE_COLS} FROM mediation_cases WHERE {cf} AND {pf}
+               AND id IN (SELECT case_id FROM mediation_parties WHERE person_id = ?)
+             ORDER BY received_on DESC, id DESC LIMIT 100"
+        ),
+        &args,
+    )?;
+    rows.iter().map(|r| case_from_row(conn, r, None)).collect()
 }
