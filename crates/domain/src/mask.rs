@@ -49,6 +49,39 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// Free text (a message quoting a cell, a ledger's note) with every run that looks like an ID
+/// number (15 or 18 characters, digits and a final X) or a mobile number masked.
+pub fn mask_numbers_in(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let word = |c: char| c.is_ascii_alphanumeric();
+        if !chars[i].is_ascii_digit() || (i > 0 && word(chars[i - 1])) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && word(chars[j]) {
+            j += 1;
+        }
+        let run: String = chars[i..j].iter().collect();
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        let id_like = (run.len() == 15 || run.len() == 18)
+            && digits + usize::from(run.ends_with(['X', 'x'])) == run.len();
+        if id_like {
+            out.push_str(&mask_id(&run));
+        } else if run.len() == 11 && digits == 11 && run.starts_with('1') {
+            out.push_str(&mask_phone(&run));
+        } else {
+            out.push_str(&run);
+        }
+        i = j;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +95,11 @@ mod tests {
         assert_eq!(mask_name("张三"), "张*");
         assert_eq!(mask_name("张小三"), "张*三");
         assert_eq!(mask_name("欧阳小锋"), "欧**锋");
+        assert_eq!(
+            mask_numbers_in(
+                "“身份证号”列的“11010519491231002X”与第6行重复，电话13812341234；编号A13812341234"
+            ),
+            "“身份证号”列的“110105********002X”与第6行重复，电话138****1234；编号A13812341234"
+        );
     }
 }

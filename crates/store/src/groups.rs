@@ -10,6 +10,7 @@ use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::people;
+use crate::personal::PersonName;
 use crate::scope::Actor;
 use crate::tree;
 
@@ -18,17 +19,17 @@ pub struct Group {
     pub id: i64,
     pub name: String,
     pub leader_person_id: Option<i64>,
-    pub leader_name: Option<String>,
+    pub leader_name: Option<PersonName>,
     /// Households in the group that still have someone living in them.
     pub households: i64,
 }
 
-fn group_from_row(r: &crate::db::Row) -> StoreResult<Group> {
+fn group_from_row(r: &crate::db::Row, actor: &Actor) -> StoreResult<Group> {
     Ok(Group {
         id: r.get(0)?,
         name: r.get(1)?,
         leader_person_id: r.get(2)?,
-        leader_name: r.get(3)?,
+        leader_name: PersonName::opt_for(r.get(3)?, actor),
         households: r.get(4)?,
     })
 }
@@ -51,7 +52,7 @@ pub fn for_grid(conn: &mut Conn, actor: &Actor, grid_id: i64) -> StoreResult<Vec
         &format!("{GROUP_SELECT} AND g.grid_id = ? ORDER BY g.id"),
         params![grid.id],
     )?;
-    rows.iter().map(group_from_row).collect()
+    rows.iter().map(|r| group_from_row(r, actor)).collect()
 }
 
 pub fn create(
@@ -144,7 +145,7 @@ pub fn of_person(
         &format!("{GROUP_SELECT} AND g.id = (SELECT group_id FROM households WHERE id = ?)"),
         params![home.household_id],
     )?;
-    let group = row.as_ref().map(group_from_row).transpose()?;
+    let group = row.as_ref().map(|r| group_from_row(r, actor)).transpose()?;
     Ok((group, grid))
 }
 

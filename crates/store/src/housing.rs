@@ -11,11 +11,12 @@ use crate::clock::now;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
+use crate::personal::{PersonName, PhoneNo};
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
 use crate::tree;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Housing {
     pub usage: String,
@@ -29,7 +30,34 @@ pub struct Housing {
     pub notes: Option<String>,
 }
 
-pub fn get(conn: &mut Conn, actor: &Actor, room_id: i64) -> StoreResult<Option<Housing>> {
+/// A room's housing as pages and the API show it: the landlord's phone masked, their name as
+/// the viewer may see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HousingView {
+    pub usage: String,
+    pub landlord_name: Option<PersonName>,
+    pub landlord_phone: Option<PhoneNo>,
+    pub agreement_signed_on: Option<NaiveDate>,
+    pub notes: Option<String>,
+}
+
+pub fn get(conn: &mut Conn, actor: &Actor, room_id: i64) -> StoreResult<Option<HousingView>> {
+    Ok(get_stored(conn, actor, room_id)?.map(|h| HousingView {
+        usage: h.usage,
+        landlord_name: PersonName::opt_for(h.landlord_name, actor),
+        landlord_phone: PhoneNo::opt(h.landlord_phone),
+        agreement_signed_on: h.agreement_signed_on,
+        notes: h.notes,
+    }))
+}
+
+/// The stored values in full, for the store's own comparisons (imports, keeping a masked
+/// phone sent back unchanged).
+pub(crate) fn get_stored(
+    conn: &mut Conn,
+    actor: &Actor,
+    room_id: i64,
+) -> StoreResult<Option<Housing>> {
     tree::get(conn, actor, room_id)?;
     let Some(r) = conn.query_opt(
         "SELECT usage, landlord_name, landlord_phone, agreement_signed_on, notes FROM housing WHERE room_id = ?",
@@ -82,6 +110,17 @@ pub fn check(h: &Housing) -> StoreResult<()> {
 
 pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreResult<()> {
     actor.require(actor.role.writes_people(), "登记房屋信息")?;
+    let mut h = h.clone();
+    // The form and the API show the landlord's phone masked; sent back unchanged it keeps
+    // what is stored.
+    if let Some(typed) = h.landlord_phone.as_deref().map(str::trim)
+        && typed.contains('*')
+        && let Some(stored) = get_stored(conn, actor, room_id)?.and_then(|o| o.landlord_phone)
+        && shequ_domain::mask::mask_phone(&stored) == typed
+    {
+        h.landlord_phone = Some(stored);
+    }
+    let h = &h;
     let Housing {
         usage,
         landlord_name,

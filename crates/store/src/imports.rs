@@ -253,10 +253,14 @@ fn compare(
             });
         }
     };
-    diff("姓名", Some(old.name.clone()), Some(p.name.clone()));
+    diff(
+        "姓名",
+        Some(old.name.expose().to_string()),
+        Some(p.name.clone()),
+    );
     diff(
         "联系电话",
-        old.phone.as_deref().map(mask_phone),
+        old.phone.as_ref().map(|x| x.masked()),
         p.phone.as_ref().map(|x| mask_phone(x.as_str())),
     );
     if row.person.ethnicity.is_some() {
@@ -575,9 +579,9 @@ fn merge(old: &Person, new: &PersonInput) -> PersonInput {
     let pick = |n: &Option<String>, o: &Option<String>| n.clone().or_else(|| o.clone());
     PersonInput {
         name: new.name.clone(),
-        id_number: old.id_number.clone(),
+        id_number: old.id_number.as_ref().map(|v| v.expose().to_string()),
         doc_type: old.doc_type.clone(),
-        doc_no: old.doc_no.clone(),
+        doc_no: old.doc_no.as_ref().map(|v| v.expose().to_string()),
         sex: if old.id_number.is_some() {
             None
         } else {
@@ -588,7 +592,10 @@ fn merge(old: &Person, new: &PersonInput) -> PersonInput {
         } else {
             Some(old.birth_date)
         },
-        phone: pick(&new.phone, &old.phone),
+        phone: pick(
+            &new.phone,
+            &old.phone.as_ref().map(|v| v.expose().to_string()),
+        ),
         ethnicity: pick(&new.ethnicity, &Some(old.ethnicity.clone())),
         person_type: pick(&new.person_type, &Some(old.person_type.clone())),
         registered_here: new.registered_here.or(Some(old.registered_here)),

@@ -11,6 +11,7 @@ use shequ_domain::tags::tag_kind;
 use crate::audit::{self, By, Event};
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
+use crate::personal::Revealed;
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
 use crate::search::{age_on, place_names};
@@ -239,13 +240,14 @@ pub fn group_list(
     Ok((place, spec, out))
 }
 
-/// 辖区单位台账 of a node: its open units with their heads' phones in full, so like the
-/// persons ledgers it needs the export permission and the second factor, and is audited.
+/// 辖区单位台账 of a node: its open units with their heads' phones in full (through the
+/// proof returned), so like the persons ledgers it needs the export permission and the second
+/// factor, and is audited.
 pub fn units(
     conn: &mut Conn,
     actor: &Actor,
     node_id: i64,
-) -> StoreResult<(String, Vec<crate::units::Unit>)> {
+) -> StoreResult<(String, Vec<crate::units::Unit>, Revealed)> {
     actor.require(actor.role.exports_people(), "导出辖区单位台账")?;
     crate::second_factor::require(actor)?;
     let node = tree::get(conn, actor, node_id)?;
@@ -266,25 +268,25 @@ pub fn units(
             "行数": list.len(),
         })),
     )?;
-    Ok((place, list))
+    Ok((place, list, Revealed::new()))
 }
 
 /// One rented home of the 出租房屋台账.
 #[derive(Debug, Clone)]
 pub struct RentalLine {
     pub address: String,
-    pub housing: crate::housing::Housing,
+    pub housing: crate::housing::HousingView,
     /// The people living there now, "张三、李四".
     pub tenants: Vec<String>,
 }
 
 /// 出租房屋台账 of a node: every home used as 出租, its landlord (phone in full, so the
-/// second factor is needed) and who lives there now. Audited.
+/// second factor is needed; the proof returned opens it) and who lives there now. Audited.
 pub fn rentals(
     conn: &mut Conn,
     actor: &Actor,
     node_id: i64,
-) -> StoreResult<(String, Vec<RentalLine>)> {
+) -> StoreResult<(String, Vec<RentalLine>, Revealed)> {
     actor.require(actor.role.exports_people(), "导出出租房屋台账")?;
     crate::second_factor::require(actor)?;
     let node = tree::get(conn, actor, node_id)?;
@@ -334,5 +336,5 @@ pub fn rentals(
             "行数": out.len(),
         })),
     )?;
-    Ok((node.name, out))
+    Ok((node.name, out, Revealed::new()))
 }

@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod open311;
 pub mod patrols;
 pub mod people;
+pub mod personal;
 pub mod public_reports;
 pub mod rental_imports;
 pub mod scope;

@@ -20,6 +20,7 @@ use crate::clock::{now, today};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
+use crate::personal::{IdNo, PersonName, PhoneNo, Revealed};
 use crate::scope::Actor;
 use crate::sealed::{self, Field};
 use crate::tree::{self, Node};
@@ -116,10 +117,10 @@ fn masked(
 impl Person {
     fn masked(&self) -> BTreeMap<&'static str, String> {
         masked(
-            &self.name,
-            self.id_number.as_deref(),
-            self.doc_no.as_deref(),
-            self.phone.as_deref(),
+            self.name.expose(),
+            self.id_number.as_ref().map(IdNo::expose),
+            self.doc_no.as_ref().map(IdNo::expose),
+            self.phone.as_ref().map(PhoneNo::expose),
             &self.ethnicity,
             &self.person_type,
             self.employment.as_deref(),
@@ -354,13 +355,13 @@ pub struct Residence {
 pub struct Person {
     pub id: i64,
     pub community_id: i64,
-    pub name: String,
-    pub id_number: Option<String>,
+    pub name: PersonName,
+    pub id_number: Option<IdNo>,
     pub doc_type: Option<String>,
-    pub doc_no: Option<String>,
+    pub doc_no: Option<IdNo>,
     pub sex: String,
     pub birth_date: NaiveDate,
-    pub phone: Option<String>,
+    pub phone: Option<PhoneNo>,
     pub ethnicity: String,
     pub person_type: String,
     pub registered_here: bool,
@@ -373,17 +374,17 @@ pub struct Person {
 const PERSON_COLS: &str = "id, community_id, name, id_sealed, sex, birth_date, phone, ethnicity, \
      person_type, registered_here, employment, notes, living, version, area_path, doc_type, doc_no";
 
-fn person_from_row(r: &Row) -> StoreResult<(Person, String)> {
+fn person_from_row(r: &Row, actor: &Actor) -> StoreResult<(Person, String)> {
     let s = sealed::sealer()?;
     Ok((
         Person {
             id: r.get(0)?,
             community_id: r.get(1)?,
-            name: r.get(2)?,
-            id_number: s.open_opt(Field::IdNumber, r.get(3)?)?,
+            name: PersonName::for_viewer(r.get(2)?, actor),
+            id_number: IdNo::opt(s.open_opt(Field::IdNumber, r.get(3)?)?),
             sex: r.get(4)?,
             birth_date: r.get(5)?,
-            phone: s.open_opt(Field::Phone, r.get(6)?)?,
+            phone: PhoneNo::opt(s.open_opt(Field::Phone, r.get(6)?)?),
             ethnicity: r.get(7)?,
             person_type: r.get(8)?,
             registered_here: r.get(9)?,
@@ -392,7 +393,7 @@ fn person_from_row(r: &Row) -> StoreResult<(Person, String)> {
             living: r.get(12)?,
             version: r.get(13)?,
             doc_type: r.get(15)?,
-            doc_no: r.get(16)?,
+            doc_no: IdNo::opt(r.get(16)?),
         },
         r.get(14)?,
     ))
@@ -604,7 +605,7 @@ pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Person> {
             params![id],
         )?
         .ok_or_else(|| StoreError::NotFound(format!("人员 {id}")))?;
-    let (person, area_path) = person_from_row(&row)?;
+    let (person, area_path) = person_from_row(&row, actor)?;
     if !actor.sees_people_at(&area_path) {
         return Err(StoreError::Forbidden("该人员不在您的管辖范围内".into()));
     }
@@ -833,7 +834,7 @@ pub fn history(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Vec<Histo
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Resident {
     pub person_id: i64,
-    pub name: String,
+    pub name: PersonName,
     pub sex: String,
     pub birth_date: NaiveDate,
     pub relation: String,
@@ -863,7 +864,7 @@ pub fn residents_of_room(
         .map(|r| {
             Ok(Resident {
                 person_id: r.get(0)?,
-                name: r.get(1)?,
+                name: PersonName::for_viewer(r.get(1)?, actor),
                 sex: r.get(2)?,
                 birth_date: r.get(3)?,
                 relation: r.get(4)?,
@@ -895,8 +896,14 @@ pub fn household_members(
 }
 
 /// The person's full ID number, phone and name, for someone who passed the second factor and
-/// states why. The reveal is audited with its reason; everything else shows masked values.
-pub fn reveal(conn: &mut Conn, actor: &Actor, id: i64, reason: &str) -> StoreResult<Person> {
+/// states why. The reveal is audited with its reason; the proof returned is the only way to
+/// read the full values out of the `Person`.
+pub fn reveal(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+) -> StoreResult<(Person, Revealed)> {
     let reason = reason.trim();
     if reason.chars().count() < 2 || reason.chars().count() > 200 {
         return Err(StoreError::invalid(
@@ -912,22 +919,56 @@ pub fn reveal(conn: &mut Conn, actor: &Actor, id: i64, reason: &str) -> StoreRes
         Event::ok("reveal", format!("person:{id}"))
             .with(serde_json::json!({ "原因": reason, "字段": ["公民身份号码", "证件号码", "联系电话", "姓名"] })),
     )?;
-    Ok(p)
+    Ok((p, Revealed::new()))
+}
+
+/// The reason a call is audited under.
+pub const CALL_REASON: &str = "电话联系";
+
+/// The person's full phone number, to dial it: for those who work with the person (the
+/// community's staff, who may also edit the record), without the second factor — calling a
+/// resident is daily work on a shared phone, and the number reaches only the dialler, not the
+/// page. Audited as a reveal of the phone alone, with the reason 电话联系.
+pub fn call(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<(PhoneNo, Revealed)> {
+    actor.require(actor.role.writes_people(), "拨打居民电话")?;
+    let p = get(conn, actor, id)?;
+    let phone = p
+        .phone
+        .ok_or_else(|| StoreError::invalid("联系电话", "此人没有登记联系电话，请先在档案中补充"))?;
+    audit::record_alone(
+        conn,
+        By::Actor(actor),
+        Event::ok("reveal", format!("person:{id}"))
+            .with(serde_json::json!({ "原因": CALL_REASON, "字段": ["联系电话"] })),
+    )?;
+    Ok((phone, Revealed::new()))
 }
 
 /// Forms and API clients show masked numbers (`110105********002X`); sending one back
 /// unchanged means "keep what is stored", not "store the asterisks".
 fn keep_masked(input: &PersonInput, current: &Person) -> PersonInput {
     use shequ_domain::mask::{mask_id, mask_phone};
-    let keep = |typed: &Option<String>, stored: &Option<String>, mask: fn(&str) -> String| match (
+    let keep = |typed: &Option<String>, stored: Option<&str>, mask: fn(&str) -> String| match (
         typed, stored,
     ) {
-        (Some(t), Some(s)) if t.contains('*') && t.trim() == mask(s) => Some(s.clone()),
+        (Some(t), Some(s)) if t.contains('*') && t.trim() == mask(s) => Some(s.to_string()),
         _ => typed.clone(),
     };
     let mut out = input.clone();
-    out.id_number = keep(&input.id_number, &current.id_number, mask_id);
-    out.doc_no = keep(&input.doc_no, &current.doc_no, mask_id);
-    out.phone = keep(&input.phone, &current.phone, mask_phone);
+    out.id_number = keep(
+        &input.id_number,
+        current.id_number.as_ref().map(IdNo::expose),
+        mask_id,
+    );
+    out.doc_no = keep(
+        &input.doc_no,
+        current.doc_no.as_ref().map(IdNo::expose),
+        mask_id,
+    );
+    out.phone = keep(
+        &input.phone,
+        current.phone.as_ref().map(PhoneNo::expose),
+        mask_phone,
+    );
     out
 }

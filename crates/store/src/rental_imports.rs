@@ -138,7 +138,7 @@ fn compare(
     row: &RentalRow,
 ) -> StoreResult<RentalVerdict> {
     let has = |k: &str| row.present.contains(&k);
-    let old = housing::get(conn, actor, room_id)?;
+    let old = housing::get_stored(conn, actor, room_id)?;
     let Some(old) = old else {
         let housing = Housing {
             usage: "出租".into(),

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::clock::today;
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::StoreResult;
+use crate::personal::PersonName;
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
 use crate::tree::path_ids;
@@ -19,7 +20,7 @@ use shequ_domain::mask::{mask_id, mask_phone};
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub person_id: i64,
-    pub name: String,
+    pub name: PersonName,
     pub sex: String,
     pub age: i64,
     pub id_masked: String,
@@ -265,7 +266,7 @@ pub fn search(conn: &mut Conn, actor: &Actor, raw: &str, limit: usize) -> StoreR
         )?);
     }
     hits.truncate(limit);
-    finish(conn, hits)
+    finish(conn, actor, hits)
 }
 
 struct RawHit {
@@ -447,7 +448,7 @@ pub(crate) fn place_names(
     Ok(out)
 }
 
-fn finish(conn: &mut Conn, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
+fn finish(conn: &mut Conn, actor: &Actor, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
     let paths: Vec<String> = raw.iter().map(|h| h.area_path.clone()).collect();
     let places = place_names(conn, &paths)?;
     let today = today();
@@ -463,7 +464,7 @@ fn finish(conn: &mut Conn, raw: Vec<RawHit>) -> StoreResult<Vec<Hit>> {
             Hit {
                 person_id: h.id,
                 age: age_on(h.birth, today),
-                name: h.name,
+                name: PersonName::for_viewer(h.name, actor),
                 sex: h.sex,
                 id_masked: h.id_number.as_deref().map(mask_id).unwrap_or_default(),
                 phone_masked: h.phone.as_deref().map(mask_phone),

@@ -15,6 +15,7 @@ use crate::clock::now;
 use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult, text};
 use crate::params;
+use crate::personal::PersonName;
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
 use crate::tree;
@@ -202,7 +203,7 @@ pub struct Ticket {
     pub description: String,
     pub location: Option<String>,
     pub source: String,
-    pub reporter_name: Option<String>,
+    pub reporter_name: Option<PersonName>,
     /// Masked unless the caller may open personal data here.
     pub reporter_phone: Option<String>,
     pub state: String,
@@ -321,11 +322,13 @@ fn build(actor: &Actor, cal: &Calendar, r: &Row, place: String) -> StoreResult<T
         description: r.get(7)?,
         location: r.get(8)?,
         source: r.get(9)?,
-        reporter_name: if opens {
-            reporter_name
-        } else {
-            reporter_name.as_deref().map(shequ_domain::mask::mask_name)
-        },
+        reporter_name: reporter_name.map(|n| {
+            if opens {
+                PersonName::for_viewer(n, actor)
+            } else {
+                PersonName::masked_always(n)
+            }
+        }),
         reporter_phone: phone.map(|p| {
             if opens {
                 shequ_domain::mask::mask_phone(&p)
@@ -1139,4 +1142,35 @@ pub fn rates(
         satisfied: Rate::of(satisfied, rated),
         on_time: Rate::of(on_time, closed),
     })
+}
+
+/// The tickets raised by visits to a person (the person page lists them), newest first; the
+/// person must be in the caller's scope and the tickets in the caller's area, in SQL.
+pub fn for_person(
+    conn: &mut Conn,
+    actor: &Actor,
+    person_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<Ticket>> {
+    crate::people::get(conn, actor, person_id)?;
+    let cal = calendar(conn)?;
+    let (cf, mut args) = actor.community_filter("t.community_id");
+    let (pf, pargs) = actor.path_filter("t.area_path");
+    args.extend(pargs);
+    args.push(Value::from(person_id));
+    args.push(Value::Int(limit.clamp(1, 200)));
+    let rows = conn.query(
+        &format!(
+            "SELECT {COLS} FROM {FROM} WHERE {cf} AND {pf}
+               AND t.visit_id IN (SELECT v.id FROM visits v WHERE v.person_id = ?)
+             ORDER BY t.reported_at DESC, t.id DESC LIMIT ?"
+        ),
+        &args,
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let place = place_of(conn, r.get(2)?)?;
+        out.push(build(actor, &cal, r, place)?);
+    }
+    Ok(out)
 }

@@ -125,8 +125,8 @@ fn compare(row: &UnitRow, v: &units::Valid, old: Unit) -> UnitVerdict {
         kind: v.kind.to_string(),
         credit_code: old.credit_code.clone(),
         address: old.address.clone(),
-        contact_name: old.contact_name.clone(),
-        contact_phone: old.contact_phone.clone(),
+        contact_name: old.contact_name.as_ref().map(|n| n.expose().to_string()),
+        contact_phone: old.contact_phone.as_ref().map(|p| p.expose().to_string()),
         employees: old.employees,
         safety_agreement_on: old.safety_agreement_on,
         fire_agreement_on: old.fire_agreement_on,
@@ -158,7 +158,7 @@ fn compare(row: &UnitRow, v: &units::Valid, old: Unit) -> UnitVerdict {
     if has("contact_name") {
         diff(
             "负责人",
-            old.contact_name.clone(),
+            old.contact_name.as_ref().map(|n| n.expose().to_string()),
             units::trimmed(&u.contact_name),
         );
         merged.contact_name = units::trimmed(&u.contact_name);
@@ -166,7 +166,7 @@ fn compare(row: &UnitRow, v: &units::Valid, old: Unit) -> UnitVerdict {
     if has("contact_phone") {
         diff(
             "负责人电话",
-            old.contact_phone.as_deref().map(mask_phone),
+            old.contact_phone.as_ref().map(|p| p.masked()),
             v.contact_phone.as_deref().map(mask_phone),
         );
         merged.contact_phone = v.contact_phone.clone();

@@ -13,6 +13,7 @@ use crate::clock::now;
 use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
+use crate::personal::{PersonName, PhoneNo};
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
 use crate::tree;
@@ -49,8 +50,8 @@ pub struct Unit {
     pub kind: String,
     pub credit_code: Option<String>,
     pub address: Option<String>,
-    pub contact_name: Option<String>,
-    pub contact_phone: Option<String>,
+    pub contact_name: Option<PersonName>,
+    pub contact_phone: Option<PhoneNo>,
     pub employees: Option<i64>,
     pub safety_agreement_on: Option<NaiveDate>,
     pub fire_agreement_on: Option<NaiveDate>,
@@ -62,7 +63,7 @@ pub struct Unit {
 const COLS: &str = "id, node_id, name, kind, credit_code, address, contact_name, contact_phone, \
      employees, safety_agreement_on, fire_agreement_on, closed_on, notes, version";
 
-fn from_row(r: &Row) -> StoreResult<Unit> {
+fn from_row(r: &Row, actor: &Actor) -> StoreResult<Unit> {
     Ok(Unit {
         id: r.get(0)?,
         node_id: r.get(1)?,
@@ -70,8 +71,8 @@ fn from_row(r: &Row) -> StoreResult<Unit> {
         kind: r.get(3)?,
         credit_code: r.get(4)?,
         address: r.get(5)?,
-        contact_name: r.get(6)?,
-        contact_phone: sealer()?.open_opt(Field::ContactPhone, r.get(7)?)?,
+        contact_name: PersonName::opt_for(r.get(6)?, actor),
+        contact_phone: PhoneNo::opt(sealer()?.open_opt(Field::ContactPhone, r.get(7)?)?),
         employees: r.get(8)?,
         safety_agreement_on: r.get(9)?,
         fire_agreement_on: r.get(10)?,
@@ -192,7 +193,7 @@ pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Unit> {
     if !actor.sees_path(&path) {
         return Err(StoreError::Forbidden("该单位不在您的管辖范围内".into()));
     }
-    from_row(&row)
+    from_row(&row, actor)
 }
 
 pub fn update(
@@ -203,9 +204,18 @@ pub fn update(
     version: Option<i64>,
 ) -> StoreResult<()> {
     actor.require(actor.role.writes_people(), "修改辖区单位")?;
-    let v = validate(u)?;
     conn.transaction(|c| {
         let old = get(c, actor, id)?;
+        // The masked phone sent back unchanged keeps what is stored.
+        let mut u = u.clone();
+        if let (Some(typed), Some(stored)) = (u.contact_phone.as_deref(), &old.contact_phone)
+            && typed.contains('*')
+            && typed.trim() == stored.masked()
+        {
+            u.contact_phone = Some(stored.expose().to_string());
+        }
+        let u = &u;
+        let v = validate(u)?;
         if version.is_some_and(|v| v != old.version) {
             return Err(StoreError::Conflict(format!("“{}”已被他人修改，请刷新后再改", old.name)));
         }
@@ -251,5 +261,5 @@ pub fn list(conn: &mut Conn, actor: &Actor, node_id: i64, limit: i64) -> StoreRe
         ),
         params![node.path.as_str(), crate::db::prefix_end(&node.path), limit],
     )?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(|r| from_row(r, actor)).collect()
 }

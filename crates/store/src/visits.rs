@@ -18,6 +18,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::mediation::{self, DisputeFound};
 use crate::params;
 use crate::people;
+use crate::personal::PersonName;
 use crate::scope::Actor;
 use crate::tickets;
 use crate::tree;
@@ -295,7 +296,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DueVisit {
     pub person_id: i64,
-    pub name: String,
+    pub name: PersonName,
     pub address: String,
     /// The rules that make them due ("刑释解教/社区矫正人员每月走访一次").
     pub reasons: Vec<String>,
@@ -409,7 +410,7 @@ pub fn due(
         }
         let entry = people.entry(person).or_insert_with(|| DueVisit {
             person_id: person,
-            name: h.name.clone(),
+            name: PersonName::for_viewer(h.name.clone(), actor),
             address: String::new(),
             reasons: Vec::new(),
             last_visited_on: h.last,

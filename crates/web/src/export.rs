@@ -408,7 +408,7 @@ pub async fn group_list(
 /// each `importing::UNIT_COLUMNS` entry).
 pub async fn units(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let actor = user.actor.clone();
-    let (place, list) = match st.db(move |c| ledger::units(c, &actor, id)).await {
+    let (place, list, proof) = match st.db(move |c| ledger::units(c, &actor, id)).await {
         Ok(found) => found,
         Err(AppError::Store(StoreError::SecondFactor)) => return Ok(second_factor_first(id)),
         Err(e) => return Err(e.into()),
@@ -431,8 +431,8 @@ pub async fn units(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
                 Cell::from(u.kind),
                 Cell::from(u.credit_code),
                 Cell::from(u.address),
-                Cell::from(u.contact_name),
-                Cell::from(u.contact_phone),
+                Cell::from(u.contact_name.as_ref().map(|n| n.full(&proof).to_string())),
+                Cell::from(u.contact_phone.as_ref().map(|p| p.full(&proof).to_string())),
                 u.employees.map_or(Cell::Empty, Cell::Int),
                 day(u.safety_agreement_on),
                 day(u.fire_agreement_on),
@@ -450,7 +450,7 @@ pub async fn rentals(
     Path(id): Path<i64>,
 ) -> PageResult {
     let actor = user.actor.clone();
-    let (place, list) = match st.db(move |c| ledger::rentals(c, &actor, id)).await {
+    let (place, list, proof) = match st.db(move |c| ledger::rentals(c, &actor, id)).await {
         Ok(found) => found,
         Err(AppError::Store(StoreError::SecondFactor)) => return Ok(second_factor_first(id)),
         Err(e) => return Err(e.into()),
@@ -469,8 +469,18 @@ pub async fn rentals(
             vec![
                 Cell::Int(i as i64 + 1),
                 Cell::from(r.address),
-                Cell::from(r.housing.landlord_name),
-                Cell::from(r.housing.landlord_phone),
+                Cell::from(
+                    r.housing
+                        .landlord_name
+                        .as_ref()
+                        .map(|n| n.full(&proof).to_string()),
+                ),
+                Cell::from(
+                    r.housing
+                        .landlord_phone
+                        .as_ref()
+                        .map(|p| p.full(&proof).to_string()),
+                ),
                 r.housing
                     .agreement_signed_on
                     .map_or(Cell::Empty, Cell::Date),

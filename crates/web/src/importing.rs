@@ -361,14 +361,17 @@ pub struct UpdateRow {
 }
 
 fn report_row(p: &Problem) -> ReportRow {
+    use shequ_domain::mask::mask_numbers_in;
     ReportRow {
         sheet: p.sheet.clone(),
         row: p.row,
         column: p.column.clone(),
         title: p.title.clone(),
-        value: p.value.clone(),
+        // What looks like an ID number or a phone is masked, in the cell and in the message
+        // quoting it; the rejected rows' download, for correcting them, is built from the file.
+        value: mask_numbers_in(&p.value),
         code: p.code.to_string(),
-        reason: p.message.clone(),
+        reason: mask_numbers_in(&p.message),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::db::{Conn, Row, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::people;
+use crate::personal::{IdNo, PersonName, PhoneNo};
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
 use crate::tree;
@@ -73,12 +74,10 @@ pub struct Party {
     pub side: String,
     pub side_label: String,
     pub person_id: Option<i64>,
-    pub name: String,
+    pub name: PersonName,
     pub sex: Option<String>,
-    /// Masked.
-    pub id_number: Option<String>,
-    /// Masked.
-    pub phone: Option<String>,
+    pub id_number: Option<IdNo>,
+    pub phone: Option<PhoneNo>,
     pub address: Option<String>,
 }
 
@@ -158,10 +157,13 @@ fn party_row(c: &mut Conn, actor: &Actor, i: usize, p: &PartyInput) -> StoreResu
         return Ok((
             side,
             Some(pid),
-            person.name,
+            person.name.expose().to_string(),
             Some(person.sex),
-            s.seal_opt(Field::PartyIdNumber, person.id_number.as_deref())?,
-            s.seal_opt(Field::PartyPhone, person.phone.as_deref())?,
+            s.seal_opt(
+                Field::PartyIdNumber,
+                person.id_number.as_ref().map(|v| v.expose()),
+            )?,
+            s.seal_opt(Field::PartyPhone, person.phone.as_ref().map(|v| v.expose()))?,
             address,
         ));
     }
@@ -391,10 +393,11 @@ fn load_row(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Row> {
 }
 
 /// `places` keeps each node's address once per call: a list names the same few places often.
+/// `full`: the viewer of one case, whose parties, sessions and events are loaded too.
 fn case_from_row(
     c: &mut Conn,
     r: &Row,
-    full: bool,
+    full: Option<&Actor>,
     places: &mut HashMap<i64, String>,
 ) -> StoreResult<Case> {
     let id: i64 = r.get(0)?;
@@ -413,7 +416,7 @@ fn case_from_row(
     let outcome: Option<String> = r.get(13)?;
     let due: String = r.get(12)?;
     let overdue = outcome.is_none() && due < today().format("%Y-%m-%d").to_string();
-    let (parties, sessions, events) = if full {
+    let (parties, sessions, events) = if let Some(viewer) = full {
         let s = sealer()?;
         let parties = c
             .query(
@@ -427,14 +430,10 @@ fn case_from_row(
                     side_label: rules::label(PARTY_SIDES, &side).to_string(),
                     side,
                     person_id: p.get(1)?,
-                    name: p.get(2)?,
+                    name: PersonName::for_viewer(p.get(2)?, viewer),
                     sex: p.get(3)?,
-                    id_number: s
-                        .open_opt(Field::PartyIdNumber, p.get(4)?)?
-                        .map(|v| shequ_domain::mask::mask_id(&v)),
-                    phone: s
-                        .open_opt(Field::PartyPhone, p.get(5)?)?
-                        .map(|v| shequ_domain::mask::mask_phone(&v)),
+                    id_number: IdNo::opt(s.open_opt(Field::PartyIdNumber, p.get(4)?)?),
+                    phone: PhoneNo::opt(s.open_opt(Field::PartyPhone, p.get(5)?)?),
                     address: p.get(6)?,
                 })
             })
@@ -521,7 +520,7 @@ fn case_from_row(
 
 pub fn get(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Case> {
     let row = load_row(conn, actor, id)?;
-    case_from_row(conn, &row, true, &mut HashMap::new())
+    case_from_row(conn, &row, Some(actor), &mut HashMap::new())
 }
 
 /// Cases under a node: open ones (most overdue first) or all of a year. Scoped in SQL to where
@@ -553,7 +552,7 @@ pub fn list(
     let mut out = Vec::with_capacity(rows.len());
     let mut places = HashMap::new();
     for r in rows {
-        out.push(case_from_row(conn, &r, false, &mut places)?);
+        out.push(case_from_row(conn, &r, None, &mut places)?);
     }
     Ok(out)
 }
@@ -854,4 +853,25 @@ pub fn agreement_data(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Ag
         case,
         parties,
     })
+}
+
+/// The cases a person is a party to (the person page lists them), newest first, scoped in SQL.
+pub fn cases_of_person(conn: &mut Conn, actor: &Actor, person_id: i64) -> StoreResult<Vec<Case>> {
+    people::get(conn, actor, person_id)?;
+    let (cf, mut args) = actor.people_community_filter("community_id");
+    let (pf, pargs) = actor.people_path_filter("area_path");
+    args.extend(pargs);
+    args.push(crate::db::Value::from(person_id));
+    let rows = conn.query(
+        &format!(
+            "SELECT {CASE_COLS} FROM mediation_cases WHERE {cf} AND {pf}
+               AND id IN (SELECT case_id FROM mediation_parties WHERE person_id = ?)
+             ORDER BY received_on DESC, id DESC LIMIT 100"
+        ),
+        &args,
+    )?;
+    let mut places = HashMap::new();
+    rows.iter()
+        .map(|r| case_from_row(conn, r, None, &mut places))
+        .collect()
 }

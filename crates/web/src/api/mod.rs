@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use shequ_domain::org::NodeKind;
 use shequ_domain::tags::TAG_KINDS;
 use shequ_store::groups::{self, Group};
-use shequ_store::housing::{self, Housing};
+use shequ_store::housing::{self, Housing, HousingView};
 use shequ_store::people::{
     self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
 };
@@ -33,7 +33,6 @@ pub use json::ApiJson;
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody, ErrorDetail};
-use crate::masking;
 use crate::state::AppState;
 use shequ_store::scope::RecordKind;
 
@@ -131,8 +130,8 @@ pub fn routes() -> Routes {
     ),
     components(schemas(
         ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, TotpEnrollment, TotpRequest, Node, NodeKind, ChildSummary, NodeEvent,
-        NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing,
-        Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, RevealRequest, PersonDetail,
+        NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing, HousingView,
+        Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, RevealRequest, RevealedPerson, PersonDetail,
         CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest, LeaderRequest,
         TagKindInfo, TagChoice, TagGrade, TagFieldInfo
     )),
@@ -739,11 +738,10 @@ async fn residents(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Vec<Resident>> {
-    let actor = user.actor.clone();
     let rs = st
         .db(move |c| people::residents_of_room(c, &user.actor, id))
         .await?;
-    Ok(Json(masking::residents(rs, &actor)))
+    Ok(Json(rs))
 }
 
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/units", params(("id" = i64, Path)),
@@ -760,25 +758,25 @@ async fn list_units(
 }
 
 #[utoipa::path(get, path = "/api/v1/rooms/{id}/housing", params(("id" = i64, Path)),
-    responses((status = 200, body = Option<Housing>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Option<HousingView>), (status = 403, body = ErrorBody)))]
 async fn get_housing(
     State(st): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-) -> ApiResult<Option<Housing>> {
+) -> ApiResult<Option<HousingView>> {
     Ok(Json(
         st.db(move |c| housing::get(c, &user.actor, id)).await?,
     ))
 }
 
 #[utoipa::path(put, path = "/api/v1/rooms/{id}/housing", params(("id" = i64, Path)), request_body = Housing,
-    responses((status = 200, body = Option<Housing>), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Option<HousingView>), (status = 422, body = ErrorBody)))]
 async fn put_housing(
     State(st): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
     ApiJson(h): ApiJson<Housing>,
-) -> ApiResult<Option<Housing>> {
+) -> ApiResult<Option<HousingView>> {
     Ok(Json(
         st.db(move |c| {
             housing::set(c, &user.actor, id, &h)?;
@@ -806,11 +804,10 @@ async fn search_persons(
     Query(q): Query<SearchQuery>,
 ) -> ApiResult<Vec<Hit>> {
     let limit = q.limit.unwrap_or(50).clamp(1, 200) as usize;
-    let actor = user.actor.clone();
     let hits = st
         .db(move |c| search::search(c, &user.actor, &q.q, limit))
         .await?;
-    Ok(Json(masking::hits(hits, &actor)))
+    Ok(Json(hits))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -850,8 +847,7 @@ async fn get_person(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<PersonDetail> {
-    let actor = user.actor.clone();
-    let mut d = st
+    let d = st
         .db(move |c| {
             Ok(PersonDetail {
                 person: people::get(c, &user.actor, id)?,
@@ -860,7 +856,6 @@ async fn get_person(
             })
         })
         .await?;
-    d.person = masking::person(d.person, &actor);
     Ok(Json(d))
 }
 
@@ -871,20 +866,38 @@ pub struct RevealRequest {
     reason: String,
 }
 
+/// A person's values in full, as only the audited reveal answers them.
+#[derive(Serialize, ToSchema)]
+pub struct RevealedPerson {
+    id: i64,
+    name: String,
+    id_number: Option<String>,
+    doc_type: Option<String>,
+    doc_no: Option<String>,
+    phone: Option<String>,
+}
+
 /// The full ID number, phone and name: needs a session that passed the second factor
 /// (POST /api/v1/session/totp) and a reason; audited.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/reveal", params(("id" = i64, Path)), request_body = RevealRequest,
-    responses((status = 200, body = Person), (status = 401, body = ErrorBody, description = "需要先通过动态验证码（error.code = second_factor_required）"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = RevealedPerson), (status = 401, body = ErrorBody, description = "需要先通过动态验证码（error.code = second_factor_required）"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reveal_person(
     State(st): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<RevealRequest>,
-) -> ApiResult<Person> {
-    Ok(Json(
-        st.db(move |c| people::reveal(c, &user.actor, id, &req.reason))
-            .await?,
-    ))
+) -> ApiResult<RevealedPerson> {
+    let (p, proof) = st
+        .db(move |c| people::reveal(c, &user.actor, id, &req.reason))
+        .await?;
+    Ok(Json(RevealedPerson {
+        id: p.id,
+        name: p.name.full(&proof).to_string(),
+        id_number: p.id_number.map(|v| v.full(&proof).to_string()),
+        doc_type: p.doc_type,
+        doc_no: p.doc_no.map(|v| v.full(&proof).to_string()),
+        phone: p.phone.map(|v| v.full(&proof).to_string()),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -904,14 +917,13 @@ async fn update_person(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<UpdatePersonRequest>,
 ) -> ApiResult<Person> {
-    let actor = user.actor.clone();
     let p = st
         .db(move |c| {
             people::update(c, &user.actor, id, &req.person, req.version)?;
             people::get(c, &user.actor, id)
         })
         .await?;
-    Ok(Json(masking::person(p, &actor)))
+    Ok(Json(p))
 }
 
 #[utoipa::path(get, path = "/api/v1/persons/{id}/history", params(("id" = i64, Path)),

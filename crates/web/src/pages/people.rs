@@ -7,11 +7,15 @@ use chrono::NaiveDate;
 use shequ_domain::registry::{DOC_TYPES, EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS};
 use shequ_domain::tags::{FieldSpec, FieldType, TAG_KINDS, TagKind, tag_kind};
 use shequ_store::groups::{self, Group};
+use shequ_store::mediation::{self, Case};
 use shequ_store::people::{
     self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
 };
+use shequ_store::personal::{IdNo, PhoneNo, Revealed};
 use shequ_store::search::{age_on, room_by_address};
 use shequ_store::tags::{self, Tag, TagInput};
+use shequ_store::tickets::{self, Ticket};
+use shequ_store::visits::{self, PastVisit};
 use shequ_store::{StoreError, today, tree};
 
 use super::tree::crumbs;
@@ -21,7 +25,6 @@ use super::{
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
-use crate::masking;
 use crate::state::AppState;
 
 pub fn routes() -> Routes {
@@ -36,6 +39,7 @@ pub fn routes() -> Routes {
         .post("/people/new", rule(Need::WritePeople, Target::None), create)
         .get("/people/{id}", read, profile)
         .post("/people/{id}/reveal", read, reveal)
+        .post("/people/{id}/call", write, call)
         .get("/people/{id}/edit", write, edit_form)
         .post("/people/{id}/edit", write, update)
         .post("/people/{id}/move-out", write, move_out)
@@ -71,8 +75,12 @@ struct Profile {
     relations: &'static [&'static str],
     can_write: bool,
     today: NaiveDate,
-    /// The full values are shown (after a stated reason and the second factor).
-    revealed: bool,
+    /// The full values, shown after a stated reason and the second factor.
+    full: Option<FullValues>,
+    /// The person's visits, the tickets those raised and the cases they are a party to.
+    visits: Vec<PastVisit>,
+    tickets: Vec<Ticket>,
+    cases: Vec<Case>,
     reveal_error: Option<String>,
     /// This session passed the second factor: no code needed to reveal.
     mfa: bool,
@@ -87,6 +95,67 @@ const REVEAL_REASONS: &[&str] = &[
     "联系本人或家属",
     "更正登记错误",
 ];
+
+/// What the audited reveal opened, as the page shows it.
+struct FullValues {
+    name: String,
+    id_number: Option<String>,
+    doc_no: Option<String>,
+    phone: Option<String>,
+}
+
+impl FullValues {
+    fn of(p: &Person, proof: &Revealed) -> FullValues {
+        FullValues {
+            name: p.name.full(proof).to_string(),
+            id_number: p.id_number.as_ref().map(|v| v.full(proof).to_string()),
+            doc_no: p.doc_no.as_ref().map(|v| v.full(proof).to_string()),
+            phone: p.phone.as_ref().map(|v| v.full(proof).to_string()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person_call.html")]
+struct CallPage {
+    l: Layout,
+    person_id: i64,
+    name: String,
+    phone: String,
+}
+
+/// 拨打电话: the number in full on a page of its own, only as the `tel:` link a phone dials;
+/// the opening is audited (reason 电话联系). A POST, so a link preview or prefetch never
+/// opens it.
+async fn call(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let actor = user.actor.clone();
+    let (p, phone, proof) = st
+        .db(move |c| {
+            let (phone, proof) = people::call(c, &actor, id)?;
+            Ok((people::get(c, &actor, id)?, phone, proof))
+        })
+        .await?;
+    let mut l = Layout::new(format!("拨打 {}", p.name), &user);
+    l.crumbs = vec![(p.name.to_string(), format!("/people/{id}"))];
+    let mut resp = render(&CallPage {
+        l,
+        person_id: id,
+        name: p.name.to_string(),
+        phone: phone.full(&proof).to_string(),
+    })
+    .into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
 
 async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     show_profile(st, user, id, None).await
@@ -127,10 +196,10 @@ async fn show_profile(
     st: AppState,
     user: PageUser,
     id: i64,
-    revealed: Option<Result<Person, String>>,
+    revealed: Option<Result<(Person, Revealed), String>>,
 ) -> PageResult {
     let actor = user.actor.clone();
-    let (p, home, members, tags, history, crumbs, group, grid_groups) = st
+    let (p, home, members, tags, history, crumbs, group, grid_groups, work) = st
         .db(move |c| {
             let p = people::get(c, &actor, id)?;
             let home = people::current_home(c, id)?;
@@ -151,22 +220,40 @@ async fn show_profile(
                 Some(g) => groups::for_grid(c, &actor, g)?,
                 None => vec![],
             };
-            Ok((p, home, members, tags, history, crumbs, group, grid_groups))
+            let work = (
+                visits::history(c, &actor, id, 20)?,
+                tickets::for_person(c, &actor, id, 20)?,
+                mediation::cases_of_person(c, &actor, id)?,
+            );
+            Ok((
+                p,
+                home,
+                members,
+                tags,
+                history,
+                crumbs,
+                group,
+                grid_groups,
+                work,
+            ))
         })
         .await?;
-    let (p, revealed, reveal_error) = match revealed {
-        Some(Ok(full)) => (full, true, None),
-        Some(Err(message)) => (masking::person(p, &user.actor), false, Some(message)),
-        None => (masking::person(p, &user.actor), false, None),
+    let (full, reveal_error) = match revealed {
+        Some(Ok((p, proof))) => (Some(FullValues::of(&p, &proof)), None),
+        Some(Err(message)) => (None, Some(message)),
+        None => (None, None),
     };
-    let members = masking::residents(members, &user.actor);
-    let mut l = Layout::new(p.name.clone(), &user);
+    let (visits, tickets, cases) = work;
+    let mut l = Layout::new(p.name.to_string(), &user);
     l.crumbs = crumbs;
     Ok(render(&Profile {
         age: age_on(p.birth_date, today()),
         l,
         p,
-        revealed,
+        full,
+        visits,
+        tickets,
+        cases,
         reveal_error,
         mfa: user.actor.mfa,
         reveal_reasons: REVEAL_REASONS,
@@ -220,10 +307,10 @@ impl PersonFields {
 
     fn from_person(p: &Person) -> PersonFields {
         PersonFields {
-            name: p.name.clone(),
-            id_number: p.id_number.clone().unwrap_or_default(),
+            name: p.name.to_string(),
+            id_number: p.id_number.as_ref().map(IdNo::masked).unwrap_or_default(),
             doc_type: p.doc_type.clone().unwrap_or_default(),
-            doc_no: p.doc_no.clone().unwrap_or_default(),
+            doc_no: p.doc_no.as_ref().map(IdNo::masked).unwrap_or_default(),
             // Typed only when there is no ID number to derive them from.
             sex: if p.id_number.is_none() {
                 p.sex.clone()
@@ -235,7 +322,7 @@ impl PersonFields {
             } else {
                 String::new()
             },
-            phone: p.phone.clone().unwrap_or_default(),
+            phone: p.phone.as_ref().map(PhoneNo::masked).unwrap_or_default(),
             ethnicity: p.ethnicity.clone(),
             person_type: p.person_type.clone(),
             registered_here: p.registered_here,
@@ -420,12 +507,9 @@ async fn create(
 async fn edit_form(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let actor = user.actor.clone();
     // The form shows masked numbers; sent back unchanged they keep what is stored.
-    let p = masking::person(
-        st.db(move |c| people::get(c, &actor, id)).await?,
-        &user.actor,
-    );
+    let p = st.db(move |c| people::get(c, &actor, id)).await?;
     let mut l = Layout::new(format!("修改 {}", p.name), &user);
-    l.crumbs = vec![(p.name.clone(), format!("/people/{id}"))];
+    l.crumbs = vec![(p.name.to_string(), format!("/people/{id}"))];
     let mut page = PersonForm::new(l, PersonFields::from_person(&p), false);
     page.version = p.version.to_string();
     Ok(render(&page))
@@ -516,11 +600,11 @@ async fn tag_form(
     let actor = user.actor.clone();
     let p = st.db(move |c| people::get(c, &actor, id)).await?;
     let mut l = Layout::new(format!("新增{}", kind.label), &user);
-    l.crumbs = vec![(p.name.clone(), format!("/people/{id}"))];
+    l.crumbs = vec![(p.name.to_string(), format!("/people/{id}"))];
     Ok(render(&TagForm {
         l,
         person_id: id,
-        person_name: p.name,
+        person_name: p.name.to_string(),
         kind,
         error: None,
         today: today(),

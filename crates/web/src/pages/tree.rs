@@ -84,7 +84,7 @@ struct NodePage {
     child_kinds: Vec<NodeKind>,
     is_room: bool,
     residents: Vec<Resident>,
-    housing: Option<housing::Housing>,
+    housing: Option<housing::HousingView>,
     housing_uses: Vec<&'static str>,
     housing_usage: String,
     landlord_name: String,
@@ -154,7 +154,8 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
     let mut l = Layout::new(node.name.clone(), &user);
     l.crumbs = crumbs;
     let role = user.actor.role;
-    let h = housing.clone().unwrap_or_default();
+    let h = housing.clone();
+    let usage = h.as_ref().map(|h| h.usage.clone()).unwrap_or_default();
     Ok(render(&NodePage {
         l,
         people,
@@ -180,15 +181,24 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         children,
         residents,
         housing_uses: HOUSING_USES.to_vec(),
-        housing_usage: if h.usage.is_empty() {
+        housing_usage: if usage.is_empty() {
             "自住".into()
         } else {
-            h.usage
+            usage
         },
-        landlord_name: h.landlord_name.unwrap_or_default(),
-        landlord_phone: h.landlord_phone.unwrap_or_default(),
+        // The form shows the phone masked; sent back unchanged it keeps what is stored.
+        landlord_name: h
+            .as_ref()
+            .and_then(|h| h.landlord_name.as_ref())
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        landlord_phone: h
+            .as_ref()
+            .and_then(|h| h.landlord_phone.as_ref())
+            .map(|p| p.masked())
+            .unwrap_or_default(),
         agreement_on: h
-            .agreement_signed_on
+            .and_then(|h| h.agreement_signed_on)
             .map(|d| d.to_string())
             .unwrap_or_default(),
         housing,

@@ -93,8 +93,17 @@ impl UnitFields {
             kind: u.kind.clone(),
             credit_code: s(&u.credit_code),
             address: s(&u.address),
-            contact_name: s(&u.contact_name),
-            contact_phone: s(&u.contact_phone),
+            contact_name: u
+                .contact_name
+                .as_ref()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            // Masked; sent back unchanged it keeps what is stored.
+            contact_phone: u
+                .contact_phone
+                .as_ref()
+                .map(|p| p.masked())
+                .unwrap_or_default(),
             employees: u.employees.map(|e| e.to_string()).unwrap_or_default(),
             safety_agreement_on: u
                 .safety_agreement_on
