@@ -166,7 +166,7 @@ fn each_patrol_checklist_row_keeps_its_own_answer() {
     for (row, answer) in answers.iter().enumerate() {
         worker
             .find(&format!(
-                "#patrol-form fieldset.check-item:nth-of-type({}) input[value='{answer}']",
+                "#patrol-form > fieldset:nth-of-type({}) input[value='{answer}']",
                 row + 1
             ))
             .unwrap()
@@ -176,7 +176,7 @@ fn each_patrol_checklist_row_keeps_its_own_answer() {
     // What the phone shows before saving: each row still holds what was tapped.
     let shown = worker
         .execute(
-            "return [...document.querySelectorAll('#patrol-form fieldset.check-item')].map(f => { const c = f.querySelector('input:checked'); return c ? c.value : null; });",
+            "return [...document.querySelectorAll('#patrol-form > fieldset')].map(f => { const c = f.querySelector('input:checked'); return c ? c.value : null; });",
             vec![],
         )
         .unwrap();
@@ -514,7 +514,19 @@ fn without_a_signal_the_due_list_and_its_forms_still_open_and_queue() {
     assert_eq!(stored(first, "电话回访：第一位老人身体尚可"), 1);
     assert_eq!(stored(second, "电话回访：第二位老人需要助餐"), 1);
 
-    // Logging out clears the phone: cut off again, the list is not there.
+    // Logging out clears the phone: a draft begun, then 退出; cut off again, the list is not
+    // there, nor the draft.
+    worker
+        .goto(&format!("{base}/nodes/{grid}/tickets/new"))
+        .unwrap();
+    worker
+        .wait_for("#ticket-form input[name=title]", WAIT)
+        .unwrap()
+        .send_keys("楼道灯不亮")
+        .unwrap();
+    let drafts =
+        "return Object.keys(localStorage).filter(k => k.startsWith('shequ:draft:')).length;";
+    assert_eq!(worker.execute(drafts, vec![]).unwrap(), json!(1));
     worker.goto(&list).unwrap();
     worker.wait_until_text_contains("h1", "走访", WAIT).unwrap();
     wait_true(
@@ -535,6 +547,11 @@ fn without_a_signal_the_due_list_and_its_forms_still_open_and_queue() {
         )
         .unwrap();
     assert_eq!(left, json!([]), "pages left on the phone after logout");
+    assert_eq!(
+        worker.execute(drafts, vec![]).unwrap(),
+        json!(0),
+        "drafts left on the phone after logout"
+    );
     drop(srv);
     // Chromium reports a page it could not load as an error of the navigation; a page served
     // by a service worker would load.

@@ -99,6 +99,7 @@ fn every_page_error_is_a_chinese_page() {
                 let (status, ct, body) = web.raw("POST", &url, "text/plain", b"csrf=x&on=1");
                 if let Err(e) = chinese_error_page(status, &ct, &body) {
                     failures.push(format!("POST {url} as text/plain: {e}"));
+                    reached = true;
                     break;
                 }
                 if status != 403 {
