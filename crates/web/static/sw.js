@@ -17,6 +17,9 @@ var ROOT = /^\/nodes\/(\d+)\/(visits|patrols)$/;
 var FORM = /^\/(persons\/\d+\/visits\/new|nodes\/\d+\/patrols\/new|nodes\/\d+\/tickets\/new)$/;
 // A list kept within this many milliseconds is not fetched again when the page asks.
 var FRESH_MS = 15000;
+// A form kept within this many milliseconds is not fetched again when its list is: a long due
+// list opened many times a day costs the phone's data plan one round of forms, not one each time.
+var FORM_FRESH_MS = 10 * 60 * 1000;
 
 self.addEventListener("install", function (ev) {
   ev.waitUntil(
@@ -122,9 +125,16 @@ function keepList(url, html) {
         return cache.put(u, keptPage(t)).then(function () { kept.push(u); });
       };
       var take = function (u) {
-        return fetchPage(u).then(function (t) {
-          if (t === null) return null;
-          return put(u, t).then(function () { return t; });
+        return cache.match(u).then(function (hit) {
+          var at = hit ? Number(hit.headers.get("x-shequ-kept-at")) : 0;
+          if (hit && !ROOT.test(pathOf(u)) && Date.now() - at < FORM_FRESH_MS) {
+            kept.push(u);
+            return hit.text();
+          }
+          return fetchPage(u).then(function (t) {
+            if (t === null) return null;
+            return put(u, t).then(function () { return t; });
+          });
         }).catch(function () { return null; });
       };
       return cache.put(url, keptPage(text))
