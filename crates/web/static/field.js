@@ -226,6 +226,7 @@
             return fetch(e.url, { method: "POST", body: body(e.entries, e.multipart !== false),
                                   credentials: "same-origin" })
               .then(function (resp) {
+                if (resp.status === 502 || resp.status === 504) throw new Error("gateway");
                 if (resp.redirected && resp.url.indexOf("/login") !== -1) {
                   status("登录已过期：请重新登录，离线保存的“" + escape(e.title) + "”会自动提交。");
                   return;
@@ -343,6 +344,8 @@
       });
       fetch(url, { method: "POST", body: body(entries, multipart), credentials: "same-origin" })
         .then(function (resp) {
+          // A proxy that can't reach the server: as good as no network, so queue it.
+          if (resp.status === 502 || resp.status === 504) throw new Error("gateway");
           if (resp.redirected) {
             if (resp.url.indexOf("/login") === -1) clearDraft(draftKey(form));
             location.href = resp.url;
@@ -424,8 +427,9 @@
   function offline() {
     if (!("serviceWorker" in navigator)) return;
     if (!user()) {
-      // Signed out (the login page): whatever was kept offline belonged to someone's session.
-      if (window.caches) {
+      // The login page: whatever was kept offline belonged to a session that has ended (a
+      // resident's 随手拍 page, also without a user, leaves a worker's copies alone).
+      if (window.caches && document.querySelector('form[action="/login"]')) {
         caches.keys().then(function (keys) {
           keys.forEach(function (k) { if (k.indexOf("shequ-") === 0) caches.delete(k); });
         });
