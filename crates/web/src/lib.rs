@@ -30,6 +30,9 @@ pub use state::{AppState, Settings};
 
 const STYLE: &str = include_str!("../static/style.css");
 const FIELD_JS: &str = include_str!("../static/field.js");
+const SERVICE_WORKER: &str = include_str!("../static/sw.js");
+const MANIFEST: &str = include_str!("../static/manifest.webmanifest");
+const ICON: &str = include_str!("../static/icon.svg");
 
 /// The largest request body accepted (forms and JSON).
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
@@ -40,6 +43,32 @@ async fn style() -> Response {
 
 async fn field_js() -> Response {
     ([(CONTENT_TYPE, "text/javascript; charset=utf-8")], FIELD_JS).into_response()
+}
+
+/// The service worker that keeps the due lists and their forms for a worker without a signal.
+/// Served from the root so that its scope is the whole site; never cached by the browser, so a
+/// new version reaches the phones at their next page.
+async fn service_worker() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        SERVICE_WORKER,
+    )
+        .into_response()
+}
+
+async fn manifest() -> Response {
+    (
+        [(CONTENT_TYPE, "application/manifest+json; charset=utf-8")],
+        MANIFEST,
+    )
+        .into_response()
+}
+
+async fn icon() -> Response {
+    ([(CONTENT_TYPE, "image/svg+xml")], ICON).into_response()
 }
 
 /// Headers every response carries: no framing, no sniffing, no third-party anything; HSTS when
@@ -148,6 +177,34 @@ async fn api_errors_as_json(req: Request<axum::body::Body>, next: Next) -> Respo
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// Pages answer every error with the Chinese error page. Page handlers do so themselves
+/// (`PageError`); what answers before them or instead of them — axum's extractors and the
+/// router — answers in English plain text: any error on a page route that is not HTML is
+/// re-rendered here, keeping its status, so no page handler can forget.
+async fn page_errors_as_html(req: Request<axum::body::Body>, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/open311/") {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    let r = next.run(req).await;
+    let status = r.status();
+    let html = r
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html || !(status.is_client_error() || status.is_server_error()) {
+        return r;
+    }
+    let text = axum::body::to_bytes(r.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    tracing::info!("page error {status} re-rendered in Chinese: {text}");
+    pages::rejection_page(status, method.as_str(), &text)
+}
+
 /// No field takes a NUL character, and PostgreSQL refuses one in text: a query string or form
 /// that carries one (`%00`) is refused here, before any handler runs, on both databases alike.
 /// JSON bodies are checked by `api::ApiJson`, which names the field.
@@ -254,6 +311,13 @@ pub fn routes() -> access::Routes {
             rule(Need::Public, Target::None),
             field_js,
         )
+        .get("/sw.js", rule(Need::Public, Target::None), service_worker)
+        .get(
+            "/manifest.webmanifest",
+            rule(Need::Public, Target::None),
+            manifest,
+        )
+        .get("/static/icon.svg", rule(Need::Public, Target::None), icon)
         .get("/healthz", rule(Need::Public, Target::None), healthz)
 }
 
@@ -273,6 +337,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::Extension(state.clone()))
         .layer(middleware::from_fn(refuse_nul))
         .layer(middleware::from_fn(api_errors_as_json))
+        .layer(middleware::from_fn(page_errors_as_html))
         .layer(middleware::from_fn(access_log))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), audit_denials))

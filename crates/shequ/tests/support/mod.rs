@@ -196,6 +196,35 @@ impl Server {
         Server::serve_logging(db, None)
     }
 
+    /// Serves again on the address a stopped server had (`base`), as a server coming back
+    /// would: pages a browser kept still point at it.
+    pub fn serve_again(db: TestDb, base: &str) -> Server {
+        let listen = base.trim_start_matches("http://").to_string();
+        let mut child = shequ()
+            .args(["serve", "--db", &db.url, "--listen", &listen])
+            .env("SHEQU_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("server exited before printing its address")
+                .unwrap();
+            if line.contains("http://") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            base: base.to_string(),
+            child,
+            db,
+        }
+    }
+
     /// Serves with the most talkative log level, its stderr written to `log` (to check that
     /// nothing sensitive reaches the logs).
     pub fn serve_logging(db: TestDb, log: Option<&std::path::Path>) -> Server {
@@ -497,6 +526,45 @@ impl Web {
                     &format!("multipart/form-data; boundary={boundary}"),
                 )
                 .send(&body[..]),
+        )
+    }
+
+    /// Any request with the session: (status, Content-Type, body).
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, String, String) {
+        let url = format!("{}{path}", self.base);
+        let resp = match method {
+            "GET" => self.agent.get(&url).call(),
+            "POST" => self
+                .agent
+                .post(&url)
+                .header("Content-Type", content_type)
+                .send(body),
+            "PUT" => self
+                .agent
+                .put(&url)
+                .header("Content-Type", content_type)
+                .send(body),
+            "DELETE" => self.agent.delete(&url).call(),
+            other => panic!("raw: unsupported method {other}"),
+        };
+        let mut resp = resp.unwrap();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let status = resp.status().as_u16();
+        (
+            status,
+            ct,
+            resp.body_mut().read_to_string().unwrap_or_default(),
         )
     }
 

@@ -71,27 +71,20 @@ impl FromRequest<AppState> for Submitted {
             let axum::extract::Form(fields) =
                 axum::extract::Form::<HashMap<String, String>>::from_request(req, state)
                     .await
-                    .map_err(|e| {
-                        PageError(AppError::BadRequest(format!(
-                            "提交的表单无法读取（{}），请刷新页面后重试",
-                            e.body_text()
-                        )))
-                    })?;
+                    .map_err(|e| unreadable(&e.body_text()))?;
             return Ok(Submitted {
                 fields,
                 files: Vec::new(),
             });
         }
-        let mut m = Multipart::from_request(req, state).await.map_err(|e| {
-            PageError(AppError::BadRequest(format!(
-                "提交的表单无法读取（{}），请刷新页面后重试",
-                e.body_text()
-            )))
-        })?;
+        let mut m = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| unreadable(&e.body_text()))?;
         let broken = |e: axum::extract::multipart::MultipartError| {
+            // axum's text is English: it goes to the log, the user reads what to do.
+            tracing::info!("multipart upload broken off: {}", e.body_text());
             PageError(AppError::BadRequest(format!(
-                "上传没有完成（{}）：每张照片不超过 {} MB，请检查网络后重试",
-                e.body_text(),
+                "上传没有完成：每张照片不超过 {} MB，请检查网络后重试",
                 attachments::MAX_BYTES / (1024 * 1024)
             )))
         };
@@ -124,6 +117,14 @@ impl FromRequest<AppState> for Submitted {
         }
         Ok(out)
     }
+}
+
+/// A form that could not be read at all; axum's reason is English, so it is logged, not shown.
+fn unreadable(reason: &str) -> PageError {
+    tracing::info!("form not readable: {reason}");
+    PageError(AppError::BadRequest(
+        "提交的表单无法读取，没有保存：请刷新页面后重新填写提交".into(),
+    ))
 }
 
 /// The bytes of a file, as the store found them, with headers that keep a browser from

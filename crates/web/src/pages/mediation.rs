@@ -15,6 +15,7 @@ use shequ_store::mediation::{
 };
 use shequ_store::tree::{self, Node};
 
+use super::files::Submitted;
 use super::{
     Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
 };
@@ -204,11 +205,13 @@ fn party(f: &HashMap<String, String>, prefix: &str, side: &str) -> Option<PartyI
     })
 }
 
+/// The case form keeps a draft and may be sent from the outbox (`data-keep`): it takes the
+/// form plain or multipart, as `field.js` or the browser sends it.
 async fn open(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    Submitted { fields: f, .. }: Submitted,
 ) -> PageResult {
     check_csrf(&user, &f)?;
     let input = CaseInput {
