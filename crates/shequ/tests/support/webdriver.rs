@@ -413,6 +413,26 @@ impl Browser {
         }
         fs::write(path, png).map_err(|e| format!("write {}: {e}", path.display()))
     }
+
+    // ---------------------------------------------------------------- forms
+
+    /// The form `#id` of the page, for a test that fills and submits it as a person would.
+    /// Naming a form here is how `tests/forms_covered.rs` knows the form has its browser test,
+    /// so this refuses to hand out a form on anything but a phone-sized (375 px) viewport.
+    pub fn form(&self, id: &str) -> Result<Element<'_>, String> {
+        let width = self.execute("return window.innerWidth;", vec![])?;
+        if width.as_i64() != Some(i64::from(DEFAULT_WIDTH)) {
+            return Err(format!(
+                "form #{id}: the page is {width} px wide; forms are tested on a {DEFAULT_WIDTH} px phone"
+            ));
+        }
+        let form = self.find(&format!("form#{id}"))?;
+        self.execute(
+            "arguments[0].scrollIntoView({block: 'start'});",
+            vec![form.as_arg()],
+        )?;
+        Ok(form)
+    }
 }
 
 impl Drop for Browser {

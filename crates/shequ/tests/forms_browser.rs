@@ -1,0 +1,477 @@
+//! The registry's and the tree's forms on a 375 px phone, filled as a person would in a real
+//! headless Chromium, each submission checked in the stored records (SQL on the test's own
+//! database). Together with the other browser tests this covers every form of the templates
+//! (`forms_covered.rs` keeps it so).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use serde_json::Value;
+use shequ_domain::id_number::IdNumber;
+use support::webdriver::{Browser, Element};
+use support::{PASSWORD, Server, sql_int};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn login(srv: &Server, user: &str) -> Browser {
+    let br = Browser::start().unwrap();
+    br.goto(&format!("{}/login", srv.base)).unwrap();
+    br.wait_for("form#login-form", WAIT).unwrap();
+    let f = br.form("login-form").unwrap();
+    f.find("input[name=username]")
+        .unwrap()
+        .send_keys(user)
+        .unwrap();
+    f.find("input[name=password]")
+        .unwrap()
+        .send_keys(PASSWORD)
+        .unwrap();
+    f.find("button[type=submit]").unwrap().click().unwrap();
+    br.wait_until_gone("input[name=password]", WAIT).unwrap();
+    br.wait_for("h1", WAIT).unwrap();
+    br
+}
+
+/// Picks the option showing `text` in the form's select, by tapping it.
+fn choose(br: &Browser, form: &Element<'_>, select: &str, text: &str) {
+    let sel = form.find(select).unwrap();
+    let index = br
+        .execute(
+            "const o = Array.from(arguments[0].options).findIndex(o => o.text.trim() === arguments[1]);\
+             return o + 1;",
+            vec![sel.as_arg(), Value::from(text)],
+        )
+        .unwrap()
+        .as_i64()
+        .unwrap();
+    assert!(index > 0, "no option {text} in {select}");
+    sel.click().unwrap();
+    form.find(&format!("{select} option:nth-child({index})"))
+        .unwrap()
+        .click()
+        .unwrap();
+}
+
+fn open(br: &Browser, srv: &Server, path: &str, ready: &str) {
+    br.goto(&format!("{}{path}", srv.base)).unwrap();
+    if let Err(e) = br.wait_for(ready, WAIT) {
+        panic!("{path}: {e}\n{}", br.page_source().unwrap_or_default());
+    }
+}
+
+/// Taps the form's submit button and waits for the page that answers it: a new document, which
+/// has not got the mark left on the old one.
+fn submit(br: &Browser, form: &Element<'_>) {
+    br.execute("window.__beforeSubmit = true;", vec![]).unwrap();
+    form.find("button[type=submit]").unwrap().click().unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let done = br
+            .execute(
+                "return window.__beforeSubmit === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .unwrap_or(Value::Bool(false));
+        if done == Value::Bool(true) {
+            break;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the form was sent but no page came back"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A room of the worker's grid with someone living in it, and that grid.
+fn room_with_people(srv: &Server) -> (i64, i64) {
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let room = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT MIN(r.room_id) FROM residences r JOIN org_nodes n ON n.id = r.room_id \
+             WHERE r.moved_out_on IS NULL \
+               AND n.path LIKE (SELECT path FROM org_nodes WHERE id = {grid}) || '%'"
+        ),
+    );
+    (grid, room)
+}
+
+#[test]
+fn a_grid_worker_registers_tags_groups_relocates_and_moves_out_a_resident_on_a_phone() {
+    let srv = Server::start(200);
+    let (grid, room) = room_with_people(&srv);
+    let br = login(&srv, "wangge");
+
+    // 搜索: the header's search box finds the room's first resident by name.
+    let someone = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT MIN(person_id) FROM residences WHERE room_id = {room} AND moved_out_on IS NULL"
+        ),
+    );
+    let (_, name) = srv
+        .db
+        .sql(&format!("SELECT name FROM persons WHERE id = {someone}"));
+    let name = name.trim().to_string();
+    let f = br.form("search").unwrap();
+    f.find("input[name=q]").unwrap().send_keys(&name).unwrap();
+    submit(&br, &f);
+    br.wait_until_text_contains("main", &name, WAIT).unwrap();
+
+    // 房屋: the room is let; the landlord's details are kept.
+    open(&br, &srv, &format!("/nodes/{room}"), "form#housing-form");
+    br.find("form#housing-form").unwrap();
+    br.execute(
+        "document.querySelector('form#housing-form').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("housing-form").unwrap();
+    choose(&br, &f, "select[name=usage]", "出租");
+    let landlord = f.find("input[name=landlord_name]").unwrap();
+    landlord.clear().unwrap();
+    landlord.send_keys("房东甲").unwrap();
+    let phone = f.find("input[name=landlord_phone]").unwrap();
+    phone.clear().unwrap();
+    phone.send_keys("13912345678").unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT COUNT(*) FROM housing WHERE room_id = {room} AND usage = '出租' AND landlord_name = '房东甲'"
+            )
+        ),
+        1
+    );
+
+    // 登记人员: a newborn-free adult joins the room's household.
+    let id = IdNumber::generate("110105", NaiveDate::from_ymd_opt(1990, 4, 12).unwrap(), 77)
+        .unwrap()
+        .as_str()
+        .to_string();
+    open(
+        &br,
+        &srv,
+        &format!("/people/new?room={room}"),
+        "form#person-form",
+    );
+    let f = br.form("person-form").unwrap();
+    f.find("input[name=name]")
+        .unwrap()
+        .send_keys("表单甲")
+        .unwrap();
+    f.find("input[name=id_number]")
+        .unwrap()
+        .send_keys(&id)
+        .unwrap();
+    f.find("input[name=phone]")
+        .unwrap()
+        .send_keys("13800001234")
+        .unwrap();
+    choose(&br, &f, "select[name=relation]", "子");
+    submit(&br, &f);
+    br.wait_until_text_contains("h1", "表单甲", WAIT).unwrap();
+    let pid = sql_int(&srv.db, "SELECT id FROM persons WHERE name = '表单甲'");
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT COUNT(*) FROM residences WHERE person_id = {pid} AND room_id = {room} AND moved_out_on IS NULL"
+            )
+        ),
+        1
+    );
+
+    // 修改信息: the notes are corrected on the same form.
+    open(
+        &br,
+        &srv,
+        &format!("/people/{pid}/edit"),
+        "form#person-form",
+    );
+    let f = br.form("person-form").unwrap();
+    f.find("textarea[name=notes]")
+        .unwrap()
+        .send_keys("表单测试备注")
+        .unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM persons WHERE id = {pid} AND notes = '表单测试备注'")
+        ),
+        1
+    );
+
+    // 重点人群: 新增 → 独居老人 form → saved; then ended with a reason.
+    open(&br, &srv, &format!("/people/{pid}"), "form#tag-new");
+    let f = br.form("tag-new").unwrap();
+    choose(&br, &f, "select[name=kind]", "空巢/独居老人");
+    submit(&br, &f);
+    br.wait_for("form#tag-form", WAIT).unwrap();
+    let f = br.form("tag-form").unwrap();
+    choose(&br, &f, "select[name=category]", "独居");
+    f.find("input[name=emergency_contact]")
+        .unwrap()
+        .send_keys("女儿 13900001111")
+        .unwrap();
+    submit(&br, &f);
+    let tag = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT id FROM tags WHERE person_id = {pid} AND kind = 'elderly_alone' AND category = '独居' AND ended_on IS NULL"
+        ),
+    );
+    br.wait_for(&format!("form#tag-end-{tag}"), WAIT).unwrap();
+    br.execute(
+        "document.querySelector(arguments[0]).closest('details').open = true;",
+        vec![Value::from(format!("form#tag-end-{tag}"))],
+    )
+    .unwrap();
+    let f = br.form(&format!("tag-end-{tag}")).unwrap();
+    f.find("input[name=reason]")
+        .unwrap()
+        .send_keys("子女接回同住")
+        .unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT COUNT(*) FROM tags WHERE id = {tag} AND ended_on IS NOT NULL AND end_reason = '子女接回同住'"
+            )
+        ),
+        1
+    );
+
+    // 十联户: a new group on the grid page, the household joins it, the person leads it.
+    open(&br, &srv, &format!("/nodes/{grid}"), "form#group-new");
+    let f = br.form("group-new").unwrap();
+    f.find("input[name=name]")
+        .unwrap()
+        .send_keys("表单联户")
+        .unwrap();
+    submit(&br, &f);
+    let group = sql_int(
+        &srv.db,
+        &format!("SELECT id FROM household_groups WHERE grid_id = {grid} AND name = '表单联户'"),
+    );
+    open(&br, &srv, &format!("/people/{pid}"), "form#person-group");
+    let f = br.form("person-group").unwrap();
+    choose(&br, &f, "select[name=group_id]", "表单联户");
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT COUNT(*) FROM households h JOIN residences r ON r.household_id = h.id \
+                      WHERE r.person_id = {pid} AND r.moved_out_on IS NULL AND h.group_id = {group}"
+            )
+        ),
+        1
+    );
+    br.wait_for("form#group-leader", WAIT).unwrap();
+    let f = br.form("group-leader").unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT COUNT(*) FROM household_groups WHERE id = {group} AND leader_person_id = {pid}"
+            )
+        ),
+        1
+    );
+
+    // 迁往辖区内其他住址: to another room of the same grid, typed as an address.
+    let other = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT MIN(n.id) FROM org_nodes n WHERE n.kind = 'room' AND n.id <> {room} \
+             AND n.path LIKE (SELECT path FROM org_nodes WHERE id = {grid}) || '%'"
+        ),
+    );
+    let (_, address) = srv.db.sql(&format!(
+        "SELECT b.name || u.name || r.name FROM org_nodes r JOIN org_nodes u ON u.id = r.parent_id \
+         JOIN org_nodes b ON b.id = u.parent_id WHERE r.id = {other}"
+    ));
+    open(&br, &srv, &format!("/people/{pid}"), "form#relocate");
+    br.execute(
+        "document.querySelector('form#relocate').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("relocate").unwrap();
+    f.find("input[name=address]")
+        .unwrap()
+        .send_keys(address.trim())
+        .unwrap();
+    choose(&br, &f, "select[name=relation]", "户主");
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT COUNT(*) FROM residences WHERE person_id = {pid} AND room_id = {other} AND moved_out_on IS NULL"
+            )
+        ),
+        1,
+        "relocated to {}",
+        address.trim()
+    );
+
+    // 办理迁出.
+    open(&br, &srv, &format!("/people/{pid}"), "form#move-out");
+    br.execute(
+        "document.querySelector('form#move-out').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("move-out").unwrap();
+    f.find("input[name=reason]")
+        .unwrap()
+        .send_keys("迁往外省")
+        .unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM persons WHERE id = {pid} AND living = 0")
+        ),
+        1
+    );
+
+    // 退出: the session ends on the server.
+    let sessions_before = sql_int(
+        &srv.db,
+        "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    open(&br, &srv, "/", "form#logout");
+    let f = br.form("logout").unwrap();
+    f.find("button[type=submit]").unwrap().click().unwrap();
+    br.wait_for("form#login-form", WAIT).unwrap();
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+        ),
+        sessions_before - 1
+    );
+}
+
+#[test]
+fn the_administrator_adds_renames_moves_and_retires_places_on_a_phone() {
+    let srv = Server::start(50);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT parent_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let br = login(&srv, "admin");
+
+    // 新增下级: a second grid in the community, for the building to move to.
+    open(&br, &srv, &format!("/nodes/{community}"), "form#child-new");
+    br.execute(
+        "document.querySelector('form#child-new').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("child-new").unwrap();
+    choose(&br, &f, "select[name=kind]", "网格");
+    f.find("input[name=name]")
+        .unwrap()
+        .send_keys("第99网格")
+        .unwrap();
+    submit(&br, &f);
+    let grid2 = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT id FROM org_nodes WHERE parent_id = {community} AND name = '第99网格' AND kind = 'grid'"
+        ),
+    );
+
+    // 新增下级: a building under the grid.
+    open(&br, &srv, &format!("/nodes/{grid}"), "form#child-new");
+    br.execute(
+        "document.querySelector('form#child-new').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("child-new").unwrap();
+    f.find("input[name=name]")
+        .unwrap()
+        .send_keys("99幢")
+        .unwrap();
+    submit(&br, &f);
+    let b = sql_int(
+        &srv.db,
+        &format!("SELECT id FROM org_nodes WHERE parent_id = {grid} AND name = '99幢'"),
+    );
+
+    // 改名.
+    open(&br, &srv, &format!("/nodes/{b}"), "form#node-rename");
+    br.execute(
+        "document.querySelector('form#node-rename').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("node-rename").unwrap();
+    let name = f.find("input[name=name]").unwrap();
+    name.clear().unwrap();
+    name.send_keys("99幢（新）").unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM org_nodes WHERE id = {b} AND name = '99幢（新）'")
+        ),
+        1
+    );
+
+    // 调整到 another grid of the community.
+    open(&br, &srv, &format!("/nodes/{b}"), "form#node-move");
+    br.execute(
+        "document.querySelector('form#node-move').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("node-move").unwrap();
+    choose(&br, &f, "select[name=parent_id]", "第99网格");
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT parent_id FROM org_nodes WHERE id = {b}")
+        ),
+        grid2
+    );
+
+    // 撤销.
+    open(&br, &srv, &format!("/nodes/{b}"), "form#node-retire");
+    br.execute(
+        "document.querySelector('form#node-retire').closest('details').open = true;",
+        vec![],
+    )
+    .unwrap();
+    let f = br.form("node-retire").unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM org_nodes WHERE id = {b} AND retired_on IS NOT NULL")
+        ),
+        1
+    );
+}
