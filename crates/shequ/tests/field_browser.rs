@@ -55,7 +55,9 @@ fn login(srv: &Server, user: &str) -> Browser {
 
 /// Presses the button of the step form `action` on the ticket page and waits for the state.
 fn take(br: &Browser, action: &str, state: &str) {
-    br.find(&format!("#step-{action} button"))
+    br.form(&format!("step-{action}"))
+        .unwrap()
+        .find("button")
         .unwrap()
         .click()
         .unwrap();
@@ -103,6 +105,7 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
         .unwrap();
     worker.wait_for("#visit-form", WAIT).unwrap();
     fits(&worker, "the visit form");
+    worker.form("visit-form").unwrap();
     worker
         .find("#visit-form details summary")
         .unwrap()

@@ -75,6 +75,7 @@ fn a_mediation_case_is_opened_from_its_page_on_a_phone() {
     head.goto(&format!("{}/nodes/{grid}/mediation/new", srv.base))
         .unwrap();
     head.wait_for("#case-form", WAIT).unwrap();
+    head.form("case-form").unwrap();
     for (name, value) in [
         ("a_name", "刘某某"),
         ("a_phone", "13800001234"),
@@ -163,6 +164,7 @@ fn each_patrol_checklist_row_keeps_its_own_answer() {
         ))
         .unwrap();
     worker.wait_for("#patrol-form", WAIT).unwrap();
+    worker.form("patrol-form").unwrap();
     for (row, answer) in answers.iter().enumerate() {
         worker
             .find(&format!(
@@ -228,6 +230,7 @@ fn a_refused_hazard_report_keeps_its_photo_and_shows_the_error_in_view() {
         .goto(&format!("{}/nodes/{grid}/tickets/new", srv.base))
         .unwrap();
     worker.wait_for("#ticket-form", WAIT).unwrap();
+    worker.form("ticket-form").unwrap();
     worker
         .execute(
             "document.querySelector('select[name=category_code]').value = '0206';",
