@@ -1,7 +1,8 @@
 -- Path columns compare in byte order, as on SQLite: "everything under /1/4/" is the range
--- [/1/4/, /1/4/U+10FFFF), which a linguistic collation (zh_CN.UTF-8 ignores '/' at the first
--- level) answers wrongly, and which only a "C" index can serve. 0001 declared its paths so;
--- the later tables did not. Changing a column's collation rebuilds its indexes.
+-- [/1/4/, /1/4/U+10FFFF), which a linguistic collation answers wrongly (in a zh_CN.UTF-8
+-- database '/1/4/5/' is not even inside it), and which only a "C" index can serve. 0001
+-- declared its paths so; the later tables did not. Changing a column's collation rebuilds
+-- its indexes.
 ALTER TABLE tickets ALTER COLUMN area_path TYPE TEXT COLLATE "C";
 ALTER TABLE visits ALTER COLUMN area_path TYPE TEXT COLLATE "C";
 ALTER TABLE patrol_schedules ALTER COLUMN area_path TYPE TEXT COLLATE "C";
