@@ -475,3 +475,208 @@ fn the_administrator_adds_renames_moves_and_retires_places_on_a_phone() {
         1
     );
 }
+
+fn open_details_of(br: &Browser, form_id: &str) {
+    br.execute(
+        "const d = document.querySelector('form#' + arguments[0]).closest('details'); if (d) d.open = true; \
+         document.querySelectorAll('form#' + arguments[0] + ' details').forEach(x => x.open = true);",
+        vec![Value::from(form_id)],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_dispute_is_screened_mediated_handed_on_and_closed_on_a_phone() {
+    let srv = Server::start(100);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let (s, v) = srv.api("shuji").post(
+        "/api/v1/mediation-cases",
+        serde_json::json!({"node_id": grid, "type_code": "劳资纠纷", "source": "转办",
+               "referred_by": "区总工会职工法律援助中心", "employer": "某某科技有限公司",
+               "summary": "职工主张公司拖欠两个月工资。",
+               "parties": [{"side": "申请人", "name": "李某某", "phone": "13800002222"},
+                           {"side": "被申请人", "name": "某某科技有限公司"}]}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let case = v["id"].as_i64().unwrap();
+    let br = login(&srv, "shuji");
+
+    // 排查: a dispute found on this month's round.
+    open(&br, &srv, &format!("/nodes/{grid}/mediation"), "form#screening-form");
+    open_details_of(&br, "screening-form");
+    let f = br.form("screening-form").unwrap();
+    choose(&br, &f, "select[name=dispute_type]", "邻里纠纷");
+    f.find("input[name=dispute_summary]")
+        .unwrap()
+        .send_keys("3幢两户因漏水起争执")
+        .unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM screenings WHERE node_id = {grid} AND summary = '3幢两户因漏水起争执' AND type_code IS NOT NULL")
+        ),
+        1
+    );
+
+    // 记录一次调解.
+    open(&br, &srv, &format!("/mediation-cases/{case}"), "form#case-session");
+    let f = br.form("case-session").unwrap();
+    f.find("input[name=place]").unwrap().send_keys("社区调解室").unwrap();
+    f.find("textarea[name=notes]")
+        .unwrap()
+        .send_keys("双方同意分两期支付")
+        .unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM mediation_sessions WHERE case_id = {case} AND notes = '双方同意分两期支付'")
+        ),
+        1
+    );
+
+    // 企业工会协助: the labour flow's hand-off.
+    br.wait_for("form#hand-off-assist", WAIT).unwrap();
+    let f = br.form("hand-off-assist").unwrap();
+    f.find("input[name=counterpart]")
+        .unwrap()
+        .send_keys("某某科技有限公司工会")
+        .unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM mediation_events WHERE case_id = {case} AND action = 'assist' AND counterpart = '某某科技有限公司工会'")
+        ),
+        1
+    );
+
+    // 结案: settled, with the agreement written into it.
+    open(&br, &srv, &format!("/mediation-cases/{case}"), "form#case-close");
+    open_details_of(&br, "case-close");
+    let f = br.form("case-close").unwrap();
+    f.find("input[name=outcome][value=success]")
+        .unwrap()
+        .click()
+        .unwrap();
+    f.find("textarea[name=agreement]")
+        .unwrap()
+        .send_keys("公司于本月底前支付拖欠工资")
+        .unwrap();
+    submit(&br, &f);
+    br.wait_until_text_contains("#case-state", "调解成功", WAIT)
+        .unwrap();
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM mediation_cases WHERE id = {case} AND outcome = 'success' AND agreement = '公司于本月底前支付拖欠工资'")
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_report_link_is_made_a_resident_reports_through_it_and_the_link_is_revoked() {
+    let srv = Server::start(50);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let br = login(&srv, "shuji");
+    open(&br, &srv, &format!("/nodes/{grid}/report-links"), "form#make-link");
+    let f = br.form("make-link").unwrap();
+    f.find("input[name=name]")
+        .unwrap()
+        .send_keys("3幢大堂公告栏")
+        .unwrap();
+    submit(&br, &f);
+    let link = sql_int(
+        &srv.db,
+        "SELECT id FROM report_links WHERE name = '3幢大堂公告栏'",
+    );
+    let (_, slug) = srv
+        .db
+        .sql(&format!("SELECT slug FROM report_links WHERE id = {link}"));
+
+    // A resident, on their own phone, with no account.
+    let resident = Browser::start().unwrap();
+    open(&resident, &srv, &format!("/r/{}", slug.trim()), "form#public-report");
+    let f = resident.form("public-report").unwrap();
+    f.find("textarea[name=description]")
+        .unwrap()
+        .send_keys("楼道里堆了很多纸箱，挡住了消防通道")
+        .unwrap();
+    f.find("input[name=location]")
+        .unwrap()
+        .send_keys("3幢1单元一楼")
+        .unwrap();
+    // People take a few seconds to write; the form refuses anything faster.
+    std::thread::sleep(Duration::from_secs(4));
+    submit(&resident, &f);
+    resident
+        .wait_until_text_contains("main", "回执", WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", resident.page_source().unwrap_or_default()));
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT COUNT(*) FROM tickets WHERE description = '楼道里堆了很多纸箱，挡住了消防通道'"
+        ),
+        1
+    );
+
+    // 停用.
+    open(&br, &srv, &format!("/nodes/{grid}/report-links"), &format!("form#revoke-link-{link}"));
+    let f = br.form(&format!("revoke-link-{link}")).unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT COUNT(*) FROM report_links WHERE id = {link} AND revoked_at IS NOT NULL")
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_local_unit_is_registered_and_corrected_on_a_phone() {
+    let srv = Server::start(50);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let br = login(&srv, "wangge");
+    open(&br, &srv, &format!("/units/new?node={grid}"), "form#unit-form");
+    let f = br.form("unit-form").unwrap();
+    f.find("input[name=name]")
+        .unwrap()
+        .send_keys("表单便利店")
+        .unwrap();
+    f.find("input[name=contact_name]").unwrap().send_keys("店主乙").unwrap();
+    f.find("input[name=contact_phone]")
+        .unwrap()
+        .send_keys("13700001111")
+        .unwrap();
+    f.find("input[name=employees]").unwrap().send_keys("3").unwrap();
+    submit(&br, &f);
+    let unit = sql_int(
+        &srv.db,
+        "SELECT id FROM units WHERE name = '表单便利店' AND employees = 3",
+    );
+    open(&br, &srv, &format!("/units/{unit}"), "form#unit-form");
+    let f = br.form("unit-form").unwrap();
+    let n = f.find("input[name=employees]").unwrap();
+    n.clear().unwrap();
+    n.send_keys("5").unwrap();
+    submit(&br, &f);
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!("SELECT employees FROM units WHERE id = {unit}")
+        ),
+        5
+    );
+}
