@@ -164,15 +164,20 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
     head.goto(&ticket_url).unwrap();
     head.wait_for("#step-accept", WAIT).unwrap();
     take(&head, "accept", "已受理");
-    head.execute(
-        "document.querySelector(\"#step-dispatch select[name=assignee_kind]\").value = 'property';",
-        vec![],
-    )
-    .unwrap();
-    head.find("#step-dispatch input[name=assignee_name]")
-        .unwrap()
-        .send_keys("绿城物业")
+    // The community's own list: picked, not typed.
+    let target = head
+        .execute(
+            "return [...document.querySelectorAll('#step-dispatch select[name=target_id] option')].find(o => o.text === '小区物业服务中心').value;",
+            vec![],
+        )
         .unwrap();
+    head.find(&format!(
+        "#step-dispatch select[name=target_id] option[value='{}']",
+        target.as_str().unwrap()
+    ))
+    .unwrap()
+    .click()
+    .unwrap();
     take(&head, "dispatch", "已派遣");
 
     // The worker: handles it, reports back, checks it on site.
@@ -187,7 +192,7 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
     take(&worker, "feedback", "已反馈待核查");
     take(&worker, "verify_pass", "核查通过待结案");
 
-    // The head closes it and records the resident's evaluation.
+    // The head closes it and records what the resident said on the phone callback.
     head.goto(&ticket_url).unwrap();
     head.wait_for("#step-close", WAIT).unwrap();
     take(&head, "close", "已结案");
@@ -196,6 +201,8 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
         .click()
         .unwrap();
     take(&head, "rate", "已评价");
+    head.wait_until_text_contains("#ticket-rating", "电话回访", WAIT)
+        .unwrap();
     let timeline = head.find("#timeline").unwrap().text().unwrap();
     for step in [
         "上报",
