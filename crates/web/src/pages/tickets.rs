@@ -167,10 +167,12 @@ async fn list(
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let tab = match q.get("tab").map(String::as_str) {
-        Some(t @ ("overdue" | "all" | "waiting" | "reported" | "accepted")) => t,
-        _ => "open",
-    };
+    const TABS: &[&str] = &["overdue", "all", "waiting", "reported", "accepted"];
+    let tab = q
+        .get("tab")
+        .map(String::as_str)
+        .filter(|t| TABS.contains(t))
+        .unwrap_or("open");
     let filter = tab_filter(tab);
     let actor = user.actor.clone();
     let (node, found, rates) = st
