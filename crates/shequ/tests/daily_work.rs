@@ -792,6 +792,15 @@ fn the_resident_rates_through_the_receipt_and_staff_record_a_named_phone_callbac
     br.goto(&format!("{}/r/status/{token}", srv.base)).unwrap();
     br.wait_for("#rate-form", WAIT).unwrap();
     fits(&br, "the receipt");
+    let field_value = |css: &str| br.find(css).unwrap().value().unwrap();
+    let (rate_t, rate_sig) = (
+        field_value("#rate-form input[name=t]"),
+        field_value("#rate-form input[name=sig]"),
+    );
+    // Without the page's stamp (a forged form): nothing happens.
+    let (s, body, _) = resident.post_form(&format!("/r/status/{token}"), &[("rating", "不满意")]);
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("安全校验"), "{body}");
     br.find("#rate-form input[value='基本满意']")
         .unwrap()
         .click()
@@ -812,7 +821,16 @@ fn the_resident_rates_through_the_receipt_and_staff_record_a_named_phone_callbac
         (Some("rate"), Some("居民（凭回执）")),
         "{v}"
     );
-    let (s, body, _) = resident.post_form(&format!("/r/status/{token}"), &[("rating", "不满意")]);
+    // Again, with the page's own stamp: refused, once rated.
+    let (_, receipt_page, _) = resident.get(&format!("/r/status/{token}"));
+    assert!(
+        !receipt_page.contains("id=\"rate-form\""),
+        "no rating form once rated"
+    );
+    let (s, body, _) = resident.post_form(
+        &format!("/r/status/{token}"),
+        &[("t", &rate_t), ("sig", &rate_sig), ("rating", "不满意")],
+    );
     assert_eq!(s, 422, "a second rating is refused: {body}");
     assert!(body.contains("已经评价过"), "{body}");
 

@@ -128,6 +128,9 @@ struct StatusPage {
     fresh: bool,
     ratings: &'static [&'static str],
     error: Option<String>,
+    /// The rating form's signed stamp (the page has no session to carry a CSRF token).
+    stamp: u64,
+    sig: String,
 }
 
 impl StatusPage {
@@ -191,7 +194,10 @@ async fn status_page(
     let t = token.clone();
     let s = st.db(move |c| public_reports::status(c, &t)).await?;
     let failed = error.is_some();
+    let stamp = unix_now();
     let mut r = render(&StatusPage {
+        stamp,
+        sig: sign(st, stamp),
         l: Layout::anonymous("上报进度"),
         token,
         s,
@@ -211,6 +217,13 @@ async fn rate(
     Path(token): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
+    // Only from the receipt page itself, as it was sent: a forged or stale form does nothing.
+    let stamp: u64 = field(&f, "t").parse().unwrap_or(0);
+    if field(&f, "sig") != sign(&st, stamp) || unix_now().saturating_sub(stamp) > MAX_FILL_SECS {
+        return Err(
+            AppError::BadRequest("页面已过期（安全校验失败），请刷新本页后再评价".into()).into(),
+        );
+    }
     let (t, rating) = (token.clone(), field(&f, "rating"));
     match st.db(move |c| public_reports::rate(c, &t, &rating)).await {
         Ok(()) => Ok(Redirect::to(&format!("/r/status/{token}")).into_response()),
