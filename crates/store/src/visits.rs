@@ -688,3 +688,40 @@ pub fn history(
     })
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buildings_sort_by_their_numbers() {
+        let mut names = vec![
+            "11幢2单元301",
+            "2幢1单元101",
+            "2幢10单元101",
+            "2幢2单元101",
+            "附1幢",
+        ];
+        names.sort_by_key(|n| natural(n));
+        assert_eq!(
+            names,
+            vec![
+                "2幢1单元101",
+                "2幢2单元101",
+                "2幢10单元101",
+                "11幢2单元301",
+                "附1幢"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_week_ends_on_sunday() {
+        let wed = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
+        let on = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap_or_default();
+        assert_eq!(DueGroup::of(on(1), wed), DueGroup::Overdue);
+        assert_eq!(DueGroup::of(wed, wed), DueGroup::ThisWeek);
+        assert_eq!(DueGroup::of(on(6), wed), DueGroup::ThisWeek);
+        assert_eq!(DueGroup::of(on(7), wed), DueGroup::Later);
+    }
+}
