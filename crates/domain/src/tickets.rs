@@ -204,6 +204,72 @@ impl Action {
     }
 }
 
+impl Action {
+    /// Taken by whoever handles the ticket in the field once it is sent: starting, reporting
+    /// back, asking for more time. The dispatcher doesn't take them for the handler.
+    pub fn for_handlers(self) -> bool {
+        matches!(
+            self,
+            Action::Start | Action::Feedback | Action::RequestExtension
+        )
+    }
+}
+
+/// Where a ticket stands, as far as who may act on it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub state: State,
+    pub extension_pending: bool,
+    /// Sent up to the street: the street's staff handle it themselves.
+    pub escalated: bool,
+}
+
+/// The steps a user of `role` is offered now. Managers run the queue (accept, dispatch,
+/// decide, close, supervise, check); whoever handles it starts, reports back and asks for
+/// more time — the street handles what was sent up to it. One list for the page, the API
+/// and the start page's "waiting on me", so they can't disagree.
+pub fn offered(role: Role, at: Standing) -> Vec<Action> {
+    if !works_tickets(role) {
+        return Vec::new();
+    }
+    let manager = manages_tickets(role);
+    let handles = !manager || (role == Role::StreetStaff && at.escalated);
+    Action::ALL
+        .into_iter()
+        .filter(|a| target(at.state, at.extension_pending, *a).is_some())
+        .filter(|a| {
+            if a.for_managers() {
+                manager
+            } else if a.for_handlers() {
+                handles
+            } else {
+                true
+            }
+        })
+        .collect()
+}
+
+/// The one step that moves the ticket on from where it stands, if this user is offered it
+/// (the page's primary button); the other offered steps are secondary.
+pub fn primary(role: Role, at: Standing) -> Option<Action> {
+    use Action as A;
+    use State as S;
+    let want = match at.state {
+        S::Reported => A::Accept,
+        S::Accepted => A::Dispatch,
+        S::Dispatched | S::Handling if at.extension_pending && manages_tickets(role) => {
+            A::ApproveExtension
+        }
+        S::Dispatched => A::Start,
+        S::Handling => A::Feedback,
+        S::Answered => A::VerifyPass,
+        S::Verified => A::Close,
+        S::Closed => A::Rate,
+        S::Refused | S::Rated => return None,
+    };
+    offered(role, at).contains(&want).then_some(want)
+}
+
 /// Who may report and work on tickets: everyone who works in the community or the street.
 pub fn works_tickets(role: Role) -> bool {
     matches!(
@@ -259,6 +325,22 @@ fn target(state: State, extension_pending: bool, action: Action) -> Option<State
 
 /// The reporter's evaluation (评价).
 pub const RATINGS: &[&str] = &["满意", "基本满意", "不满意"];
+
+/// How an evaluation reached the record: the resident through their receipt link, or a named
+/// staff member's 电话回访 (phone callback) on a stated day. Evaluations from before channels
+/// were recorded are `unrecorded`. Staff never enter a rating as their own.
+pub const RATING_CHANNELS: &[(&str, &str)] = &[
+    ("resident", "居民凭回执评价"),
+    ("phone", "电话回访"),
+    ("unrecorded", "未记录渠道"),
+];
+
+pub fn rating_channel_label(code: &str) -> &'static str {
+    RATING_CHANNELS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("未记录渠道", |(_, l)| *l)
+}
 
 /// Where a ticket may be sent (派遣).
 pub const DISPATCH_KINDS: &[(&str, &str)] = &[
@@ -326,6 +408,54 @@ mod tests {
             next(State::Refused, false, Action::Accept).unwrap_err(),
             vec![Action::Reopen]
         );
+    }
+
+    #[test]
+    fn each_role_is_offered_its_own_steps_with_at_most_one_primary() {
+        let at = |state| Standing {
+            state,
+            extension_pending: false,
+            escalated: false,
+        };
+        // After dispatch the head re-dispatches or supervises; the worker handles.
+        let head = offered(Role::CommunityHead, at(State::Dispatched));
+        assert_eq!(head, vec![Action::Dispatch, Action::Supervise]);
+        assert_eq!(primary(Role::CommunityHead, at(State::Dispatched)), None);
+        let worker = offered(Role::GridWorker, at(State::Dispatched));
+        assert_eq!(
+            worker,
+            vec![Action::Start, Action::Feedback, Action::RequestExtension]
+        );
+        assert_eq!(
+            primary(Role::GridWorker, at(State::Dispatched)),
+            Some(Action::Start)
+        );
+        assert_eq!(
+            primary(Role::CommunityHead, at(State::Reported)),
+            Some(Action::Accept)
+        );
+        assert!(offered(Role::GridWorker, at(State::Reported)).is_empty());
+        // Sent up to the street: the street handles it.
+        let up = Standing {
+            escalated: true,
+            ..at(State::Dispatched)
+        };
+        assert!(offered(Role::StreetStaff, up).contains(&Action::Start));
+        assert!(!offered(Role::CommunityHead, up).contains(&Action::Start));
+        for role in [Role::GridWorker, Role::CommunityHead, Role::StreetStaff] {
+            for state in State::ALL {
+                for extension_pending in [false, true] {
+                    let at = Standing {
+                        state,
+                        extension_pending,
+                        escalated: false,
+                    };
+                    if let Some(p) = primary(role, at) {
+                        assert!(offered(role, at).contains(&p));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -60,6 +60,8 @@ fn grid_worker_finds_a_resident_by_initials_and_corrects_the_phone() {
         .unwrap()
         .click()
         .unwrap();
+    // The start page first; the grid is one tap away.
+    br.wait_for("#areas a", WAIT).unwrap().click().unwrap();
     br.wait_until_text_contains("h1", "第1网格", WAIT).unwrap();
     no_sideways_scroll(&br, "the grid page");
     assert!(br.page_source().unwrap().contains("1幢"));

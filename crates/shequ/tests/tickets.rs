@@ -148,10 +148,11 @@ fn a_ticket_goes_from_report_to_evaluation_with_every_step_on_its_timeline() {
         &head,
         id,
         "dispatch",
-        json!({"assignee_kind": "property", "assignee_name": "绿城物业"}),
+        json!({"assignee_name": "小区物业服务中心"}),
     );
     assert_eq!(t["state"], "dispatched");
-    assert_eq!(t["assignee_name"], "绿城物业");
+    assert_eq!(t["assignee_name"], "小区物业服务中心");
+    assert_eq!(t["assignee_kind"], "property");
     let due = t["due_at"].as_str().unwrap().to_string();
     assert!(due.as_str() > t["dispatched_at"].as_str().unwrap(), "{t}");
     assert_eq!(t["supervision"], "none");
@@ -201,7 +202,12 @@ fn a_ticket_goes_from_report_to_evaluation_with_every_step_on_its_timeline() {
         (422, Some("评价")),
         "{v}"
     );
-    let t = ok_step(&worker, id, "rate", json!({"rating": "满意"}));
+    let t = ok_step(
+        &worker,
+        id,
+        "rate",
+        json!({"rating": "满意", "callback_on": chrono::Local::now().date_naive().to_string()}),
+    );
     assert_eq!(
         (t["state"].as_str(), t["rating"].as_str()),
         (Some("rated"), Some("满意"))
@@ -263,7 +269,7 @@ fn overdue_tickets_extensions_refusals_the_calendar_and_the_rates() {
             &head,
             id,
             "dispatch",
-            json!({"assignee_kind": "worker", "assignee_name": "王网格"}),
+            json!({"assignee_name": "社区网格员"}),
         );
     }
     let minutes_ago = |m: i64| {
@@ -403,7 +409,9 @@ fn the_ticket_pages_report_and_take_steps() {
     let (s, form, _) = worker.get(&format!("/nodes/{room}/tickets/new"));
     assert_eq!(s, 200);
     assert!(
-        form.contains("0102 暴露垃圾") && form.contains("name=\"urgency\""),
+        form.contains(">暴露垃圾<")
+            && !form.contains("0102 暴露垃圾")
+            && form.contains("name=\"urgency\""),
         "{form}"
     );
     let csrf = csrf_of(&form);
@@ -479,14 +487,18 @@ fn the_ticket_pages_report_and_take_steps() {
         "{told}"
     );
     let (_, page, _) = head.get(&url);
+    let street = sql_int(
+        &srv.db,
+        "SELECT id FROM dispatch_targets WHERE name = '街道综治中心' AND community_id IS NULL",
+    );
+    assert!(page.contains(">街道综治中心<"), "the dispatch list: {page}");
     let (s, body, _) = head.post_form(
         &steps,
         &[
             ("csrf", &csrf_of(&page)),
             ("version", &version(&page)),
             ("action", "dispatch"),
-            ("assignee_kind", "street"),
-            ("assignee_name", ""),
+            ("target_id", &street.to_string()),
         ],
     );
     assert_eq!(s, 303, "{body}");

@@ -341,7 +341,7 @@ fn high_risk_people_are_due_weekly() {
     );
 }
 
-/// From the due list on a phone: tap the person, tap 保存; the list then no longer shows them.
+/// From the due list on a phone: tap the person, tap 保存; they are then no longer due.
 #[test]
 fn a_routine_visit_from_the_due_list_is_two_taps() {
     let srv = Server::start(200);
@@ -376,10 +376,12 @@ fn a_routine_visit_from_the_due_list_is_two_taps() {
     let next = location.unwrap();
     assert_eq!(next, format!("/nodes/{grid}/visits?saved=1"));
     let (_, list, _) = web.get(&next);
-    assert!(
-        list.contains("走访已记录") && !list.contains(&link),
-        "{list}"
-    );
+    assert!(list.contains("走访已记录"), "{list}");
+    // No longer due: neither overdue nor this week (next month's round lists them for later).
+    for group in ["overdue", "this_week"] {
+        let (_, list, _) = web.get(&format!("/nodes/{grid}/visits?group={group}"));
+        assert!(!list.contains(&link), "{group}: {list}");
+    }
 }
 
 /// Visiting a registered unemployed person asks the 六清 (seed 002); the answers are kept on

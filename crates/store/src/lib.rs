@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bulk;
 pub mod clock;
 pub mod db;
+pub mod dispatch_targets;
 pub mod error;
 pub mod groups;
 pub mod housing;

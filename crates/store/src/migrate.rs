@@ -134,6 +134,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: "",
         postgres: include_str!("../migrations/0018_paths_and_vocabularies.postgres.sql"),
     },
+    Migration {
+        version: 20,
+        name: "daily_work",
+        common: include_str!("../migrations/0020_daily_work.sql"),
+        sqlite: "",
+        postgres: "",
+    },
 ];
 
 fn dialect(sql: &str, backend: Backend) -> String {

@@ -264,18 +264,23 @@ pub struct PublicStatus {
     pub state_label: String,
     pub reported_at: String,
     pub closed: bool,
+    /// The resident's evaluation, once given (by them or on a 电话回访).
+    pub rating: Option<String>,
+    /// Closed and not yet evaluated: the resident may rate it now.
+    pub can_rate: bool,
 }
 
 pub fn status(conn: &mut Conn, token: &str) -> StoreResult<PublicStatus> {
     let row = conn
         .query_opt(
-            "SELECT t.title, c.name, t.state, t.reported_at, t.closed_at FROM tickets t
+            "SELECT t.title, c.name, t.state, t.reported_at, t.closed_at, t.rating FROM tickets t
              JOIN ticket_categories c ON c.code = t.category_code
              WHERE t.open311_token = ? AND t.report_link_id IS NOT NULL",
             params![token.trim()],
         )?
         .ok_or_else(|| StoreError::NotFound("这个回执号".into()))?;
     let state: String = row.get(2)?;
+    let can_rate = State::parse(&state) == Some(State::Closed);
     Ok(PublicStatus {
         title: row.get(0)?,
         category: row.get(1)?,
@@ -284,5 +289,69 @@ pub fn status(conn: &mut Conn, token: &str) -> StoreResult<PublicStatus> {
             .unwrap_or(state),
         reported_at: row.get(3)?,
         closed: row.get::<Option<String>>(4)?.is_some(),
+        rating: row.get(5)?,
+        can_rate,
+    })
+}
+
+/// The resident rates their closed report through the receipt: recorded as theirs (channel
+/// `resident`), on the timeline as 居民, audited as the link it came through.
+pub fn rate(conn: &mut Conn, token: &str, rating: &str) -> StoreResult<()> {
+    let rating = rating.trim();
+    if !shequ_domain::tickets::RATINGS.contains(&rating) {
+        return Err(StoreError::invalid(
+            "评价",
+            format!("请选择 {} 之一", shequ_domain::tickets::RATINGS.join("、")),
+        ));
+    }
+    conn.transaction(|c| {
+        let row = c
+            .query_opt(
+                "SELECT id, community_id, state, version, extension_pending, report_link_id FROM tickets
+                 WHERE open311_token = ? AND report_link_id IS NOT NULL",
+                params![token.trim()],
+            )?
+            .ok_or_else(|| StoreError::NotFound("这个回执号".into()))?;
+        let (id, community_id, state, version): (i64, i64, String, i64) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        let pending = row.get::<i64>(4)? == 1;
+        let link: i64 = row.get(5)?;
+        let from = State::parse(&state).unwrap_or(State::Reported);
+        let to = shequ_domain::tickets::next(from, pending, shequ_domain::tickets::Action::Rate)
+            .map_err(|_| {
+                StoreError::Conflict(if from == State::Rated {
+                    "这件事已经评价过了，谢谢！".to_string()
+                } else {
+                    format!("这件事现在是“{}”，办结后才能评价", from.label())
+                })
+            })?;
+        let ts = now();
+        let n = c.execute(
+            "UPDATE tickets SET state = ?, rating = ?, rating_channel = 'resident', rated_by = NULL,
+                rated_by_user_id = NULL, rated_on = ?, updated_at = ?, version = version + 1
+             WHERE id = ? AND version = ?",
+            params![to.as_str(), rating, crate::clock::today(), ts.as_str(), id, version],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Conflict("请刷新页面后再评价".into()));
+        }
+        c.execute(
+            "INSERT INTO ticket_events (community_id, ticket_id, at, actor_name, action, from_state, to_state, detail)
+             VALUES (?, ?, ?, '居民（凭回执）', 'rate', ?, ?, ?)",
+            params![
+                community_id,
+                id,
+                ts.as_str(),
+                from.as_str(),
+                to.as_str(),
+                serde_json::json!({ "评价": rating, "渠道": "居民凭回执评价" }).to_string()
+            ],
+        )?;
+        audit::record(
+            c,
+            By::Name(&format!("report_link:{link}")),
+            Event::ok("ticket.step", format!("ticket:{id}"))
+                .with(serde_json::json!({ "操作": "评价", "评价": rating, "渠道": "居民凭回执评价" })),
+        )
     })
 }

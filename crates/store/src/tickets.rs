@@ -65,6 +65,25 @@ pub fn subcategories(conn: &mut Conn) -> StoreResult<Vec<Category>> {
         .collect())
 }
 
+/// The 小类 under their 大类's name, for a picker that shows names (codes are for the ledger).
+pub fn category_groups(conn: &mut Conn) -> StoreResult<Vec<(String, Vec<Category>)>> {
+    let mut groups: Vec<(String, Vec<Category>)> = Vec::new();
+    let all = categories(conn)?;
+    for c in &all {
+        if c.parent_code.is_none() {
+            let subs: Vec<Category> = all
+                .iter()
+                .filter(|s| s.parent_code.as_deref() == Some(c.code.as_str()))
+                .cloned()
+                .collect();
+            if !subs.is_empty() {
+                groups.push((c.name.clone(), subs));
+            }
+        }
+    }
+    Ok(groups)
+}
+
 pub fn time_limits(conn: &mut Conn) -> StoreResult<Vec<TimeLimit>> {
     conn.query(
         "SELECT code, name, amount, unit FROM ticket_time_limits ORDER BY amount, code",
@@ -217,10 +236,19 @@ pub struct Ticket {
     pub closed_at: Option<String>,
     pub extension_pending: bool,
     pub rating: Option<String>,
+    /// How the evaluation was given: resident (through the receipt) | phone (a named staff
+    /// member's 电话回访) | unrecorded (from before channels were kept).
+    pub rating_channel: Option<String>,
+    /// Who recorded it and when: "居民凭回执评价" or "电话回访：王网格，2026-12-01".
+    pub rating_source: Option<String>,
     /// none | yellow (past its time limit) | red (past it by another whole limit)
     pub supervision: String,
     /// The steps possible now (codes), whatever the caller's role.
     pub next_steps: Vec<String>,
+    /// The steps the caller is offered now (codes): their role's share of `next_steps`.
+    pub my_steps: Vec<String>,
+    /// The one step that moves it on, if the caller is offered it.
+    pub primary_step: Option<String>,
     pub version: i64,
     /// Photos and files (one ticket only; lists leave them out).
     pub attachments: Vec<Attachment>,
@@ -240,7 +268,8 @@ pub struct TicketEvent {
 const COLS: &str = "t.id, t.community_id, t.node_id, t.category_code, c.name, t.urgency, t.title, \
      t.description, t.location, t.source, t.reporter_name, t.reporter_phone, t.state, \
      t.assignee_kind, t.assignee_name, t.escalated, t.reported_at, t.dispatched_at, t.due_at, \
-     t.closed_at, t.extension_pending, t.rating, t.version, t.area_path, l.amount, l.unit";
+     t.closed_at, t.extension_pending, t.rating, t.version, t.area_path, l.amount, l.unit, \
+     t.rating_channel, t.rated_by, t.rated_on";
 
 const FROM: &str = "tickets t JOIN ticket_categories c ON c.code = t.category_code \
      LEFT JOIN ticket_time_limits l ON l.code = t.limit_code";
@@ -310,6 +339,20 @@ fn build(actor: &Actor, cal: &Calendar, r: &Row, place: String) -> StoreResult<T
     let unit: Option<String> = r.get(25)?;
     let extension_pending: i64 = r.get(20)?;
     let escalated: i64 = r.get(15)?;
+    let standing = flow::Standing {
+        state,
+        extension_pending: extension_pending == 1,
+        escalated: escalated == 1,
+    };
+    let rating_channel: Option<String> = r.get(26)?;
+    let rated_by: Option<String> = r.get(27)?;
+    let rated_on: Option<String> = r.get(28)?;
+    let rating_source = rating_channel
+        .as_deref()
+        .map(|ch| match (ch, rated_by, rated_on) {
+            ("phone", Some(by), Some(on)) => format!("电话回访：{by}，{on}"),
+            (ch, _, _) => flow::rating_channel_label(ch).to_string(),
+        });
     Ok(Ticket {
         id: r.get(0)?,
         community_id: r.get(1)?,
@@ -348,6 +391,13 @@ fn build(actor: &Actor, cal: &Calendar, r: &Row, place: String) -> StoreResult<T
         closed_at: r.get(19)?,
         extension_pending: extension_pending == 1,
         rating: r.get(21)?,
+        rating_channel,
+        rating_source,
+        my_steps: flow::offered(actor.role, standing)
+            .into_iter()
+            .map(|a| a.as_str().to_string())
+            .collect(),
+        primary_step: flow::primary(actor.role, standing).map(|a| a.as_str().to_string()),
         next_steps: Action::ALL
             .into_iter()
             .filter(|a| flow::next(state, extension_pending == 1, *a).is_ok())
@@ -423,6 +473,13 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
         .map(|p| shequ_domain::Phone::parse(&p).map(|p| p.as_str().to_string()))
         .transpose()
         .map_err(|e| StoreError::invalid("反映人电话", e.to_string()))?;
+    if input.category_code.trim().is_empty() {
+        // No default: a report filed under whatever came first is worse than none.
+        return Err(StoreError::invalid(
+            "事件类别",
+            "请选择事件类别（如 设施设备 › 路灯损坏）",
+        ));
+    }
     let files = attachments::check(&attachments::gather(&input.photos, &input.files)?)?;
     conn.transaction(|c| {
         let node = tree::get(c, actor, input.node_id)?;
@@ -715,31 +772,32 @@ pub struct ListFilter {
     /// Only those past their time limit, most overdue first.
     #[serde(default)]
     pub overdue: Option<bool>,
+    /// Only those waiting on the caller: where the step that moves them on is the caller's
+    /// to take (`shequ_domain::tickets::primary`).
+    #[serde(default)]
+    pub waiting: Option<bool>,
     #[serde(default)]
     pub limit: Option<i64>,
 }
 
-/// Tickets under a node of the caller's area, newest first (overdue: most overdue first).
-pub fn list(
+/// The WHERE clause of a list (and of its count): one place, so a figure and its list agree.
+fn filtered(
     conn: &mut Conn,
     actor: &Actor,
     node_id: i64,
     filter: &ListFilter,
-) -> StoreResult<Vec<Ticket>> {
+) -> StoreResult<(String, Vec<Value>)> {
     actor.require(
         flow::works_tickets(actor.role) || actor.role.views_area(),
         "查看事件",
     )?;
     let node = tree::get(conn, actor, node_id)?;
-    let cal = calendar(conn)?;
     let (cf, mut args) = actor.community_filter("t.community_id");
     let (pf, pargs) = actor.path_filter("t.area_path");
     args.push(Value::from(node.path.as_str()));
     args.push(Value::from(crate::db::prefix_end(&node.path)));
     args.extend(pargs);
-    let mut sql = format!(
-        "SELECT {COLS} FROM {FROM} WHERE {cf} AND t.area_path >= ? AND t.area_path < ? AND {pf}"
-    );
+    let mut sql = format!("{cf} AND t.area_path >= ? AND t.area_path < ? AND {pf}");
     let open: Vec<&str> = State::ALL
         .into_iter()
         .filter(|s| s.is_open())
@@ -761,13 +819,69 @@ pub fn list(
             args.push(Value::from(state.as_str()));
         }
     }
+    if filter.waiting == Some(true) {
+        // Every standing in which the caller holds the primary step, spelled out for SQL.
+        let mut any = Vec::new();
+        for state in State::ALL {
+            for extension_pending in [false, true] {
+                for escalated in [false, true] {
+                    let at = flow::Standing {
+                        state,
+                        extension_pending,
+                        escalated,
+                    };
+                    if flow::primary(actor.role, at).is_some() {
+                        any.push("(t.state = ? AND t.extension_pending = ? AND t.escalated = ?)");
+                        args.push(Value::from(state.as_str()));
+                        args.push(Value::Int(i64::from(extension_pending)));
+                        args.push(Value::Int(i64::from(escalated)));
+                    }
+                }
+            }
+        }
+        if any.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+    }
     if filter.overdue == Some(true) {
         sql.push_str(&format!(
-            " AND t.closed_at IS NULL AND t.due_at IS NOT NULL AND t.state IN ({}) AND t.due_at < ? ORDER BY t.due_at, t.id",
+            " AND t.closed_at IS NULL AND t.due_at IS NOT NULL AND t.state IN ({}) AND t.due_at < ?",
             vec!["?"; open.len()].join(",")
         ));
         args.extend(open.iter().map(|s| Value::from(*s)));
         args.push(Value::from(now()));
+    }
+    Ok((sql, args))
+}
+
+/// How many tickets `list` would show with this filter, without its limit.
+pub fn count(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    filter: &ListFilter,
+) -> StoreResult<i64> {
+    let (cond, args) = filtered(conn, actor, node_id, filter)?;
+    Ok(conn.scalar(
+        &format!("SELECT COUNT(*) FROM tickets t WHERE {cond}"),
+        &args,
+    )?)
+}
+
+/// Tickets under a node of the caller's area, newest first (overdue: most overdue first).
+pub fn list(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    filter: &ListFilter,
+) -> StoreResult<Vec<Ticket>> {
+    let (cond, mut args) = filtered(conn, actor, node_id, filter)?;
+    let cal = calendar(conn)?;
+    let mut sql = format!("SELECT {COLS} FROM {FROM} WHERE {cond}");
+    if filter.overdue == Some(true) {
+        sql.push_str(" ORDER BY t.due_at, t.id");
     } else {
         sql.push_str(" ORDER BY t.reported_at DESC, t.id DESC");
     }
@@ -805,15 +919,23 @@ pub struct StepInput {
     /// Why (required for refuse, feedback, verify_fail, extensions, supervise, reopen).
     #[serde(default)]
     pub note: Option<String>,
-    /// dispatch: department | property | worker | street
+    /// dispatch: ignored (the kind comes from the target chosen); kept so older clients work.
     #[serde(default)]
     pub assignee_kind: Option<String>,
-    /// dispatch: who ("城管中队", "物业公司", a worker's name).
+    /// dispatch: the exact name of one of the community's 派遣对象 (or give `target_id`).
     #[serde(default)]
     pub assignee_name: Option<String>,
-    /// rate: 满意 | 基本满意 | 不满意
+    /// dispatch: the id of one of the community's 派遣对象 (GET /api/v1/nodes/{id}/dispatch-targets).
+    #[serde(default)]
+    pub target_id: Option<i64>,
+    /// rate: 满意 | 基本满意 | 不满意, as the resident said it on the 电话回访 this staff member
+    /// made (a resident rates on their own through the receipt page).
     #[serde(default)]
     pub rating: Option<String>,
+    /// rate: the day of the 电话回访 (required; not before the ticket was closed, not later
+    /// than today).
+    #[serde(default)]
+    pub callback_on: Option<chrono::NaiveDate>,
     /// request_extension: how many more units of the ticket's time limit.
     #[serde(default)]
     pub extension_amount: Option<i64>,
@@ -873,16 +995,16 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
         match action {
             Action::Accept => sets.push(("accepted_at", Value::from(ts.as_str()))),
             Action::Dispatch => {
-                let kind = pick(
-                    "派遣对象",
-                    flow::DISPATCH_KINDS,
-                    input.assignee_kind.as_deref().unwrap_or(""),
+                let target = crate::dispatch_targets::resolve(
+                    c,
+                    community_id,
+                    input.target_id,
+                    input.assignee_name.as_deref(),
                 )?;
-                let name = text("承办单位或人员", input.assignee_name.as_deref(), 60)?
-                    .or_else(|| (kind == "street").then(|| "街道".to_string()))
-                    .ok_or_else(|| StoreError::invalid("承办单位或人员", "请写明派给谁"))?;
+                let (kind, name) = (target.kind.as_str(), target.name.clone());
                 sets.push(("assignee_kind", Value::from(kind)));
                 sets.push(("assignee_name", Value::from(name.as_str())));
+                sets.push(("dispatch_target_id", Value::Int(target.id)));
                 if kind == "street" {
                     sets.push(("escalated", Value::Int(1)));
                 }
@@ -930,8 +1052,32 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                         format!("应为 {} 之一", flow::RATINGS.join("、")),
                     ));
                 }
+                // Staff record what the resident said on a 电话回访, under their own name and
+                // the call's day; the resident's own rating comes through the receipt page.
+                let on = input.callback_on.ok_or_else(|| {
+                    StoreError::invalid(
+                        "电话回访日期",
+                        "工作人员只能录入电话回访的结果：请写明哪天回访了居民（居民本人可凭回执评价）",
+                    )
+                })?;
+                let closed: Option<String> = row.get(19)?;
+                let closed_on = closed
+                    .as_deref()
+                    .and_then(local)
+                    .map(|d| d.date())
+                    .unwrap_or(on);
+                if on > crate::clock::today() || on < closed_on {
+                    return Err(StoreError::invalid(
+                        "电话回访日期",
+                        format!("应在结案（{closed_on}）之后、今天之前"),
+                    ));
+                }
                 sets.push(("rating", Value::from(rating)));
-                detail = serde_json::json!({ "评价": rating });
+                sets.push(("rating_channel", Value::from("phone")));
+                sets.push(("rated_by", Value::from(actor.display_name.as_str())));
+                sets.push(("rated_by_user_id", Value::Int(actor.user_id)));
+                sets.push(("rated_on", Value::from(on.to_string().as_str())));
+                detail = serde_json::json!({ "评价": rating, "渠道": "电话回访", "回访日期": on });
             }
             Action::RequestExtension => {
                 let amount = input.extension_amount.unwrap_or(0);
@@ -970,6 +1116,10 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
             Action::Reopen => {
                 sets.push(("closed_at", Value::Null));
                 sets.push(("rating", Value::Null));
+                sets.push(("rating_channel", Value::Null));
+                sets.push(("rated_by", Value::Null));
+                sets.push(("rated_by_user_id", Value::Null));
+                sets.push(("rated_on", Value::Null));
             }
             Action::Refuse | Action::Start | Action::VerifyPass | Action::VerifyFail => {}
         }
@@ -1032,6 +1182,14 @@ impl Rate {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChannelRate {
+    /// resident | phone | unrecorded
+    pub channel: String,
+    pub label: String,
+    pub rate: Rate,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Rates {
     pub from: chrono::NaiveDate,
     pub to: chrono::NaiveDate,
@@ -1043,6 +1201,9 @@ pub struct Rates {
     pub resolved: Rate,
     /// 满意率: 满意 and 基本满意 over the evaluations given to the period's reports.
     pub satisfied: Rate,
+    /// The same 满意率 by how the evaluations were given (the resident through the receipt,
+    /// staff's 电话回访, unrecorded): they add up to `satisfied`.
+    pub satisfied_by_channel: Vec<ChannelRate>,
     /// Closed within the time limit, over those closed.
     pub on_time: Rate,
 }
@@ -1072,7 +1233,7 @@ pub fn rates(
     args.push(Value::from(end.as_str()));
     let rows = conn.query(
         &format!(
-            "SELECT id, state, reported_at, accepted_at, closed_at, due_at, rating FROM tickets
+            "SELECT id, state, reported_at, accepted_at, closed_at, due_at, rating, rating_channel FROM tickets
              WHERE {cf} AND area_path >= ? AND area_path < ? AND {pf} AND reported_at >= ? AND reported_at < ?"
         ),
         &args,
@@ -1081,6 +1242,10 @@ pub fn rates(
     let (mut responded, mut accepted, mut resolved) = (0, 0, 0);
     let (mut rated, mut satisfied, mut closed, mut on_time) = (0, 0, 0, 0);
     let mut refused_ids = Vec::new();
+    let mut by_channel: Vec<(&str, i64, i64)> = flow::RATING_CHANNELS
+        .iter()
+        .map(|(c, _)| (*c, 0, 0))
+        .collect();
     for r in &rows {
         reported += 1;
         let id: i64 = r.get(0)?;
@@ -1112,8 +1277,17 @@ pub fn rates(
         }
         if let Some(rating) = rating {
             rated += 1;
+            let channel: Option<String> = r.get(7)?;
+            let channel = channel.as_deref().unwrap_or("unrecorded");
+            let slot = by_channel.iter_mut().find(|(c, _, _)| *c == channel);
+            if let Some(slot) = slot {
+                slot.2 += 1;
+            }
             if rating != "不满意" {
                 satisfied += 1;
+                if let Some(slot) = by_channel.iter_mut().find(|(c, _, _)| *c == channel) {
+                    slot.1 += 1;
+                }
             }
         }
     }
@@ -1140,6 +1314,16 @@ pub fn rates(
         responded: Rate::of(responded, reported),
         resolved: Rate::of(resolved, accepted),
         satisfied: Rate::of(satisfied, rated),
+        satisfied_by_channel: by_channel
+            .into_iter()
+            // Unrecorded evaluations are shown only where there are any.
+            .filter(|(c, _, d)| *c != "unrecorded" || *d > 0)
+            .map(|(c, n, d)| ChannelRate {
+                channel: c.to_string(),
+                label: flow::rating_channel_label(c).to_string(),
+                rate: Rate::of(n, d),
+            })
+            .collect(),
         on_time: Rate::of(on_time, closed),
     })
 }

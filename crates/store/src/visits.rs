@@ -292,6 +292,98 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
     })
 }
 
+/// Where a due visit falls: the list is read in these groups, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DueGroup {
+    /// 超期: past its due day (or never visited since joining the group).
+    Overdue,
+    /// 本周: due from today to this Sunday.
+    ThisWeek,
+    /// 以后: due later within the horizon asked for.
+    Later,
+}
+
+impl DueGroup {
+    pub const ALL: [DueGroup; 3] = [DueGroup::Overdue, DueGroup::ThisWeek, DueGroup::Later];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueGroup::Overdue => "overdue",
+            DueGroup::ThisWeek => "this_week",
+            DueGroup::Later => "later",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DueGroup::Overdue => "超期",
+            DueGroup::ThisWeek => "本周",
+            DueGroup::Later => "以后",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DueGroup> {
+        DueGroup::ALL
+            .into_iter()
+            .find(|g| g.as_str() == s || g.label() == s)
+    }
+
+    fn of(due_on: NaiveDate, today: NaiveDate) -> DueGroup {
+        use chrono::Datelike;
+        let sunday =
+            today + chrono::Duration::days(6 - i64::from(today.weekday().num_days_from_monday()));
+        if due_on < today {
+            DueGroup::Overdue
+        } else if due_on <= sunday {
+            DueGroup::ThisWeek
+        } else {
+            DueGroup::Later
+        }
+    }
+}
+
+/// How many are due in each group: counted from the list itself, so the start page's figures
+/// and the list's headings are the same numbers.
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+pub struct DueCounts {
+    pub overdue: i64,
+    pub this_week: i64,
+    pub later: i64,
+    /// Of this week's, those due today.
+    pub today: i64,
+    /// Of all of them, those never visited at all.
+    pub never_visited: i64,
+}
+
+impl DueCounts {
+    pub fn of(list: &[DueVisit]) -> DueCounts {
+        let mut c = DueCounts::default();
+        for d in list {
+            match d.group {
+                DueGroup::Overdue => c.overdue += 1,
+                DueGroup::ThisWeek => c.this_week += 1,
+                DueGroup::Later => c.later += 1,
+            }
+            c.never_visited += i64::from(d.last_visited_on.is_none());
+            c.today += i64::from(
+                d.group == DueGroup::ThisWeek
+                    && d.overdue_days == 0
+                    && d.due_on == crate::clock::today(),
+            );
+        }
+        c
+    }
+
+    pub fn get(&self, g: DueGroup) -> i64 {
+        match g {
+            DueGroup::Overdue => self.overdue,
+            DueGroup::ThisWeek => self.this_week,
+            DueGroup::Later => self.later,
+        }
+    }
+}
+
 /// Someone due for a visit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DueVisit {
@@ -302,10 +394,43 @@ pub struct DueVisit {
     pub reasons: Vec<String>,
     pub last_visited_on: Option<NaiveDate>,
     pub due_on: NaiveDate,
-    /// Days past `due_on` (0 when not yet due).
+    /// Days past `due_on` (0 when not yet due). Someone never visited is "从未走访", not
+    /// "overdue for years": see `last_visited_on`.
     pub overdue_days: i64,
+    pub group: DueGroup,
+    /// The building they live in (for filtering and the walk round), if any.
+    pub building_id: Option<i64>,
+    pub building: Option<String>,
     #[serde(skip)]
     area_path: String,
+    #[serde(skip)]
+    order: Vec<(String, u64)>,
+}
+
+/// A name's sort key with its numbers as numbers: "2幢" before "11幢".
+pub fn natural(name: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut num: Option<u64> = None;
+    for ch in name.chars() {
+        match ch.to_digit(10) {
+            Some(d) => {
+                num = Some(
+                    num.unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(u64::from(d)),
+                );
+            }
+            None => {
+                if let Some(n) = num.take() {
+                    out.push((std::mem::take(&mut text), n));
+                }
+                text.push(ch);
+            }
+        }
+    }
+    out.push((text, num.unwrap_or(0)));
+    out
 }
 
 /// Everyone under `node_id` due within `horizon_days` (overdue ones included), overdue first,
@@ -416,7 +541,11 @@ pub fn due(
             last_visited_on: h.last,
             due_on,
             overdue_days: 0,
+            group: DueGroup::Later,
+            building_id: None,
+            building: None,
             area_path: h.area.clone(),
+            order: Vec::new(),
         });
         entry.due_on = entry.due_on.min(due_on);
         entry.last_visited_on = entry.last_visited_on.max(h.last);
@@ -425,22 +554,52 @@ pub fn due(
     let mut out: Vec<DueVisit> = people.into_values().collect();
     let paths: Vec<String> = out.iter().map(|d| d.area_path.clone()).collect();
     let places = crate::search::place_names(conn, &paths)?;
+    let buildings = buildings_of(conn, &paths)?;
     for d in &mut out {
         d.overdue_days = (today - d.due_on).num_days().max(0);
+        d.group = DueGroup::of(d.due_on, today);
         d.reasons.sort();
         d.address = places
             .get(&d.area_path)
             .map(|(_, place)| place.clone())
             .unwrap_or_default();
+        if let Some((id, name)) = buildings.get(&d.area_path) {
+            d.building_id = Some(*id);
+            d.building = Some(name.clone());
+        }
+        // Building by building, then unit and room, as the worker walks round.
+        d.order = natural(&d.address);
     }
     out.sort_by(|a, b| {
-        (a.overdue_days == 0, &a.area_path, a.due_on).cmp(&(
-            b.overdue_days == 0,
-            &b.area_path,
-            b.due_on,
-        ))
+        (a.group, &a.order, a.due_on, a.person_id).cmp(&(b.group, &b.order, b.due_on, b.person_id))
     });
     Ok(out)
+}
+
+/// The building (id, name) each path lies in, where it lies in one.
+fn buildings_of(conn: &mut Conn, paths: &[String]) -> StoreResult<HashMap<String, (i64, String)>> {
+    let mut ids: Vec<i64> = paths.iter().flat_map(|p| tree::path_ids(p)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut buildings: HashMap<i64, String> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(
+            &format!("SELECT id, name FROM org_nodes WHERE kind = 'building' AND id IN ({marks})"),
+            &args,
+        )? {
+            buildings.insert(r.get(0)?, r.get(1)?);
+        }
+    }
+    Ok(paths
+        .iter()
+        .filter_map(|p| {
+            tree::path_ids(p)
+                .into_iter()
+                .find_map(|id| buildings.get(&id).map(|n| (p.clone(), (id, n.clone()))))
+        })
+        .collect())
 }
 
 /// Overdue visits per grid under a node, with the grid's workers: the community head's view.
@@ -484,8 +643,11 @@ pub fn overdue_by_grid(
             grid_id: id,
             grid: name,
             workers,
-            overdue: mine.iter().filter(|d| d.overdue_days > 0).count() as i64,
-            due_this_week: mine.iter().filter(|d| d.overdue_days == 0).count() as i64,
+            overdue: mine.iter().filter(|d| d.group == DueGroup::Overdue).count() as i64,
+            due_this_week: mine
+                .iter()
+                .filter(|d| d.group == DueGroup::ThisWeek)
+                .count() as i64,
         });
     }
     Ok(out)
@@ -526,4 +688,41 @@ pub fn history(
         })
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buildings_sort_by_their_numbers() {
+        let mut names = vec![
+            "11幢2单元301",
+            "2幢1单元101",
+            "2幢10单元101",
+            "2幢2单元101",
+            "附1幢",
+        ];
+        names.sort_by_key(|n| natural(n));
+        assert_eq!(
+            names,
+            vec![
+                "2幢1单元101",
+                "2幢2单元101",
+                "2幢10单元101",
+                "11幢2单元301",
+                "附1幢"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_week_ends_on_sunday() {
+        let wed = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
+        let on = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap_or_default();
+        assert_eq!(DueGroup::of(on(1), wed), DueGroup::Overdue);
+        assert_eq!(DueGroup::of(wed, wed), DueGroup::ThisWeek);
+        assert_eq!(DueGroup::of(on(6), wed), DueGroup::ThisWeek);
+        assert_eq!(DueGroup::of(on(7), wed), DueGroup::Later);
+    }
 }

@@ -7,8 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+use shequ_store::dispatch_targets::{self as targets, Target as DispatchTarget};
 use shequ_store::tickets::{
-    self, Category, ListFilter, Rate, Rates, StepInput, Ticket, TicketEvent, TicketInput, TimeLimit,
+    self, Category, ChannelRate, ListFilter, Rate, Rates, StepInput, Ticket, TicketEvent,
+    TicketInput, TimeLimit,
 };
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -68,6 +70,11 @@ pub fn routes() -> Routes {
             list,
         )
         .get(
+            "/api/v1/nodes/{id}/dispatch-targets",
+            rule(WorkTickets, Target::Node),
+            dispatch_targets,
+        )
+        .get(
             "/api/v1/nodes/{id}/ticket-rates",
             rule(ViewArea, Target::Node),
             rates,
@@ -93,6 +100,7 @@ pub fn routes() -> Routes {
         set_calendar_day,
         create,
         list,
+        dispatch_targets,
         rates,
         get,
         step,
@@ -115,7 +123,9 @@ pub fn routes() -> Routes {
         TicketDetail,
         StepInput,
         Rate,
-        Rates
+        Rates,
+        ChannelRate,
+        DispatchTarget
     ))
 )]
 pub struct TicketsDoc;
@@ -238,6 +248,19 @@ async fn list(
     Ok(Json(
         st.db(move |c| tickets::list(c, &user.actor, id, &filter))
             .await?,
+    ))
+}
+
+/// The 派遣对象 of the node's community: a dispatch names one of them (`target_id`).
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/dispatch-targets", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<DispatchTarget>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn dispatch_targets(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<DispatchTarget>> {
+    Ok(Json(
+        st.db(move |c| targets::list(c, &user.actor, id)).await?,
     ))
 }
 

@@ -11,6 +11,7 @@ mod people;
 mod public_report;
 mod ticket_settings;
 mod tickets;
+mod today;
 mod tree;
 mod units;
 mod visits;
@@ -22,8 +23,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use shequ_store::tree::ChildSummary;
-use shequ_store::{StoreError, search, tree as store_tree, users};
+use shequ_store::{StoreError, search, users};
 
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::{PageUser, clear_cookie, session_cookie};
@@ -32,7 +32,7 @@ use crate::state::AppState;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/", rule(Need::LoggedIn, Target::None), home)
+        .get("/", rule(Need::LoggedIn, Target::None), today::home)
         .get("/login", rule(Need::Public, Target::None), login_page)
         .post("/login", rule(Need::Public, Target::None), login)
         .post("/logout", rule(Need::LoggedIn, Target::None), logout)
@@ -252,37 +252,6 @@ pub fn int_field(
             )))
         }),
     }
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct Home {
-    l: Layout,
-    role: String,
-    roots: Vec<ChildSummary>,
-}
-
-async fn home(State(st): State<AppState>, user: PageUser) -> PageResult {
-    let actor = user.actor.clone();
-    let roots = st
-        .db(move |c| {
-            let mut out = Vec::new();
-            for node in store_tree::roots(c, &actor)? {
-                let people = store_tree::count_people(c, &node.path)?;
-                out.push(ChildSummary { node, people });
-            }
-            Ok(out)
-        })
-        .await?;
-    // One area: go straight to it, as a grid worker expects.
-    if let [only] = roots.as_slice() {
-        return Ok(Redirect::to(&format!("/nodes/{}", only.node.id)).into_response());
-    }
-    Ok(render(&Home {
-        l: Layout::new("首页", &user),
-        role: user.actor.role.label().into(),
-        roots,
-    }))
 }
 
 #[derive(Template)]

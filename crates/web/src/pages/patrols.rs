@@ -17,6 +17,9 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::state::AppState;
 
+/// How far ahead the due list (and the start page's count of it) looks.
+pub const DUE_HORIZON_DAYS: i64 = 7;
+
 pub fn routes() -> Routes {
     let node = rule(Need::WorkTickets, Target::Node);
     Routes::new()
@@ -45,7 +48,7 @@ async fn due_list(
         .db(move |c| {
             Ok((
                 tree::get(c, &actor, id)?,
-                patrols::due(c, &actor, id, 7)?,
+                patrols::due(c, &actor, id, DUE_HORIZON_DAYS)?,
                 patrols::types(c)?,
             ))
         })

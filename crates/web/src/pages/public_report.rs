@@ -41,6 +41,7 @@ pub fn routes() -> Routes {
             rule(Need::Public, Target::None),
             status,
         )
+        .post("/r/status/{token}", rule(Need::Public, Target::None), rate)
         .get(
             "/nodes/{id}/report-links",
             rule(Need::ManageTickets, Target::Node),
@@ -125,6 +126,11 @@ struct StatusPage {
     token: String,
     s: PublicStatus,
     fresh: bool,
+    ratings: &'static [&'static str],
+    error: Option<String>,
+    /// The rating form's signed stamp (the page has no session to carry a CSRF token).
+    stamp: u64,
+    sig: String,
 }
 
 impl StatusPage {
@@ -176,14 +182,56 @@ async fn status(
     Path(token): Path<String>,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
+    status_page(&st, token, q.contains_key("new"), None).await
+}
+
+async fn status_page(
+    st: &AppState,
+    token: String,
+    fresh: bool,
+    error: Option<String>,
+) -> PageResult {
     let t = token.clone();
     let s = st.db(move |c| public_reports::status(c, &t)).await?;
-    Ok(render(&StatusPage {
+    let failed = error.is_some();
+    let stamp = unix_now();
+    let mut r = render(&StatusPage {
+        stamp,
+        sig: sign(st, stamp),
         l: Layout::anonymous("上报进度"),
         token,
         s,
-        fresh: q.contains_key("new"),
-    }))
+        fresh,
+        ratings: shequ_domain::tickets::RATINGS,
+        error,
+    });
+    if failed {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// The resident rates their closed report: the rating is theirs, given through the receipt.
+async fn rate(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    // Only from the receipt page itself, as it was sent: a forged or stale form does nothing.
+    let stamp: u64 = field(&f, "t").parse().unwrap_or(0);
+    if field(&f, "sig") != sign(&st, stamp) || unix_now().saturating_sub(stamp) > MAX_FILL_SECS {
+        return Err(
+            AppError::BadRequest("页面已过期（安全校验失败），请刷新本页后再评价".into()).into(),
+        );
+    }
+    let (t, rating) = (token.clone(), field(&f, "rating"));
+    match st.db(move |c| public_reports::rate(c, &t, &rating)).await {
+        Ok(()) => Ok(Redirect::to(&format!("/r/status/{token}")).into_response()),
+        Err(e) if matches!(e.status().as_u16(), 409 | 422) => {
+            status_page(&st, token, false, Some(e.message())).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use shequ_domain::tickets::{self as flow, Action, DISPATCH_KINDS, RATINGS, SOURCES, URGENCIES};
+use shequ_domain::tickets::{Action, RATINGS, SOURCES, URGENCIES};
+use shequ_store::dispatch_targets;
 use shequ_store::tickets::{
     self, Category, ListFilter, StepInput, Ticket, TicketEvent, TicketInput,
 };
@@ -48,6 +49,90 @@ pub fn routes() -> Routes {
             rule(Need::WorkTickets, Target::Ticket),
             take_step,
         )
+        .get(
+            "/nodes/{id}/dispatch-targets",
+            rule(Need::ManageTickets, Target::Node),
+            targets_page,
+        )
+        .post(
+            "/nodes/{id}/dispatch-targets",
+            rule(Need::ManageTickets, Target::Node),
+            change_targets,
+        )
+}
+
+#[derive(Template)]
+#[template(path = "dispatch_targets.html")]
+struct TargetsPage {
+    l: Layout,
+    node: Node,
+    targets: Vec<dispatch_targets::Target>,
+    kinds: &'static [(&'static str, &'static str)],
+    error: Option<String>,
+}
+
+async fn targets_view(
+    st: &AppState,
+    user: &PageUser,
+    id: i64,
+    error: Option<String>,
+) -> Result<TargetsPage, PageError> {
+    let actor = user.actor.clone();
+    let (node, targets) = st
+        .db(move |c| {
+            let node = tree::get(c, &actor, id)?;
+            let community = match node.community_id {
+                Some(cid) => tree::get(c, &actor, cid)?,
+                None => node,
+            };
+            let targets = dispatch_targets::list(c, &actor, community.id)?;
+            Ok((community, targets))
+        })
+        .await?;
+    let mut l = Layout::new(format!("{} 派遣对象", node.name), user);
+    l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
+    Ok(TargetsPage {
+        l,
+        node,
+        targets,
+        kinds: shequ_domain::tickets::DISPATCH_KINDS,
+        error,
+    })
+}
+
+async fn targets_page(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(render(&targets_view(&st, &user, id, None).await?))
+}
+
+async fn change_targets(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &form)?;
+    let retire = int_field(&form, "retire", "派遣对象")?;
+    let (kind, name) = (field(&form, "kind"), field(&form, "name"));
+    let actor = user.actor.clone();
+    let done = st
+        .db(move |c| match retire {
+            Some(t) => dispatch_targets::retire(c, &actor, id, t),
+            None => dispatch_targets::add(c, &actor, id, &kind, &name),
+        })
+        .await;
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/nodes/{id}/dispatch-targets")).into_response()),
+        Err(e) if e.status().as_u16() == 422 => {
+            let mut r = render(&targets_view(&st, &user, id, Some(e.message())).await?);
+            *r.status_mut() = e.status();
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -56,8 +141,24 @@ struct ListPage {
     l: Layout,
     node: Node,
     tickets: Vec<Ticket>,
-    /// "open", "overdue" or "all".
+    /// "waiting", "open", "overdue", "reported", "accepted" or "all".
     tab: String,
+    /// This month's 三率, the 满意率 also by how the evaluations were given.
+    rates: Option<tickets::Rates>,
+}
+
+/// The list's tabs: the start page links to them with the same filters it counts with.
+pub fn tab_filter(tab: &str) -> ListFilter {
+    ListFilter {
+        state: match tab {
+            "open" => Some("open".into()),
+            "reported" | "accepted" => Some(tab.into()),
+            _ => None,
+        },
+        overdue: Some(tab == "overdue"),
+        waiting: Some(tab == "waiting"),
+        limit: Some(300),
+    }
 }
 
 async fn list(
@@ -66,23 +167,27 @@ async fn list(
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let tab = match q.get("tab").map(String::as_str) {
-        Some("overdue") => "overdue",
-        Some("all") => "all",
-        _ => "open",
-    };
-    let filter = ListFilter {
-        state: (tab == "open").then(|| "open".to_string()),
-        overdue: Some(tab == "overdue"),
-        limit: Some(300),
-    };
+    const TABS: &[&str] = &["overdue", "all", "waiting", "reported", "accepted"];
+    let tab = q
+        .get("tab")
+        .map(String::as_str)
+        .filter(|t| TABS.contains(t))
+        .unwrap_or("open");
+    let filter = tab_filter(tab);
     let actor = user.actor.clone();
-    let (node, found) = st
+    let (node, found, rates) = st
         .db(move |c| {
-            Ok((
-                tree::get(c, &actor, id)?,
-                tickets::list(c, &actor, id, &filter)?,
-            ))
+            let node = tree::get(c, &actor, id)?;
+            let found = tickets::list(c, &actor, id, &filter)?;
+            let today = shequ_store::today();
+            let rates = if actor.role.views_area() {
+                use chrono::Datelike;
+                let first = today.with_day(1).unwrap_or(today);
+                Some(tickets::rates(c, &actor, id, first, today)?)
+            } else {
+                None
+            };
+            Ok((node, found, rates))
         })
         .await?;
     let mut l = Layout::new(format!("{} 事件", node.name), &user);
@@ -92,6 +197,7 @@ async fn list(
         node,
         tickets: found,
         tab: tab.into(),
+        rates,
     }))
 }
 
@@ -134,20 +240,9 @@ async fn new_page(
     error: Option<String>,
 ) -> Result<NewPage, PageError> {
     let actor = user.actor.clone();
-    let (node, cats) = st
-        .db(move |c| Ok((tree::get(c, &actor, id)?, tickets::categories(c)?)))
+    let (node, groups) = st
+        .db(move |c| Ok((tree::get(c, &actor, id)?, tickets::category_groups(c)?)))
         .await?;
-    let mut groups: Vec<(String, Vec<Category>)> = Vec::new();
-    for c in cats {
-        match &c.parent_code {
-            None => groups.push((format!("{} {}", c.code, c.name), Vec::new())),
-            Some(_) => {
-                if let Some(last) = groups.last_mut() {
-                    last.1.push(c);
-                }
-            }
-        }
-    }
     let mut l = Layout::new("上报事件", user);
     l.crumbs = vec![(node.name.clone(), format!("/nodes/{}/tickets", node.id))];
     Ok(NewPage {
@@ -225,8 +320,10 @@ struct TicketPage {
     t: Ticket,
     timeline: Vec<TicketEvent>,
     steps: Vec<StepForm>,
-    dispatch_kinds: &'static [(&'static str, &'static str)],
+    /// The community's 派遣对象 by kind: (kind label, [(id, name)]).
+    targets: Vec<(String, Vec<(i64, String)>)>,
     ratings: &'static [&'static str],
+    today: String,
     roles: &'static [(&'static str, &'static str)],
     error: Option<String>,
     photo_error: Option<String>,
@@ -239,23 +336,31 @@ async fn ticket_page(
     error: Option<String>,
 ) -> Result<TicketPage, PageError> {
     let actor = user.actor.clone();
-    let (t, timeline) = st.db(move |c| tickets::get(c, &actor, id)).await?;
-    let role = user.actor.role;
-    let steps = t
-        .next_steps
+    let (t, timeline, targets) = st
+        .db(move |c| {
+            let (t, timeline) = tickets::get(c, &actor, id)?;
+            let targets = dispatch_targets::for_community(c, t.community_id)?;
+            Ok((t, timeline, targets))
+        })
+        .await?;
+    // Only what this user may take now (the domain's `offered`), the step that moves the
+    // ticket on first and as the one primary button.
+    let mut steps: Vec<StepForm> = t
+        .my_steps
         .iter()
         .filter_map(|s| Action::parse(s))
-        .filter(|a| !a.for_managers() || flow::manages_tickets(role))
         .map(|a| StepForm {
             action: a.as_str(),
-            label: a.label(),
+            label: match a {
+                Action::Dispatch if t.assignee_name.is_some() => "改派",
+                Action::Rate => "记录电话回访评价",
+                _ => a.label(),
+            },
             needs_note: a.needs_note(),
-            primary: !matches!(
-                a,
-                Action::Refuse | Action::VerifyFail | Action::Supervise | Action::DenyExtension
-            ),
+            primary: t.primary_step.as_deref() == Some(a.as_str()),
         })
         .collect();
+    steps.sort_by_key(|s| !s.primary);
     let mut l = Layout::new(format!("事件 {}", t.title), user);
     l.crumbs = vec![("事件".into(), format!("/nodes/{}/tickets", t.node_id))];
     Ok(TicketPage {
@@ -263,7 +368,17 @@ async fn ticket_page(
         t,
         timeline,
         steps,
-        dispatch_kinds: DISPATCH_KINDS,
+        targets: {
+            let mut by_kind: Vec<(String, Vec<(i64, String)>)> = Vec::new();
+            for x in targets {
+                match by_kind.iter_mut().find(|k| k.0 == x.kind_label) {
+                    Some(k) => k.1.push((x.id, x.name)),
+                    None => by_kind.push((x.kind_label, vec![(x.id, x.name)])),
+                }
+            }
+            by_kind
+        },
+        today: shequ_store::today().to_string(),
         ratings: RATINGS,
         roles: shequ_store::attachments::ROLES,
         error,
@@ -294,7 +409,9 @@ async fn take_step(
         version: int_field(&form, "version", "版本")?.unwrap_or_default(),
         note: opt_field(&form, "note"),
         assignee_kind: opt_field(&form, "assignee_kind"),
-        assignee_name: opt_field(&form, "assignee_name"),
+        assignee_name: None,
+        target_id: int_field(&form, "target_id", "派给")?,
+        callback_on: super::date_field(&form, "callback_on", "电话回访日期")?,
         rating: opt_field(&form, "rating"),
         extension_amount: int_field(&form, "extension_amount", "延长")?,
     };

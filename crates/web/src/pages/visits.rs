@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect};
 use shequ_store::people::{self, Person};
 use shequ_store::tickets::{self, Category};
 use shequ_store::tree::{self, Node};
-use shequ_store::visits::{self, DueVisit, GridOverdue, PastVisit, ProblemInput, VisitInput};
+use shequ_store::visits::{
+    self, DueCounts, DueGroup, DueVisit, GridOverdue, PastVisit, ProblemInput, VisitInput,
+};
 
 use super::files::{PHOTO_BODY_LIMIT, Submitted};
 use super::{Layout, PageError, PageResult, check_csrf, date_field, field, opt_field, render};
@@ -43,9 +45,34 @@ pub fn routes() -> Routes {
 struct DuePage {
     l: Layout,
     node: Node,
-    due: Vec<DueVisit>,
+    /// The groups shown (all three, or the one asked for), each with its people.
+    groups: Vec<(DueGroup, Vec<DueVisit>)>,
+    counts: DueCounts,
+    /// The group and building asked for ("" for all).
+    group: String,
+    building: i64,
+    /// The buildings with someone due, in building order: (id, name, how many).
+    buildings: Vec<(i64, String, usize)>,
     grids: Vec<GridOverdue>,
 }
+
+impl DuePage {
+    /// The list's address with one filter changed.
+    fn href(&self, group: &str, building: &i64) -> String {
+        let building = *building;
+        let mut q = Vec::new();
+        if !group.is_empty() {
+            q.push(format!("group={group}"));
+        }
+        if building > 0 {
+            q.push(format!("building={building}"));
+        }
+        format!("/nodes/{}/visits?{}", self.node.id, q.join("&"))
+    }
+}
+
+/// How far ahead the due list looks: this week and the weeks after it.
+pub const DUE_HORIZON_DAYS: i64 = 30;
 
 async fn due_list(
     State(st): State<AppState>,
@@ -58,7 +85,7 @@ async fn due_list(
     let (node, due, grids) = st
         .db(move |c| {
             let node = tree::get(c, &actor, id)?;
-            let due = visits::due(c, &actor, id, 7)?;
+            let due = visits::due(c, &actor, id, DUE_HORIZON_DAYS)?;
             let grids = if heads && node.kind < shequ_domain::org::NodeKind::Grid {
                 visits::overdue_by_grid(c, &actor, id)?
             } else {
@@ -70,10 +97,37 @@ async fn due_list(
     let mut l = Layout::new(format!("{} 走访", node.name), &user);
     l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
     l.flash = q.get("saved").map(|_| "走访已记录".to_string());
+    let group = q.get("group").and_then(|g| DueGroup::parse(g));
+    let building: i64 = q.get("building").and_then(|b| b.parse().ok()).unwrap_or(0);
+    // The buildings with someone due, in building order ("2幢" before "11幢").
+    let mut buildings: Vec<(i64, String, usize)> = Vec::new();
+    for d in &due {
+        if let (Some(id), Some(name)) = (d.building_id, &d.building) {
+            match buildings.iter_mut().find(|b| b.0 == id) {
+                Some(b) => b.2 += 1,
+                None => buildings.push((id, name.clone(), 1)),
+            }
+        }
+    }
+    buildings.sort_by_key(|b| visits::natural(&b.1));
+    let here: Vec<DueVisit> = due
+        .into_iter()
+        .filter(|d| building == 0 || d.building_id == Some(building))
+        .collect();
+    let counts = DueCounts::of(&here);
+    let groups = DueGroup::ALL
+        .into_iter()
+        .filter(|g| group.is_none_or(|w| w == *g))
+        .map(|g| (g, here.iter().filter(|d| d.group == g).cloned().collect()))
+        .collect();
     Ok(render(&DuePage {
         l,
         node,
-        due,
+        groups,
+        counts,
+        group: group.map(|g| g.as_str().to_string()).unwrap_or_default(),
+        building,
+        buildings,
         grids,
     }))
 }
@@ -85,9 +139,11 @@ struct FormPage {
     person: Person,
     address: String,
     past: Vec<PastVisit>,
-    categories: Vec<Category>,
+    category_groups: Vec<(String, Vec<Category>)>,
     /// The 六清 to ask, for the registered unemployed (empty otherwise).
     six_clear: &'static [&'static str],
+    /// The day of the visit whose 六清 answers the form starts from.
+    six_clear_from: Option<chrono::NaiveDate>,
     dispute_types: &'static [(&'static str, &'static str, i64)],
     back: i64,
     f: HashMap<String, String>,
@@ -118,18 +174,36 @@ async fn form_page(
             let address = people::current_home(c, id)?
                 .map(|h| h.address)
                 .unwrap_or_default();
-            let past = visits::history(c, &actor, id, 3)?;
-            let cats = tickets::subcategories(c)?;
+            let past = visits::history(c, &actor, id, 20)?;
+            let cats = tickets::category_groups(c)?;
             Ok((person, address, past, cats, unemployed))
         })
         .await?;
     let l = Layout::new(format!("走访 {}", person.name), user);
+    // Enter once: a fresh form starts from the last 六清 answers; the worker confirms or
+    // changes them. A refused form keeps what was sent.
+    let mut f = f;
+    let mut six_clear_from = None;
+    if unemployed
+        && f.is_empty()
+        && let Some(last) = past
+            .iter()
+            .find(|p| visits::SIX_CLEAR.iter().any(|k| p.items.contains_key(*k)))
+    {
+        for k in visits::SIX_CLEAR {
+            if let Some(v) = last.items.get(*k) {
+                f.insert(format!("clear_{k}"), v.clone());
+            }
+        }
+        six_clear_from = Some(last.visited_on);
+    }
     Ok(FormPage {
+        six_clear_from,
         l,
         person,
         address,
         past,
-        categories,
+        category_groups: categories,
         six_clear: if unemployed { visits::SIX_CLEAR } else { &[] },
         dispute_types: shequ_domain::mediation::TYPES,
         back,
