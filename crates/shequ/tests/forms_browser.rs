@@ -505,7 +505,12 @@ fn a_dispute_is_screened_mediated_handed_on_and_closed_on_a_phone() {
     let br = login(&srv, "shuji");
 
     // 排查: a dispute found on this month's round.
-    open(&br, &srv, &format!("/nodes/{grid}/mediation"), "form#screening-form");
+    open(
+        &br,
+        &srv,
+        &format!("/nodes/{grid}/mediation"),
+        "form#screening-form",
+    );
     open_details_of(&br, "screening-form");
     let f = br.form("screening-form").unwrap();
     choose(&br, &f, "select[name=dispute_type]", "邻里纠纷");
@@ -517,15 +522,25 @@ fn a_dispute_is_screened_mediated_handed_on_and_closed_on_a_phone() {
     assert_eq!(
         sql_int(
             &srv.db,
-            &format!("SELECT COUNT(*) FROM screenings WHERE node_id = {grid} AND summary = '3幢两户因漏水起争执' AND type_code IS NOT NULL")
+            &format!(
+                "SELECT COUNT(*) FROM screenings WHERE node_id = {grid} AND summary = '3幢两户因漏水起争执' AND type_code IS NOT NULL"
+            )
         ),
         1
     );
 
     // 记录一次调解.
-    open(&br, &srv, &format!("/mediation-cases/{case}"), "form#case-session");
+    open(
+        &br,
+        &srv,
+        &format!("/mediation-cases/{case}"),
+        "form#case-session",
+    );
     let f = br.form("case-session").unwrap();
-    f.find("input[name=place]").unwrap().send_keys("社区调解室").unwrap();
+    f.find("input[name=place]")
+        .unwrap()
+        .send_keys("社区调解室")
+        .unwrap();
     f.find("textarea[name=notes]")
         .unwrap()
         .send_keys("双方同意分两期支付")
@@ -534,7 +549,9 @@ fn a_dispute_is_screened_mediated_handed_on_and_closed_on_a_phone() {
     assert_eq!(
         sql_int(
             &srv.db,
-            &format!("SELECT COUNT(*) FROM mediation_sessions WHERE case_id = {case} AND notes = '双方同意分两期支付'")
+            &format!(
+                "SELECT COUNT(*) FROM mediation_sessions WHERE case_id = {case} AND notes = '双方同意分两期支付'"
+            )
         ),
         1
     );
@@ -550,13 +567,20 @@ fn a_dispute_is_screened_mediated_handed_on_and_closed_on_a_phone() {
     assert_eq!(
         sql_int(
             &srv.db,
-            &format!("SELECT COUNT(*) FROM mediation_events WHERE case_id = {case} AND action = 'assist' AND counterpart = '某某科技有限公司工会'")
+            &format!(
+                "SELECT COUNT(*) FROM mediation_events WHERE case_id = {case} AND action = 'assist' AND counterpart = '某某科技有限公司工会'"
+            )
         ),
         1
     );
 
     // 结案: settled, with the agreement written into it.
-    open(&br, &srv, &format!("/mediation-cases/{case}"), "form#case-close");
+    open(
+        &br,
+        &srv,
+        &format!("/mediation-cases/{case}"),
+        "form#case-close",
+    );
     open_details_of(&br, "case-close");
     let f = br.form("case-close").unwrap();
     f.find("input[name=outcome][value=success]")
@@ -573,7 +597,9 @@ fn a_dispute_is_screened_mediated_handed_on_and_closed_on_a_phone() {
     assert_eq!(
         sql_int(
             &srv.db,
-            &format!("SELECT COUNT(*) FROM mediation_cases WHERE id = {case} AND outcome = 'success' AND agreement = '公司于本月底前支付拖欠工资'")
+            &format!(
+                "SELECT COUNT(*) FROM mediation_cases WHERE id = {case} AND outcome = 'success' AND agreement = '公司于本月底前支付拖欠工资'"
+            )
         ),
         1
     );
@@ -587,7 +613,12 @@ fn a_report_link_is_made_a_resident_reports_through_it_and_the_link_is_revoked()
         "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
     );
     let br = login(&srv, "shuji");
-    open(&br, &srv, &format!("/nodes/{grid}/report-links"), "form#make-link");
+    open(
+        &br,
+        &srv,
+        &format!("/nodes/{grid}/report-links"),
+        "form#make-link",
+    );
     let f = br.form("make-link").unwrap();
     f.find("input[name=name]")
         .unwrap()
@@ -604,8 +635,25 @@ fn a_report_link_is_made_a_resident_reports_through_it_and_the_link_is_revoked()
 
     // A resident, on their own phone, with no account.
     let resident = Browser::start().unwrap();
-    open(&resident, &srv, &format!("/r/{}", slug.trim()), "form#public-report");
+    open(
+        &resident,
+        &srv,
+        &format!("/r/{}", slug.trim()),
+        "form#public-report",
+    );
     let f = resident.form("public-report").unwrap();
+    let first_category = resident
+        .execute(
+            "return document.querySelector('form#public-report select[name=category_code]').options[1].text.trim();",
+            vec![],
+        )
+        .unwrap();
+    choose(
+        &resident,
+        &f,
+        "select[name=category_code]",
+        first_category.as_str().unwrap(),
+    );
     f.find("textarea[name=description]")
         .unwrap()
         .send_keys("楼道里堆了很多纸箱，挡住了消防通道")
@@ -618,7 +666,7 @@ fn a_report_link_is_made_a_resident_reports_through_it_and_the_link_is_revoked()
     std::thread::sleep(Duration::from_secs(4));
     submit(&resident, &f);
     resident
-        .wait_until_text_contains("main", "回执", WAIT)
+        .wait_for("#receipt", WAIT)
         .unwrap_or_else(|e| panic!("{e}\n{}", resident.page_source().unwrap_or_default()));
     assert_eq!(
         sql_int(
@@ -629,13 +677,20 @@ fn a_report_link_is_made_a_resident_reports_through_it_and_the_link_is_revoked()
     );
 
     // 停用.
-    open(&br, &srv, &format!("/nodes/{grid}/report-links"), &format!("form#revoke-link-{link}"));
+    open(
+        &br,
+        &srv,
+        &format!("/nodes/{grid}/report-links"),
+        &format!("form#revoke-link-{link}"),
+    );
     let f = br.form(&format!("revoke-link-{link}")).unwrap();
     submit(&br, &f);
     assert_eq!(
         sql_int(
             &srv.db,
-            &format!("SELECT COUNT(*) FROM report_links WHERE id = {link} AND revoked_at IS NOT NULL")
+            &format!(
+                "SELECT COUNT(*) FROM report_links WHERE id = {link} AND revoked_at IS NOT NULL"
+            )
         ),
         1
     );
@@ -649,18 +704,29 @@ fn a_local_unit_is_registered_and_corrected_on_a_phone() {
         "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
     );
     let br = login(&srv, "wangge");
-    open(&br, &srv, &format!("/units/new?node={grid}"), "form#unit-form");
+    open(
+        &br,
+        &srv,
+        &format!("/units/new?node={grid}"),
+        "form#unit-form",
+    );
     let f = br.form("unit-form").unwrap();
     f.find("input[name=name]")
         .unwrap()
         .send_keys("表单便利店")
         .unwrap();
-    f.find("input[name=contact_name]").unwrap().send_keys("店主乙").unwrap();
+    f.find("input[name=contact_name]")
+        .unwrap()
+        .send_keys("店主乙")
+        .unwrap();
     f.find("input[name=contact_phone]")
         .unwrap()
         .send_keys("13700001111")
         .unwrap();
-    f.find("input[name=employees]").unwrap().send_keys("3").unwrap();
+    f.find("input[name=employees]")
+        .unwrap()
+        .send_keys("3")
+        .unwrap();
     submit(&br, &f);
     let unit = sql_int(
         &srv.db,
