@@ -135,7 +135,12 @@ async fn new_page(
 ) -> Result<NewPage, PageError> {
     let actor = user.actor.clone();
     let (node, cats) = st
-        .db(move |c| Ok((tree::get(c, &actor, id)?, tickets::categories(c)?)))
+        .db(move |c| {
+            let node = tree::get(c, &actor, id)?;
+            let own: Vec<i64> = node.community_id.into_iter().collect();
+            let cats = tickets::categories(c, &own)?;
+            Ok((node, cats))
+        })
         .await?;
     let mut groups: Vec<(String, Vec<Category>)> = Vec::new();
     for c in cats {

@@ -119,7 +119,7 @@ async fn form_page(
                 .map(|h| h.address)
                 .unwrap_or_default();
             let past = visits::history(c, &actor, id, 3)?;
-            let cats = tickets::subcategories(c)?;
+            let cats = tickets::subcategories(c, &[person.community_id])?;
             Ok((person, address, past, cats, unemployed))
         })
         .await?;
