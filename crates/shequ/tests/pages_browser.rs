@@ -174,14 +174,17 @@ fn a_desktop_uses_its_width_and_a_phone_still_never_scrolls_sideways() {
         &srv.db,
         "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
     );
-    let community = sql_int(
+    // The place in the head's community with the most places under it: a list to lay out.
+    let busiest = sql_int(
         &srv.db,
-        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+        &format!(
+            "SELECT parent_id FROM org_nodes WHERE community_id = (SELECT community_id FROM org_nodes WHERE id = {grid}) AND parent_id IS NOT NULL GROUP BY parent_id ORDER BY count(*) DESC, parent_id LIMIT 1"
+        ),
     );
     let pages: Vec<(&str, String, &str)> = vec![
         ("quji", "/settings/tickets".into(), "#categories"),
         ("shuji", format!("/nodes/{grid}/stats"), "#stats-groups"),
-        ("shuji", format!("/nodes/{community}"), "#children"),
+        ("shuji", format!("/nodes/{busiest}"), "#children"),
         ("shenji", "/audit".into(), "#audit-rows"),
     ];
     for (user, path, ready) in &pages {
