@@ -43,7 +43,7 @@ pub fn types_for(conn: &mut Conn, community: Option<i64>) -> StoreResult<Vec<Pat
         "SELECT t.code, t.name, t.checklist, x.items FROM patrol_types t
          LEFT JOIN community_checklist_items x ON x.type_code = t.code AND x.community_id = ?
          ORDER BY t.code",
-        params![community.unwrap_or(-1)],
+        params![community],
     )?
     .iter()
     .map(|r| {

@@ -236,7 +236,7 @@ pub fn all_categories(conn: &mut Conn, community: Option<i64>) -> StoreResult<Ve
     conn.query(
         "SELECT code, parent_code, name, limit_normal, limit_urgent, active, photos_required, community_id
          FROM ticket_categories WHERE community_id IS NULL OR community_id = ? ORDER BY code",
-        params![community.unwrap_or(-1)],
+        params![community],
     )?
     .iter()
     .map(|r| {
