@@ -101,6 +101,20 @@ impl Role {
         matches!(self, Role::CommunityHead | Role::Admin)
     }
 
+    /// The district's shared settings: 事件 categories and time limits, the holiday calendar,
+    /// patrol checklists. They hold for every community, so they belong to the district-level
+    /// business administrator (区级管理员), not to a community head (who would change them for
+    /// everyone) nor to the system administrator (who runs the tree and the system, 三权分立).
+    pub fn manages_district_settings(self) -> bool {
+        matches!(self, Role::DistrictAdmin)
+    }
+
+    /// What one community may add to the district's settings for itself only: its own 小类,
+    /// its own time limits, its own patrol checklist items.
+    pub fn manages_community_settings(self) -> bool {
+        matches!(self, Role::CommunityHead)
+    }
+
     /// Accounts, roles, areas, grants and second factors: the security administrator's duty,
     /// kept apart from the system administrator's (等保 三权分立).
     pub fn manages_users(self) -> bool {

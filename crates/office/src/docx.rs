@@ -70,6 +70,71 @@ fn para(ppr: &str, runs: &str) -> String {
     format!("<w:p><w:pPr>{ppr}</w:pPr>{runs}</w:p>")
 }
 
+/// The text width of A4 between the margins `write` sets (11906 − 2 × 1531 twips).
+const TEXT_WIDTH: usize = 11906 - 2 * 1531;
+/// Cell margin left and right, in twips (Word's default, written out so every reader agrees).
+const CELL_MARGIN: usize = 108;
+
+/// How wide `t` prints in a table cell (10.5 pt), in twips: a CJK character is an em (210),
+/// a Latin letter or digit at most about half of one.
+fn text_twips(t: &str) -> usize {
+    t.chars()
+        .map(|c| if c.is_ascii() { 110 } else { 210 })
+        .sum()
+}
+
+/// Column widths in twips, summing to the text width. A header never wraps, nor does an
+/// unbreakable run such as an ID number or a phone (`min`); what room is left goes to the
+/// columns whose longest cell would otherwise wrap (an address), in proportion to what they
+/// lack; if everything fits on one line, the spare room is spread over all columns.
+fn column_widths(head: &[String], rows: &[Vec<String>], cols: usize) -> Vec<usize> {
+    let pad = 2 * CELL_MARGIN + 40;
+    let cells = |i: usize| {
+        std::iter::once(head)
+            .chain(rows.iter().map(Vec::as_slice))
+            .filter_map(move |r| r.get(i))
+    };
+    let min: Vec<usize> = (0..cols)
+        .map(|i| {
+            let header = head.get(i).map_or(0, |h| text_twips(h));
+            let runs = cells(i)
+                .flat_map(|t| {
+                    t.split(|c: char| !c.is_ascii_alphanumeric())
+                        .map(text_twips)
+                        .collect::<Vec<_>>()
+                })
+                .max()
+                .unwrap_or(0);
+            header.max(runs).max(210) + pad
+        })
+        .collect();
+    let natural: Vec<usize> = (0..cols)
+        .map(|i| {
+            (cells(i).map(|t| text_twips(t)).max().unwrap_or(0) + pad)
+                .max(min[i])
+                .min(TEXT_WIDTH)
+        })
+        .collect();
+    let sum = |v: &[usize]| v.iter().sum::<usize>().max(1);
+    let (base, extra): (Vec<usize>, Vec<usize>) = if sum(&natural) <= TEXT_WIDTH {
+        (natural.clone(), natural.clone())
+    } else if sum(&min) <= TEXT_WIDTH {
+        (
+            min.clone(),
+            natural.iter().zip(&min).map(|(n, m)| n - m).collect(),
+        )
+    } else {
+        // Too many columns for the page: shrink all alike; nothing better exists.
+        (vec![0; cols], min.clone())
+    };
+    let spare = TEXT_WIDTH.saturating_sub(base.iter().sum());
+    let weight = sum(&extra);
+    base.iter()
+        .zip(&extra)
+        .map(|(b, e)| b + spare * e / weight)
+        .collect()
+}
+
 fn block_xml(b: &Block) -> String {
     match b {
         Block::Title(t) => para(
@@ -95,24 +160,7 @@ fn block_xml(b: &Block) -> String {
         Block::Gap => para("", ""),
         Block::Table(head, rows) => {
             let cols = head.len().max(1);
-            // Columns as wide as their longest text (an 18-digit ID number on one line),
-            // within the 9000-twip text width.
-            let weight = |i: usize| {
-                std::iter::once(head)
-                    .chain(rows.iter())
-                    .filter_map(|r| r.get(i))
-                    .map(|t| {
-                        t.chars()
-                            .map(|c| if c.is_ascii() { 1 } else { 2 })
-                            .sum::<usize>()
-                    })
-                    .max()
-                    .unwrap_or(0)
-                    .clamp(4, 30)
-            };
-            let weights: Vec<usize> = (0..cols).map(weight).collect();
-            let total: usize = weights.iter().sum::<usize>().max(1);
-            let widths: Vec<usize> = weights.iter().map(|w| 9000 * w / total).collect();
+            let widths = column_widths(head, rows, cols);
             let cell = |i: usize, t: &str, bold: bool| {
                 format!(
                     "<w:tc><w:tcPr><w:tcW w:w=\"{}\" w:type=\"dxa\"/></w:tcPr>{}</w:tc>",
@@ -132,7 +180,7 @@ fn block_xml(b: &Block) -> String {
                 format!("<w:{side} w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>")
             };
             let mut x = format!(
-                "<w:tbl><w:tblPr><w:tblW w:w=\"9000\" w:type=\"dxa\"/><w:tblBorders>{}{}{}{}{}{}</w:tblBorders></w:tblPr><w:tblGrid>",
+                "<w:tbl><w:tblPr><w:tblW w:w=\"{TEXT_WIDTH}\" w:type=\"dxa\"/><w:tblBorders>{}{}{}{}{}{}</w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:left w:w=\"{CELL_MARGIN}\" w:type=\"dxa\"/><w:right w:w=\"{CELL_MARGIN}\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr><w:tblGrid>",
                 border("top"),
                 border("left"),
                 border("bottom"),
@@ -221,5 +269,44 @@ mod tests {
         let x = block_xml(&Block::Text("甲方<赔偿>\u{0001}&\"乙方\"".into()));
         assert!(x.contains("甲方&lt;赔偿&gt;&amp;&quot;乙方&quot;"), "{x}");
         assert!(!x.contains('\u{0001}'));
+    }
+
+    #[test]
+    fn headers_and_numbers_get_room_for_one_line_and_the_rest_goes_to_long_text() {
+        let head: Vec<String> = [
+            "当事人",
+            "姓名（名称）",
+            "性别",
+            "身份证号码",
+            "住址",
+            "联系电话",
+        ]
+        .map(String::from)
+        .to_vec();
+        let row: Vec<String> = [
+            "被申请人",
+            "赵某某",
+            "男",
+            "110105198001010032",
+            "凤凰街道某小区6幢602室东侧楼梯间旁边的储藏室",
+            "13900001111",
+        ]
+        .map(String::from)
+        .to_vec();
+        let w = column_widths(&head, std::slice::from_ref(&row), head.len());
+        let total: usize = w.iter().sum();
+        assert!(
+            total <= TEXT_WIDTH && total + head.len() >= TEXT_WIDTH,
+            "{w:?}"
+        );
+        for (i, h) in head.iter().enumerate() {
+            assert!(w[i] >= text_twips(h) + 2 * CELL_MARGIN, "{h} wraps: {w:?}");
+        }
+        assert!(w[3] >= text_twips(&row[3]) + 2 * CELL_MARGIN, "{w:?}");
+        assert!(w[5] >= text_twips(&row[5]) + 2 * CELL_MARGIN, "{w:?}");
+        assert!(
+            w[4] > w[2] && w[4] > w[0],
+            "the address takes the room: {w:?}"
+        );
     }
 }

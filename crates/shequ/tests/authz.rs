@@ -67,6 +67,9 @@ fn may(role: &str, need: &str) -> bool {
         "add_places" => ["grid_worker", "community_head", "admin"].contains(&role),
         "manage_tree" => ["community_head", "admin"].contains(&role),
         "manage_users" => role == "security_admin",
+        // The district's settings are its administrator's; a community head adds its own.
+        "district_settings" => role == "district_admin",
+        "settings" => ["district_admin", "community_head"].contains(&role),
         "read_audit" => role == "auditor",
         "work_tickets" => community || role == "street_staff",
         "manage_tickets" => ["community_head", "street_staff"].contains(&role),

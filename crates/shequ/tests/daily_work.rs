@@ -429,7 +429,12 @@ fn the_due_list_is_grouped_filtered_and_in_building_order() {
             .unwrap();
         text.as_str().unwrap().to_string()
     });
-    br.find("#due-filter button").unwrap().click().unwrap();
+    br.form("due-filter")
+        .unwrap()
+        .find("button")
+        .unwrap()
+        .click()
+        .unwrap();
     br.wait_until_gone(&format!("a[data-person='{never_early}']"), WAIT)
         .unwrap();
     assert!(br.current_url().unwrap().contains("building="));
@@ -627,7 +632,12 @@ fn dispatch_picks_from_the_communitys_list_and_the_page_offers_only_my_steps() {
         .unwrap()
         .send_keys("绿城物业凤凰项目部")
         .unwrap();
-    head.find("#add-target button").unwrap().click().unwrap();
+    head.form("add-target")
+        .unwrap()
+        .find("button")
+        .unwrap()
+        .click()
+        .unwrap();
     head.wait_until_text_contains("#targets", "绿城物业凤凰项目部", WAIT)
         .unwrap();
     let added = sql_int(
@@ -816,7 +826,12 @@ fn the_resident_rates_through_the_receipt_and_staff_record_a_named_phone_callbac
         .unwrap()
         .click()
         .unwrap();
-    br.find("#rate-form button").unwrap().click().unwrap();
+    br.form("rate-form")
+        .unwrap()
+        .find("button")
+        .unwrap()
+        .click()
+        .unwrap();
     br.wait_until_text_contains("#public-rating", "基本满意", WAIT)
         .unwrap();
     assert!(br.find("#rate-form").is_err(), "rated once");

@@ -208,6 +208,30 @@ fn a_dispute_found_on_a_visit_is_screened_mediated_settled_and_its_agreement_ope
     std::fs::write(&file, &bytes).unwrap();
     let pdf = libreoffice_convert(&file, "pdf");
     assert!(pdf.starts_with(b"%PDF"), "LibreOffice made a PDF");
+    // Each party's values sit under their own headers on the printed page, and no header
+    // wraps (the phone once printed under 住址, the address under 联系电话, 性别 on two lines).
+    let words = support::pdf_layout::pdf_words(&pdf);
+    let columns = support::pdf_layout::Columns::find(
+        &words,
+        &[
+            "当事人",
+            "姓名（名称）",
+            "性别",
+            "身份证号码",
+            "住址",
+            "联系电话",
+        ],
+    );
+    for (value, header) in [
+        ("被申请人", "当事人"),
+        ("赵某某", "姓名（名称）"),
+        ("男", "性别"),
+        (OUTSIDER_ID, "身份证号码"),
+        ("13900001111", "联系电话"),
+        ("凤凰街道某小区6幢602", "住址"),
+    ] {
+        columns.assert_under(&words, value, header);
+    }
     let text = String::from_utf8(libreoffice_convert(&file, "txt")).unwrap();
     for want in [
         "人民调解协议书",

@@ -39,7 +39,7 @@ fn schedules_patrols_and_their_problems() {
     ] {
         assert!(names.contains(&wanted), "{wanted}: {names:?}");
     }
-    // The checklist is the head's to change.
+    // The checklist is the district's, changed by its administrator, not by a community.
     let items = json!({"code": "river", "items": ["水面漂浮物", "岸坡垃圾", "排污口异常", "护栏及警示牌", "违规垂钓"]});
     assert_eq!(
         worker
@@ -47,7 +47,13 @@ fn schedules_patrols_and_their_problems() {
             .0,
         403
     );
-    let (s, river) = head.post("/api/v1/patrol-types/checklist", items);
+    assert_eq!(
+        head.post("/api/v1/patrol-types/checklist", items.clone()).0,
+        403
+    );
+    let (s, river) = srv
+        .api("quji")
+        .post("/api/v1/patrol-types/checklist", items);
     assert_eq!(s, 200, "{river}");
     assert_eq!(river["checklist"].as_array().unwrap().len(), 5);
 

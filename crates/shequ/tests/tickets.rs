@@ -353,11 +353,14 @@ fn overdue_tickets_extensions_refusals_the_calendar_and_the_rates() {
     );
     assert_eq!((s, v["error"]["allowed"].clone()), (409, json!(["reopen"])));
 
-    // The calendar is the head's (or the administrator's), not the worker's.
+    // The calendar and the district's limits are the district administrator's, not a
+    // community's nor a worker's.
     let day = json!({"day": "2026-12-31", "workday": false, "name": "测试假日"});
     assert_eq!(worker.post("/api/v1/calendar-days", day.clone()).0, 403);
-    assert_eq!(head.post("/api/v1/calendar-days", day).0, 204);
-    let (s, v) = head.post(
+    assert_eq!(head.post("/api/v1/calendar-days", day.clone()).0, 403);
+    let district = srv.api("quji");
+    assert_eq!(district.post("/api/v1/calendar-days", day).0, 204);
+    let (s, v) = district.post(
         "/api/v1/ticket-time-limits",
         json!({"code": "general", "amount": 5, "unit": "工作日"}),
     );
@@ -556,11 +559,12 @@ fn field_work_for_the_benchmark_loads_and_lists() {
 }
 
 /// The settings page: a new 大类 and 小类 with its time limits, retiring it, a limit changed and
-/// a holiday entered; bad codes are refused with the field named; a grid worker may not.
+/// a holiday entered by the district administrator; bad codes are refused with the field
+/// named; a grid worker may not.
 #[test]
 fn the_settings_page_changes_categories_limits_and_the_calendar() {
     let srv = Server::start(50);
-    let head = Web::login(&srv.base, "shuji");
+    let head = Web::login(&srv.base, "quji");
     let (s, page, _) = head.get("/settings/tickets");
     assert_eq!(s, 200, "{page}");
     assert!(
@@ -590,7 +594,7 @@ fn the_settings_page_changes_categories_limits_and_the_calendar() {
         ("limit_urgent", "urgent"),
     ]);
     assert_eq!(s, 303);
-    let api = srv.api("shuji");
+    let api = srv.api("quji");
     let (_, cat) = api.get("/api/v1/ticket-categories");
     let new = cat["categories"]
         .as_array()

@@ -64,13 +64,14 @@ pub struct Service {
     pub group: String,
 }
 
-/// Every active 小类, grouped by its 大类.
+/// Every active 小类 of the district, grouped by its 大类 (a community's own 小类 are for its
+/// own staff's forms; the service list is the same for every client).
 pub fn services(conn: &mut Conn) -> StoreResult<Vec<Service>> {
     let rows = conn.query(
         "SELECT c.code, c.name, p.name, l.amount, l.unit FROM ticket_categories c
          JOIN ticket_categories p ON p.code = c.parent_code
          LEFT JOIN ticket_time_limits l ON l.code = c.limit_normal
-         WHERE c.active = 1 ORDER BY c.code",
+         WHERE c.active = 1 AND c.community_id IS NULL ORDER BY c.code",
         params![],
     )?;
     rows.iter()

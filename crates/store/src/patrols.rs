@@ -16,6 +16,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::mediation::{self, DisputeFound};
 use crate::params;
 use crate::scope::Actor;
+use crate::ticket_settings::{SettingsScope, settings_scope};
 use crate::tickets;
 use crate::tickets::ProblemInput;
 use crate::tree;
@@ -30,44 +31,80 @@ pub struct PatrolType {
     pub checklist: Vec<String>,
 }
 
+/// The district's types and checklists.
 pub fn types(conn: &mut Conn) -> StoreResult<Vec<PatrolType>> {
+    types_for(conn, None)
+}
+
+/// The types as `community` patrols them: the district's checklist, then the community's own
+/// items. Other communities' items never appear.
+pub fn types_for(conn: &mut Conn, community: Option<i64>) -> StoreResult<Vec<PatrolType>> {
     conn.query(
-        "SELECT code, name, checklist FROM patrol_types ORDER BY code",
-        params![],
+        "SELECT t.code, t.name, t.checklist, x.items FROM patrol_types t
+         LEFT JOIN community_checklist_items x ON x.type_code = t.code AND x.community_id = ?
+         ORDER BY t.code",
+        params![community],
     )?
     .iter()
     .map(|r| {
         let list: String = r.get(2)?;
+        let mut checklist: Vec<String> = serde_json::from_str(&list).unwrap_or_default();
+        if let Some(own) = r.get::<Option<String>>(3)? {
+            let own: Vec<String> = serde_json::from_str(&own).unwrap_or_default();
+            for item in own {
+                if !checklist.contains(&item) {
+                    checklist.push(item);
+                }
+            }
+        }
         Ok(PatrolType {
             code: r.get(0)?,
             name: r.get(1)?,
-            checklist: serde_json::from_str(&list).unwrap_or_default(),
+            checklist,
         })
     })
     .collect()
 }
 
-fn patrol_type(conn: &mut Conn, code: &str) -> StoreResult<PatrolType> {
-    types(conn)?
+fn patrol_type_in(conn: &mut Conn, code: &str, community: Option<i64>) -> StoreResult<PatrolType> {
+    types_for(conn, community)?
         .into_iter()
         .find(|t| t.code == code || t.name == code)
         .ok_or_else(|| StoreError::invalid("巡查类型", format!("没有“{code}”这种巡查")))
 }
 
-/// Replaces a type's checklist.
+fn patrol_type(conn: &mut Conn, code: &str) -> StoreResult<PatrolType> {
+    patrol_type_in(conn, code, None)
+}
+
+fn checklist_items(items: &[String]) -> StoreResult<Vec<String>> {
+    let items: Vec<String> = items
+        .iter()
+        .map(|i| i.trim().to_string())
+        .filter(|i| !i.is_empty())
+        .collect();
+    if items.len() > 40 || items.iter().any(|i| i.chars().count() > 40) {
+        return Err(StoreError::invalid(
+            "检查项目",
+            "请列出 1–40 项，每项不超过 40 字",
+        ));
+    }
+    Ok(items)
+}
+
+/// Replaces a type's checklist for the whole district (the district administrator's).
 pub fn set_checklist(
     conn: &mut Conn,
     actor: &Actor,
     code: &str,
     items: &[String],
 ) -> StoreResult<PatrolType> {
-    actor.require(actor.role.manages_tree(), "修改巡查清单")?;
-    let items: Vec<String> = items
-        .iter()
-        .map(|i| i.trim().to_string())
-        .filter(|i| !i.is_empty())
-        .collect();
-    if items.is_empty() || items.len() > 40 || items.iter().any(|i| i.chars().count() > 40) {
+    actor.require(
+        actor.role.manages_district_settings(),
+        "修改全区的巡查清单（由区级管理员修改；社区可添加本社区的检查项目）",
+    )?;
+    let items = checklist_items(items)?;
+    if items.is_empty() {
         return Err(StoreError::invalid(
             "检查项目",
             "请列出 1–40 项，每项不超过 40 字",
@@ -91,6 +128,49 @@ pub fn set_checklist(
         )
     })?;
     patrol_type(conn, code)
+}
+
+/// Sets a community's own items of a type's checklist, asked after the district's there and
+/// nowhere else (the community head's; an empty list removes them). Returns the type as the
+/// community sees it.
+pub fn set_community_items(
+    conn: &mut Conn,
+    actor: &Actor,
+    code: &str,
+    items: &[String],
+) -> StoreResult<PatrolType> {
+    let SettingsScope::Community(community) = settings_scope(actor, "添加本社区的检查项目")?
+    else {
+        return Err(StoreError::Forbidden(
+            "区级管理员请直接修改全区的巡查清单；本社区的检查项目由社区书记/主任添加".into(),
+        ));
+    };
+    let items = checklist_items(items)?;
+    let t = patrol_type(conn, code)?;
+    conn.transaction(|c| {
+        c.execute(
+            "DELETE FROM community_checklist_items WHERE community_id = ? AND type_code = ?",
+            params![community, t.code.as_str()],
+        )?;
+        if !items.is_empty() {
+            c.execute(
+                "INSERT INTO community_checklist_items (community_id, type_code, items, updated_at) VALUES (?, ?, ?, ?)",
+                params![
+                    community,
+                    t.code.as_str(),
+                    serde_json::to_string(&items).unwrap_or_else(|_| "[]".into()),
+                    now()
+                ],
+            )?;
+        }
+        audit::record(
+            c,
+            By::Actor(actor),
+            Event::ok("patrol.checklist", format!("patrol_type:{}", t.code))
+                .with(serde_json::json!({ "本社区检查项目": items })),
+        )
+    })?;
+    patrol_type_in(conn, code, Some(community))
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -220,7 +300,8 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                     .ok_or_else(|| StoreError::invalid("巡查类型", "请选择巡查类型"))?,
             ),
         };
-        let t = patrol_type(c, &type_code)?;
+        let node = tree::get(c, actor, node_id)?;
+        let t = patrol_type_in(c, &type_code, node.community_id)?;
         for (item, answer) in &input.results {
             if !t.checklist.contains(item) {
                 return Err(StoreError::invalid(
@@ -235,7 +316,6 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                 ));
             }
         }
-        let node = tree::get(c, actor, node_id)?;
         let community = node
             .community_id
             .ok_or_else(|| StoreError::invalid("位置", "请选择社区、网格或其下的节点"))?;

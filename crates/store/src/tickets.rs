@@ -18,6 +18,7 @@ use crate::params;
 use crate::personal::PersonName;
 use crate::scope::Actor;
 use crate::sealed::{Field, sealer};
+use crate::ticket_settings::{SettingsScope, settings_scope};
 use crate::tree;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -38,37 +39,47 @@ pub struct TimeLimit {
     pub unit: String,
 }
 
-pub fn categories(conn: &mut Conn) -> StoreResult<Vec<Category>> {
-    conn.query(
+/// The active categories `communities` may file under: the district's and their own. Every
+/// caller says for whom, so a community's own 小类 never shows up in another's picker.
+pub fn categories(conn: &mut Conn, communities: &[i64]) -> StoreResult<Vec<Category>> {
+    let mut sql = String::from(
         "SELECT code, parent_code, name, limit_normal, limit_urgent FROM ticket_categories
-         WHERE active = 1 ORDER BY code",
-        params![],
-    )?
-    .iter()
-    .map(|r| {
-        Ok(Category {
-            code: r.get(0)?,
-            parent_code: r.get(1)?,
-            name: r.get(2)?,
-            limit_normal: r.get(3)?,
-            limit_urgent: r.get(4)?,
+         WHERE active = 1 AND (community_id IS NULL",
+    );
+    if !communities.is_empty() {
+        sql.push_str(" OR community_id IN (");
+        sql.push_str(&vec!["?"; communities.len()].join(", "));
+        sql.push(')');
+    }
+    sql.push_str(") ORDER BY code");
+    let params: Vec<Value> = communities.iter().map(|c| Value::from(*c)).collect();
+    conn.query(&sql, &params)?
+        .iter()
+        .map(|r| {
+            Ok(Category {
+                code: r.get(0)?,
+                parent_code: r.get(1)?,
+                name: r.get(2)?,
+                limit_normal: r.get(3)?,
+                limit_urgent: r.get(4)?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
-/// The 小类 a report is filed under (the 大类 only group them).
-pub fn subcategories(conn: &mut Conn) -> StoreResult<Vec<Category>> {
-    Ok(categories(conn)?
+/// The 小类 a report is filed under (the 大类 only group them), for `communities`.
+pub fn subcategories(conn: &mut Conn, communities: &[i64]) -> StoreResult<Vec<Category>> {
+    Ok(categories(conn, communities)?
         .into_iter()
         .filter(|c| c.parent_code.is_some())
         .collect())
 }
 
 /// The 小类 under their 大类's name, for a picker that shows names (codes are for the ledger).
-pub fn category_groups(conn: &mut Conn) -> StoreResult<Vec<(String, Vec<Category>)>> {
+/// `own`: the communities whose own 小类 are offered besides the district's.
+pub fn category_groups(conn: &mut Conn, own: &[i64]) -> StoreResult<Vec<(String, Vec<Category>)>> {
     let mut groups: Vec<(String, Vec<Category>)> = Vec::new();
-    let all = categories(conn)?;
+    let all = categories(conn, own)?;
     for c in &all {
         if c.parent_code.is_none() {
             let subs: Vec<Category> = all
@@ -82,6 +93,12 @@ pub fn category_groups(conn: &mut Conn) -> StoreResult<Vec<(String, Vec<Category
         }
     }
     Ok(groups)
+}
+
+/// The 小类 for a report at `node` (a resident's link carries no account to ask).
+pub fn subcategories_at(conn: &mut Conn, node: i64) -> StoreResult<Vec<Category>> {
+    let own: Vec<i64> = tree::load(conn, node)?.community_id.into_iter().collect();
+    subcategories(conn, &own)
 }
 
 pub fn time_limits(conn: &mut Conn) -> StoreResult<Vec<TimeLimit>> {
@@ -101,7 +118,9 @@ pub fn time_limits(conn: &mut Conn) -> StoreResult<Vec<TimeLimit>> {
     .collect()
 }
 
-/// Changes a time limit (amount and unit); tickets dispatched later get the new limit.
+/// Changes a time limit (amount and unit); tickets dispatched later get the new limit. The
+/// district administrator changes the district's; a community head sets the community's own,
+/// which its tickets use instead.
 pub fn set_time_limit(
     conn: &mut Conn,
     actor: &Actor,
@@ -109,27 +128,63 @@ pub fn set_time_limit(
     amount: i64,
     unit: &str,
 ) -> StoreResult<()> {
-    actor.require(actor.role.manages_tree(), "修改事件处置时限")?;
+    let scope = settings_scope(actor, "修改事件处置时限")?;
     let unit = LimitUnit::parse(unit)
         .ok_or_else(|| StoreError::invalid("时限单位", "应为 小时、工作小时、工作日 或 天"))?;
     if !(1..=1000).contains(&amount) {
         return Err(StoreError::invalid("时限", "应为 1–1000 的整数"));
     }
     conn.transaction(|c| {
-        let n = c.execute(
-            "UPDATE ticket_time_limits SET amount = ?, unit = ?, updated_at = ? WHERE code = ?",
-            params![amount, unit.as_str(), now(), code],
-        )?;
+        let n = match scope {
+            SettingsScope::District => c.execute(
+                "UPDATE ticket_time_limits SET amount = ?, unit = ?, updated_at = ? WHERE code = ?",
+                params![amount, unit.as_str(), now(), code],
+            )?,
+            SettingsScope::Community(community) => {
+                if c.query_opt(
+                    "SELECT code FROM ticket_time_limits WHERE code = ?",
+                    params![code],
+                )?
+                .is_none()
+                {
+                    0
+                } else {
+                    c.execute(
+                        "DELETE FROM community_time_limits WHERE community_id = ? AND code = ?",
+                        params![community, code],
+                    )?;
+                    c.execute(
+                        "INSERT INTO community_time_limits (community_id, code, amount, unit, updated_at) VALUES (?, ?, ?, ?, ?)",
+                        params![community, code, amount, unit.as_str(), now()],
+                    )?
+                }
+            }
+        };
         if n == 0 {
             return Err(StoreError::NotFound(format!("处置时限“{code}”")));
         }
         audit::record(
             c,
             By::Actor(actor),
-            Event::ok("ticket.limit", format!("limit:{code}"))
-                .with(serde_json::json!({ "时限": amount, "单位": unit.label() })),
+            Event::ok("ticket.limit", format!("limit:{code}")).with(serde_json::json!({
+                "时限": amount, "单位": unit.label(), "范围": scope.label()
+            })),
         )
     })
+}
+
+/// A community's own amounts for the district's time limits (code, amount, unit).
+pub fn community_time_limits(
+    conn: &mut Conn,
+    community: i64,
+) -> StoreResult<Vec<(String, i64, String)>> {
+    conn.query(
+        "SELECT code, amount, unit FROM community_time_limits WHERE community_id = ? ORDER BY code",
+        params![community],
+    )?
+    .iter()
+    .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .collect()
 }
 
 /// The working-day calendar: weekdays, with the days entered in `calendar_days`.
@@ -151,7 +206,11 @@ pub fn set_calendar_day(
     workday: bool,
     name: &str,
 ) -> StoreResult<()> {
-    actor.require(actor.role.manages_tree(), "维护工作日历")?;
+    // Holidays and 调休 are the State Council's, the same for every community.
+    actor.require(
+        actor.role.manages_district_settings(),
+        "维护节假日与调休（由区级管理员统一维护）",
+    )?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         return Err(StoreError::invalid(
@@ -493,8 +552,8 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
             .query_opt(
                 "SELECT c.code, c.name, p.photos_required FROM ticket_categories c
                  JOIN ticket_categories p ON p.code = c.parent_code
-                 WHERE c.code = ? AND c.active = 1",
-                params![input.category_code.as_str()],
+                 WHERE c.code = ? AND c.active = 1 AND (c.community_id IS NULL OR c.community_id = ?)",
+                params![input.category_code.as_str(), community_id],
             )?
             .ok_or_else(|| {
                 StoreError::invalid(
@@ -1021,9 +1080,12 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                     let limit = c
                         .query_opt(
                             &format!(
-                                "SELECT l.code, l.amount, l.unit FROM ticket_categories k JOIN ticket_time_limits l ON l.code = k.{column} WHERE k.code = ?"
+                                "SELECT l.code, COALESCE(o.amount, l.amount), COALESCE(o.unit, l.unit) FROM ticket_categories k
+                                 JOIN ticket_time_limits l ON l.code = k.{column}
+                                 LEFT JOIN community_time_limits o ON o.code = l.code AND o.community_id = ?
+                                 WHERE k.code = ?"
                             ),
-                            params![category.as_str()],
+                            params![community_id, category.as_str()],
                         )?
                         .ok_or_else(|| {
                             StoreError::Conflict(format!("事件类别 {category} 没有设定处置时限"))

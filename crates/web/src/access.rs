@@ -43,6 +43,13 @@ pub enum Need {
     ManageUsers,
     /// The audit log (审计员).
     ReadAudit,
+    /// The district's shared settings (holiday calendar, patrol checklists, categories and time
+    /// limits for everyone): the district administrator.
+    DistrictSettings,
+    /// The settings pages and what a community adds for itself (its own 小类, time limits,
+    /// checklist items): the district administrator and community heads; the store decides
+    /// which rows each may change.
+    Settings,
     /// Reporting and working on 事件 (issue tickets): the community's and the street's staff.
     WorkTickets,
     /// Deciding on 事件 and their public channels (居民随手拍 links): community heads and
@@ -63,6 +70,8 @@ impl Need {
             Need::ManageTree => role.manages_tree(),
             Need::ManageUsers => role.manages_users(),
             Need::ReadAudit => role.reads_audit(),
+            Need::DistrictSettings => role.manages_district_settings(),
+            Need::Settings => role.manages_district_settings() || role.manages_community_settings(),
             Need::WorkTickets => shequ_domain::tickets::works_tickets(role),
             Need::ManageTickets => shequ_domain::tickets::manages_tickets(role),
         }

@@ -7,7 +7,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use shequ_office::docx::{self, Block};
 use shequ_office::xlsx::FileMeta;
-use shequ_store::mediation::{self, AgreementData};
+use shequ_store::mediation::{self, AgreementData, AgreementParty};
 use shequ_store::scope::Actor;
 
 use crate::auth::url_encode;
@@ -23,23 +23,37 @@ fn chinese_date(iso: &str) -> String {
     }
 }
 
+/// The parties table: each header with the value printed under it, side by side so a column
+/// can't be given its neighbour's value.
+type PartyColumn = (&'static str, fn(&AgreementParty) -> &str);
+const PARTY_COLUMNS: [PartyColumn; 6] = [
+    ("当事人", |p| &p.side),
+    ("姓名（名称）", |p| &p.name),
+    ("性别", |p| &p.sex),
+    ("身份证号码", |p| &p.id_number),
+    ("住址", |p| &p.address),
+    ("联系电话", |p| &p.phone),
+];
+
 pub fn blocks(a: &AgreementData) -> Vec<Block> {
     let c = &a.case;
     let mut out = vec![
         Block::Title("人民调解协议书".into()),
         Block::Reference(format!("编号：{}", c.case_no)),
         Block::Table(
-            [
-                "当事人",
-                "姓名（名称）",
-                "性别",
-                "身份证号码",
-                "住址",
-                "联系电话",
-            ]
-            .map(String::from)
-            .to_vec(),
-            a.parties.iter().map(|p| p.to_vec()).collect(),
+            PARTY_COLUMNS
+                .iter()
+                .map(|(h, _)| (*h).to_string())
+                .collect(),
+            a.parties
+                .iter()
+                .map(|p| {
+                    PARTY_COLUMNS
+                        .iter()
+                        .map(|(_, v)| v(p).to_string())
+                        .collect()
+                })
+                .collect(),
         ),
         Block::Labelled("纠纷主要事实、争议事项：".into(), String::new()),
         Block::Text(c.summary.clone()),

@@ -1288,6 +1288,7 @@ fn create_users(conn: &mut Conn, password: Option<&str>) -> anyhow::Result<Vec<D
     let grid = first(conn, "grid")?;
     let plan = [
         ("admin", "系统管理员", Role::Admin, &district),
+        ("quji", "区级管理员 赵伟", Role::DistrictAdmin, &district),
         ("anquan", "安全管理员 陈静", Role::SecurityAdmin, &district),
         ("shenji", "审计员 周平", Role::Auditor, &district),
         ("jiedao", "街道 李主任", Role::StreetStaff, &street),

@@ -5,6 +5,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod pdf_layout;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader};

@@ -807,9 +807,21 @@ pub fn close(conn: &mut Conn, actor: &Actor, id: i64, input: &CloseInput) -> Sto
 /// the case's area. Audited by the caller's export.
 pub struct AgreementData {
     pub case: Case,
-    /// (side label, name, sex, ID number, phone, address), unmasked.
-    pub parties: Vec<[String; 6]>,
+    pub parties: Vec<AgreementParty>,
     pub committee: String,
+}
+
+/// One party as the agreement prints it, unmasked. Named fields, not a tuple: the document's
+/// columns pick each value by name, so a column can't print its neighbour's value.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementParty {
+    /// 申请人 / 被申请人.
+    pub side: String,
+    pub name: String,
+    pub sex: String,
+    pub id_number: String,
+    pub phone: String,
+    pub address: String,
 }
 
 pub fn agreement_data(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<AgreementData> {
@@ -830,15 +842,16 @@ pub fn agreement_data(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Ag
         .iter()
         .map(|p| {
             let side: String = p.get(0)?;
-            Ok([
-                rules::label(PARTY_SIDES, &side).to_string(),
-                p.get(1)?,
-                p.get::<Option<String>>(2)?.unwrap_or_default(),
-                s.open_opt(Field::PartyIdNumber, p.get(3)?)?
+            Ok(AgreementParty {
+                side: rules::label(PARTY_SIDES, &side).to_string(),
+                name: p.get(1)?,
+                sex: p.get::<Option<String>>(2)?.unwrap_or_default(),
+                id_number: s
+                    .open_opt(Field::PartyIdNumber, p.get(3)?)?
                     .unwrap_or_default(),
-                s.open_opt(Field::PartyPhone, p.get(4)?)?.unwrap_or_default(),
-                p.get::<Option<String>>(5)?.unwrap_or_default(),
-            ])
+                phone: s.open_opt(Field::PartyPhone, p.get(4)?)?.unwrap_or_default(),
+                address: p.get::<Option<String>>(5)?.unwrap_or_default(),
+            })
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let community = tree::load(conn, case.community_id)?;

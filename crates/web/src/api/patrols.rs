@@ -22,8 +22,13 @@ pub fn routes() -> Routes {
         .get("/api/v1/patrol-types", rule(LoggedIn, Target::None), types)
         .post(
             "/api/v1/patrol-types/checklist",
-            rule(ManageTree, Target::None),
+            rule(DistrictSettings, Target::None),
             set_checklist,
+        )
+        .post(
+            "/api/v1/patrol-types/community-items",
+            rule(Settings, Target::None),
+            set_community_items,
         )
         .post(
             "/api/v1/patrol-schedules",
@@ -45,7 +50,7 @@ pub fn routes() -> Routes {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(types, set_checklist, add_schedule, due, record),
+    paths(types, set_checklist, set_community_items, add_schedule, due, record),
     components(schemas(
         PatrolType,
         ChecklistRequest,
@@ -58,8 +63,13 @@ pub fn routes() -> Routes {
 pub struct PatrolsDoc;
 
 #[utoipa::path(get, path = "/api/v1/patrol-types", responses((status = 200, body = Vec<PatrolType>)))]
-async fn types(State(st): State<AppState>, _user: ApiUser) -> ApiResult<Vec<PatrolType>> {
-    Ok(Json(st.db(patrols::types).await?))
+async fn types(State(st): State<AppState>, user: ApiUser) -> ApiResult<Vec<PatrolType>> {
+    // A user of one community sees its own checklist items too.
+    let own = match user.actor.communities.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    Ok(Json(st.db(move |c| patrols::types_for(c, own)).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -78,6 +88,21 @@ async fn set_checklist(
 ) -> ApiResult<PatrolType> {
     Ok(Json(
         st.db(move |c| patrols::set_checklist(c, &user.actor, &req.code, &req.items))
+            .await?,
+    ))
+}
+
+/// The community's own checklist items of a type (asked after the district's, in this
+/// community only); an empty list removes them.
+#[utoipa::path(post, path = "/api/v1/patrol-types/community-items", request_body = ChecklistRequest,
+    responses((status = 200, body = PatrolType), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_community_items(
+    State(st): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<ChecklistRequest>,
+) -> ApiResult<PatrolType> {
+    Ok(Json(
+        st.db(move |c| patrols::set_community_items(c, &user.actor, &req.code, &req.items))
             .await?,
     ))
 }

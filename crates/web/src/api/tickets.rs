@@ -34,17 +34,17 @@ pub fn routes() -> Routes {
         )
         .post(
             "/api/v1/ticket-categories",
-            rule(ManageTree, Target::None),
+            rule(Settings, Target::None),
             set_category,
         )
         .post(
             "/api/v1/ticket-time-limits",
-            rule(ManageTree, Target::None),
+            rule(Settings, Target::None),
             set_time_limit,
         )
         .post(
             "/api/v1/calendar-days",
-            rule(ManageTree, Target::None),
+            rule(DistrictSettings, Target::None),
             set_calendar_day,
         )
         .upload(
@@ -138,11 +138,11 @@ pub struct Catalogue {
 
 #[utoipa::path(get, path = "/api/v1/ticket-categories",
     responses((status = 200, body = Catalogue)))]
-async fn categories(State(st): State<AppState>, _user: ApiUser) -> ApiResult<Catalogue> {
+async fn categories(State(st): State<AppState>, user: ApiUser) -> ApiResult<Catalogue> {
     Ok(Json(
         st.db(move |c| {
             Ok(Catalogue {
-                categories: tickets::categories(c)?,
+                categories: tickets::categories(c, &user.actor.communities)?,
                 time_limits: tickets::time_limits(c)?,
             })
         })
@@ -163,7 +163,7 @@ async fn set_category(
         st.db(move |c| {
             shequ_store::ticket_settings::set_category(c, &user.actor, &req)?;
             Ok(Catalogue {
-                categories: tickets::categories(c)?,
+                categories: tickets::categories(c, &user.actor.communities)?,
                 time_limits: tickets::time_limits(c)?,
             })
         })
@@ -191,7 +191,7 @@ async fn set_time_limit(
         st.db(move |c| {
             tickets::set_time_limit(c, &user.actor, &req.code, req.amount, &req.unit)?;
             Ok(Catalogue {
-                categories: tickets::categories(c)?,
+                categories: tickets::categories(c, &user.actor.communities)?,
                 time_limits: tickets::time_limits(c)?,
             })
         })

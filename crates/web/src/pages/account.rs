@@ -30,6 +30,9 @@ struct AccountPage {
     mfa: bool,
     /// Shown once, right after a new secret is made.
     qr_svg: Option<String>,
+    /// The same `otpauth://` address the QR code holds, as a link: on the phone that runs the
+    /// authenticator there is nothing to scan it with, and the system opens the app from it.
+    otpauth: Option<String>,
     secret: Option<String>,
     error: Option<String>,
     next: String,
@@ -53,9 +56,13 @@ async fn render_page(
 ) -> PageResult {
     let uid = user.actor.user_id;
     let status = st.db(move |c| second_factor::status(c, uid)).await?;
-    let (qr_svg, secret) = match new_secret {
-        Some((uri, secret)) => (shequ_domain::totp::qr_svg(&uri).ok(), Some(secret)),
-        None => (None, None),
+    let (qr_svg, otpauth, secret) = match new_secret {
+        Some((uri, secret)) => (
+            shequ_domain::totp::qr_svg(&uri).ok(),
+            Some(uri),
+            Some(secret),
+        ),
+        None => (None, None, None),
     };
     Ok(render(&AccountPage {
         l: Layout::new("我的账号", user),
@@ -63,6 +70,7 @@ async fn render_page(
         status,
         mfa: user.actor.mfa,
         qr_svg,
+        otpauth,
         secret,
         error,
         next,

@@ -73,6 +73,12 @@ impl AuditPage {
     fn v(&self, key: &str) -> String {
         self.q.get(key).cloned().unwrap_or_default()
     }
+
+    /// A role by its name (the log stores the code).
+    fn role_label(&self, code: &str) -> String {
+        shequ_domain::roles::Role::parse(code)
+            .map_or_else(|| code.to_string(), |r| r.label().to_string())
+    }
 }
 
 pub fn query_string(q: &HashMap<String, String>) -> String {

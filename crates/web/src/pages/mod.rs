@@ -71,6 +71,8 @@ pub struct Layout {
     pub query: String,
     pub crumbs: Vec<(String, String)>,
     pub flash: Option<String>,
+    /// The search box is shown only to whom `/search` would answer (the same `Need`).
+    pub search: bool,
 }
 
 impl Layout {
@@ -86,6 +88,7 @@ impl Layout {
             query: String::new(),
             crumbs: vec![],
             flash: None,
+            search: Need::ReadPeople.allows(&user.actor),
         }
     }
 
@@ -97,6 +100,7 @@ impl Layout {
             query: String::new(),
             crumbs: vec![],
             flash: None,
+            search: false,
         }
     }
 }

@@ -103,8 +103,11 @@ async fn form_page(
     let wanted = field(&f, "type");
     let (node, types, categories) = st
         .db(move |c| {
-            let cats = tickets::subcategories(c)?;
-            Ok((tree::get(c, &actor, id)?, patrols::types(c)?, cats))
+            let node = tree::get(c, &actor, id)?;
+            let own: Vec<i64> = node.community_id.into_iter().collect();
+            let cats = tickets::subcategories(c, &own)?;
+            let types = patrols::types_for(c, node.community_id)?;
+            Ok((node, types, cats))
         })
         .await?;
     let kind = types

@@ -99,8 +99,9 @@ async fn form_page(
     let s = slug.clone();
     let (community, categories) = st
         .db(move |c| {
-            let (_, _, community) = public_reports::open_link(c, &s)?;
-            Ok((community, tickets::subcategories(c)?))
+            let (_, node, community) = public_reports::open_link(c, &s)?;
+            let cats = tickets::subcategories_at(c, node)?;
+            Ok((community, cats))
         })
         .await?;
     let stamp = unix_now();

@@ -1,5 +1,7 @@
-//! 事件设置: the category tree, the time limits and the working-day calendar on one page, for
-//! those who manage them (what the API also offers, without writing JSON).
+//! 事件设置: the category tree, the time limits, the working-day calendar and the patrol
+//! checklists on one page (what the API also offers, without writing JSON). The district
+//! administrator changes the district's; a community head sees them and adds the community's
+//! own 小类, time limits and checklist items — the store refuses anything else (403).
 
 use std::collections::HashMap;
 
@@ -7,7 +9,10 @@ use askama::Template;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect};
 use shequ_domain::worktime::LimitUnit;
-use shequ_store::ticket_settings::{self, CalendarDay, CategoryInput, CategoryRow};
+use shequ_store::patrols::{self, PatrolType};
+use shequ_store::ticket_settings::{
+    self, CalendarDay, CategoryInput, CategoryRow, SettingsScope, settings_scope,
+};
 use shequ_store::tickets::{self, TimeLimit};
 
 use super::{Layout, PageResult, check_csrf, date_field, field, int_field, opt_field, render};
@@ -20,28 +25,72 @@ pub fn routes() -> Routes {
     Routes::new()
         .get(
             "/settings/tickets",
-            rule(Need::ManageTree, Target::None),
+            rule(Need::Settings, Target::None),
             page,
         )
         .post(
             "/settings/tickets",
-            rule(Need::ManageTree, Target::None),
+            rule(Need::Settings, Target::None),
             save,
         )
+}
+
+/// A time limit with the community's own amount, if it set one.
+struct LimitRow {
+    limit: TimeLimit,
+    own: Option<(i64, String)>,
+}
+
+impl LimitRow {
+    /// What holds here: the community's own amount, else the district's.
+    fn amount(&self) -> i64 {
+        self.own.as_ref().map_or(self.limit.amount, |(a, _)| *a)
+    }
+
+    fn unit(&self) -> &str {
+        self.own.as_ref().map_or(&self.limit.unit, |(_, u)| u)
+    }
+}
+
+/// A patrol type: the district's checklist and the community's own items.
+struct ChecklistRow {
+    code: String,
+    name: String,
+    district: Vec<String>,
+    own: Vec<String>,
 }
 
 #[derive(Template)]
 #[template(path = "ticket_settings.html")]
 struct SettingsPage {
     l: Layout,
+    /// The district administrator's view (else a community head's).
+    district: bool,
     categories: Vec<CategoryRow>,
-    limits: Vec<TimeLimit>,
+    limits: Vec<LimitRow>,
     days: Vec<CalendarDay>,
+    checklists: Vec<ChecklistRow>,
 }
+
+/// What each unit of a time limit is called on the page.
+const UNITS: [&str; 4] = ["hours", "working_hours", "working_days", "days"];
 
 impl SettingsPage {
     fn unit_label(&self, unit: &str) -> &'static str {
         LimitUnit::parse(unit).map_or("", LimitUnit::label)
+    }
+
+    /// A time limit's name for its code (codes such as `general` stay off the page).
+    fn limit_name(&self, code: &str) -> String {
+        self.limits
+            .iter()
+            .find(|t| t.limit.code == code)
+            .map_or_else(|| "未设定".to_string(), |t| t.limit.name.clone())
+    }
+
+    /// May this user change (retire, rename) this category?
+    fn may_change(&self, c: &CategoryRow) -> bool {
+        self.district == c.community_id.is_none()
     }
 }
 
@@ -50,23 +99,65 @@ async fn page(
     user: PageUser,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
+    let scope = settings_scope(&user.actor, "查看事件设置").map_err(AppError::from)?;
     let from = shequ_store::today() - chrono::Duration::days(31);
-    let (categories, limits, days) = st
+    let community = scope.community();
+    let (categories, limits, days, types, district_types) = st
         .db(move |c| {
+            let own = match community {
+                Some(id) => tickets::community_time_limits(c, id)?,
+                None => Vec::new(),
+            };
+            let limits = tickets::time_limits(c)?
+                .into_iter()
+                .map(|limit| LimitRow {
+                    own: own
+                        .iter()
+                        .find(|(code, _, _)| *code == limit.code)
+                        .map(|(_, a, u)| (*a, u.clone())),
+                    limit,
+                })
+                .collect::<Vec<_>>();
             Ok((
-                ticket_settings::all_categories(c)?,
-                tickets::time_limits(c)?,
+                ticket_settings::all_categories(c, community)?,
+                limits,
                 ticket_settings::calendar_days(c, from)?,
+                patrols::types_for(c, community)?,
+                patrols::types(c)?,
             ))
         })
         .await?;
+    let checklists = district_types
+        .into_iter()
+        .map(|d: PatrolType| {
+            let own = types
+                .iter()
+                .find(|t| t.code == d.code)
+                .map(|t| {
+                    t.checklist
+                        .iter()
+                        .filter(|i| !d.checklist.contains(i))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            ChecklistRow {
+                code: d.code,
+                name: d.name,
+                district: d.checklist,
+                own,
+            }
+        })
+        .collect();
     let mut l = Layout::new("事件设置", &user);
     l.flash = q.get("saved").map(|_| "已保存".to_string());
     Ok(render(&SettingsPage {
         l,
+        district: scope == SettingsScope::District,
         categories,
         limits,
         days,
+        checklists,
     }))
 }
 
@@ -104,6 +195,18 @@ async fn save(
             let name = field(&f, "name");
             st.db(move |c| tickets::set_calendar_day(c, &actor, day, workday, &name))
                 .await?;
+        }
+        "checklist" => {
+            let code = field(&f, "code");
+            let items: Vec<String> = field(&f, "items").lines().map(str::to_string).collect();
+            st.db(move |c| {
+                if actor.role.manages_district_settings() {
+                    patrols::set_checklist(c, &actor, &code, &items)
+                } else {
+                    patrols::set_community_items(c, &actor, &code, &items)
+                }
+            })
+            .await?;
         }
         other => {
             return Err(AppError::BadRequest(format!("不认识的表单“{other}”，请刷新页面")).into());

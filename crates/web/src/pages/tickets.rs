@@ -241,7 +241,12 @@ async fn new_page(
 ) -> Result<NewPage, PageError> {
     let actor = user.actor.clone();
     let (node, groups) = st
-        .db(move |c| Ok((tree::get(c, &actor, id)?, tickets::category_groups(c)?)))
+        .db(move |c| {
+            let node = tree::get(c, &actor, id)?;
+            let own: Vec<i64> = node.community_id.into_iter().collect();
+            let groups = tickets::category_groups(c, &own)?;
+            Ok((node, groups))
+        })
         .await?;
     let mut l = Layout::new("上报事件", user);
     l.crumbs = vec![(node.name.clone(), format!("/nodes/{}/tickets", node.id))];

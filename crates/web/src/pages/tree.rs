@@ -96,7 +96,7 @@ struct NodePage {
     /// Reports and works on 事件 here.
     can_tickets: bool,
     can_manage_tickets: bool,
-    /// Changes the deployment's 事件 categories, limits and calendar.
+    /// Changes the district's 事件 settings, or adds the community's own.
     can_ticket_settings: bool,
     /// Sees who is due for a visit here.
     can_visit: bool,
@@ -171,7 +171,7 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
         can_tickets: shequ_domain::tickets::works_tickets(role) && node.community_id.is_some(),
         can_manage_tickets: shequ_domain::tickets::manages_tickets(role)
             && node.community_id.is_some(),
-        can_ticket_settings: role.manages_tree(),
+        can_ticket_settings: role.manages_district_settings() || role.manages_community_settings(),
         can_visit: user.actor.sees_people_at(&node.path),
         tag_kinds: shequ_domain::tags::TAG_KINDS,
         can_export: role.exports_people()

@@ -175,7 +175,7 @@ async fn form_page(
                 .map(|h| h.address)
                 .unwrap_or_default();
             let past = visits::history(c, &actor, id, 20)?;
-            let cats = tickets::category_groups(c)?;
+            let cats = tickets::category_groups(c, &[person.community_id])?;
             Ok((person, address, past, cats, unemployed))
         })
         .await?;
