@@ -550,7 +550,8 @@ fn housing_and_units_are_validated_and_counted() {
         json!({"usage": "出租", "landlord_name": "房东甲", "landlord_phone": "139 1234 5678", "agreement_signed_on": "2026-03-01"}),
     );
     assert_eq!(s, 200, "{v}");
-    assert_eq!(v["landlord_phone"], "13912345678");
+    // Stored in its normal form, answered masked.
+    assert_eq!(v["landlord_phone"], "139****5678");
     assert_eq!(
         api.get(&format!("/api/v1/nodes/{grid}/stats")).1["rented_homes"]
             .as_i64()

@@ -224,13 +224,23 @@ fn no_route_answers_a_full_id_number_phone_or_street_visible_name() {
     ];
     for (method, url, body) in writes {
         let (s, v) = shuji.send(method, &url, body);
-        assert!(s < 300, "{method} {url} → {s} {v}");
         calls += 1;
+        if s >= 300 {
+            failures.push(format!("shuji {method} {url} refused: {s} {v}"));
+            continue;
+        }
         let found = leaks(&v.to_string());
         if !found.is_empty() {
             failures.push(format!("shuji {method} {url}: {}", found.join(", ")));
         }
     }
+    assert!(
+        failures.is_empty(),
+        "{} responses with personal values in full:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(calls > 500, "only {calls} calls");
     // A masked phone sent back unchanged kept what was stored.
     let (ok, out) = db.sql(&format!(
         "SELECT count(*) FROM housing WHERE room_id = {} AND landlord_phone LIKE 'v%'",
@@ -243,13 +253,6 @@ fn no_route_answers_a_full_id_number_phone_or_street_visible_name() {
         (200, Some("139****5678"))
     );
 
-    assert!(
-        failures.is_empty(),
-        "{} responses with personal values in full:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert!(calls > 500, "only {calls} calls");
     assert!(
         names_shown_to_staff > 100,
         "only {names_shown_to_staff} names shown to staff"

@@ -866,15 +866,25 @@ pub struct RevealRequest {
     reason: String,
 }
 
-/// A person's values in full, as only the audited reveal answers them.
+/// A person with the values in full, as only the audited reveal answers them.
 #[derive(Serialize, ToSchema)]
 pub struct RevealedPerson {
     id: i64,
+    community_id: i64,
     name: String,
     id_number: Option<String>,
     doc_type: Option<String>,
     doc_no: Option<String>,
+    sex: String,
+    birth_date: NaiveDate,
     phone: Option<String>,
+    ethnicity: String,
+    person_type: String,
+    registered_here: bool,
+    employment: Option<String>,
+    notes: Option<String>,
+    living: bool,
+    version: i64,
 }
 
 /// The full ID number, phone and name: needs a session that passed the second factor
@@ -892,11 +902,21 @@ async fn reveal_person(
         .await?;
     Ok(Json(RevealedPerson {
         id: p.id,
+        community_id: p.community_id,
         name: p.name.full(&proof).to_string(),
         id_number: p.id_number.map(|v| v.full(&proof).to_string()),
         doc_type: p.doc_type,
         doc_no: p.doc_no.map(|v| v.full(&proof).to_string()),
+        sex: p.sex,
+        birth_date: p.birth_date,
         phone: p.phone.map(|v| v.full(&proof).to_string()),
+        ethnicity: p.ethnicity,
+        person_type: p.person_type,
+        registered_here: p.registered_here,
+        employment: p.employment,
+        notes: p.notes,
+        living: p.living,
+        version: p.version,
     }))
 }
 
