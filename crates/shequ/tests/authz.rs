@@ -70,6 +70,8 @@ fn may(role: &str, need: &str) -> bool {
         "read_audit" => role == "auditor",
         "work_tickets" => community || role == "street_staff",
         "manage_tickets" => ["community_head", "street_staff"].contains(&role),
+        // The fixture's file is a ticket's photo: those who work tickets.
+        "attached_record" => community || role == "street_staff",
         other => panic!("the test has no expectation for need {other:?}: add it"),
     }
 }

@@ -59,7 +59,7 @@ pub fn routes() -> Routes {
         )
         .get(
             "/api/v1/attachments/{id}",
-            rule(LoggedIn, Target::Attachment),
+            rule(AttachedRecord, Target::Attachment),
             attachment,
         )
         .get(
