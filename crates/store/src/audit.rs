@@ -533,6 +533,23 @@ pub fn verify(conn: &mut Conn) -> StoreResult<Verdict> {
         }
     }
     let last = expected_seq - 1;
+    let head = conn.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", params![])?;
+    let (head_seq, head_hash): (i64, String) = (head.get(0)?, head.get(1)?);
+    if head_seq != last {
+        return Ok(verdict(
+            rows,
+            expected_seq,
+            format!(
+                "第 {expected_seq} 条及以后的 {} 条记录缺失（被删除）",
+                head_seq - expected_seq + 1
+            ),
+        ));
+    }
+    if head_hash != prev {
+        return Ok(verdict(rows, head_seq, "链尾哈希与最后一条记录不符".into()));
+    }
+    // The head agrees with the rows: only the anchor outside the database can tell that the
+    // tail was cut and the head rewound with it.
     if let Some((aseq, _, _)) = &anchored
         && *aseq > last
     {
@@ -540,7 +557,7 @@ pub fn verify(conn: &mut Conn) -> StoreResult<Verdict> {
             rows,
             last + 1,
             format!(
-                "库外锚点记录审计日志已有 {aseq} 条，数据库中只有 {last} 条：第 {} 条及以后被截去",
+                "第 {} 条及以后的记录缺失（被截去）：库外锚点表明日志已有 {aseq} 条，数据库中只有 {last} 条",
                 last + 1
             ),
         ));
@@ -552,24 +569,9 @@ pub fn verify(conn: &mut Conn) -> StoreResult<Verdict> {
             "找不到审计锚点文件（应在密钥文件旁）：无法确认日志尾部没有被截去".into(),
         ));
     }
-    let head = conn.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", params![])?;
-    let (head_seq, head_hash): (i64, String) = (head.get(0)?, head.get(1)?);
-    let first_problem = if head_seq != last {
-        Some((
-            expected_seq,
-            format!(
-                "第 {expected_seq} 条及以后的 {} 条记录缺失（被删除）",
-                head_seq - expected_seq + 1
-            ),
-        ))
-    } else if head_hash != prev {
-        Some((head_seq, "链尾哈希与最后一条记录不符".to_string()))
-    } else {
-        None
-    };
     Ok(Verdict {
         rows,
-        first_problem,
+        first_problem: None,
     })
 }
 

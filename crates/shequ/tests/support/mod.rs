@@ -179,6 +179,11 @@ impl Server {
     /// A database filled with `people` demo residents and the demo logins (password PASSWORD),
     /// served by the real binary.
     pub fn start(people: usize) -> Server {
+        Server::start_with(people, &[])
+    }
+
+    /// `start` with extra `serve` options (e.g. `--public-url`).
+    pub fn start_with(people: usize, extra: &[&str]) -> Server {
         let db = TestDb::new();
         let (ok, out, err) = run(&[
             "demo",
@@ -190,7 +195,7 @@ impl Server {
             PASSWORD,
         ]);
         assert!(ok, "demo failed: {out}\n{err}");
-        Server::serve(db)
+        Server::serve_with(db, extra)
     }
 
     pub fn serve(db: TestDb) -> Server {
