@@ -560,7 +560,7 @@ fn the_login_form_has_its_own_csrf_token_and_stays_on_this_site() {
             ("next", "/"),
         ],
     );
-    assert_eq!(s, 403, "{page}");
+    assert_eq!(s, 422, "{page}");
     assert!(page.contains("安全校验"), "{page}");
     let (_, login_page, _) = Web::new(&srv.base).get("/login");
     let (s, _, _) = forged.post_form(
@@ -571,7 +571,7 @@ fn the_login_form_has_its_own_csrf_token_and_stays_on_this_site() {
             ("password", support::PASSWORD),
         ],
     );
-    assert_eq!(s, 403, "a token from another browser");
+    assert_eq!(s, 422, "a token from another browser");
     let (s, _, to) = forged.get("/search?q=zs");
     assert_eq!(s, 303);
     assert!(to.unwrap().starts_with("/login"), "not logged in");

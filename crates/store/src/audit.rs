@@ -253,15 +253,18 @@ fn private_options() -> std::fs::OpenOptions {
     o
 }
 
-/// The latest anchor in the file whose MAC holds: (sequence number, hash, keyed from); and
-/// whether any line failed its MAC (the file was edited).
-fn read_anchor(k: &Keying) -> std::io::Result<Option<(Option<(i64, String, i64)>, bool)>> {
+/// An anchor line: (sequence number, hash, keyed from).
+type Anchor = (i64, String, i64);
+
+/// The latest anchor in the file whose MAC holds, and whether any line failed its MAC (the
+/// file was edited). None: no anchor file.
+fn read_anchor(k: &Keying) -> std::io::Result<Option<(Option<Anchor>, bool)>> {
     let text = match std::fs::read_to_string(&k.anchor) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let mut best: Option<(i64, String, i64)> = None;
+    let mut best: Option<Anchor> = None;
     let mut forged = false;
     for line in text.lines().map(str::trim) {
         if line.is_empty() || line.starts_with('#') {

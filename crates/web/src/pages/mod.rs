@@ -335,7 +335,8 @@ async fn login(
         return login_form(
             &st,
             page("页面已过期（安全校验失败），请重新输入密码登录".into()),
-            StatusCode::FORBIDDEN,
+            // As every other form without its token.
+            StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
     let result = crate::auth::login(&st, username.clone(), password).await;
