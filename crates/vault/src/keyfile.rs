@@ -38,8 +38,6 @@ impl Vault {
         text.push(' ');
         text.push_str(FORMAT_VERSION);
         text.push('\n');
-        let audit = Zeroizing::new(STANDARD.encode(&self.audit_key[..]));
-        let _ = writeln!(text, "audit {}", audit.as_str());
         for (version, key) in &self.keys {
             let enc = Zeroizing::new(STANDARD.encode(&key.enc_key[..]));
             let index = Zeroizing::new(STANDARD.encode(&key.index_key[..]));
@@ -52,6 +50,8 @@ impl Vault {
                 index.as_str()
             );
         }
+        let audit = Zeroizing::new(STANDARD.encode(&self.audit_key[..]));
+        let _ = writeln!(text, "audit {}", audit.as_str());
         text
     }
 }
@@ -289,6 +289,31 @@ mod tests {
                 vault.blind(v, "phone", "13812345678").unwrap()
             );
         }
+    }
+
+    #[test]
+    fn the_audit_key_survives_rotation_and_older_files_derive_one() {
+        let mut vault = Vault::generate(Provider::Sm4Gcm).unwrap();
+        let mac = |v: &Vault| v.audit_key().unwrap().mac_hex(b"row");
+        let before = mac(&vault);
+        assert_eq!(before.len(), 64);
+        let version = vault.add_version(Provider::Sm4Gcm).unwrap();
+        vault.retain_only(version);
+        let again = Vault::parse(&vault.to_text()).unwrap();
+        assert_eq!(mac(&again), before, "rotation keeps the audit key");
+        assert!(vault.to_text().contains("\naudit "));
+
+        // A key file from before the audit line: derived from its first index key, the same
+        // every time, and written out on the next save.
+        let old = format!("shequ-key 1\nkey 1 sm4-gcm {SM4_KEY} {INDEX_KEY}\n");
+        let a = Vault::parse(&old).unwrap();
+        let b = Vault::parse(&old).unwrap();
+        assert_eq!(mac(&a), mac(&b));
+        assert_ne!(mac(&a), before);
+        let saved = Vault::parse(&a.to_text()).unwrap();
+        assert_eq!(mac(&saved), mac(&a));
+        let twice = format!("{}audit {INDEX_KEY}\n", a.to_text());
+        assert!(Vault::parse(&twice).is_err(), "one audit line only");
     }
 
     #[test]
