@@ -76,6 +76,10 @@ enum Command {
         /// 由前置代理（如 nginx）提供 HTTPS：Cookie 加 Secure，并发送 HSTS
         #[arg(long)]
         behind_tls_proxy: bool,
+        /// 居民和外部系统访问本站的地址（如 https://shequ.example.gov.cn），用于随手拍二维码等对外链接；
+        /// 不填则用监听地址（仅适合本机演示）。从不采用请求里的 Host 头
+        #[arg(long, env = "SHEQU_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// 向空数据库生成演示数据（虚构的姓名和身份证号）
     Demo {
@@ -240,7 +244,14 @@ enum UserCommand {
         #[arg(long)]
         area: i64,
     },
-    /// 重置手机验证器（用户换手机或丢失时），并结束其全部会话
+    /// 发放一次性绑定码：用户首次绑定手机验证器时须输入（72 小时内有效；请当面或电话告知本人）
+    BindCode {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+    },
+    /// 重置手机验证器（用户换手机或丢失时），并结束其全部会话；同时发放重新绑定用的绑定码
     ResetTotp {
         #[command(flatten)]
         db: DbArg,
@@ -281,6 +292,27 @@ fn open(db: &DbArg) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
+/// `--public-url`: an http(s) address with a host and nothing after it but a path, without
+/// the trailing '/'.
+fn check_public_url(u: &str) -> anyhow::Result<String> {
+    let trimmed = u.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    let host = rest.map(|r| r.split('/').next().unwrap_or_default());
+    let ok = host.is_some_and(|h| {
+        !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+    }) && !trimmed.contains(['?', '#', ' ', '\\']);
+    if !ok {
+        bail!(
+            "--public-url “{u}”不是有效的网址：请写成 https://域名（可带端口），例如 https://shequ.example.gov.cn"
+        );
+    }
+    Ok(trimmed.to_string())
+}
+
 fn print_demo(summary: &demo::Summary, elapsed: std::time::Duration) {
     println!(
         "演示数据已生成（{:.1} 秒）：{} 个街道、{} 个社区、{} 个网格、{} 栋楼、{} 户房屋（出租 {}）、{} 户、{} 人、{} 家单位、{} 条重点人群记录",
@@ -315,6 +347,17 @@ fn run_demo(pool: &Pool, people: usize, password: Option<&str>) -> anyhow::Resul
     let started = Instant::now();
     let summary = demo::generate(&mut conn, people, password)?;
     print_demo(&summary, started.elapsed());
+    // The demo plays the security administrator's part: each login's first binding code.
+    if !summary.logins.is_empty() {
+        println!(
+            "手机验证器绑定码（演示用；正式使用时由安全管理员用 shequ user bind-code 逐一发放）："
+        );
+        for l in &summary.logins {
+            let code = shequ_store::second_factor::issue_binding_code(&mut conn, &l.username)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("  {:<10} 绑定码 {code}", l.username);
+        }
+    }
     Ok(())
 }
 
@@ -340,7 +383,9 @@ fn main() -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             behind_tls_proxy,
+            public_url,
         } => {
+            let public_url = public_url.map(|u| check_public_url(&u)).transpose()?;
             let tls = match (&tls_cert, &tls_key) {
                 (Some(c), Some(k)) => {
                     Some(shequ_web::tls::load(c, k).map_err(|e| anyhow::anyhow!(e))?)
@@ -373,6 +418,9 @@ fn main() -> anyhow::Result<()> {
                     secure: tls.is_some() || behind_tls_proxy,
                 },
             );
+            if let Some(u) = public_url {
+                let _ = state.inner.public_url.set(u);
+            }
             let url = pool.url().redacted();
             let scheme = if tls_cert.is_some() { "https" } else { "http" };
             runtime
@@ -539,7 +587,26 @@ fn main() -> anyhow::Result<()> {
             let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
             shequ_store::second_factor::reset(&mut conn, &username)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("已重置 {username} 的手机验证器，其会话已全部结束；请该用户重新绑定");
+            let code = shequ_store::second_factor::issue_binding_code(&mut conn, &username)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{code}");
+            eprintln!(
+                "已重置 {username} 的手机验证器，其会话已全部结束。上面是重新绑定用的一次性绑定码（{} 小时内有效），请当面或电话告知本人。",
+                shequ_store::second_factor::BIND_CODE_HOURS
+            );
+        }
+        Command::User {
+            command: UserCommand::BindCode { db, username },
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let code = shequ_store::second_factor::issue_binding_code(&mut conn, &username)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{code}");
+            eprintln!(
+                "这是 {username} 首次绑定手机验证器用的一次性绑定码（{} 小时内有效，用后作废）。请当面或电话告知本人，不要经由他人转交。",
+                shequ_store::second_factor::BIND_CODE_HOURS
+            );
         }
         Command::User {
             command: UserCommand::Enable { db, username },

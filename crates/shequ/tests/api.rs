@@ -648,10 +648,7 @@ fn pages_need_login_and_forms_need_the_csrf_token() {
     let (s, _, loc) = anon.get("/search?q=zs");
     assert_eq!(s, 303);
     assert!(loc.unwrap().starts_with("/login?next=/search"));
-    let (s, body, _) = anon.post_form(
-        "/login",
-        &[("username", "wangge"), ("password", "nope-nope-nope")],
-    );
+    let (s, body, _) = anon.post_login(&[("username", "wangge"), ("password", "nope-nope-nope")]);
     assert_eq!(s, 401);
     assert!(body.contains("用户名或密码不正确"));
 

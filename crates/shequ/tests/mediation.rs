@@ -195,7 +195,15 @@ fn a_dispute_found_on_a_visit_is_screened_mediated_settled_and_its_agreement_ope
         (Some(1), Some(1), Some(100.0))
     );
 
-    // The 人民调解协议书: full details of the parties, opened and printed by LibreOffice.
+    // The 人民调解协议书: full details of the parties, so the second factor first (as for a
+    // ledger export); then opened and printed by LibreOffice.
+    let (s, v) = worker.get(&format!("/api/v1/mediation-cases/{id}/agreement.docx"));
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (401, Some("second_factor_required")),
+        "{v}"
+    );
+    support::pass_second_factor_api(&srv, &worker, "wangge");
     let (s, ct, bytes) = worker.get_bytes(&format!("/api/v1/mediation-cases/{id}/agreement.docx"));
     assert_eq!(s, 200);
     assert_eq!(

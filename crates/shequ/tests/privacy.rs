@@ -16,9 +16,11 @@ fn now() -> u64 {
         .as_secs()
 }
 
-/// Binds an authenticator for the API's user; returns the secret. Uses the current step.
-fn enroll(api: &Api) -> TotpSecret {
-    let (s, v) = api.post("/api/v1/me/totp", json!({}));
+/// Binds an authenticator for the API's user (with the binding code the security
+/// administrator issues); returns the secret. Uses the current step.
+fn enroll(srv: &Server, api: &Api, username: &str) -> TotpSecret {
+    let code = support::binding_code(&srv.db.url, username);
+    let (s, v) = api.post("/api/v1/me/totp", json!({"binding_code": code}));
     assert_eq!(s, 200, "{v}");
     let secret = TotpSecret::from_base32(v["secret"].as_str().unwrap()).unwrap();
     assert!(
@@ -68,7 +70,7 @@ fn numbers_are_masked_until_revealed_with_a_reason_and_a_second_factor() {
     assert_eq!(s, 401, "{v}");
     assert_eq!(v["error"]["code"], "second_factor_required");
 
-    let secret = enroll(&api);
+    let secret = enroll(&srv, &api, "shuji");
     // A reason is required.
     let (s, v) = api.post(
         &format!("/api/v1/persons/{pid}/reveal"),
@@ -236,9 +238,14 @@ fn the_profile_page_masks_and_reveals_with_a_code() {
     // Bind through the account page: the QR code and the secret are shown once.
     let (_, account, _) = web.get("/account");
     assert!(account.contains("未绑定"), "{account}");
+    let code = support::binding_code(&srv.db.url, "shuji");
     let (s, bound, _) = web.post_form(
         "/account/totp/begin",
-        &[("csrf", &csrf_of(&account)), ("next", "/account")],
+        &[
+            ("csrf", &csrf_of(&account)),
+            ("next", "/account"),
+            ("binding_code", &code),
+        ],
     );
     assert_eq!(s, 200);
     assert!(bound.contains("<svg"), "QR code shown");

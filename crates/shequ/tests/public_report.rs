@@ -140,11 +140,29 @@ fn a_resident_reports_through_the_posted_link_and_follows_it() {
         "{receipt}"
     );
 
-    // A flood through one link stops at its hourly cap.
+    // The same form sent again (a replayed request): one form, one report.
+    let (s, body, _) = send(&report, &[]);
+    assert_eq!(s, 422, "a stamp is spent once");
+    assert!(body.contains("已经提交过"), "{body}");
+    assert_eq!(sql_int(&srv.db, "SELECT COUNT(*) FROM tickets"), before + 1);
+
+    // A flood through one link (each post with a form of its own) stops at its hourly cap.
+    let forms: Vec<(String, String)> = (0..42)
+        .map(|_| {
+            let (_, form, _) = resident.get(&url);
+            (hidden(&form, "t"), hidden(&form, "sig"))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(3200));
+    let send_with = |(t, sig): &(String, String), fields: &[(&str, &str)]| {
+        let mut all = vec![("t", t.as_str()), ("sig", sig.as_str())];
+        all.extend_from_slice(fields);
+        resident.multipart(&url, &all, &[])
+    };
     let mut accepted = 1;
     let mut refused = None;
-    for _ in 0..40 {
-        let (s, body, _) = send(&report, &[]);
+    for stamp in &forms[..40] {
+        let (s, body, _) = send_with(stamp, &report);
         if s == 303 {
             accepted += 1;
         } else {
@@ -166,6 +184,6 @@ fn a_resident_reports_through_the_posted_link_and_follows_it() {
     assert_eq!(s, 303);
     let (s, _, _) = resident.get(&url);
     assert_eq!(s, 404);
-    let (s, _, _) = send(&report, &[]);
+    let (s, _, _) = send_with(&forms[41], &report);
     assert_eq!(s, 404);
 }

@@ -157,7 +157,7 @@ fn due_lists_visits_rules_and_the_heads_view() {
     let (s, v) = visit(
         json!([{"name": "大图.png", "role": "wide", "content_base64": support::base64(&huge)}]),
     );
-    assert_eq!(s, 422, "{v}");
+    assert_eq!(s, 413, "{v}");
     assert!(
         v["error"]["message"]
             .as_str()

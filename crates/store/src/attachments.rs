@@ -55,6 +55,28 @@ impl Owner {
     fn about_people(self) -> bool {
         matches!(self, Owner::Visit(_))
     }
+
+    fn parse(kind: &str, id: i64) -> Option<Owner> {
+        match kind {
+            "ticket" => Some(Owner::Ticket(id)),
+            "visit" => Some(Owner::Visit(id)),
+            "patrol" => Some(Owner::Patrol(id)),
+            _ => None,
+        }
+    }
+
+    /// May `actor` open a file of this record at `path`? The same test as for the record: the
+    /// role that works with this kind of record (tickets and patrols: those who work 事件;
+    /// visits: those who see people there), and the area. The administrators, who run the
+    /// system rather than the registry, never get one.
+    fn readable_by(self, actor: &Actor, path: &str) -> bool {
+        match self {
+            Owner::Ticket(_) | Owner::Patrol(_) => {
+                shequ_domain::tickets::works_tickets(actor.role) && actor.sees_path(path)
+            }
+            Owner::Visit(_) => actor.reads_people() && actor.sees_people_at(path),
+        }
+    }
 }
 
 /// A file sent through the JSON API.
@@ -216,14 +238,14 @@ pub fn check(files: &[FileIn]) -> StoreResult<Vec<Checked>> {
                 ));
             }
             if f.bytes.len() > MAX_BYTES {
-                return Err(StoreError::invalid(
-                    "照片",
-                    format!(
+                return Err(StoreError::TooLarge {
+                    field: "照片".into(),
+                    message: format!(
                         "“{name}”有 {:.1} MB，超过 {} MB 的上限，请压缩或改用较低画质后重试",
                         f.bytes.len() as f64 / 1048576.0,
                         MAX_BYTES / 1048576
                     ),
-                ));
+                });
             }
             let media_type = sniff(&f.bytes).ok_or_else(|| {
                 StoreError::invalid(
@@ -353,12 +375,14 @@ pub fn list(c: &mut Conn, owner: Owner) -> StoreResult<Vec<Attachment>> {
     .collect()
 }
 
-/// One file and its bytes, for someone who may see the record it belongs to.
+/// One file and its bytes, for someone who may see the record it belongs to, judged as the
+/// record itself is (`Owner::readable_by`): the role first, then the area. Every file served is
+/// audited, as opening the record would be.
 pub fn open(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<(Attachment, Vec<u8>)> {
     let row = c
         .query_opt(
             &format!(
-                "SELECT {COLS}, area_path, owner_kind, community_id FROM attachments WHERE id = ?"
+                "SELECT {COLS}, area_path, owner_kind, community_id, owner_id FROM attachments WHERE id = ?"
             ),
             params![id],
         )?
@@ -366,13 +390,8 @@ pub fn open(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<(Attachment, Ve
     let path: String = row.get(7)?;
     let kind: String = row.get(8)?;
     let community_id: i64 = row.get(9)?;
-    let people = matches!(kind.as_str(), "visit" | "mediation");
-    let sees = if people {
-        actor.sees_people_at(&path)
-    } else {
-        actor.sees_path(&path)
-    };
-    if !sees {
+    let owner = Owner::parse(&kind, row.get(10)?);
+    if !owner.is_some_and(|o| o.readable_by(actor, &path)) {
         return Err(StoreError::Forbidden("这个文件不在您的工作范围内".into()));
     }
     let a = from_row(&row)?;
@@ -382,6 +401,13 @@ pub fn open(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<(Attachment, Ve
             params![community_id, a.sha256.as_str()],
         )?
         .get(0)?;
+    audit::record_alone(
+        c,
+        By::Actor(actor),
+        Event::ok("attachment.open", format!("attachment:{id}")).with(
+            serde_json::json!({ "记录": format!("{kind}:{}", row.get::<i64>(10)?), "类型": a.media_type }),
+        ),
+    )?;
     Ok((a, content))
 }
 

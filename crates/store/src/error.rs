@@ -9,6 +9,9 @@ pub enum StoreError {
     Invalid { field: String, message: String },
     #[error("{0}不存在或已删除")]
     NotFound(String),
+    /// A file over its size limit (413): names the file, its size and the limit.
+    #[error("{field}：{message}")]
+    TooLarge { field: String, message: String },
     #[error("{0}")]
     Forbidden(String),
     /// A conflicting write (someone else changed it, or the state forbids it).

@@ -82,7 +82,14 @@ pub fn backup(conn: &mut Conn, to: &std::path::Path) -> StoreResult<()> {
             format!("{} 已存在，请换一个文件名，以免覆盖旧备份", to.display()),
         ));
     }
+    // An empty file made private first (VACUUM INTO fills an empty file): the copy holds the
+    // same records as the database and must not be readable by others, not even for a moment.
+    db::sqlite::private_file(to)
+        .map_err(|e| StoreError::invalid("备份文件", format!("无法创建 {}：{e}", to.display())))?;
     let target = to.to_string_lossy().to_string();
-    conn.execute("VACUUM INTO ?", params![target])?;
+    if let Err(e) = conn.execute("VACUUM INTO ?", params![target]) {
+        let _ = std::fs::remove_file(to);
+        return Err(e.into());
+    }
     Ok(())
 }

@@ -128,6 +128,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: "",
     },
     Migration {
+        version: 17,
+        name: "security",
+        common: include_str!("../migrations/0017_security.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
         version: 18,
         name: "paths_and_vocabularies",
         common: include_str!("../migrations/0018_paths_and_vocabularies.sql"),

@@ -414,39 +414,53 @@ pub struct HistoryEntry {
     pub what: String,
 }
 
-/// The same person registered twice is refused, pointing at the record that exists.
-fn refuse_duplicate(conn: &mut Conn, p: &ValidPerson, except: Option<i64>) -> StoreResult<()> {
+/// The same person registered twice is refused. Inside the caller's scope the answer points
+/// at the record that exists; outside it, it says only that the number is registered elsewhere
+/// and whom to ask: no name, no link, no id (one more number tried must not open a stranger's
+/// name).
+fn refuse_duplicate(
+    conn: &mut Conn,
+    actor: &Actor,
+    p: &ValidPerson,
+    except: Option<i64>,
+) -> StoreResult<()> {
     let except = except.unwrap_or(-1);
+    let mut found = None;
     if let Some(id) = &p.id_number
         && let Some(r) = conn.query_opt(
-            "SELECT id, name FROM persons WHERE id_blind = ? AND id <> ?",
+            "SELECT id, name, area_path FROM persons WHERE id_blind = ? AND id <> ?",
             params![
                 sealed::sealer()?.blind(Field::IdNumber, id.as_str())?,
                 except
             ],
         )?
     {
-        return Err(StoreError::DuplicatePerson {
-            existing: r.get(0)?,
-            name: r.get(1)?,
-            what: "公民身份号码".into(),
-            masked: mask_id(id.as_str()),
-        });
+        found = Some((r, "公民身份号码".to_string(), mask_id(id.as_str())));
     }
-    if let Some((t, n)) = &p.document
+    if found.is_none()
+        && let Some((t, n)) = &p.document
         && let Some(r) = conn.query_opt(
-            "SELECT id, name FROM persons WHERE doc_type = ? AND doc_no = ? AND id <> ?",
+            "SELECT id, name, area_path FROM persons WHERE doc_type = ? AND doc_no = ? AND id <> ?",
             params![*t, n.as_str(), except],
         )?
     {
-        return Err(StoreError::DuplicatePerson {
-            existing: r.get(0)?,
-            name: r.get(1)?,
-            what: format!("{t}号码"),
-            masked: mask_id(n),
-        });
+        found = Some((r, format!("{t}号码"), mask_id(n)));
     }
-    Ok(())
+    let Some((r, what, masked)) = found else {
+        return Ok(());
+    };
+    let path: String = r.get(2)?;
+    if !actor.sees_people_at(&path) {
+        return Err(StoreError::Conflict(format!(
+            "该{what}（{masked}）已在其他社区登记，请联系街道或该社区核实，不要重复录入"
+        )));
+    }
+    Err(StoreError::DuplicatePerson {
+        existing: r.get(0)?,
+        name: r.get(1)?,
+        what,
+        masked,
+    })
 }
 
 fn room_in_scope(conn: &mut Conn, actor: &Actor, room_id: i64) -> StoreResult<Node> {
@@ -558,7 +572,7 @@ pub fn create(
     let p = input.validate()?;
     conn.transaction(|c| {
         let room = room_in_scope(c, actor, res.room_id)?;
-        refuse_duplicate(c, &p, None)?;
+        refuse_duplicate(c, actor, &p, None)?;
         let ts = now();
         let id = c
             .insert(
@@ -650,7 +664,7 @@ pub fn update(
                 old.name
             )));
         }
-        refuse_duplicate(c, &p, Some(id))?;
+        refuse_duplicate(c, actor, &p, Some(id))?;
         c.execute(
             &format!(
                 "UPDATE persons SET {}, updated_at = ?, version = version + 1 WHERE id = ?",

@@ -200,7 +200,9 @@ pub fn open_key(conn: &mut Conn, path: &Path) -> StoreResult<KeyReport> {
         loose_permissions: env.is_none() && shequ_vault::loose_permissions(path),
         resealed: 0,
     };
+    let audit_key = vault.audit_key().map_err(vault_error)?;
     report.resealed = bring_up_to_date(conn, vault)?;
+    crate::audit::install(conn, audit_key, crate::audit::anchor_path(path))?;
     Ok(report)
 }
 

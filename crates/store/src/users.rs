@@ -142,44 +142,126 @@ fn failed() -> StoreError {
     StoreError::Forbidden("用户名或密码不正确".into())
 }
 
-/// Checks a login; returns the user id, or which failure it was (for the audit log only).
-/// Wrong passwords are counted; reaching `policy.attempts` locks the account for `lock_minutes`.
-fn authenticate(
-    conn: &mut Conn,
-    username: &str,
-    password: &str,
-    policy: LoginPolicy,
-) -> StoreResult<Result<i64, &'static str>> {
+/// What a login needs from the account, read before the password is checked. Verifying an
+/// argon2 hash takes tens of milliseconds of CPU: it runs outside any transaction (and, in the
+/// server, outside the connection pool), so a flood of logins never holds the write lock that
+/// a worker's save waits for.
+pub struct LoginCandidate {
+    username: String,
+    /// None: no such user (the dummy hash is verified instead).
+    id: Option<i64>,
+    hash: String,
+}
+
+impl LoginCandidate {
+    /// Checks the password (slow by design). Call it without a database transaction open.
+    pub fn verify(&self, password: &str) -> bool {
+        verify(password, &self.hash) && self.id.is_some()
+    }
+}
+
+/// Reads the account a login names (a plain read, no transaction).
+pub fn login_candidate(conn: &mut Conn, username: &str) -> StoreResult<LoginCandidate> {
     let row = conn.query_opt(
-        "SELECT id, password_hash, active, failed_logins, locked_until FROM users WHERE username = ?",
+        "SELECT id, password_hash FROM users WHERE username = ?",
         params![username.trim()],
     )?;
-    let Some(r) = row else {
-        let _ = verify(password, dummy_hash());
+    Ok(match row {
+        Some(r) => LoginCandidate {
+            username: username.trim().to_string(),
+            id: Some(r.get(0)?),
+            hash: r.get(1)?,
+        },
+        None => LoginCandidate {
+            username: username.trim().to_string(),
+            id: None,
+            hash: dummy_hash().to_string(),
+        },
+    })
+}
+
+/// Settles a checked login in one short write transaction: the lock and the active flag as
+/// they are now, the failure count (incremented in SQL, so parallel attempts all count), the
+/// session and the audit row. Every failure answers the same.
+pub fn finish_login(
+    conn: &mut Conn,
+    candidate: &LoginCandidate,
+    password_ok: bool,
+    policy: LoginPolicy,
+) -> StoreResult<(Session, Actor)> {
+    let username = candidate.username.as_str();
+    conn.transaction(|c| {
+        let outcome = match candidate.id {
+            None => Err("用户不存在"),
+            Some(id) => settle(c, id, password_ok, policy)?,
+        };
+        match outcome {
+            Ok(id) => {
+                let session = start_session(c, id)?;
+                let actor = Actor::load(c, id)?;
+                audit::record(
+                    c,
+                    By::Actor(&actor),
+                    Event::ok("login", format!("user:{id}")),
+                )?;
+                Ok::<_, StoreError>(Ok((session, actor)))
+            }
+            Err(why) => {
+                let action = if why == LOCKED_NOW {
+                    "lockout"
+                } else {
+                    "login"
+                };
+                let event = Event {
+                    action,
+                    target: None,
+                    outcome: "失败",
+                    detail: Some(serde_json::json!({ "原因": why })),
+                };
+                audit::record(c, By::Name(username), event)?;
+                Ok(Err(failed()))
+            }
+        }
+    })?
+}
+
+/// The account's state decides a verified password; a wrong one is counted, and reaching
+/// `policy.attempts` locks the account for `lock_minutes`.
+fn settle(
+    conn: &mut Conn,
+    id: i64,
+    password_ok: bool,
+    policy: LoginPolicy,
+) -> StoreResult<Result<i64, &'static str>> {
+    let Some(r) = conn.query_opt(
+        "SELECT active, locked_until FROM users WHERE id = ?",
+        params![id],
+    )?
+    else {
         return Ok(Err("用户不存在"));
     };
-    let id: i64 = r.get(0)?;
-    let hash: String = r.get(1)?;
-    let locked_until: Option<String> = r.get(4)?;
-    // Verify even when locked or disabled, so timing tells nothing.
-    let ok = verify(password, &hash);
+    let locked_until: Option<String> = r.get(1)?;
     let locked = locked_until
         .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
         .is_some_and(|t| t.with_timezone(&Utc) > Utc::now());
     if locked {
         return Ok(Err("账号锁定中"));
     }
-    if !r.get::<bool>(2)? {
+    if !r.get::<bool>(0)? {
         return Ok(Err("账号已停用"));
     }
-    if ok {
+    if password_ok {
         conn.execute(
             "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
             params![id],
         )?;
         return Ok(Ok(id));
     }
-    let failures = r.get::<i64>(3)? + 1;
+    conn.execute(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?",
+        params![id],
+    )?;
+    let failures: i64 = conn.scalar("SELECT failed_logins FROM users WHERE id = ?", params![id])?;
     if failures >= policy.attempts {
         let until = (Utc::now() + Duration::minutes(policy.lock_minutes))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -189,10 +271,6 @@ fn authenticate(
         )?;
         Ok(Err(LOCKED_NOW))
     } else {
-        conn.execute(
-            "UPDATE users SET failed_logins = ? WHERE id = ?",
-            params![failures, id],
-        )?;
         Ok(Err("密码错误"))
     }
 }
@@ -262,41 +340,17 @@ pub fn resume_session(
 }
 
 /// Checks a login and starts a session; every outcome is audited, a lockout as its own action.
+/// The password is verified between a plain read and a short write transaction, never inside
+/// one (the server does the same in three steps, see `shequ_web::auth::login`).
 pub fn login(
     conn: &mut Conn,
     username: &str,
     password: &str,
     policy: LoginPolicy,
 ) -> StoreResult<(Session, Actor)> {
-    // The failure count, the session and the audit row commit together.
-    conn.transaction(|c| match authenticate(c, username, password, policy)? {
-        Ok(id) => {
-            let session = start_session(c, id)?;
-            let actor = Actor::load(c, id)?;
-            audit::record(
-                c,
-                By::Actor(&actor),
-                Event::ok("login", format!("user:{id}")),
-            )?;
-            Ok::<_, StoreError>(Ok((session, actor)))
-        }
-        Err(why) => {
-            let action = if why == LOCKED_NOW {
-                "lockout"
-            } else {
-                "login"
-            };
-            let detail = Some(serde_json::json!({ "原因": why }));
-            let event = Event {
-                action,
-                target: None,
-                outcome: "失败",
-                detail,
-            };
-            audit::record(c, By::Name(username.trim()), event)?;
-            Ok(Err(failed()))
-        }
-    })?
+    let candidate = login_candidate(conn, username)?;
+    let ok = candidate.verify(password);
+    finish_login(conn, &candidate, ok, policy)
 }
 
 /// Turns a login off (or on again). Turning it off ends every session it has.

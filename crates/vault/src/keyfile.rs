@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use hmac::Mac as _;
 use zeroize::Zeroizing;
 
 use crate::{INDEX_KEY_LEN, KeyVersion, Provider, Vault, VaultError};
@@ -17,7 +18,7 @@ const FORMAT_VERSION: &str = "1";
 const WARNING: &str = "\
 # 这是 shequ 的数据加密密钥。请与数据库分开备份；丢失后加密数据无法恢复。不要放在数据库同一备份里。
 # 任何拿到本文件和数据库的人都能解密居民的身份证号和电话号码：请只让运行 shequ 的用户读取本文件。
-# 每个 key 行依次是：版本号、算法、加密密钥（base64）、索引密钥（base64）。
+# 每个 key 行依次是：版本号、算法、加密密钥（base64）、索引密钥（base64）。audit 行是审计日志哈希链的密钥（更换数据密钥时保持不变）。
 # 版本号最大的一行用于加密新数据；旧版本用于解密旧数据，全部数据重新加密之前不要删除。
 # 不要手工修改密钥：改动一个字符，用它加密的数据就再也无法解密。
 ";
@@ -49,6 +50,8 @@ impl Vault {
                 index.as_str()
             );
         }
+        let audit = Zeroizing::new(STANDARD.encode(&self.audit_key[..]));
+        let _ = writeln!(text, "audit {}", audit.as_str());
         text
     }
 }
@@ -65,6 +68,7 @@ pub(crate) fn parse_key_text(text: &str, origin: &str) -> Result<Vault, VaultErr
 
     let mut header_seen = false;
     let mut keys: BTreeMap<u32, (usize, KeyVersion)> = BTreeMap::new();
+    let mut audit_key: Option<Zeroizing<[u8; INDEX_KEY_LEN]>> = None;
     let mut last_line = 0;
     for (index, raw) in text.lines().enumerate() {
         let line_no = index + 1;
@@ -97,6 +101,13 @@ pub(crate) fn parse_key_text(text: &str, origin: &str) -> Result<Vault, VaultErr
                 }
             }
         }
+        if words.first() == Some(&"audit") {
+            if audit_key.is_some() {
+                return Err(fail(line_no, "：audit 行重复出现，只能有一行".to_owned()));
+            }
+            audit_key = Some(parse_audit_line(&words).map_err(|reason| fail(line_no, reason))?);
+            continue;
+        }
         let (version, key) = parse_key_line(&words).map_err(|reason| fail(line_no, reason))?;
         if let Some((first, _)) = keys.get(&version) {
             return Err(fail(
@@ -119,9 +130,45 @@ pub(crate) fn parse_key_text(text: &str, origin: &str) -> Result<Vault, VaultErr
             "：文件到此结束，但没有任何 key 行（至少需要一个密钥）".to_owned(),
         ));
     }
-    Ok(Vault {
-        keys: keys.into_iter().map(|(v, (_, key))| (v, key)).collect(),
-    })
+    let keys: BTreeMap<u32, KeyVersion> = keys.into_iter().map(|(v, (_, key))| (v, key)).collect();
+    let audit_key = match audit_key {
+        Some(k) => k,
+        // A key file from before the audit key: derived from what it already holds, so the
+        // same file (or the same SHEQU_KEY text) always gives the same audit key.
+        None => {
+            let mut derived = Zeroizing::new([0u8; INDEX_KEY_LEN]);
+            if let Some((_, first)) = keys.first_key_value() {
+                let mut mac = first.index_mac.clone();
+                mac.update(b"shequ-audit-chain\0v1");
+                derived.copy_from_slice(&mac.finalize().into_bytes());
+            }
+            derived
+        }
+    };
+    Ok(Vault { keys, audit_key })
+}
+
+fn parse_audit_line(words: &[&str]) -> Result<Zeroizing<[u8; INDEX_KEY_LEN]>, String> {
+    let ["audit", key] = words else {
+        return Err(format!(
+            "：audit 行应有 2 项（audit 审计密钥），实际有 {} 项",
+            words.len()
+        ));
+    };
+    let bytes = Zeroizing::new(
+        STANDARD
+            .decode(key)
+            .map_err(|_| "：审计密钥不是有效的 base64".to_owned())?,
+    );
+    if bytes.len() != INDEX_KEY_LEN {
+        return Err(format!(
+            "：审计密钥应为 {INDEX_KEY_LEN} 字节，实际为 {} 字节",
+            bytes.len()
+        ));
+    }
+    let mut out = Zeroizing::new([0u8; INDEX_KEY_LEN]);
+    out.copy_from_slice(&bytes);
+    Ok(out)
 }
 
 /// The error is the reason only (starting with "："); the caller adds where.
@@ -242,6 +289,31 @@ mod tests {
                 vault.blind(v, "phone", "13812345678").unwrap()
             );
         }
+    }
+
+    #[test]
+    fn the_audit_key_survives_rotation_and_older_files_derive_one() {
+        let mut vault = Vault::generate(Provider::Sm4Gcm).unwrap();
+        let mac = |v: &Vault| v.audit_key().unwrap().mac_hex(b"row");
+        let before = mac(&vault);
+        assert_eq!(before.len(), 64);
+        let version = vault.add_version(Provider::Sm4Gcm).unwrap();
+        vault.retain_only(version);
+        let again = Vault::parse(&vault.to_text()).unwrap();
+        assert_eq!(mac(&again), before, "rotation keeps the audit key");
+        assert!(vault.to_text().contains("\naudit "));
+
+        // A key file from before the audit line: derived from its first index key, the same
+        // every time, and written out on the next save.
+        let old = format!("shequ-key 1\nkey 1 sm4-gcm {SM4_KEY} {INDEX_KEY}\n");
+        let a = Vault::parse(&old).unwrap();
+        let b = Vault::parse(&old).unwrap();
+        assert_eq!(mac(&a), mac(&b));
+        assert_ne!(mac(&a), before);
+        let saved = Vault::parse(&a.to_text()).unwrap();
+        assert_eq!(mac(&saved), mac(&a));
+        let twice = format!("{}audit {INDEX_KEY}\n", a.to_text());
+        assert!(Vault::parse(&twice).is_err(), "one audit line only");
     }
 
     #[test]

@@ -92,6 +92,32 @@ fn new_hmac_sm3(key: &[u8]) -> Result<HmacSm3, VaultError> {
 /// Invariant: holds at least one version.
 pub struct Vault {
     keys: BTreeMap<u32, KeyVersion>,
+    /// Keys the audit log's hash chain (HMAC-SM3). Not versioned: rotating the data key must
+    /// not change it, or every earlier audit row would stop verifying. A key file from before
+    /// it existed derives it from its lowest version's index key (see `keyfile`), and every
+    /// save writes it out, so a later rotation keeps it.
+    audit_key: Zeroizing<[u8; INDEX_KEY_LEN]>,
+}
+
+/// The audit chain's key, for `shequ_store::audit`: HMAC-SM3, lower hex.
+#[derive(Clone)]
+pub struct AuditKey {
+    mac: HmacSm3,
+}
+
+impl AuditKey {
+    /// HMAC-SM3 of `data`, 64 lower-hex characters.
+    pub fn mac_hex(&self, data: &[u8]) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(data);
+        lower_hex(&mac.finalize().into_bytes())
+    }
+}
+
+impl fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuditKey(..)")
+    }
 }
 
 impl fmt::Debug for Vault {
@@ -113,7 +139,16 @@ impl Vault {
     pub fn generate(provider: Provider) -> Result<Vault, VaultError> {
         let mut keys = BTreeMap::new();
         keys.insert(1, KeyVersion::random(provider)?);
-        Ok(Vault { keys })
+        let mut audit_key = Zeroizing::new([0u8; INDEX_KEY_LEN]);
+        getrandom::fill(&mut audit_key[..]).map_err(VaultError::Random)?;
+        Ok(Vault { keys, audit_key })
+    }
+
+    /// The key of the audit chain.
+    pub fn audit_key(&self) -> Result<AuditKey, VaultError> {
+        Ok(AuditKey {
+            mac: new_hmac_sm3(&self.audit_key[..])?,
+        })
     }
 
     /// The version new values are sealed with: the highest one.

@@ -55,6 +55,11 @@ pub enum Need {
     /// Deciding on 事件 and their public channels (居民随手拍 links): community heads and
     /// street staff.
     ManageTickets,
+    /// A file attached to a record: whoever works with records of that kind (事件 and 巡查:
+    /// `WorkTickets`; 走访: `ReadPeople`). The file's own record kind is checked against the
+    /// same rule when it is opened (`attachments::open`); the administrators and the auditor
+    /// never pass.
+    AttachedRecord,
 }
 
 impl Need {
@@ -74,6 +79,9 @@ impl Need {
             Need::Settings => role.manages_district_settings() || role.manages_community_settings(),
             Need::WorkTickets => shequ_domain::tickets::works_tickets(role),
             Need::ManageTickets => shequ_domain::tickets::manages_tickets(role),
+            Need::AttachedRecord => {
+                Need::WorkTickets.allows(actor) || Need::ReadPeople.allows(actor)
+            }
         }
     }
 

@@ -55,6 +55,38 @@ pub(crate) async fn resolve(
         .await
 }
 
+/// Checks a login in three steps, so that hashing never blocks a writer: read the account
+/// (a pooled connection, briefly), verify the password with no connection held and at most a
+/// few verifications at a time, then settle it in one short write transaction.
+pub async fn login(
+    state: &AppState,
+    username: String,
+    password: String,
+) -> Result<(users::Session, Actor), AppError> {
+    let policy = state.inner.login;
+    let candidate = state
+        .db(move |c| users::login_candidate(c, &username))
+        .await?;
+    let ok = {
+        let _permit = state
+            .inner
+            .login_hashing
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("登录排队失败：{e}")))?;
+        let candidate = std::sync::Arc::new(candidate);
+        let c = candidate.clone();
+        let ok = tokio::task::spawn_blocking(move || c.verify(&password))
+            .await
+            .map_err(|e| AppError::Internal(format!("后台任务失败：{e}")))?;
+        (ok, candidate)
+    };
+    let (ok, candidate) = ok;
+    state
+        .db(move |c| users::finish_login(c, &candidate, ok, policy))
+        .await
+}
+
 /// A logged-in user on a page.
 pub struct PageUser {
     pub actor: Actor,
@@ -139,4 +171,37 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 
 pub fn clear_cookie() -> String {
     format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// Is `next` (already percent-decoded) a path of this site to send a browser to after a form?
+/// Only a single leading '/': browsers read `\` as `/` and drop tabs and line breaks inside a
+/// URL, so `/\evil.example` and `/<TAB>/evil.example` would leave the site.
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_paths_of_this_site_are_local() {
+        for ok in ["/", "/nodes/4?tab=visits", "/account"] {
+            assert!(super::is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example/",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert!(!super::is_local_path(bad), "{bad:?}");
+        }
+    }
 }

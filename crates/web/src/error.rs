@@ -50,7 +50,9 @@ impl AppError {
             AppError::Store(StoreError::Invalid { .. }) | AppError::BadRequest(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge(_) | AppError::Store(StoreError::TooLarge { .. }) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::Store(StoreError::Forbidden(_)) => StatusCode::FORBIDDEN,
             AppError::Store(
@@ -84,6 +86,9 @@ impl AppError {
             ),
             AppError::BadRequest(_) => ("bad_request", None, None),
             AppError::TooLarge(_) => ("too_large", None, None),
+            AppError::Store(StoreError::TooLarge { field, .. }) => {
+                ("too_large", Some(field.clone()), None)
+            }
             AppError::NotLoggedIn => ("unauthorized", None, None),
             AppError::Store(StoreError::SecondFactor) => ("second_factor_required", None, None),
             AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {

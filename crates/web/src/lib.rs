@@ -367,6 +367,17 @@ pub async fn serve(
     on_ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    let mut addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let scheme = if tls.is_some() || state.inner.secure {
+        "https"
+    } else {
+        "http"
+    };
+    // Without `--public-url`, a local demo: the address it listens on.
+    let _ = state.inner.public_url.set(format!("{scheme}://{addr}"));
     on_ready(listener.local_addr()?);
     let app = router(state);
     match tls {

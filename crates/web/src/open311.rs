@@ -4,7 +4,7 @@
 //! unknown, 403 bad api_key, 400 otherwise). The data itself is `shequ_store::open311`.
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shequ_store::open311::{
@@ -180,21 +180,14 @@ async fn run<T: Send + 'static>(
     }
 }
 
-fn base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}/open311/v2/")
+/// The API's address as the configured public URL gives it, never the request's Host.
+fn base(st: &AppState) -> String {
+    format!("{}/open311/v2/", st.public_url())
 }
 
-async fn discovery(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+async fn discovery(State(st): State<AppState>, uri: axum::http::Uri) -> Response {
     let format = format_of(uri.path());
-    let url = base(&headers);
+    let url = base(&st);
     let changeset = "2026-11-22T00:00:00+08:00";
     let json = serde_json::json!({
         "changeset": changeset,

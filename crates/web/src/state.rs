@@ -24,6 +24,15 @@ pub struct Inner {
     /// faster than a person types). New at every start: a form open across a restart is
     /// simply reloaded.
     pub form_secret: [u8; 32],
+    /// The address residents and other systems reach this site at (`serve --public-url`), for
+    /// the 随手拍 QR codes and Open311 discovery; never taken from a request's Host header.
+    /// Unset, it becomes the listening address when the server starts (a local demo).
+    pub public_url: std::sync::OnceLock<String>,
+    /// Password hashes verified at once: argon2 is CPU-bound by design, and a flood of logins
+    /// must leave cores (and pooled connections) to the people saving their work.
+    pub login_hashing: tokio::sync::Semaphore,
+    /// 随手拍 form stamps already used, until they expire: each form is sent once.
+    pub used_stamps: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 /// What an operator may tune at start-up.
@@ -60,8 +69,23 @@ impl AppState {
                     let _ = getrandom::fill(&mut s);
                     s
                 },
+                public_url: std::sync::OnceLock::new(),
+                login_hashing: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism()
+                        .map_or(1, |n| n.get() / 2)
+                        .max(1),
+                ),
+                used_stamps: Default::default(),
             }),
         }
+    }
+
+    /// The site's public address without a trailing '/', e.g. `https://shequ.example.gov.cn`.
+    pub fn public_url(&self) -> &str {
+        self.inner
+            .public_url
+            .get()
+            .map_or("http://127.0.0.1:8080", |u| u.trim_end_matches('/'))
     }
 
     /// Runs blocking database work off the async runtime, on a pooled connection.

@@ -110,6 +110,7 @@ impl Drop for TestDb {
         {
             let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             let _ = std::fs::remove_file(std::env::temp_dir().join(format!("shequ-{name}.key")));
+            let _ = std::fs::remove_file(std::env::temp_dir().join(format!("shequ-{name}.anchor")));
         }
     }
 }
@@ -179,6 +180,11 @@ impl Server {
     /// A database filled with `people` demo residents and the demo logins (password PASSWORD),
     /// served by the real binary.
     pub fn start(people: usize) -> Server {
+        Server::start_with(people, &[])
+    }
+
+    /// `start` with extra `serve` options (e.g. `--public-url`).
+    pub fn start_with(people: usize, extra: &[&str]) -> Server {
         let db = TestDb::new();
         let (ok, out, err) = run(&[
             "demo",
@@ -190,7 +196,7 @@ impl Server {
             PASSWORD,
         ]);
         assert!(ok, "demo failed: {out}\n{err}");
-        Server::serve(db)
+        Server::serve_with(db, extra)
     }
 
     pub fn serve(db: TestDb) -> Server {
@@ -226,11 +232,21 @@ impl Server {
         }
     }
 
+    /// Serves with extra `serve` options (e.g. `--public-url`).
+    pub fn serve_with(db: TestDb, extra: &[&str]) -> Server {
+        Server::serve_full(db, None, extra)
+    }
+
     /// Serves with the most talkative log level, its stderr written to `log` (to check that
     /// nothing sensitive reaches the logs).
     pub fn serve_logging(db: TestDb, log: Option<&std::path::Path>) -> Server {
+        Server::serve_full(db, log, &[])
+    }
+
+    fn serve_full(db: TestDb, log: Option<&std::path::Path>, extra: &[&str]) -> Server {
         let mut cmd = shequ();
         cmd.args(["serve", "--db", &db.url, "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped());
         match log {
             Some(path) => {
@@ -254,6 +270,10 @@ impl Server {
             }
         };
         std::thread::spawn(move || for _ in lines {});
+        DATABASES
+            .lock()
+            .unwrap()
+            .insert(base.clone(), db.url.clone());
         Server { base, child, db }
     }
 
@@ -409,10 +429,17 @@ impl Api {
     }
 }
 
+/// The database behind each running test server (by its base address), so a helper that only
+/// has a browser can play the security administrator's part on the command line.
+static DATABASES: std::sync::Mutex<std::collections::BTreeMap<String, String>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
 /// A browser-like client: cookies, forms, no redirects followed.
 pub struct Web {
     base: String,
     agent: ureq::Agent,
+    /// Who logged in through `login`.
+    pub username: Option<String>,
 }
 
 impl Web {
@@ -420,21 +447,31 @@ impl Web {
         Web {
             base: base.to_string(),
             agent: agent(),
+            username: None,
         }
     }
 
+    /// Posts the login form as a browser does: the form is opened first (it carries the
+    /// login CSRF token and sets its cookie).
+    pub fn post_login(&self, fields: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let (s, page, _) = self.get("/login");
+        assert_eq!(s, 200, "{page}");
+        let csrf = csrf_of(&page);
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post_form("/login", &form)
+    }
+
     pub fn login(base: &str, username: &str) -> Web {
-        let w = Web::new(base);
-        let (status, _, location) = w.post_form(
-            "/login",
-            &[
-                ("username", username),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ],
-        );
+        let mut w = Web::new(base);
+        let (status, _, location) = w.post_login(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ]);
         assert_eq!(status, 303, "page login of {username}");
         assert_eq!(location.as_deref(), Some("/"));
+        w.username = Some(username.to_string());
         w
     }
 
@@ -716,12 +753,35 @@ pub fn zip_part(file: &std::path::Path, part: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Binds an authenticator through the account page and passes it in this session.
+/// The one-time binding code the security administrator issues (`shequ user bind-code`).
+pub fn binding_code(db_url: &str, username: &str) -> String {
+    let (ok, out, err) = run(&["user", "bind-code", "--db", db_url, "--username", username]);
+    assert!(ok, "bind-code {username}: {out}{err}");
+    out.trim().to_string()
+}
+
+/// Binds an authenticator through the account page (with a binding code from the security
+/// administrator) and passes it in this session.
 pub fn pass_second_factor(web: &Web) {
+    let db = DATABASES
+        .lock()
+        .unwrap()
+        .get(&web.base)
+        .cloned()
+        .expect("a server started by Server::serve");
+    let user = web
+        .username
+        .clone()
+        .expect("a Web logged in with Web::login");
+    let code = binding_code(&db, &user);
     let (_, account, _) = web.get("/account");
     let (_, bound, _) = web.post_form(
         "/account/totp/begin",
-        &[("csrf", &csrf_of(&account)), ("next", "/account")],
+        &[
+            ("csrf", &csrf_of(&account)),
+            ("next", "/account"),
+            ("binding_code", &code),
+        ],
     );
     let i = bound.find("id=\"totp-secret\">").expect("secret shown") + 17;
     let secret =
@@ -735,6 +795,26 @@ pub fn pass_second_factor(web: &Web) {
         ],
     );
     assert_eq!(s, 303);
+}
+
+/// Binds an authenticator for an API client (binding code from the security administrator)
+/// and passes the second factor in its session; returns the secret.
+pub fn pass_second_factor_api(
+    srv: &Server,
+    api: &Api,
+    username: &str,
+) -> shequ_domain::totp::TotpSecret {
+    let code = binding_code(&srv.db.url, username);
+    let (s, v) = api.post("/api/v1/me/totp", json!({"binding_code": code}));
+    assert_eq!(s, 200, "{v}");
+    let secret =
+        shequ_domain::totp::TotpSecret::from_base32(v["secret"].as_str().unwrap()).unwrap();
+    let (s, v) = api.post(
+        "/api/v1/session/totp",
+        json!({"code": shequ_domain::totp::code_at(&secret, unix_now())}),
+    );
+    assert_eq!(s, 200, "{v}");
+    secret
 }
 
 pub fn unix_now() -> u64 {

@@ -4,7 +4,7 @@
 
 mod pg;
 mod pool;
-mod sqlite;
+pub(crate) mod sqlite;
 mod url;
 mod value;
 
@@ -138,19 +138,27 @@ impl Conn {
             )
         };
         self.batch(&begin)?;
+        let audit_before = crate::audit::pending();
         self.set_depth(depth + 1);
         let result = f(self);
         self.set_depth(depth);
+        // Only the outermost transaction's end decides whether its audit rows exist: then
+        // the chain's end is anchored outside the database (or forgotten).
         match result {
             Ok(v) => {
                 if let Err(e) = self.batch(&commit) {
                     let _ = self.batch(&rollback);
+                    crate::audit::rolled_back(audit_before);
                     return Err(e.into());
+                }
+                if depth == 0 {
+                    crate::audit::after_commit();
                 }
                 Ok(v)
             }
             Err(e) => {
                 let _ = self.batch(&rollback);
+                crate::audit::rolled_back(audit_before);
                 Err(e)
             }
         }

@@ -17,6 +17,9 @@ impl SqliteConn {
             std::fs::create_dir_all(dir)
                 .map_err(|e| DbError::Open(format!("无法创建数据目录 {}：{e}", dir.display())))?;
         }
+        private_file(path).map_err(|e| {
+            DbError::Open(format!("无法设置数据库文件 {} 的权限：{e}", path.display()))
+        })?;
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         // Records are legal evidence: durability over speed. WAL lets readers run beside the
@@ -81,4 +84,40 @@ impl rusqlite::ToSql for Bind<'_> {
             Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
         })
     }
+}
+
+/// Makes the database file readable by its owner only (0600, like the key file), creating it
+/// so when new: it holds residents' records. SQLite gives its -wal and -shm files the mode of
+/// the database file; ones left from before are tightened too.
+pub(crate) fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+            return Ok(());
+        }
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = std::path::PathBuf::from(p);
+            if let Ok(m) = std::fs::metadata(&p)
+                && m.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

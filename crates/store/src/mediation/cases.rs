@@ -833,6 +833,8 @@ pub fn agreement_data(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Ag
             allowed: Vec::new(),
         });
     }
+    // It carries the parties' full ID numbers and phones: the same second factor as a ledger.
+    crate::second_factor::require(actor)?;
     let s = sealer()?;
     let parties = conn
         .query(
@@ -855,7 +857,7 @@ pub fn agreement_data(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Ag
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let community = tree::load(conn, case.community_id)?;
-    audit::record(
+    audit::record_alone(
         conn,
         By::Actor(actor),
         Event::ok("mediation.agreement", format!("mediation:{id}"))

@@ -129,7 +129,7 @@ pub fn routes() -> Routes {
         add_tag, end_tag, create_unit, get_unit, update_unit
     ),
     components(schemas(
-        ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, TotpEnrollment, TotpRequest, Node, NodeKind, ChildSummary, NodeEvent,
+        ErrorBody, ErrorDetail, LoginRequest, LoginResponse, Me, TotpEnrollment, TotpRequest, TotpBindRequest, Node, NodeKind, ChildSummary, NodeEvent,
         NewNodeRequest, UpdateNodeRequest, MoveRequest, DateRequest, Overview, TagCount, Resident, Housing, HousingView,
         Hit, Person, PersonInput, Residence, CreatePersonRequest, UpdatePersonRequest, RevealRequest, RevealedPerson, PersonDetail,
         CurrentHome, HistoryEntry, Tag, TagInput, EndRequest, Unit, UnitInput, UpdateUnitRequest, Created, Group, NewGroupRequest, AssignGroupRequest, LeaderRequest,
@@ -352,13 +352,28 @@ pub struct TotpEnrollment {
     otpauth_uri: String,
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpBindRequest {
+    /// 安全管理员发放的一次性绑定码（12 位数字，`shequ user bind-code`）
+    binding_code: String,
+}
+
 /// Starts binding an authenticator: a new secret, pending until a code confirms it
-/// (POST /api/v1/session/totp).
-#[utoipa::path(post, path = "/api/v1/me/totp",
-    responses((status = 200, body = TotpEnrollment), (status = 409, body = ErrorBody, description = "已绑定，需安全管理员重置")))]
-async fn begin_totp(State(st): State<AppState>, user: ApiUser) -> ApiResult<TotpEnrollment> {
+/// (POST /api/v1/session/totp). Needs the one-time binding code the security administrator
+/// issued: the password alone never binds a second factor.
+#[utoipa::path(post, path = "/api/v1/me/totp", request_body = TotpBindRequest,
+    responses((status = 200, body = TotpEnrollment), (status = 409, body = ErrorBody, description = "已绑定，需安全管理员重置"),
+        (status = 422, body = ErrorBody, description = "绑定码不正确、已过期，或输错次数过多")))]
+async fn begin_totp(
+    State(st): State<AppState>,
+    user: ApiUser,
+    ApiJson(req): ApiJson<TotpBindRequest>,
+) -> ApiResult<TotpEnrollment> {
     let username = user.actor.username.clone();
-    let secret = st.db(move |c| second_factor::begin(c, &user.actor)).await?;
+    let secret = st
+        .db(move |c| second_factor::begin(c, &user.actor, &req.binding_code))
+        .await?;
     Ok(Json(TotpEnrollment {
         secret: secret.to_base32(),
         otpauth_uri: second_factor::uri(&secret, &username),
@@ -394,10 +409,7 @@ async fn login(
     State(st): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<LoginResponse> {
-    let policy = st.inner.login;
-    let (session, actor) = st
-        .db(move |c| users::login(c, &req.username, &req.password, policy))
-        .await?;
+    let (session, actor) = crate::auth::login(&st, req.username, req.password).await?;
     Ok(Json(LoginResponse {
         token: session.token,
         user: me_of(&actor),

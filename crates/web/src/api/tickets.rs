@@ -61,7 +61,7 @@ pub fn routes() -> Routes {
         )
         .get(
             "/api/v1/attachments/{id}",
-            rule(LoggedIn, Target::Attachment),
+            rule(AttachedRecord, Target::Attachment),
             attachment,
         )
         .get(

@@ -36,11 +36,12 @@ struct AccountPage {
     secret: Option<String>,
     error: Option<String>,
     next: String,
+    bind_hours: i64,
 }
 
 /// Only a path of this site: never an absolute or protocol-relative address.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if crate::auth::is_local_path(next) {
         next.to_string()
     } else {
         "/account".into()
@@ -74,6 +75,7 @@ async fn render_page(
         secret,
         error,
         next,
+        bind_hours: second_factor::BIND_CODE_HOURS,
     }))
 }
 
@@ -94,7 +96,10 @@ async fn begin(
     check_csrf(&user, &form)?;
     let actor = user.actor.clone();
     let username = actor.username.clone();
-    let made = st.db(move |c| second_factor::begin(c, &actor)).await;
+    let binding_code = field(&form, "binding_code");
+    let made = st
+        .db(move |c| second_factor::begin(c, &actor, &binding_code))
+        .await;
     let next = safe_next(&field(&form, "next"));
     match made {
         Ok(secret) => {

@@ -26,7 +26,7 @@ pub fn routes() -> Routes {
     Routes::new()
         .get(
             "/attachments/{id}",
-            rule(Need::LoggedIn, Target::Attachment),
+            rule(Need::AttachedRecord, Target::Attachment),
             serve_page,
         )
         .upload(
@@ -81,6 +81,13 @@ impl FromRequest<AppState> for Submitted {
             .await
             .map_err(|e| unreadable(&e.body_text()))?;
         let broken = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                return PageError(AppError::TooLarge(format!(
+                    "提交的照片太大：每张照片不超过 {} MB，一次合计不超过 {} MB，请压缩或分次上传",
+                    attachments::MAX_BYTES / (1024 * 1024),
+                    PHOTO_BODY_LIMIT / (1024 * 1024)
+                )));
+            }
             // axum's text is English: it goes to the log, the user reads what to do.
             tracing::info!("multipart upload broken off: {}", e.body_text());
             PageError(AppError::BadRequest(format!(
@@ -88,14 +95,27 @@ impl FromRequest<AppState> for Submitted {
                 attachments::MAX_BYTES / (1024 * 1024)
             )))
         };
+        // The NUL check of `refuse_nul` for urlencoded forms, here for multipart ones: no
+        // field takes one, and PostgreSQL refuses it in text.
+        let nul = |name: &str, text: &str| {
+            if text.contains('\0') {
+                Err(PageError(AppError::BadRequest(format!(
+                    "表单中“{name}”含有空字符，请删除后重新提交"
+                ))))
+            } else {
+                Ok(())
+            }
+        };
         let mut out = Submitted {
             fields: HashMap::new(),
             files: Vec::new(),
         };
         while let Some(field) = m.next_field().await.map_err(broken)? {
             let name = field.name().unwrap_or_default().to_string();
+            nul(&name, &name)?;
             match field.file_name().map(str::to_string) {
                 Some(file_name) => {
+                    nul(&name, &file_name)?;
                     let bytes = field.bytes().await.map_err(broken)?;
                     // A file input left empty still sends a part with no name and no bytes.
                     if !bytes.is_empty() || !file_name.is_empty() {
@@ -111,6 +131,7 @@ impl FromRequest<AppState> for Submitted {
                 }
                 None => {
                     let text = field.text().await.map_err(broken)?;
+                    nul(&name, &text)?;
                     out.fields.insert(name, text);
                 }
             }

@@ -343,5 +343,12 @@ async fn agreement(
     user: PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    Ok(crate::agreement::download(&st, user.actor, id).await?)
+    match crate::agreement::download(&st, user.actor, id).await {
+        // Full ID numbers and phones: pass the second factor first, then come back.
+        Err(crate::error::AppError::Store(shequ_store::StoreError::SecondFactor)) => {
+            let next = crate::auth::url_encode(&format!("/mediation-cases/{id}"));
+            Ok(Redirect::to(&format!("/account?next={next}")).into_response())
+        }
+        other => Ok(other?),
+    }
 }

@@ -148,6 +148,7 @@ fn error_page_with(
         StatusCode::NOT_FOUND => "找不到",
         StatusCode::CONFLICT => "操作未完成",
         StatusCode::UNPROCESSABLE_ENTITY => "填写有误",
+        StatusCode::PAYLOAD_TOO_LARGE => "文件太大",
         _ => "出错了",
     };
     let page = ErrorPage {
@@ -271,54 +272,102 @@ struct Login {
 
 fn safe_next(next: Option<&String>) -> String {
     // Only local paths: never bounce a fresh login to another site.
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//"))
+    next.filter(|n| crate::auth::is_local_path(n))
         .cloned()
         .unwrap_or_else(|| "/".into())
+}
+
+/// The login form before any session exists: a random token in a cookie of its own and the
+/// same token in the form (double submit). Another site can make a browser post the form but
+/// can neither read nor set the cookie, so it can't log the browser into its own account.
+const LOGIN_COOKIE: &str = "shequ_login";
+
+fn login_form(st: &AppState, mut page: Login, status: StatusCode) -> PageResult {
+    let token = users::random_token(16).map_err(AppError::from)?;
+    page.l.csrf = token.clone();
+    let mut r = render(&page);
+    *r.status_mut() = status;
+    let secure = if st.inner.secure { "; Secure" } else { "" };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    )) {
+        r.headers_mut().append(SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+fn login_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
 }
 
 async fn login_page(
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    render(&Login {
+) -> PageResult {
+    let page = Login {
         l: Layout::anonymous("登录"),
         error: None,
         next: safe_next(q.get("next")),
         username: String::new(),
         attempts: st.inner.login.attempts,
         minutes: st.inner.login.lock_minutes,
-    })
+    };
+    login_form(&st, page, StatusCode::OK)
 }
 
 async fn login(
     State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
     let username = field(&form, "username");
     let password = form.get("password").cloned().unwrap_or_default();
     let next = safe_next(form.get("next"));
-    let u = username.clone();
     let policy = st.inner.login;
-    let result = st.db(move |c| users::login(c, &u, &password, policy)).await;
+    let page = |error: String| Login {
+        l: Layout::anonymous("登录"),
+        error: Some(error),
+        next: next.clone(),
+        username: username.clone(),
+        attempts: policy.attempts,
+        minutes: policy.lock_minutes,
+    };
+    let sent = form.get("csrf").map(String::as_str).unwrap_or_default();
+    let matches = login_cookie(&headers).is_some_and(|c| {
+        c.len() == sent.len() && c.bytes().zip(sent.bytes()).fold(0, |a, (x, y)| a | (x ^ y)) == 0
+    });
+    if !matches {
+        return login_form(
+            &st,
+            page("页面已过期（安全校验失败），请重新输入密码登录".into()),
+            // As every other form without its token.
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let result = crate::auth::login(&st, username.clone(), password).await;
     match result {
         Ok((session, _)) => {
             let mut r = Redirect::to(&next).into_response();
             if let Ok(v) = HeaderValue::from_str(&session_cookie(&session.token, st.inner.secure)) {
-                r.headers_mut().insert(SET_COOKIE, v);
+                r.headers_mut().append(SET_COOKIE, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{LOGIN_COOKIE}=; Path=/login; HttpOnly; Max-Age=0"
+            )) {
+                r.headers_mut().append(SET_COOKIE, v);
             }
             Ok(r)
         }
         Err(AppError::Store(StoreError::Forbidden(m))) => {
-            let mut r = render(&Login {
-                l: Layout::anonymous("登录"),
-                error: Some(m),
-                next,
-                username,
-                attempts: policy.attempts,
-                minutes: policy.lock_minutes,
-            });
-            *r.status_mut() = StatusCode::UNAUTHORIZED;
-            Ok(r)
+            login_form(&st, page(m), StatusCode::UNAUTHORIZED)
         }
         Err(e) => Err(e.into()),
     }

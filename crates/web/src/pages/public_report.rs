@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use sha2::{Digest, Sha256};
 use shequ_store::public_reports::{self, Link, PublicReport, PublicStatus};
@@ -24,7 +23,7 @@ use crate::state::AppState;
 /// A person reading the form and typing takes longer than this.
 const MIN_FILL_SECS: u64 = 3;
 /// A form left open longer is refused as stale.
-const MAX_FILL_SECS: u64 = 4 * 3600;
+const MAX_FILL_SECS: u64 = 3600;
 const BODY_LIMIT: usize = 36 * 1024 * 1024;
 
 pub fn routes() -> Routes {
@@ -61,10 +60,44 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-fn sign(st: &AppState, t: u64) -> String {
+/// A form's stamp: when it was handed out and a random nonce, so no two forms share one and a
+/// stamp can be spent once ("1767225600.9f86d081884c").
+fn new_stamp() -> String {
+    let mut nonce = [0u8; 6];
+    let _ = getrandom::fill(&mut nonce);
+    let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}.{hex}", unix_now())
+}
+
+fn stamp_time(stamp: &str) -> u64 {
+    stamp
+        .split_once('.')
+        .and_then(|(t, _)| t.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Spends a stamp: false if it was spent before. Spent stamps are remembered until they would
+/// have expired anyway, so the memory they take is bounded by the links' caps.
+fn spend(st: &AppState, stamp: &str) -> bool {
+    let now = unix_now();
+    let mut used = match st.inner.used_stamps.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    used.retain(|_, t| now.saturating_sub(*t) <= MAX_FILL_SECS);
+    used.insert(stamp.to_string(), stamp_time(stamp)).is_none()
+}
+
+fn release(st: &AppState, stamp: &str) {
+    if let Ok(mut used) = st.inner.used_stamps.lock() {
+        used.remove(stamp);
+    }
+}
+
+fn sign(st: &AppState, stamp: &str) -> String {
     let mut h = Sha256::new();
     h.update(st.inner.form_secret);
-    h.update(t.to_be_bytes());
+    h.update(stamp.as_bytes());
     h.finalize()
         .iter()
         .take(12)
@@ -78,7 +111,7 @@ struct FormPage {
     l: Layout,
     community: String,
     categories: Vec<Category>,
-    stamp: u64,
+    stamp: String,
     sig: String,
     f: HashMap<String, String>,
     error: Option<String>,
@@ -104,13 +137,14 @@ async fn form_page(
             Ok((community, cats))
         })
         .await?;
-    let stamp = unix_now();
+    let stamp = new_stamp();
+    let sig = sign(st, &stamp);
     Ok(FormPage {
         l: Layout::anonymous(&format!("{community} 居民随手拍")),
         community,
         categories,
         stamp,
-        sig: sign(st, stamp),
+        sig,
         f,
         error,
     })
@@ -130,7 +164,7 @@ struct StatusPage {
     ratings: &'static [&'static str],
     error: Option<String>,
     /// The rating form's signed stamp (the page has no session to carry a CSRF token).
-    stamp: u64,
+    stamp: String,
     sig: String,
 }
 
@@ -146,9 +180,9 @@ async fn submit(
     sent: Submitted,
 ) -> PageResult {
     let f = &sent.fields;
-    let stamp: u64 = field(f, "t").parse().unwrap_or(0);
-    let age = unix_now().saturating_sub(stamp);
-    if field(f, "sig") != sign(&st, stamp) || age > MAX_FILL_SECS {
+    let stamp = field(f, "t");
+    let age = unix_now().saturating_sub(stamp_time(&stamp));
+    if field(f, "sig") != sign(&st, &stamp) || age > MAX_FILL_SECS {
         return Err(AppError::BadRequest(
             "页面已过期（安全校验失败），请重新扫码打开上报页面".into(),
         )
@@ -157,6 +191,13 @@ async fn submit(
     // Filled in by robots only (the field is off screen), or sent faster than anyone types.
     if !field(f, "website").is_empty() || age < MIN_FILL_SECS {
         return Err(AppError::BadRequest("提交太快，请稍候片刻再提交".into()).into());
+    }
+    // One form, one report: a stamp sent again (a replayed request) is refused.
+    if !spend(&st, &stamp) {
+        return Err(AppError::BadRequest(
+            "这份表单已经提交过了。如需再报一件事，请重新扫码打开上报页面".into(),
+        )
+        .into());
     }
     let report = PublicReport {
         category_code: field(f, "category_code"),
@@ -169,7 +210,9 @@ async fn submit(
     let s = slug.clone();
     match st.db(move |c| public_reports::submit(c, &s, &report)).await {
         Ok((_, token)) => Ok(Redirect::to(&format!("/r/status/{token}?new=1")).into_response()),
-        Err(e) if matches!(e.status().as_u16(), 409 | 422) => {
+        Err(e) if matches!(e.status().as_u16(), 409 | 413 | 422) => {
+            // Nothing was filed: the stamp may carry the corrected form.
+            release(&st, &stamp);
             let mut r = render(&form_page(&st, slug, sent.fields, Some(e.message())).await?);
             *r.status_mut() = e.status();
             Ok(r)
@@ -195,10 +238,10 @@ async fn status_page(
     let t = token.clone();
     let s = st.db(move |c| public_reports::status(c, &t)).await?;
     let failed = error.is_some();
-    let stamp = unix_now();
+    let stamp = new_stamp();
     let mut r = render(&StatusPage {
+        sig: sign(st, &stamp),
         stamp,
-        sig: sign(st, stamp),
         l: Layout::anonymous("上报进度"),
         token,
         s,
@@ -219,8 +262,10 @@ async fn rate(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     // Only from the receipt page itself, as it was sent: a forged or stale form does nothing.
-    let stamp: u64 = field(&f, "t").parse().unwrap_or(0);
-    if field(&f, "sig") != sign(&st, stamp) || unix_now().saturating_sub(stamp) > MAX_FILL_SECS {
+    let stamp = field(&f, "t");
+    if field(&f, "sig") != sign(&st, &stamp)
+        || unix_now().saturating_sub(stamp_time(&stamp)) > MAX_FILL_SECS
+    {
         return Err(
             AppError::BadRequest("页面已过期（安全校验失败），请刷新本页后再评价".into()).into(),
         );
@@ -243,12 +288,7 @@ struct LinksPage {
     links: Vec<(Link, String, String)>,
 }
 
-async fn links(
-    State(st): State<AppState>,
-    user: PageUser,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-) -> PageResult {
+async fn links(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
     let actor = user.actor.clone();
     let (node, list) = st
         .db(move |c| {
@@ -258,15 +298,11 @@ async fn links(
             ))
         })
         .await?;
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if st.inner.secure { "https" } else { "http" };
+    let site = st.public_url().to_string();
     let links = list
         .into_iter()
         .map(|l| {
-            let url = format!("{scheme}://{host}{}", l.path);
+            let url = format!("{site}{}", l.path);
             let svg = if l.revoked {
                 String::new()
             } else {
