@@ -76,7 +76,7 @@ fn dispatched_due(worker: &Api, head: &Api, room: i64, category: &str) -> String
         head,
         id,
         "dispatch",
-        json!({"assignee_kind": "property", "assignee_name": "绿城物业"}),
+        json!({"assignee_kind": "property", "assignee_name": "小区物业服务中心"}),
     );
     t["due_at"].as_str().unwrap().to_string()
 }

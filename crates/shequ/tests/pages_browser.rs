@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::webdriver::Browser;
-use support::{PASSWORD, Server, sql_int};
+use support::{PASSWORD, Server, binding_code, sql_int};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -74,10 +74,13 @@ fn the_authenticator_link_beside_the_qr_code_carries_the_same_secret_and_issuer(
     let srv = Server::start(20);
     let br = login_at(&srv, "wangge", 375, 812);
     br.goto(&format!("{}/account", srv.base)).unwrap();
-    br.wait_for("form[action='/account/totp/begin'] button", WAIT)
+    // The first binding needs the one-time code the security administrator hands over.
+    let code = binding_code(&srv.db.url, "wangge");
+    br.wait_for("form#totp-begin input[name=binding_code]", WAIT)
         .unwrap()
-        .click()
+        .send_keys(&code)
         .unwrap();
+    br.find("form#totp-begin button").unwrap().click().unwrap();
     let link = br
         .wait_for("#totp-link", WAIT)
         .unwrap_or_else(|e| panic!("no otpauth link: {e}\n{}", br.page_source().unwrap()));

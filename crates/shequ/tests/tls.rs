@@ -104,10 +104,7 @@ fn https_sets_secure_cookies_and_hsts() {
         )
         .build()
         .into();
-    let resp = agent
-        .post(format!("https://{addr}/login"))
-        .send_form([("username", "shuji"), ("password", PASSWORD), ("next", "/")])
-        .unwrap();
+    let resp = log_in(&agent, &format!("https://{addr}"));
     assert_eq!(resp.status().as_u16(), 303);
     let cookie = resp
         .headers()
@@ -140,10 +137,7 @@ fn https_sets_secure_cookies_and_hsts() {
 
     // Without TLS: no Secure flag (it would break the login on http://), no HSTS.
     let srv = support::Server::serve(db);
-    let resp = agent
-        .post(format!("{}/login", srv.base))
-        .send_form([("username", "shuji"), ("password", PASSWORD), ("next", "/")])
-        .unwrap();
+    let resp = log_in(&agent, &srv.base);
     assert_eq!(resp.status().as_u16(), 303);
     let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap();
     assert!(
@@ -154,4 +148,29 @@ fn https_sets_secure_cookies_and_hsts() {
     // The session works over plain HTTP on a laptop demo.
     let web = Web::login(&srv.base, "shuji");
     assert_eq!(web.get("/account").0, 200);
+}
+
+/// Logs `shuji` in as a browser does: the login form first (it carries the login CSRF token and
+/// sets the cookie that token is checked against), then the form sent back with both.
+fn log_in(agent: &ureq::Agent, base: &str) -> ureq::http::Response<ureq::Body> {
+    let form = agent.get(format!("{base}/login")).call().unwrap();
+    let pre_cookie = form
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    let page = form.into_body().read_to_string().unwrap();
+    let csrf = support::csrf_of(&page);
+    agent
+        .post(format!("{base}/login"))
+        .header("cookie", &pre_cookie)
+        .send_form([
+            ("csrf", csrf.as_str()),
+            ("username", "shuji"),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .unwrap()
 }
