@@ -18,22 +18,16 @@ const NOT_YET_FILLED: &[&str] = &[
     "add-photos",
     "audit-filter",
     "call",
-    "category-form",
     "commit-form",
-    "day-form",
     "export-group",
     "import-abandon",
     "import-cancel",
     "import-form",
     "import-mapping",
-    "limit-*",
     "reveal-form",
     "stats-date",
     "totp-begin",
     "totp-verify",
-    "checklist-*",
-    "retire-target-*",
-    "toggle-*",
 ];
 
 fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
