@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 const NOT_YET_FILLED: &[&str] = &[
     "add-photos",
     "audit-filter",
-    "call",
     "category-form",
     "commit-form",
     "day-form",
@@ -27,10 +26,7 @@ const NOT_YET_FILLED: &[&str] = &[
     "import-form",
     "import-mapping",
     "limit-*",
-    "reveal-form",
     "stats-date",
-    "totp-begin",
-    "totp-verify",
     "checklist-*",
     "retire-target-*",
     "toggle-*",
