@@ -159,7 +159,13 @@ fn the_worker_sees_a_persons_work_records_a_visit_and_calls_them() {
         )
     };
     assert_eq!(audited("wangge"), 0);
-    worker.find("#call button").unwrap().click().unwrap();
+    worker
+        .form("call")
+        .unwrap()
+        .find("button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
     let dial = worker.wait_for("#dial", WAIT).unwrap();
     assert_eq!(
         dial.attr("href").unwrap().as_deref(),
