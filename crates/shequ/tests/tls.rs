@@ -104,9 +104,26 @@ fn https_sets_secure_cookies_and_hsts() {
         )
         .build()
         .into();
+    // The login form first: it carries the login CSRF token and sets its (Secure) cookie.
+    let mut page = agent.get(format!("https://{addr}/login")).call().unwrap();
+    let login_cookie = page
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(login_cookie.contains("Secure"), "{login_cookie}");
+    let html = page.body_mut().read_to_string().unwrap();
+    let csrf = support::csrf_of(&html);
     let resp = agent
         .post(format!("https://{addr}/login"))
-        .send_form([("username", "shuji"), ("password", PASSWORD), ("next", "/")])
+        .send_form([
+            ("csrf", csrf.as_str()),
+            ("username", "shuji"),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
     let cookie = resp
@@ -140,9 +157,17 @@ fn https_sets_secure_cookies_and_hsts() {
 
     // Without TLS: no Secure flag (it would break the login on http://), no HSTS.
     let srv = support::Server::serve(db);
+    let mut page = agent.get(format!("{}/login", srv.base)).call().unwrap();
+    let html = page.body_mut().read_to_string().unwrap();
+    let csrf = support::csrf_of(&html);
     let resp = agent
         .post(format!("{}/login", srv.base))
-        .send_form([("username", "shuji"), ("password", PASSWORD), ("next", "/")])
+        .send_form([
+            ("csrf", csrf.as_str()),
+            ("username", "shuji"),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
         .unwrap();
     assert_eq!(resp.status().as_u16(), 303);
     let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap();
