@@ -644,6 +644,23 @@ fn multipart_text_with_a_nul_is_refused_and_an_oversized_file_is_a_413() {
     assert_eq!(s, 422, "{body}");
     assert!(body.contains("空字符"), "{body}");
     assert_eq!(files(), 0);
+    // The ledger upload reads its multipart itself: a NUL in a field is refused there too,
+    // naming the field, before anything is read or kept.
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let (_, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    let (s, body, _) = web.multipart(
+        &format!("/nodes/{grid}/import"),
+        &[("csrf", &csrf_of(&page)), ("kind", "pers\u{0}ons")],
+        &[("file", "花名册.csv", "姓名,公民身份号码\n".as_bytes())],
+    );
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("导入内容") && body.contains("空字符"),
+        "{body}"
+    );
 
     // A photo over 10 MB: 413, in Chinese, on the page and in the API.
     let huge: Vec<u8> = photo

@@ -110,21 +110,45 @@ async fn receive(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                return Err(AppError::BadRequest(format!(
-                    "上传没有完成（{}）：文件不能超过 {} MB，请重试",
-                    e.body_text(),
-                    UPLOAD_LIMIT / (1024 * 1024)
-                ))
+                // axum's text is English: it goes to the log, the user reads what to do.
+                tracing::info!("ledger upload broken off: {}", e.body_text());
+                return Err(if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::TooLarge(format!(
+                        "文件太大：台账文件不能超过 {} MB，请分成几个文件上传",
+                        UPLOAD_LIMIT / (1024 * 1024)
+                    ))
+                } else {
+                    AppError::BadRequest(
+                        "上传的内容无法读取（可能网络中断），请重新选择文件上传".into(),
+                    )
+                }
                 .into());
+            }
+        };
+        // No field takes a NUL (PostgreSQL refuses one in text): the check `refuse_nul` makes
+        // for plain forms, here for this multipart one, the file's name included.
+        let nul = |label: &str, text: &str| -> Result<(), PageError> {
+            if text.contains('\0') {
+                Err(
+                    AppError::BadRequest(format!("表单中“{label}”含有空字符，请删除后重新提交"))
+                        .into(),
+                )
+            } else {
+                Ok(())
             }
         };
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("kind") => kind = field.text().await.unwrap_or_default(),
+            Some("kind") => {
+                kind = field.text().await.unwrap_or_default();
+                nul("导入内容", &kind)?;
+            }
             Some("file") => {
                 let name = field.file_name().unwrap_or("台账.xlsx").to_string();
+                nul("文件名", &name)?;
                 let bytes = field.bytes().await.map_err(|e| {
-                    AppError::BadRequest(format!("上传没有完成（{}），请重试", e.body_text()))
+                    tracing::info!("ledger upload broken off: {}", e.body_text());
+                    AppError::BadRequest("上传没有完成，请检查网络后重试".into())
                 })?;
                 file = Some((name, bytes.to_vec()));
             }
