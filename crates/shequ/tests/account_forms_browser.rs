@@ -13,63 +13,12 @@ mod support;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use serde_json::{Value, json};
+use serde_json::json;
 use shequ_domain::id_number::IdNumber;
 use shequ_domain::totp::{self, TotpSecret};
-use support::webdriver::{Browser, Element};
-use support::{PASSWORD, Server, binding_code, sql_int, unix_now};
-
-const WAIT: Duration = Duration::from_secs(15);
-
-fn login(srv: &Server, user: &str) -> Browser {
-    let br = Browser::start().unwrap();
-    br.goto(&format!("{}/login", srv.base)).unwrap();
-    br.wait_for("form#login-form", WAIT).unwrap();
-    let f = br.form("login-form").unwrap();
-    f.find("input[name=username]")
-        .unwrap()
-        .send_keys(user)
-        .unwrap();
-    f.find("input[name=password]")
-        .unwrap()
-        .send_keys(PASSWORD)
-        .unwrap();
-    f.find("button[type=submit]").unwrap().click().unwrap();
-    br.wait_until_gone("input[name=password]", WAIT).unwrap();
-    br.wait_for("h1", WAIT).unwrap();
-    br
-}
-
-fn open(br: &Browser, srv: &Server, path: &str, ready: &str) {
-    br.goto(&format!("{}{path}", srv.base)).unwrap();
-    if let Err(e) = br.wait_for(ready, WAIT) {
-        panic!("{path}: {e}\n{}", br.page_source().unwrap_or_default());
-    }
-}
-
-/// Taps the form's submit button and waits for the page that answers it: a new document, which
-/// has not got the mark left on the old one.
-fn submit(br: &Browser, form: &Element<'_>) {
-    br.execute("window.__beforeSubmit = true;", vec![]).unwrap();
-    form.find("button[type=submit]").unwrap().click().unwrap();
-    let started = std::time::Instant::now();
-    loop {
-        let done = br
-            .execute(
-                "return window.__beforeSubmit === undefined && document.readyState === 'complete';",
-                vec![],
-            )
-            .unwrap_or(Value::Bool(false));
-        if done == Value::Bool(true) {
-            break;
-        }
-        assert!(
-            started.elapsed() < WAIT,
-            "the form was sent but no page came back"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use support::phone::{WAIT, login, open, submit};
+use support::webdriver::Browser;
+use support::{Server, binding_code, sql_int, unix_now};
 
 fn text_of(br: &Browser, selector: &str) -> String {
     br.find(selector)

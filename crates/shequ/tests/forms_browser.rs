@@ -12,80 +12,9 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde_json::Value;
 use shequ_domain::id_number::IdNumber;
-use support::webdriver::{Browser, Element};
-use support::{PASSWORD, Server, sql_int};
-
-const WAIT: Duration = Duration::from_secs(15);
-
-fn login(srv: &Server, user: &str) -> Browser {
-    let br = Browser::start().unwrap();
-    br.goto(&format!("{}/login", srv.base)).unwrap();
-    br.wait_for("form#login-form", WAIT).unwrap();
-    let f = br.form("login-form").unwrap();
-    f.find("input[name=username]")
-        .unwrap()
-        .send_keys(user)
-        .unwrap();
-    f.find("input[name=password]")
-        .unwrap()
-        .send_keys(PASSWORD)
-        .unwrap();
-    f.find("button[type=submit]").unwrap().click().unwrap();
-    br.wait_until_gone("input[name=password]", WAIT).unwrap();
-    br.wait_for("h1", WAIT).unwrap();
-    br
-}
-
-/// Picks the option showing `text` in the form's select, by tapping it.
-fn choose(br: &Browser, form: &Element<'_>, select: &str, text: &str) {
-    let sel = form.find(select).unwrap();
-    let index = br
-        .execute(
-            "const o = Array.from(arguments[0].options).findIndex(o => o.text.trim() === arguments[1]);\
-             return o + 1;",
-            vec![sel.as_arg(), Value::from(text)],
-        )
-        .unwrap()
-        .as_i64()
-        .unwrap();
-    assert!(index > 0, "no option {text} in {select}");
-    sel.click().unwrap();
-    form.find(&format!("{select} option:nth-child({index})"))
-        .unwrap()
-        .click()
-        .unwrap();
-}
-
-fn open(br: &Browser, srv: &Server, path: &str, ready: &str) {
-    br.goto(&format!("{}{path}", srv.base)).unwrap();
-    if let Err(e) = br.wait_for(ready, WAIT) {
-        panic!("{path}: {e}\n{}", br.page_source().unwrap_or_default());
-    }
-}
-
-/// Taps the form's submit button and waits for the page that answers it: a new document, which
-/// has not got the mark left on the old one.
-fn submit(br: &Browser, form: &Element<'_>) {
-    br.execute("window.__beforeSubmit = true;", vec![]).unwrap();
-    form.find("button[type=submit]").unwrap().click().unwrap();
-    let started = std::time::Instant::now();
-    loop {
-        let done = br
-            .execute(
-                "return window.__beforeSubmit === undefined && document.readyState === 'complete';",
-                vec![],
-            )
-            .unwrap_or(Value::Bool(false));
-        if done == Value::Bool(true) {
-            break;
-        }
-        assert!(
-            started.elapsed() < WAIT,
-            "the form was sent but no page came back"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use support::phone::{WAIT, choose, login, open, open_details_of, submit};
+use support::webdriver::Browser;
+use support::{Server, sql_int};
 
 /// A room of the worker's grid with someone living in it, and that grid.
 fn room_with_people(srv: &Server) -> (i64, i64) {
@@ -474,15 +403,6 @@ fn the_administrator_adds_renames_moves_and_retires_places_on_a_phone() {
         ),
         1
     );
-}
-
-fn open_details_of(br: &Browser, form_id: &str) {
-    br.execute(
-        "const d = document.querySelector('form#' + arguments[0]).closest('details'); if (d) d.open = true; \
-         document.querySelectorAll('form#' + arguments[0] + ' details').forEach(x => x.open = true);",
-        vec![Value::from(form_id)],
-    )
-    .unwrap();
 }
 
 #[test]

@@ -6,6 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod pdf_layout;
+pub mod phone;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader};
