@@ -666,3 +666,30 @@ fn a_local_unit_is_registered_and_corrected_on_a_phone() {
         5
     );
 }
+
+#[test]
+fn an_error_page_steps_back_to_the_page_before_it() {
+    let srv = Server::start(20);
+    let grid = sql_int(
+        &srv.db,
+        "SELECT s.node_id FROM user_scopes s JOIN users u ON u.id = s.user_id WHERE u.username = 'wangge'",
+    );
+    let br = login(&srv, "wangge");
+    open(&br, &srv, &format!("/nodes/{grid}"), "h1");
+    // A record that doesn't exist: the error page, in Chinese, with a way back.
+    open(&br, &srv, "/people/999999999", "#back");
+    br.find("#back").unwrap().click().unwrap();
+    let started = std::time::Instant::now();
+    while !br
+        .current_url()
+        .unwrap()
+        .ends_with(&format!("/nodes/{grid}"))
+    {
+        assert!(
+            started.elapsed() < WAIT,
+            "返回上一页 went to {}",
+            br.current_url().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

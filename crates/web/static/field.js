@@ -451,7 +451,21 @@
     });
   }
 
+  // "返回上一页" on error pages: the policy forbids javascript: links, so the link names the
+  // start page and the script turns it into a step back when there is one.
+  function backLinks() {
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-back]"), function (a) {
+      a.addEventListener("click", function (ev) {
+        if (history.length > 1) {
+          ev.preventDefault();
+          history.back();
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    backLinks();
     Array.prototype.forEach.call(document.querySelectorAll("form[data-keep]"), keep);
     Array.prototype.forEach.call(document.querySelectorAll('form[action="/logout"]'), guardLogout);
     window.addEventListener("online", flush);
