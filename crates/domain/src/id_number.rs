@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Local, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::sex::Sex;
@@ -165,7 +165,7 @@ fn first_bad_char(s: &str) -> Option<(char, usize)> {
 impl IdNumber {
     /// Parses and validates against today's local date.
     pub fn parse(input: &str) -> Result<IdNumber, IdNumberError> {
-        IdNumber::parse_at(input, Local::now().date_naive())
+        IdNumber::parse_at(input, crate::clock::today())
     }
 
     /// Parses and validates; `today` bounds the birth date from above.

@@ -5,6 +5,7 @@
 //! paste it (full-width characters, stray spaces) and rejects the rest with
 //! a Chinese message that names the field and says what to do.
 
+pub mod clock;
 pub mod credit_code;
 pub mod dates;
 pub mod id_number;

@@ -746,7 +746,7 @@ fn parse_age(ctx: &mut Ctx, id: Option<&IdNumber>) {
     let Some(id) = id else {
         return;
     };
-    let now = id.age_on(chrono::Local::now().date_naive());
+    let now = id.age_on(shequ_domain::clock::today());
     if typed > now.saturating_add(1) || typed.saturating_add(AGE_SLACK) < now {
         let message = format!(
             "{}与公民身份号码不符（按号码今年{now}岁），年龄以身份证号码为准；如号码无误可忽略此提示，否则请核对号码",

@@ -65,7 +65,7 @@ pub fn issue_binding_code(conn: &mut Conn, username: &str) -> StoreResult<String
         n / 10_000 % 10_000,
         n % 10_000
     );
-    let expires = (chrono::Utc::now() + chrono::Duration::hours(BIND_CODE_HOURS))
+    let expires = (shequ_domain::clock::now_utc() + chrono::Duration::hours(BIND_CODE_HOURS))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     conn.transaction(|c| {
         let id = crate::users::id_by_username(c, username)?;
@@ -92,7 +92,7 @@ pub fn issue_binding_code(conn: &mut Conn, username: &str) -> StoreResult<String
 /// The lock on the second factor, if it is locked now: minutes left.
 fn locked_minutes(until: Option<String>) -> Option<i64> {
     let until = chrono::DateTime::parse_from_rfc3339(&until?).ok()?;
-    let left = until.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    let left = until.with_timezone(&chrono::Utc) - shequ_domain::clock::now_utc();
     (left > chrono::Duration::zero()).then(|| left.num_minutes() + 1)
 }
 
@@ -116,7 +116,7 @@ fn count_failure(c: &mut Conn, user_id: i64) -> StoreResult<bool> {
     if failures < MAX_FAILURES {
         return Ok(false);
     }
-    let until = (chrono::Utc::now() + chrono::Duration::minutes(LOCK_MINUTES))
+    let until = (shequ_domain::clock::now_utc() + chrono::Duration::minutes(LOCK_MINUTES))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     c.execute(
         "UPDATE users SET totp_failures = 0, totp_locked_until = ? WHERE id = ?",
@@ -199,7 +199,7 @@ pub fn begin(conn: &mut Conn, actor: &Actor, binding_code: &str) -> StoreResult<
         let expires: Option<String> = r.get(1)?;
         let fresh = expires
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-            .is_some_and(|t| t.with_timezone(&chrono::Utc) > chrono::Utc::now());
+            .is_some_and(|t| t.with_timezone(&chrono::Utc) > shequ_domain::clock::now_utc());
         if binding_code.trim().is_empty() && stored.is_none() {
             return Ok(Some(
                 "首次绑定手机验证器需要安全管理员发放的绑定码：请联系安全管理员当面或电话领取".into(),
@@ -253,7 +253,7 @@ pub fn verify(conn: &mut Conn, actor: &Actor, token: &str, code: &str) -> StoreR
         let confirmed: Option<String> = r.get(2)?;
         let secret = TotpSecret::from_base32(&sealer()?.open(Field::TotpSecret, &sealed)?)
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
-        let unix = chrono::Utc::now().timestamp().max(0) as u64;
+        let unix = shequ_domain::clock::now_utc().timestamp().max(0) as u64;
         match totp::verify(&secret, code, unix, last.map(|l| l.max(0) as u64)) {
             Ok(step) => {
                 let step = step as i64;

@@ -95,27 +95,16 @@ impl FromRequest<AppState> for Submitted {
                 attachments::MAX_BYTES / (1024 * 1024)
             )))
         };
-        // The NUL check of `refuse_nul` for urlencoded forms, here for multipart ones: no
-        // field takes one, and PostgreSQL refuses it in text.
-        let nul = |name: &str, text: &str| {
-            if text.contains('\0') {
-                Err(PageError(AppError::BadRequest(format!(
-                    "表单中“{name}”含有空字符，请删除后重新提交"
-                ))))
-            } else {
-                Ok(())
-            }
-        };
         let mut out = Submitted {
             fields: HashMap::new(),
             files: Vec::new(),
         };
         while let Some(field) = m.next_field().await.map_err(broken)? {
             let name = field.name().unwrap_or_default().to_string();
-            nul(&name, &name)?;
+            refuse_nul_in(&name, &name)?;
             match field.file_name().map(str::to_string) {
                 Some(file_name) => {
-                    nul(&name, &file_name)?;
+                    refuse_nul_in(&name, &file_name)?;
                     let bytes = field.bytes().await.map_err(broken)?;
                     // A file input left empty still sends a part with no name and no bytes.
                     if !bytes.is_empty() || !file_name.is_empty() {
@@ -131,7 +120,7 @@ impl FromRequest<AppState> for Submitted {
                 }
                 None => {
                     let text = field.text().await.map_err(broken)?;
-                    nul(&name, &text)?;
+                    refuse_nul_in(&name, &text)?;
                     out.fields.insert(name, text);
                 }
             }
@@ -146,6 +135,18 @@ fn unreadable(reason: &str) -> PageError {
     PageError(AppError::BadRequest(
         "提交的表单无法读取，没有保存：请刷新页面后重新填写提交".into(),
     ))
+}
+
+/// The NUL check `refuse_nul` makes for urlencoded forms, for the multipart ones that read their
+/// own fields: no field takes one, and PostgreSQL refuses it in text.
+pub fn refuse_nul_in(label: &str, text: &str) -> Result<(), PageError> {
+    if text.contains('\0') {
+        Err(PageError(AppError::BadRequest(format!(
+            "表单中“{label}”含有空字符，请删除后重新提交"
+        ))))
+    } else {
+        Ok(())
+    }
 }
 
 /// The bytes of a file, as the store found them, with headers that keep a browser from

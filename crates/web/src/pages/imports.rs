@@ -125,27 +125,15 @@ async fn receive(
                 .into());
             }
         };
-        // No field takes a NUL (PostgreSQL refuses one in text): the check `refuse_nul` makes
-        // for plain forms, here for this multipart one, the file's name included.
-        let nul = |label: &str, text: &str| -> Result<(), PageError> {
-            if text.contains('\0') {
-                Err(
-                    AppError::BadRequest(format!("表单中“{label}”含有空字符，请删除后重新提交"))
-                        .into(),
-                )
-            } else {
-                Ok(())
-            }
-        };
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("kind") => {
                 kind = field.text().await.unwrap_or_default();
-                nul("导入内容", &kind)?;
+                super::files::refuse_nul_in("导入内容", &kind)?;
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("台账.xlsx").to_string();
-                nul("文件名", &name)?;
+                super::files::refuse_nul_in("文件名", &name)?;
                 let bytes = field.bytes().await.map_err(|e| {
                     tracing::info!("ledger upload broken off: {}", e.body_text());
                     AppError::BadRequest("上传没有完成，请检查网络后重试".into())
