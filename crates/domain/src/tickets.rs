@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::roles::Role;
+use crate::access::roles::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

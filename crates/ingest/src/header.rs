@@ -12,7 +12,6 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::persons::Mapping;
 use crate::table::{Cell, Merge, Row, Table};
 use text::{halfwidth, is_blank};
 
@@ -374,6 +373,9 @@ pub struct Column {
     /// What the title was recognised as, if anything.
     pub field: Option<Field>,
 }
+
+/// Which column holds which field: from header recognition, possibly edited by the user.
+pub type Mapping = Vec<(usize, Field)>;
 
 impl Header {
     /// The recognised columns, as the default mapping to offer the user.

@@ -27,8 +27,7 @@ use crate::header::{Field, Header, find_header, normalise_title, recognise};
 use crate::table::{Cell, Row, Table, column_name};
 use values::{DateValue, DocKind, RelationValue};
 
-/// Which column holds which field: from header recognition, possibly edited by the user.
-pub type Mapping = Vec<(usize, Field)>;
+pub use crate::header::Mapping;
 
 /// One thing wrong with one cell, located as the office sees it in Excel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use shequ_domain::tags::{FieldType, TagKind};
+use shequ_domain::registry::tags::{FieldType, TagKind};
 
 use crate::header::{Field, Header, normalise_title};
 use crate::persons::{Candidate, Mapping, Problem, RowOutcome, parse_table};

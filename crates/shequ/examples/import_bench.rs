@@ -19,7 +19,7 @@ use std::time::Instant;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use chrono::NaiveDate;
-use shequ_domain::id_number::IdNumber;
+use shequ_domain::registry::id_number::IdNumber;
 use shequ_office::xlsx::{self, Cell, Column, FileMeta, Sheet};
 
 const SURNAMES: &[&str] = &[

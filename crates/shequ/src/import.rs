@@ -29,9 +29,9 @@ pub struct Request<'a> {
 /// A file read and compared with the registry, ready to commit.
 enum Checked {
     Persons(imports::Plan),
-    Tags(shequ_store::tag_imports::TagPlan),
-    Units(shequ_store::unit_imports::UnitPlan),
-    Rentals(shequ_store::rental_imports::RentalPlan),
+    Tags(shequ_store::imports::tags::TagPlan),
+    Units(shequ_store::imports::units::UnitPlan),
+    Rentals(shequ_store::imports::rentals::RentalPlan),
 }
 
 pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
@@ -44,7 +44,7 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
     let mut conn = pool.get().map_err(|e| anyhow!("{e}"))?;
     let actor = Actor::load_by_username(&mut conn, req.as_user).map_err(|e| anyhow!("{e}"))?;
     let node_id = imports::node_by_path(&mut conn, req.node).map_err(|e| anyhow!("{e}"))?;
-    let community = shequ_store::tree::get(&mut conn, &actor, node_id)
+    let community = shequ_store::registry::tree::get(&mut conn, &actor, node_id)
         .map_err(|e| anyhow!("{e}"))?
         .community_id
         .unwrap_or_default();
@@ -74,7 +74,7 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         (Checked::Persons(plan), report, reading.sha256, refused)
     } else if req.kind == "rentals" {
         let reading = importing::read_rentals(&bytes, &name).map_err(unreadable)?;
-        let plan = shequ_store::rental_imports::plan_rentals(
+        let plan = shequ_store::imports::rentals::plan_rentals(
             &mut conn,
             &actor,
             node_id,
@@ -86,16 +86,20 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         (Checked::Rentals(plan), report, reading.sha256, refused)
     } else if req.kind == "units" {
         let reading = importing::read_units(&bytes, &name).map_err(unreadable)?;
-        let plan =
-            shequ_store::unit_imports::plan_units(&mut conn, &actor, node_id, reading.rows.clone())
-                .map_err(|e| anyhow!("{e}"))?;
+        let plan = shequ_store::imports::units::plan_units(
+            &mut conn,
+            &actor,
+            node_id,
+            reading.rows.clone(),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
         let report = importing::unit_report(&reading, &plan);
         let refused = importing::rows_refused(&reading.rejected);
         (Checked::Units(plan), report, reading.sha256, refused)
     } else {
-        let kind = shequ_store::tag_imports::kind(req.kind).map_err(|e| anyhow!("{e}"))?;
+        let kind = shequ_store::imports::tags::kind(req.kind).map_err(|e| anyhow!("{e}"))?;
         let reading = importing::read_tags(&bytes, &name, kind).map_err(unreadable)?;
-        let plan = shequ_store::tag_imports::plan_tags(
+        let plan = shequ_store::imports::tags::plan_tags(
             &mut conn,
             &actor,
             node_id,
@@ -123,7 +127,7 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         // finds nothing new); only a retried commit of one upload is a no-op.
         let key = format!(
             "cli:{}",
-            shequ_store::users::random_token(16).map_err(|e| anyhow!("{e}"))?
+            shequ_store::access::users::random_token(16).map_err(|e| anyhow!("{e}"))?
         );
         let info = FileInfo {
             file_name: name.clone(),
@@ -139,13 +143,13 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
             Checked::Persons(plan) => {
                 imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
             }
-            Checked::Tags(plan) => shequ_store::tag_imports::commit_tags(
+            Checked::Tags(plan) => shequ_store::imports::tags::commit_tags(
                 &mut conn, &actor, plan, &accept, &info, &progress,
             ),
-            Checked::Units(plan) => shequ_store::unit_imports::commit_units(
+            Checked::Units(plan) => shequ_store::imports::units::commit_units(
                 &mut conn, &actor, plan, &accept, &info, &progress,
             ),
-            Checked::Rentals(plan) => shequ_store::rental_imports::commit_rentals(
+            Checked::Rentals(plan) => shequ_store::imports::rentals::commit_rentals(
                 &mut conn, &actor, plan, &accept, &info, &progress,
             ),
         }

@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use shequ_domain::roles::Role;
-use shequ_store::{Pool, users};
+use shequ_domain::access::roles::Role;
+use shequ_store::{Pool, access::users};
 
 const DEFAULT_DB: &str = "sqlite://data/shequ.db";
 
@@ -353,8 +353,9 @@ fn run_demo(pool: &Pool, people: usize, password: Option<&str>) -> anyhow::Resul
             "手机验证器绑定码（演示用；正式使用时由安全管理员用 shequ user bind-code 逐一发放）："
         );
         for l in &summary.logins {
-            let code = shequ_store::second_factor::issue_binding_code(&mut conn, &l.username)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let code =
+                shequ_store::access::second_factor::issue_binding_code(&mut conn, &l.username)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("  {:<10} 绑定码 {code}", l.username);
         }
     }
@@ -463,9 +464,9 @@ fn main() -> anyhow::Result<()> {
             let path = db
                 .key_file
                 .clone()
-                .unwrap_or_else(|| shequ_store::sealed::default_key_path(&parsed));
+                .unwrap_or_else(|| shequ_store::access::sealed::default_key_path(&parsed));
             let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let (version, rows) = shequ_store::sealed::rotate(&mut conn, &path, provider)
+            let (version, rows) = shequ_store::access::sealed::rotate(&mut conn, &path, provider)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "已更换为第 {version} 版密钥（{}），重新加密了 {rows} 条记录。密钥文件 {} 已更新：请立即另行备份新的密钥文件；此前的数据库备份需要用旧密钥文件才能恢复。",
@@ -520,7 +521,7 @@ fn main() -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let node_id = shequ_store::imports::node_by_path(&mut conn, &node)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let key = shequ_store::open311::add_key(&mut conn, &actor, &name, node_id)
+            let key = shequ_store::tickets::open311::add_key(&mut conn, &actor, &name, node_id)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{key}");
             eprintln!(
@@ -538,8 +539,8 @@ fn main() -> anyhow::Result<()> {
         } => {
             let pool = open(&db)?;
             let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let verdict =
-                shequ_store::audit::verify(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let verdict = shequ_store::access::audit::verify(&mut conn)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             match verdict.first_problem {
                 None => println!("审计日志完整：共 {} 条，哈希链无断裂。", verdict.rows),
                 Some((seq, what)) => bail!(
@@ -585,14 +586,14 @@ fn main() -> anyhow::Result<()> {
         } => {
             let pool = open(&db)?;
             let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            shequ_store::second_factor::reset(&mut conn, &username)
+            shequ_store::access::second_factor::reset(&mut conn, &username)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let code = shequ_store::second_factor::issue_binding_code(&mut conn, &username)
+            let code = shequ_store::access::second_factor::issue_binding_code(&mut conn, &username)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{code}");
             eprintln!(
                 "已重置 {username} 的手机验证器，其会话已全部结束。上面是重新绑定用的一次性绑定码（{} 小时内有效），请当面或电话告知本人。",
-                shequ_store::second_factor::BIND_CODE_HOURS
+                shequ_store::access::second_factor::BIND_CODE_HOURS
             );
         }
         Command::User {
@@ -600,12 +601,12 @@ fn main() -> anyhow::Result<()> {
         } => {
             let pool = open(&db)?;
             let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let code = shequ_store::second_factor::issue_binding_code(&mut conn, &username)
+            let code = shequ_store::access::second_factor::issue_binding_code(&mut conn, &username)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{code}");
             eprintln!(
                 "这是 {username} 首次绑定手机验证器用的一次性绑定码（{} 小时内有效，用后作废）。请当面或电话告知本人，不要经由他人转交。",
-                shequ_store::second_factor::BIND_CODE_HOURS
+                shequ_store::access::second_factor::BIND_CODE_HOURS
             );
         }
         Command::User {

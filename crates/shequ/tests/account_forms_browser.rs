@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde_json::json;
-use shequ_domain::id_number::IdNumber;
-use shequ_domain::totp::{self, TotpSecret};
+use shequ_domain::access::totp::{self, TotpSecret};
+use shequ_domain::registry::id_number::IdNumber;
 use support::phone::{WAIT, login, open, submit};
 use support::webdriver::Browser;
 use support::{Server, binding_code, sql_int, unix_now};

@@ -7,8 +7,8 @@ mod support;
 
 use chrono::{Duration, Local, NaiveDate};
 use serde_json::{Value, json};
-use shequ_domain::id_number::IdNumber;
-use shequ_domain::names::NameKeys;
+use shequ_domain::registry::id_number::IdNumber;
+use shequ_domain::registry::names::NameKeys;
 use support::{Api, Server, Web, csrf_of, run};
 
 fn today() -> NaiveDate {
@@ -131,7 +131,10 @@ fn registering_a_person_derives_sex_and_birth_and_refuses_duplicates() {
     let (s, p) = api.get(&format!("/api/v1/persons/{pid}"));
     assert_eq!(s, 200);
     // Shown masked; the full number is a reveal away (tests/privacy.rs).
-    assert_eq!(p["person"]["id_number"], shequ_domain::mask::mask_id(&id));
+    assert_eq!(
+        p["person"]["id_number"],
+        shequ_domain::access::mask::mask_id(&id)
+    );
     assert_eq!(p["person"]["sex"], "男");
     assert_eq!(p["person"]["birth_date"], "1958-03-09");
     assert_eq!(p["person"]["ethnicity"], "彝族");

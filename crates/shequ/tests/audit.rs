@@ -8,7 +8,7 @@ mod support;
 
 use chrono::NaiveDate;
 use serde_json::json;
-use shequ_domain::id_number::IdNumber;
+use shequ_domain::registry::id_number::IdNumber;
 use support::{Api, Backend, Server, backend, run};
 
 fn verify(url: &str) -> (bool, String) {

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use shequ_domain::names::NameKeys;
+use shequ_domain::registry::names::NameKeys;
 use support::webdriver::Browser;
 use support::{PASSWORD, Server};
 

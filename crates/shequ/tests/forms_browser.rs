@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use shequ_domain::id_number::IdNumber;
+use shequ_domain::registry::id_number::IdNumber;
 use support::phone::{WAIT, choose, login, open, open_details_of, submit};
 use support::webdriver::Browser;
 use support::{Server, sql_int};

@@ -481,7 +481,7 @@ fn special_group_lists_round_trip_and_add_new_members() {
     support::pass_second_factor(&web);
     let tags_before = sql_int(&srv.db, "SELECT count(*) FROM tags");
     let mut round_tripped = Vec::new();
-    for kind in shequ_domain::tags::TAG_KINDS {
+    for kind in shequ_domain::registry::tags::TAG_KINDS {
         let (s, _, _, bytes) = web.download(&format!(
             "/nodes/{community}/export/group.xlsx?kind={}",
             kind.code

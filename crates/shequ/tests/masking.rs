@@ -12,7 +12,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
-use shequ_domain::id_number::IdNumber;
+use shequ_domain::registry::id_number::IdNumber;
 use support::{Api, Server, Web, add_user, csrf_of, run, sql_int};
 
 const LOGINS: &[(&str, bool)] = &[

@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use shequ_domain::totp::{self, TotpSecret};
+use shequ_domain::access::totp::{self, TotpSecret};
 use support::{Api, Server, Web, csrf_of, run, sql_int};
 
 fn now() -> u64 {

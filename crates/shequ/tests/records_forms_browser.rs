@@ -558,12 +558,15 @@ fn a_special_group_ledger_is_exported_after_the_second_factor_on_a_phone() {
         .unwrap();
     submit(&br, &begin);
     let secret = br.wait_for("#totp-secret", WAIT).unwrap().text().unwrap();
-    let secret = shequ_domain::totp::TotpSecret::from_base32(secret.trim()).unwrap();
+    let secret = shequ_domain::access::totp::TotpSecret::from_base32(secret.trim()).unwrap();
     let verify = br.wait_for("form#totp-verify", WAIT).unwrap();
     verify
         .find("input[name=code]")
         .unwrap()
-        .send_keys(&shequ_domain::totp::code_at(&secret, support::unix_now()))
+        .send_keys(&shequ_domain::access::totp::code_at(
+            &secret,
+            support::unix_now(),
+        ))
         .unwrap();
     submit(&br, &verify);
     let url = br.current_url().unwrap();

@@ -12,7 +12,7 @@ use std::process::Command;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
-use shequ_domain::id_number::IdNumber;
+use shequ_domain::registry::id_number::IdNumber;
 use support::{Api, Backend, Server, TestDb, backend, run, sql_int};
 
 fn id_for(seq: u16) -> String {

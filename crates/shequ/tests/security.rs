@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use shequ_domain::totp;
+use shequ_domain::access::totp;
 use support::{Api, Backend, Server, Web, add_user, backend, csrf_of, run, sql_int, unix_now};
 
 /// A person living in the grid worker's grid, and the room they live in.

@@ -11,7 +11,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
-use shequ_store::tree::AREA_PATH_TABLES;
+use shequ_store::registry::tree::AREA_PATH_TABLES;
 use support::{Backend, Server, TestDb, add_user, backend, hazard_photos, sql_int};
 
 /// Every column named `path` or `*_path` in the database: (table, column).

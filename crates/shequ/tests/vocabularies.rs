@@ -8,7 +8,7 @@ mod support;
 
 use chrono::{Local, NaiveDate};
 use serde_json::json;
-use shequ_domain::id_number::IdNumber;
+use shequ_domain::registry::id_number::IdNumber;
 use support::{Server, Web, sql_int};
 
 fn wangge_grid(srv: &Server) -> i64 {

@@ -7,12 +7,12 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::audit::{self, By, Event};
+use crate::access::audit::{self, By, Event};
+use crate::access::scope::Actor;
 use crate::clock::now;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::scope::Actor;
 
 /// A phone photo is 2–8 MB; a scanned agreement as PDF about as much.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;

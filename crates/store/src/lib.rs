@@ -2,51 +2,30 @@
 //! Storage of `shequ`: one API over SQLite and PostgreSQL. Every function that returns records
 //! takes the acting user (`scope::Actor`) and filters by their area inside the SQL.
 
+pub mod access;
 pub mod attachments;
-pub mod audit;
-pub mod bulk;
 pub mod clock;
 pub mod db;
-pub mod dispatch_targets;
 pub mod error;
-pub mod groups;
-pub mod housing;
+pub mod field;
 pub mod imports;
+pub mod indicators;
 pub mod ledger;
 pub mod mediation;
-pub mod migrate;
-pub mod open311;
-pub mod patrols;
-pub mod people;
-pub mod personal;
-pub mod public_reports;
-pub mod rental_imports;
-pub mod scope;
-pub mod sealed;
-pub mod search;
-pub mod second_factor;
-pub mod stats;
-pub mod tag_imports;
-pub mod tags;
-pub mod ticket_settings;
+pub mod registry;
 pub mod tickets;
-pub mod tree;
-pub mod unit_imports;
-pub mod units;
-pub mod users;
-pub mod visits;
 
+pub use access::scope::Actor;
 pub use clock::today;
 pub use db::{Backend, Conn, DbUrl, Pool};
 pub use error::{StoreError, StoreResult};
-pub use scope::Actor;
 
 /// Opens the database named by `url`, runs pending migrations and returns a pool.
 pub fn open(url: &str, pool_size: usize) -> StoreResult<Pool> {
     let url = DbUrl::parse(url).map_err(db::DbError::from)?;
     let pool = Pool::new(url, pool_size);
     let mut conn = pool.get()?;
-    migrate::run(&mut conn)?;
+    db::migrate::run(&mut conn)?;
     drop(conn);
     Ok(pool)
 }
@@ -57,12 +36,15 @@ pub fn open_with_key(
     url: &str,
     pool_size: usize,
     key_file: Option<&std::path::Path>,
-) -> StoreResult<(Pool, sealed::KeyReport)> {
+) -> StoreResult<(Pool, access::sealed::KeyReport)> {
     let parsed = DbUrl::parse(url).map_err(db::DbError::from)?;
-    let path = key_file.map_or_else(|| sealed::default_key_path(&parsed), |p| p.to_path_buf());
+    let path = key_file.map_or_else(
+        || access::sealed::default_key_path(&parsed),
+        |p| p.to_path_buf(),
+    );
     let pool = open(url, pool_size)?;
     let mut conn = pool.get()?;
-    let report = sealed::open_key(&mut conn, &path)?;
+    let report = access::sealed::open_key(&mut conn, &path)?;
     drop(conn);
     Ok((pool, report))
 }

@@ -99,7 +99,7 @@ pub struct Vault {
     audit_key: Zeroizing<[u8; INDEX_KEY_LEN]>,
 }
 
-/// The audit chain's key, for `shequ_store::audit`: HMAC-SM3, lower hex.
+/// The audit chain's key, for `shequ_store::access::audit`: HMAC-SM3, lower hex.
 #[derive(Clone)]
 pub struct AuditKey {
     mac: HmacSm3,

@@ -13,7 +13,7 @@ use axum::routing::{MethodFilter, on};
 use axum::{RequestPartsExt, Router};
 use serde::Serialize;
 use shequ_store::Actor;
-use shequ_store::scope::{self, RecordKind};
+use shequ_store::access::scope::{self, RecordKind};
 
 use crate::auth;
 use crate::error::AppError;

@@ -6,7 +6,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
-use shequ_store::{Actor, users};
+use shequ_store::{Actor, access::users};
 
 use crate::access::Authed;
 use crate::error::AppError;

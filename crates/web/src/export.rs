@@ -10,7 +10,7 @@ use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use shequ_office::xlsx::{self, Cell, Column, FileMeta, Sheet};
-use shequ_store::audit;
+use shequ_store::access::audit;
 use shequ_store::{StoreError, ledger};
 
 use crate::auth::{PageUser, url_encode};

@@ -5,13 +5,13 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shequ_domain::tags::TagKind;
+use shequ_domain::registry::tags::TagKind;
 use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, tags};
+use shequ_store::imports::rentals::{RentalPlan, RentalRow, RentalVerdict};
+use shequ_store::imports::tags::{TagPlan, TagRow, TagVerdict};
+use shequ_store::imports::units::{UnitPlan, UnitRow, UnitVerdict};
 use shequ_store::imports::{Counts, ImportRow, Plan, Verdict};
-use shequ_store::people::PersonInput;
-use shequ_store::rental_imports::{RentalPlan, RentalRow, RentalVerdict};
-use shequ_store::tag_imports::{TagPlan, TagRow, TagVerdict};
-use shequ_store::unit_imports::{UnitPlan, UnitRow, UnitVerdict};
+use shequ_store::registry::people::PersonInput;
 
 /// What a file holds, before it is compared with the registry.
 #[derive(Debug, Clone)]
@@ -361,7 +361,7 @@ pub struct UpdateRow {
 }
 
 fn report_row(p: &Problem) -> ReportRow {
-    use shequ_domain::mask::mask_numbers_in;
+    use shequ_domain::access::mask::mask_numbers_in;
     ReportRow {
         sheet: p.sheet.clone(),
         row: p.row,
@@ -740,7 +740,7 @@ fn unit_row(r: &LabelledRow, h: &LabelledHeader) -> Result<UnitRow, Box<Problem>
         sheet: r.sheet.clone(),
         row: r.row,
         present: h.columns.iter().map(|(k, _)| *k).collect(),
-        input: shequ_store::units::UnitInput {
+        input: shequ_store::registry::units::UnitInput {
             node_id: 0,
             name: r.text("name").unwrap_or_default(),
             kind: r.text("kind").unwrap_or_else(|| "其他".into()),

@@ -2,16 +2,18 @@
 //! The HTTP face of `shequ`: server-rendered pages for people, a JSON API for programs.
 
 pub mod access;
-mod agreement;
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
+mod field;
 pub mod importing;
 pub mod masking;
-pub mod open311;
+mod mediation;
 pub mod pages;
+mod registry;
 pub mod state;
+pub mod tickets;
 pub mod tls;
 pub mod uploads;
 
@@ -24,7 +26,7 @@ use axum::http::{HeaderValue, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
-use shequ_store::audit::{self, By, Event};
+use shequ_store::access::audit::{self, By, Event};
 
 pub use state::{AppState, Settings};
 
@@ -304,7 +306,7 @@ pub fn routes() -> access::Routes {
     Routes::new()
         .merge(pages::routes())
         .merge(api::routes())
-        .merge(open311::routes())
+        .merge(tickets::open311::routes())
         .get("/static/style.css", rule(Need::Public, Target::None), style)
         .get(
             "/static/field.js",

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use shequ_store::users::LoginPolicy;
+use shequ_store::access::users::LoginPolicy;
 use shequ_store::{Conn, Pool, StoreError};
 
 use crate::error::AppError;

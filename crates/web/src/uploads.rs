@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use shequ_store::imports::rentals::RentalPlan;
+use shequ_store::imports::tags::TagPlan;
+use shequ_store::imports::units::UnitPlan;
 use shequ_store::imports::{Outcome, Plan};
-use shequ_store::rental_imports::RentalPlan;
-use shequ_store::tag_imports::TagPlan;
-use shequ_store::unit_imports::UnitPlan;
 
 use crate::importing::{Reading, RentalReading, TagReading, UnitReading};
 

@@ -1001,7 +1001,7 @@ fn arbitrary_cells_never_panic() {
             let _ = parse_table(&table, &h, &mapping);
             let _ = crate::header::signature(&h);
             // The same rows as every special group's list.
-            for kind in shequ_domain::tags::TAG_KINDS {
+            for kind in shequ_domain::registry::tags::TAG_KINDS {
                 let cols = crate::tags::tag_columns(&h, kind);
                 let out = crate::tags::parse_tag_table(&table, &h, kind, &cols);
                 assert!(out.len() <= table.rows.len());

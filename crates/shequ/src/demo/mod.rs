@@ -12,16 +12,16 @@ use std::collections::{BTreeMap, HashSet};
 
 use anyhow::{Context, bail};
 use chrono::{Datelike, Duration, NaiveDate};
-use shequ_domain::credit_code::CreditCode;
-use shequ_domain::id_number::IdNumber;
-use shequ_domain::names::NameKeys;
-use shequ_domain::roles::Role;
-use shequ_domain::tags::sealed_details;
+use shequ_domain::access::roles::Role;
+use shequ_domain::registry::credit_code::CreditCode;
+use shequ_domain::registry::id_number::IdNumber;
+use shequ_domain::registry::names::NameKeys;
+use shequ_domain::registry::tags::sealed_details;
 use shequ_store::Conn;
-use shequ_store::bulk;
+use shequ_store::access::sealed::{self, Field, Sealer};
+use shequ_store::access::users;
 use shequ_store::db::Value;
-use shequ_store::sealed::{self, Field, Sealer};
-use shequ_store::users;
+use shequ_store::db::bulk;
 
 use rng::Rng;
 
@@ -748,10 +748,10 @@ pub fn generate(conn: &mut Conn, people: usize, password: Option<&str>) -> anyho
             ],
         )?;
         // One audit row for the whole load (the records are fictional, made by the system).
-        shequ_store::audit::record(
+        shequ_store::access::audit::record(
             c,
-            shequ_store::audit::By::System,
-            shequ_store::audit::Event::ok("demo.generate", "database")
+            shequ_store::access::audit::By::System,
+            shequ_store::access::audit::Event::ok("demo.generate", "database")
                 .with(serde_json::json!({ "人数": people })),
         )?;
         Ok(summary)

@@ -4,8 +4,8 @@
 
 use anyhow::bail;
 use shequ_store::Conn;
-use shequ_store::bulk;
 use shequ_store::db::Value;
+use shequ_store::db::bulk;
 
 use super::rng::Rng;
 
@@ -198,10 +198,10 @@ pub fn generate(conn: &mut Conn, tickets: usize, visits: usize) -> anyhow::Resul
             Ok(())
         })?;
         bulk::finish(c, &["tickets", "visits"])?;
-        shequ_store::audit::record(
+        shequ_store::access::audit::record(
             c,
-            shequ_store::audit::By::System,
-            shequ_store::audit::Event::ok("demo.field_work", "database")
+            shequ_store::access::audit::By::System,
+            shequ_store::access::audit::Event::ok("demo.field_work", "database")
                 .with(serde_json::json!({ "事件": tickets, "走访": visits, "街道": name })),
         )?;
         Ok(())

@@ -786,13 +786,17 @@ pub fn pass_second_factor(web: &Web) {
     );
     let i = bound.find("id=\"totp-secret\">").expect("secret shown") + 17;
     let secret =
-        shequ_domain::totp::TotpSecret::from_base32(bound[i..].split('<').next().unwrap()).unwrap();
+        shequ_domain::access::totp::TotpSecret::from_base32(bound[i..].split('<').next().unwrap())
+            .unwrap();
     let (s, _, _) = web.post_form(
         "/account/totp/verify",
         &[
             ("csrf", &csrf_of(&bound)),
             ("next", "/account"),
-            ("code", &shequ_domain::totp::code_at(&secret, unix_now())),
+            (
+                "code",
+                &shequ_domain::access::totp::code_at(&secret, unix_now()),
+            ),
         ],
     );
     assert_eq!(s, 303);
@@ -804,15 +808,15 @@ pub fn pass_second_factor_api(
     srv: &Server,
     api: &Api,
     username: &str,
-) -> shequ_domain::totp::TotpSecret {
+) -> shequ_domain::access::totp::TotpSecret {
     let code = binding_code(&srv.db.url, username);
     let (s, v) = api.post("/api/v1/me/totp", json!({"binding_code": code}));
     assert_eq!(s, 200, "{v}");
     let secret =
-        shequ_domain::totp::TotpSecret::from_base32(v["secret"].as_str().unwrap()).unwrap();
+        shequ_domain::access::totp::TotpSecret::from_base32(v["secret"].as_str().unwrap()).unwrap();
     let (s, v) = api.post(
         "/api/v1/session/totp",
-        json!({"code": shequ_domain::totp::code_at(&secret, unix_now())}),
+        json!({"code": shequ_domain::access::totp::code_at(&secret, unix_now())}),
     );
     assert_eq!(s, 200, "{v}");
     secret

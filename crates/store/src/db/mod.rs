@@ -2,6 +2,8 @@
 //! once with `?` placeholders in the common subset of both dialects; the few places where the
 //! dialects really differ ask `Conn::backend()`.
 
+pub mod bulk;
+pub mod migrate;
 mod pg;
 mod pool;
 pub(crate) mod sqlite;
@@ -138,7 +140,7 @@ impl Conn {
             )
         };
         self.batch(&begin)?;
-        let audit_before = crate::audit::pending();
+        let audit_before = crate::access::audit::pending();
         self.set_depth(depth + 1);
         let result = f(self);
         self.set_depth(depth);
@@ -148,17 +150,17 @@ impl Conn {
             Ok(v) => {
                 if let Err(e) = self.batch(&commit) {
                     let _ = self.batch(&rollback);
-                    crate::audit::rolled_back(audit_before);
+                    crate::access::audit::rolled_back(audit_before);
                     return Err(e.into());
                 }
                 if depth == 0 {
-                    crate::audit::after_commit();
+                    crate::access::audit::after_commit();
                 }
                 Ok(v)
             }
             Err(e) => {
                 let _ = self.batch(&rollback);
-                crate::audit::rolled_back(audit_before);
+                crate::access::audit::rolled_back(audit_before);
                 Err(e)
             }
         }

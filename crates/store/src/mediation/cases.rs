@@ -7,16 +7,16 @@ use serde::{Deserialize, Serialize};
 use shequ_domain::mediation::{self as rules, HAND_OFFS, OUTCOMES, PARTY_SIDES, SOURCES};
 
 use super::{text, type_checked};
-use crate::audit::{self, By, Event};
+use crate::access::audit::{self, By, Event};
+use crate::access::personal::{IdNo, PersonName, PhoneNo};
+use crate::access::scope::Actor;
+use crate::access::sealed::{Field, sealer};
 use crate::clock::{now, today};
 use crate::db::{Conn, Row, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::people;
-use crate::personal::{IdNo, PersonName, PhoneNo};
-use crate::scope::Actor;
-use crate::sealed::{Field, sealer};
-use crate::tree;
+use crate::registry::people;
+use crate::registry::tree;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -834,7 +834,7 @@ pub fn agreement_data(conn: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Ag
         });
     }
     // It carries the parties' full ID numbers and phones: the same second factor as a ledger.
-    crate::second_factor::require(actor)?;
+    crate::access::second_factor::require(actor)?;
     let s = sealer()?;
     let parties = conn
         .query(

@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use crate::access::scope::Actor;
 use crate::clock::today;
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::scope::Actor;
+use crate::registry::tree;
 use crate::tickets::Rate;
-use crate::tree;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MediationRates {
@@ -64,7 +64,7 @@ pub fn rates(
         .map(|r| Ok((r.get(0)?, r.get(1)?)))
         .collect::<StoreResult<_>>()?;
     let grid_paths: Vec<(i64, String)> =
-        if grids.is_empty() && node.kind == shequ_domain::org::NodeKind::Grid {
+        if grids.is_empty() && node.kind == shequ_domain::registry::org::NodeKind::Grid {
             vec![(node.id, node.path.clone())]
         } else {
             grids

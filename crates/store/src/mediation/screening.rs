@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use shequ_domain::mediation::{self as rules};
 
 use super::{text, type_checked};
-use crate::audit::{self, By, Event};
+use crate::access::audit::{self, By, Event};
+use crate::access::scope::Actor;
 use crate::clock::{now, today};
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
-use crate::scope::Actor;
-use crate::tree;
+use crate::registry::tree;
 
 /// A dispute found in the field.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -136,7 +136,7 @@ pub fn screen(
         let node = tree::get(c, actor, node_id)?;
         let community = node
             .community_id
-            .filter(|_| node.kind >= shequ_domain::org::NodeKind::Grid)
+            .filter(|_| node.kind >= shequ_domain::registry::org::NodeKind::Grid)
             .ok_or_else(|| StoreError::invalid("位置", "排查按网格登记：请选择网格"))?;
         if !actor.sees_people_at(&node.path) {
             return Err(StoreError::Forbidden("该网格不在您的管辖范围内".into()));

@@ -2,10 +2,6 @@
 //! offers what the pages offer, to the same users, with the same scope rules.
 
 mod json;
-pub(crate) mod mediation;
-mod patrols;
-mod tickets;
-mod visits;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -13,19 +9,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shequ_domain::org::NodeKind;
-use shequ_domain::tags::TAG_KINDS;
-use shequ_store::groups::{self, Group};
-use shequ_store::housing::{self, Housing, HousingView};
-use shequ_store::people::{
-    self, CurrentHome, HistoryEntry, Person, PersonInput, Residence, Resident,
-};
-use shequ_store::search::{self, Hit};
-use shequ_store::stats::{self, Overview, TagCount};
-use shequ_store::tags::{self, Tag, TagInput};
-use shequ_store::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
-use shequ_store::units::{self, Unit, UnitInput};
-use shequ_store::{second_factor, today, users};
+use shequ_domain::registry::org::NodeKind;
+use shequ_domain::registry::tags::TAG_KINDS;
+use shequ_store::indicators::{self, Overview, TagCount};
+use shequ_store::registry::groups::{self, Group};
+use shequ_store::registry::history::{self, HistoryEntry};
+use shequ_store::registry::housing::{self, Housing, HousingView};
+use shequ_store::registry::people::{self, CurrentHome, Person, PersonInput, Residence, Resident};
+use shequ_store::registry::search::{self, Hit};
+use shequ_store::registry::tags::{self, Tag, TagInput};
+use shequ_store::registry::tree::{self, ChildSummary, NewNode, Node, NodeEvent};
+use shequ_store::registry::units::{self, Unit, UnitInput};
+use shequ_store::{access::second_factor, access::users, today};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub use json::ApiJson;
@@ -34,7 +29,7 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody, ErrorDetail};
 use crate::state::AppState;
-use shequ_store::scope::RecordKind;
+use shequ_store::access::scope::RecordKind;
 
 pub(crate) type ApiResult<T> = Result<Json<T>, AppError>;
 
@@ -113,10 +108,10 @@ pub fn routes() -> Routes {
             rule(WritePeople, Target::Unit),
             update_unit,
         )
-        .merge(tickets::routes())
-        .merge(visits::routes())
-        .merge(patrols::routes())
-        .merge(mediation::routes())
+        .merge(crate::tickets::api::routes())
+        .merge(crate::field::visits_api::routes())
+        .merge(crate::field::patrols_api::routes())
+        .merge(crate::mediation::api::routes())
 }
 
 #[derive(OpenApi)]
@@ -161,10 +156,10 @@ impl utoipa::Modify for BearerAuth {
 fn parts() -> Vec<utoipa::openapi::OpenApi> {
     vec![
         ApiDoc::openapi(),
-        tickets::TicketsDoc::openapi(),
-        visits::VisitsDoc::openapi(),
-        patrols::PatrolsDoc::openapi(),
-        mediation::MediationDoc::openapi(),
+        crate::tickets::api::TicketsDoc::openapi(),
+        crate::field::visits_api::VisitsDoc::openapi(),
+        crate::field::patrols_api::PatrolsDoc::openapi(),
+        crate::mediation::api::MediationDoc::openapi(),
     ]
 }
 
@@ -470,8 +465,8 @@ pub struct TagFieldInfo {
     required: bool,
 }
 
-fn tag_kind_info(k: &shequ_domain::tags::TagKind) -> TagKindInfo {
-    use shequ_domain::tags::{FieldType, Target};
+fn tag_kind_info(k: &shequ_domain::registry::tags::TagKind) -> TagKindInfo {
+    use shequ_domain::registry::tags::{FieldType, Target};
     TagKindInfo {
         code: k.code,
         label: k.label,
@@ -547,12 +542,12 @@ impl Created {
     /// Reads the version on the connection that just created the record.
     pub(crate) fn of(
         c: &mut shequ_store::Conn,
-        kind: shequ_store::scope::RecordKind,
+        kind: shequ_store::access::scope::RecordKind,
         id: i64,
     ) -> Result<Created, shequ_store::StoreError> {
         Ok(Created {
             id,
-            version: shequ_store::scope::version_of(c, kind, id)?,
+            version: shequ_store::access::scope::version_of(c, kind, id)?,
         })
     }
 
@@ -738,7 +733,7 @@ async fn node_stats(
 ) -> ApiResult<Overview> {
     let as_of = q.as_of.unwrap_or_else(today);
     Ok(Json(
-        st.db(move |c| stats::overview(c, &user.actor, id, as_of))
+        st.db(move |c| indicators::overview(c, &user.actor, id, as_of))
             .await?,
     ))
 }
@@ -966,7 +961,7 @@ async fn person_history(
     Path(id): Path<i64>,
 ) -> ApiResult<Vec<HistoryEntry>> {
     Ok(Json(
-        st.db(move |c| people::history(c, &user.actor, id)).await?,
+        st.db(move |c| history::history(c, &user.actor, id)).await?,
     ))
 }
 

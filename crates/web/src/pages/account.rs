@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use shequ_store::second_factor::{self, Status};
+use shequ_store::access::second_factor::{self, Status};
 
 use super::{Layout, PageResult, check_csrf, field, render};
 use crate::access::{Need, Routes, Target, rule};
@@ -59,7 +59,7 @@ async fn render_page(
     let status = st.db(move |c| second_factor::status(c, uid)).await?;
     let (qr_svg, otpauth, secret) = match new_secret {
         Some((uri, secret)) => (
-            shequ_domain::totp::qr_svg(&uri).ok(),
+            shequ_domain::access::totp::qr_svg(&uri).ok(),
             Some(uri),
             Some(secret),
         ),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use shequ_store::audit::{self, Entry, Filter};
+use shequ_store::access::audit::{self, Entry, Filter};
 
 use super::{Layout, PageResult, date_field, opt_field, render};
 use crate::access::{Need, Routes, Target, rule};
@@ -76,7 +76,7 @@ impl AuditPage {
 
     /// A role by its name (the log stores the code).
     fn role_label(&self, code: &str) -> String {
-        shequ_domain::roles::Role::parse(code)
+        shequ_domain::access::roles::Role::parse(code)
             .map_or_else(|| code.to_string(), |r| r.label().to_string())
     }
 }

@@ -13,7 +13,7 @@ use axum::extract::{Form, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect};
 use shequ_ingest::{Field, Mapping};
 use shequ_store::imports::{self, FileInfo, Plan, Progress};
-use shequ_store::{Actor, StoreError, tree};
+use shequ_store::{Actor, StoreError, registry::tree};
 
 use super::{Layout, PageError, PageResult, check_csrf, render};
 use crate::access::{Need, Routes, Target, rule};
@@ -44,7 +44,7 @@ pub fn routes() -> Routes {
 }
 
 #[derive(Template)]
-#[template(path = "import_form.html")]
+#[template(path = "imports/import_form.html")]
 struct FormPage {
     l: Layout,
     grid_id: i64,
@@ -62,7 +62,7 @@ fn kinds() -> Vec<(&'static str, String)> {
         ("rentals", "出租房屋台账".to_string()),
     ];
     out.extend(
-        shequ_domain::tags::TAG_KINDS
+        shequ_domain::registry::tags::TAG_KINDS
             .iter()
             .map(|k| (k.code, format!("{}名单", k.label))),
     );
@@ -72,7 +72,7 @@ fn kinds() -> Vec<(&'static str, String)> {
 async fn grid_named(st: &AppState, actor: &Actor, id: i64) -> Result<tree::Node, PageError> {
     let actor = actor.clone();
     let node = st.db(move |c| tree::get(c, &actor, id)).await?;
-    if node.kind != shequ_domain::org::NodeKind::Grid {
+    if node.kind != shequ_domain::registry::org::NodeKind::Grid {
         return Err(AppError::Store(StoreError::invalid(
             "导入位置",
             format!("请在网格页面导入（“{}”是{}）", node.name, node.kind.label()),
@@ -210,7 +210,7 @@ async fn receive_other(
     let tag_kind = if kind == "units" || kind == "rentals" {
         None
     } else {
-        Some(shequ_store::tag_imports::kind(kind).map_err(|e| e.to_string())?)
+        Some(shequ_store::imports::tags::kind(kind).map_err(|e| e.to_string())?)
     };
     let rentals = kind == "rentals";
     let (st2, actor, node) = (st.clone(), user.actor.clone(), grid.id);
@@ -219,7 +219,7 @@ async fn receive_other(
         let other = match tag_kind {
             Some(kind) => {
                 let reading = importing::read_tags(&bytes, &name, kind)?;
-                let plan = shequ_store::tag_imports::plan_tags(
+                let plan = shequ_store::imports::tags::plan_tags(
                     &mut conn,
                     &actor,
                     node,
@@ -231,7 +231,7 @@ async fn receive_other(
             }
             None if rentals => {
                 let reading = importing::read_rentals(&bytes, &name)?;
-                let plan = shequ_store::rental_imports::plan_rentals(
+                let plan = shequ_store::imports::rentals::plan_rentals(
                     &mut conn,
                     &actor,
                     node,
@@ -242,7 +242,7 @@ async fn receive_other(
             }
             None => {
                 let reading = importing::read_units(&bytes, &name)?;
-                let plan = shequ_store::unit_imports::plan_units(
+                let plan = shequ_store::imports::units::plan_units(
                     &mut conn,
                     &actor,
                     node,
@@ -329,7 +329,7 @@ struct SheetView {
 }
 
 #[derive(Template)]
-#[template(path = "import_report.html")]
+#[template(path = "imports/import_report.html")]
 struct ReportPage {
     l: Layout,
     id: i64,
@@ -513,13 +513,13 @@ async fn commit(
             .get()
             .map_err(StoreError::from)
             .and_then(|mut conn| match &u2.other {
-                Some(Other::Tags(_, tags)) => shequ_store::tag_imports::commit_tags(
+                Some(Other::Tags(_, tags)) => shequ_store::imports::tags::commit_tags(
                     &mut conn, &actor, tags, &accept, &file, &progress,
                 ),
-                Some(Other::Units(_, units)) => shequ_store::unit_imports::commit_units(
+                Some(Other::Units(_, units)) => shequ_store::imports::units::commit_units(
                     &mut conn, &actor, units, &accept, &file, &progress,
                 ),
-                Some(Other::Rentals(_, rentals)) => shequ_store::rental_imports::commit_rentals(
+                Some(Other::Rentals(_, rentals)) => shequ_store::imports::rentals::commit_rentals(
                     &mut conn, &actor, rentals, &accept, &file, &progress,
                 ),
                 None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),
@@ -568,9 +568,9 @@ fn sample(v: &str) -> String {
     let v = v.trim();
     let digits = v.chars().filter(|c| c.is_ascii_digit()).count();
     if digits >= 15 {
-        shequ_domain::mask::mask_id(v)
+        shequ_domain::access::mask::mask_id(v)
     } else if digits == 11 {
-        shequ_domain::mask::mask_phone(
+        shequ_domain::access::mask::mask_phone(
             &v.chars().filter(|c| c.is_ascii_digit()).collect::<String>(),
         )
     } else {

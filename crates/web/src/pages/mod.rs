@@ -5,16 +5,7 @@ mod account;
 pub mod audit;
 pub mod files;
 pub mod imports;
-mod mediation;
-mod patrols;
-mod people;
-mod public_report;
-mod ticket_settings;
-mod tickets;
 mod today;
-mod tree;
-mod units;
-mod visits;
 
 use std::collections::HashMap;
 
@@ -23,7 +14,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use shequ_store::{StoreError, search, users};
+use shequ_store::{StoreError, access::users, registry::search};
 
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::{PageUser, clear_cookie, session_cookie};
@@ -37,19 +28,19 @@ pub fn routes() -> Routes {
         .post("/login", rule(Need::Public, Target::None), login)
         .post("/logout", rule(Need::LoggedIn, Target::None), logout)
         .get("/search", rule(Need::ReadPeople, Target::None), search_page)
-        .merge(tree::routes())
-        .merge(people::routes())
-        .merge(units::routes())
+        .merge(crate::registry::tree::routes())
+        .merge(crate::registry::people::routes())
+        .merge(crate::registry::units::routes())
         .merge(account::routes())
         .merge(audit::routes())
         .merge(imports::routes())
-        .merge(tickets::routes())
-        .merge(visits::routes())
-        .merge(patrols::routes())
+        .merge(crate::tickets::pages::routes())
+        .merge(crate::field::visits_pages::routes())
+        .merge(crate::field::patrols_pages::routes())
         .merge(files::routes())
-        .merge(mediation::routes())
-        .merge(public_report::routes())
-        .merge(ticket_settings::routes())
+        .merge(crate::mediation::pages::routes())
+        .merge(crate::tickets::public_report::routes())
+        .merge(crate::tickets::settings::routes())
 }
 
 /// A stored time (RFC 3339 UTC) as the office reads it: local, to the minute.
@@ -395,7 +386,7 @@ async fn logout(
 }
 
 #[derive(Template)]
-#[template(path = "search.html")]
+#[template(path = "registry/search.html")]
 struct SearchPage {
     l: Layout,
     hits: Vec<search::Hit>,

@@ -7,17 +7,17 @@
 use askama::Template;
 use axum::extract::State;
 use chrono::Datelike;
-use shequ_domain::org::NodeKind;
-use shequ_domain::roles::Role;
+use shequ_domain::access::roles::Role;
+use shequ_domain::registry::org::NodeKind;
+use shequ_store::field::visits::{self, DueCounts};
+use shequ_store::registry::tree::{self, ChildSummary, Node};
 use shequ_store::tickets::{self, Rate};
-use shequ_store::tree::{self, ChildSummary, Node};
-use shequ_store::visits::{self, DueCounts};
-use shequ_store::{Actor, Conn, StoreResult, patrols, today};
+use shequ_store::{Actor, Conn, StoreResult, field::patrols, today};
 
-use super::tickets::tab_filter;
 use super::{Layout, PageResult, render};
 use crate::auth::PageUser;
 use crate::state::AppState;
+use crate::tickets::pages::tab_filter;
 
 /// A grid (or other area) as its worker starts the day.
 struct FieldArea {
@@ -71,8 +71,18 @@ struct Home {
 }
 
 fn field_area(c: &mut Conn, actor: &Actor, node: Node) -> StoreResult<FieldArea> {
-    let due = visits::due(c, actor, node.id, super::visits::DUE_HORIZON_DAYS)?;
-    let patrols = patrols::due(c, actor, node.id, super::patrols::DUE_HORIZON_DAYS)?;
+    let due = visits::due(
+        c,
+        actor,
+        node.id,
+        crate::field::visits_pages::DUE_HORIZON_DAYS,
+    )?;
+    let patrols = patrols::due(
+        c,
+        actor,
+        node.id,
+        crate::field::patrols_pages::DUE_HORIZON_DAYS,
+    )?;
     Ok(FieldArea {
         visits: DueCounts::of(&due),
         patrols_due: patrols.len(),

@@ -1,0 +1,267 @@
+//! Who is acting and where they may look. Every query that returns records takes an `Actor`
+//! and puts its scope into the SQL itself (never filtering after loading).
+
+use shequ_domain::access::roles::Role;
+use shequ_domain::registry::org::NodeKind;
+
+use crate::db::{Conn, Value, prefix_end};
+use crate::error::{StoreError, StoreResult};
+use crate::params;
+
+#[derive(Debug, Clone)]
+pub struct ScopeNode {
+    pub id: i64,
+    pub path: String,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub nodes: Vec<ScopeNode>,
+    /// Every community the scope touches: the leading column of the registry's indexes.
+    pub communities: Vec<i64>,
+    /// Where this user may open personal data: the whole scope for community roles, only the
+    /// granted nodes (inside the scope) for street and district staff, nothing for the
+    /// administrators and the auditor.
+    pub people_nodes: Vec<ScopeNode>,
+    pub people_communities: Vec<i64>,
+    /// This session passed the second factor (TOTP): needed to reveal or export personal data.
+    pub mfa: bool,
+}
+
+impl Actor {
+    /// The user a command-line action is done as (and audited under).
+    pub fn load_by_username(conn: &mut Conn, username: &str) -> StoreResult<Actor> {
+        let id = id_by_username(conn, username)?;
+        Actor::load(conn, id)
+    }
+
+    pub fn load(conn: &mut Conn, user_id: i64) -> StoreResult<Actor> {
+        let u = conn
+            .query_opt(
+                "SELECT username, display_name, role FROM users WHERE id = ? AND active = 1",
+                params![user_id],
+            )?
+            .ok_or_else(|| StoreError::NotFound("用户".into()))?;
+        let role_text: String = u.get(2)?;
+        let role = Role::parse(&role_text)
+            .ok_or_else(|| StoreError::Conflict(format!("用户角色“{role_text}”无法识别")))?;
+        let nodes = load_nodes(
+            conn,
+            "SELECT n.id, n.path, n.kind, n.community_id FROM user_scopes s JOIN org_nodes n ON n.id = s.node_id
+             WHERE s.user_id = ? ORDER BY n.path",
+            user_id,
+        )?;
+        let (people_nodes, people_communities) = if role.reads_people() {
+            (nodes.0.clone(), nodes.1.clone())
+        } else if role.may_be_granted_people() {
+            let granted = load_nodes(
+                conn,
+                "SELECT n.id, n.path, n.kind, n.community_id FROM data_grants g JOIN org_nodes n ON n.id = g.node_id
+                 WHERE g.user_id = ? AND g.revoked_at IS NULL ORDER BY n.path",
+                user_id,
+            )?;
+            // A grant reaches no further than the user's own area.
+            let inside: Vec<ScopeNode> = granted
+                .0
+                .into_iter()
+                .filter(|g| nodes.0.iter().any(|n| g.path.starts_with(&n.path)))
+                .collect();
+            let communities = granted
+                .1
+                .into_iter()
+                .filter(|c| nodes.1.contains(c))
+                .collect();
+            (inside, communities)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(Actor {
+            user_id,
+            username: u.get(0)?,
+            display_name: u.get(1)?,
+            role,
+            nodes: nodes.0,
+            communities: nodes.1,
+            people_nodes,
+            people_communities,
+            mfa: false,
+        })
+    }
+
+    /// May this user open personal data anywhere at all?
+    pub fn reads_people(&self) -> bool {
+        !self.people_nodes.is_empty()
+    }
+
+    /// May this user open the personal data of a record at `path`?
+    pub fn sees_people_at(&self, path: &str) -> bool {
+        self.people_nodes.iter().any(|n| path.starts_with(&n.path))
+    }
+
+    /// `path_filter` over where personal data may be opened.
+    pub fn people_path_filter(&self, col: &str) -> (String, Vec<Value>) {
+        path_filter(&self.people_nodes, col)
+    }
+
+    /// `community_filter` over where personal data may be opened.
+    pub fn people_community_filter(&self, col: &str) -> (String, Vec<Value>) {
+        community_filter(&self.people_communities, col)
+    }
+
+    pub fn sees_path(&self, path: &str) -> bool {
+        self.nodes.iter().any(|n| path.starts_with(&n.path))
+    }
+
+    /// Is `path` an ancestor of one of my nodes (shown as breadcrumbs, not opened)?
+    pub fn is_above_scope(&self, path: &str) -> bool {
+        self.nodes.iter().any(|n| n.path.starts_with(path))
+    }
+
+    /// `(col >= ? AND col < ?) OR …` for each scope node, with its parameters. An actor with
+    /// no scope gets a condition that matches nothing.
+    pub fn path_filter(&self, col: &str) -> (String, Vec<Value>) {
+        path_filter(&self.nodes, col)
+    }
+
+    /// `col IN (?, …)` over the communities of my scope.
+    pub fn community_filter(&self, col: &str) -> (String, Vec<Value>) {
+        community_filter(&self.communities, col)
+    }
+
+    pub fn require(&self, allowed: bool, what: &str) -> StoreResult<()> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden(format!(
+                "您的角色（{}）无权{what}",
+                self.role.label()
+            )))
+        }
+    }
+}
+
+fn path_filter(nodes: &[ScopeNode], col: &str) -> (String, Vec<Value>) {
+    if nodes.is_empty() {
+        return ("1 = 0".into(), vec![]);
+    }
+    let mut parts = Vec::new();
+    let mut vals = Vec::new();
+    for n in nodes {
+        parts.push(format!("({col} >= ? AND {col} < ?)"));
+        vals.push(Value::from(n.path.as_str()));
+        vals.push(Value::from(prefix_end(&n.path)));
+    }
+    (format!("({})", parts.join(" OR ")), vals)
+}
+
+fn community_filter(communities: &[i64], col: &str) -> (String, Vec<Value>) {
+    if communities.is_empty() {
+        return ("1 = 0".into(), vec![]);
+    }
+    let marks = vec!["?"; communities.len()].join(", ");
+    (
+        format!("{col} IN ({marks})"),
+        communities.iter().map(|c| Value::Int(*c)).collect(),
+    )
+}
+
+/// Nodes of a query `(id, path, kind, community_id)` for one user, and every community they
+/// touch (a node above communities touches all communities beneath it).
+fn load_nodes(conn: &mut Conn, sql: &str, user_id: i64) -> StoreResult<(Vec<ScopeNode>, Vec<i64>)> {
+    let mut nodes = Vec::new();
+    let mut communities = Vec::new();
+    for r in conn.query(sql, params![user_id])? {
+        let kind: String = r.get(2)?;
+        let node = ScopeNode {
+            id: r.get(0)?,
+            path: r.get(1)?,
+            kind: NodeKind::parse(&kind).unwrap_or(NodeKind::Room),
+        };
+        match r.get::<Option<i64>>(3)? {
+            // At or below a community: exactly one community.
+            Some(c) => communities.push(c),
+            None => {
+                for c in conn.query(
+                    "SELECT id FROM org_nodes WHERE kind = 'community' AND path >= ? AND path < ?",
+                    params![node.path.as_str(), prefix_end(&node.path)],
+                )? {
+                    communities.push(c.get::<i64>(0)?);
+                }
+            }
+        }
+        nodes.push(node);
+    }
+    communities.sort_unstable();
+    communities.dedup();
+    Ok((nodes, communities))
+}
+
+/// The kinds of record a route's `{id}` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Node,
+    Person,
+    Tag,
+    Group,
+    Unit,
+    Ticket,
+    Attachment,
+    Mediation,
+}
+
+/// Where a record sits in the tree (its area path), or None when there is no such record. Used
+/// to refuse a request for a record outside the caller's area before any handler runs.
+pub fn area_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option<String>> {
+    let sql = match kind {
+        RecordKind::Node => "SELECT path FROM org_nodes WHERE id = ?",
+        RecordKind::Person => "SELECT area_path FROM persons WHERE id = ?",
+        RecordKind::Tag => {
+            "SELECT p.area_path FROM tags t JOIN persons p ON p.id = t.person_id WHERE t.id = ?"
+        }
+        RecordKind::Group => {
+            "SELECT n.path FROM household_groups g JOIN org_nodes n ON n.id = g.grid_id WHERE g.id = ?"
+        }
+        RecordKind::Unit => "SELECT area_path FROM units WHERE id = ?",
+        RecordKind::Ticket => "SELECT area_path FROM tickets WHERE id = ?",
+        RecordKind::Attachment => "SELECT area_path FROM attachments WHERE id = ?",
+        RecordKind::Mediation => "SELECT area_path FROM mediation_cases WHERE id = ?",
+    };
+    match conn.query_opt(sql, params![id])? {
+        Some(r) => Ok(Some(r.get(0)?)),
+        None => Ok(None),
+    }
+}
+
+/// The version a record carries (edits are refused unless they name it), or None for kinds
+/// edited without one. The API answers a creation with it, so a client can edit at once.
+pub fn version_of(conn: &mut Conn, kind: RecordKind, id: i64) -> StoreResult<Option<i64>> {
+    let sql = match kind {
+        RecordKind::Node => "SELECT version FROM org_nodes WHERE id = ?",
+        RecordKind::Person => "SELECT version FROM persons WHERE id = ?",
+        RecordKind::Tag => "SELECT version FROM tags WHERE id = ?",
+        RecordKind::Unit => "SELECT version FROM units WHERE id = ?",
+        RecordKind::Ticket => "SELECT version FROM tickets WHERE id = ?",
+        RecordKind::Mediation => "SELECT version FROM mediation_cases WHERE id = ?",
+        RecordKind::Group | RecordKind::Attachment => return Ok(None),
+    };
+    match conn.query_opt(sql, params![id])? {
+        Some(r) => Ok(Some(r.get(0)?)),
+        None => Err(StoreError::NotFound("记录".into())),
+    }
+}
+
+/// The id of an account named on the command line, or a message naming it.
+pub(crate) fn id_by_username(conn: &mut Conn, username: &str) -> StoreResult<i64> {
+    Ok(conn
+        .query_opt(
+            "SELECT id FROM users WHERE username = ?",
+            params![username.trim()],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("用户“{}”", username.trim())))?
+        .get(0)?)
+}

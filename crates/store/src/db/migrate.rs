@@ -1,0 +1,220 @@
+//! Embedded migrations, run at start-up on either backend. Each migration is one SQL file
+//! written once for both dialects; the handful of type spellings that differ are placeholders
+//! filled in here, so the two schemas can't drift apart.
+
+use crate::db::{Backend, Conn, DbError, DbResult};
+use chrono::Utc;
+
+/// A migration: its common SQL, then what only one backend needs (triggers differ in syntax).
+struct Migration {
+    version: i64,
+    name: &'static str,
+    common: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "spine",
+        common: include_str!("../../migrations/0001_spine.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 2,
+        name: "audit",
+        common: include_str!("../../migrations/0002_audit.sql"),
+        sqlite: include_str!("../../migrations/0002_audit.sqlite.sql"),
+        postgres: include_str!("../../migrations/0002_audit.postgres.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "login_guard",
+        common: include_str!("../../migrations/0003_login_guard.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 4,
+        name: "access",
+        common: include_str!("../../migrations/0004_access.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 5,
+        name: "sealed",
+        common: include_str!("../../migrations/0005_sealed.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 6,
+        name: "second_factor",
+        common: include_str!("../../migrations/0006_second_factor.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 7,
+        name: "imports",
+        common: include_str!("../../migrations/0007_imports.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 8,
+        name: "sealed_id_column",
+        common: include_str!("../../migrations/0008_sealed_id_column.sql"),
+        sqlite: "",
+        postgres: "ALTER TABLE persons DROP COLUMN id_number;",
+    },
+    Migration {
+        version: 9,
+        name: "tickets",
+        common: include_str!("../../migrations/0009_tickets.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 10,
+        name: "open311",
+        common: include_str!("../../migrations/0010_open311.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 11,
+        name: "visits",
+        common: include_str!("../../migrations/0011_visits.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 12,
+        name: "patrols",
+        common: include_str!("../../migrations/0012_patrols.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 13,
+        name: "attachments",
+        common: include_str!("../../migrations/0013_attachments.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 14,
+        name: "mediation",
+        common: include_str!("../../migrations/0014_mediation.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 15,
+        name: "report_links",
+        common: include_str!("../../migrations/0015_report_links.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 16,
+        name: "risk_levels",
+        common: include_str!("../../migrations/0016_risk_levels.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 17,
+        name: "security",
+        common: include_str!("../../migrations/0017_security.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 18,
+        name: "paths_and_vocabularies",
+        common: include_str!("../../migrations/0018_paths_and_vocabularies.sql"),
+        sqlite: "",
+        postgres: include_str!("../../migrations/0018_paths_and_vocabularies.postgres.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "daily_work",
+        common: include_str!("../../migrations/0020_daily_work.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 21,
+        name: "settings_scope",
+        common: include_str!("../../migrations/0021_settings_scope.sql"),
+        sqlite: "",
+        postgres: "",
+    },
+];
+
+fn dialect(sql: &str, backend: Backend) -> String {
+    let pairs: &[(&str, &str)] = match backend {
+        Backend::Sqlite => &[
+            ("{id}", "INTEGER PRIMARY KEY"),
+            ("{key}", "TEXT"),
+            ("{real}", "REAL"),
+            ("{blob}", "BLOB"),
+        ],
+        Backend::Postgres => &[
+            (
+                "{id}",
+                "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            ),
+            // Search keys compare by byte order so prefix range scans use the index.
+            ("{key}", "TEXT COLLATE \"C\""),
+            ("{real}", "DOUBLE PRECISION"),
+            ("{blob}", "BYTEA"),
+        ],
+    };
+    pairs
+        .iter()
+        .fold(sql.to_string(), |s, (from, to)| s.replace(from, to))
+}
+
+/// Applies every migration not yet applied, each in its own transaction.
+pub fn run(conn: &mut Conn) -> DbResult<Vec<i64>> {
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        let (version, name) = (&m.version, &m.name);
+        let extra = match conn.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let sql = format!("{}\n{extra}", dialect(m.common, conn.backend()));
+        let done = conn.transaction(|c| {
+            // Re-checked inside the transaction: two servers starting at once apply it once.
+            if c.scalar(
+                "SELECT count(*) FROM schema_migrations WHERE version = ?",
+                crate::params![*version],
+            )? > 0
+            {
+                return Ok::<_, DbError>(false);
+            }
+            c.batch(&sql)
+                .map_err(|e| DbError::Migration(format!("{version:04}_{name}: {e}")))?;
+            c.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                crate::params![*version, *name, Utc::now().to_rfc3339()],
+            )?;
+            Ok(true)
+        })?;
+        if done {
+            applied.push(*version);
+        }
+    }
+    Ok(applied)
+}

@@ -1,0 +1,354 @@
+//! 调解 pages: a node's open cases, this month's 排查 register with a one-tap "nothing found"
+//! round, the year's 排查率 and 调成率; opening a case (from a register entry or a walk-in);
+//! a case with its parties, sessions, hand-offs, closing and the 人民调解协议书.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
+use shequ_domain::mediation::{HAND_OFFS, OUTCOMES, SOURCES, TYPES};
+use shequ_store::mediation::{
+    self, Case, CaseInput, CloseInput, DisputeFound, HandOffInput, MediationRates, PartyInput,
+    Screening, ScreeningInput, SessionInput,
+};
+use shequ_store::registry::tree::{self, Node};
+
+use crate::access::{Need, Routes, Target, rule};
+use crate::auth::PageUser;
+use crate::pages::files::Submitted;
+use crate::pages::{
+    Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
+};
+use crate::state::AppState;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(
+            "/nodes/{id}/mediation",
+            rule(Need::ReadPeople, Target::Node),
+            overview,
+        )
+        .post(
+            "/nodes/{id}/screenings",
+            rule(Need::WritePeople, Target::Node),
+            screen,
+        )
+        .get(
+            "/nodes/{id}/mediation/new",
+            rule(Need::WritePeople, Target::Node),
+            new_form,
+        )
+        .post(
+            "/nodes/{id}/mediation/new",
+            rule(Need::WritePeople, Target::Node),
+            open,
+        )
+        .get(
+            "/mediation-cases/{id}",
+            rule(Need::ReadPeople, Target::MediationCase),
+            show,
+        )
+        .post(
+            "/mediation-cases/{id}/steps",
+            rule(Need::WritePeople, Target::MediationCase),
+            step,
+        )
+        .get(
+            "/mediation-cases/{id}/agreement.docx",
+            rule(Need::WritePeople, Target::MediationCase),
+            agreement,
+        )
+}
+
+/// The dispute a visit or patrol form reports, if its summary was filled in.
+pub fn disputes_found(f: &HashMap<String, String>) -> Vec<DisputeFound> {
+    opt_field(f, "dispute_summary")
+        .map(|summary| {
+            vec![DisputeFound {
+                type_code: field(f, "dispute_type"),
+                summary,
+            }]
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "mediation/mediation.html")]
+struct Overview {
+    l: Layout,
+    node: Node,
+    cases: Vec<Case>,
+    register: Vec<Screening>,
+    rates: MediationRates,
+    types: &'static [(&'static str, &'static str, i64)],
+    can_write: bool,
+    is_grid: bool,
+}
+
+async fn overview(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let actor = user.actor.clone();
+    let today = shequ_store::today();
+    let month = today.with_day(1).unwrap_or(today);
+    let year = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let (node, cases, register, rates) = st
+        .db(move |c| {
+            Ok((
+                tree::get(c, &actor, id)?,
+                mediation::list(c, &actor, id, true)?,
+                mediation::register(c, &actor, id, month, today)?,
+                mediation::rates(c, &actor, id, year, today)?,
+            ))
+        })
+        .await?;
+    let mut l = Layout::new(format!("{} 调解", node.name), &user);
+    l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
+    l.flash = q.get("screened").map(|_| "排查已登记".to_string());
+    Ok(render(&Overview {
+        l,
+        is_grid: node.kind >= shequ_domain::registry::org::NodeKind::Grid,
+        node,
+        cases,
+        register,
+        rates,
+        types: TYPES,
+        can_write: user.actor.role.writes_people(),
+    }))
+}
+
+async fn screen(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &f)?;
+    let input = ScreeningInput {
+        screened_on: date_field(&f, "screened_on", "排查日期")?,
+        disputes: disputes_found(&f),
+    };
+    let actor = user.actor.clone();
+    st.db(move |c| mediation::screen(c, &actor, id, &input))
+        .await?;
+    Ok(Redirect::to(&format!("/nodes/{id}/mediation?screened=1")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "mediation/mediation_form.html")]
+struct NewCase {
+    l: Layout,
+    node: Node,
+    types: &'static [(&'static str, &'static str, i64)],
+    sources: &'static [(&'static str, &'static str)],
+    f: HashMap<String, String>,
+    error: Option<String>,
+}
+
+impl CasePage {
+    fn when(&self, s: &str) -> String {
+        crate::pages::local_time(s)
+    }
+}
+
+impl NewCase {
+    fn value(&self, key: &str) -> String {
+        self.f.get(key).cloned().unwrap_or_default()
+    }
+}
+
+async fn new_page(
+    st: &AppState,
+    user: &PageUser,
+    id: i64,
+    f: HashMap<String, String>,
+    error: Option<String>,
+) -> Result<NewCase, PageError> {
+    let actor = user.actor.clone();
+    let node = st.db(move |c| tree::get(c, &actor, id)).await?;
+    let mut l = Layout::new("登记调解案件", user);
+    l.crumbs = vec![(node.name.clone(), format!("/nodes/{}/mediation", node.id))];
+    Ok(NewCase {
+        l,
+        node,
+        types: TYPES,
+        sources: SOURCES,
+        f,
+        error,
+    })
+}
+
+async fn new_form(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    Ok(render(&new_page(&st, &user, id, q, None).await?))
+}
+
+fn party(f: &HashMap<String, String>, prefix: &str, side: &str) -> Option<PartyInput> {
+    let name = opt_field(f, &format!("{prefix}_name"))?;
+    Some(PartyInput {
+        side: side.into(),
+        person_id: None,
+        name: Some(name),
+        sex: opt_field(f, &format!("{prefix}_sex")),
+        id_number: opt_field(f, &format!("{prefix}_id")),
+        phone: opt_field(f, &format!("{prefix}_phone")),
+        address: opt_field(f, &format!("{prefix}_address")),
+    })
+}
+
+/// The case form keeps a draft and may be sent from the outbox (`data-keep`): it takes the
+/// form plain or multipart, as `field.js` or the browser sends it.
+async fn open(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Submitted { fields: f, .. }: Submitted,
+) -> PageResult {
+    check_csrf(&user, &f)?;
+    let input = CaseInput {
+        node_id: id,
+        type_code: field(&f, "type_code"),
+        source: opt_field(&f, "source"),
+        referred_by: opt_field(&f, "referred_by"),
+        employer: opt_field(&f, "employer"),
+        summary: field(&f, "summary"),
+        mediator: opt_field(&f, "mediator"),
+        received_on: date_field(&f, "received_on", "受理日期")?,
+        parties: [party(&f, "a", "applicant"), party(&f, "b", "respondent")]
+            .into_iter()
+            .flatten()
+            .collect(),
+        screening_id: int_field(&f, "screening_id", "排查记录")?,
+    };
+    let actor = user.actor.clone();
+    match st.db(move |c| mediation::open(c, &actor, &input)).await {
+        Ok(case) => Ok(Redirect::to(&format!("/mediation-cases/{case}")).into_response()),
+        Err(e) if e.status().as_u16() == 422 => {
+            let mut r = render(&new_page(&st, &user, id, f, Some(e.message())).await?);
+            *r.status_mut() = e.status();
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mediation/mediation_case.html")]
+struct CasePage {
+    l: Layout,
+    c: Case,
+    outcomes: &'static [(&'static str, &'static str)],
+    hand_offs: Vec<(&'static str, &'static str)>,
+    can_write: bool,
+    error: Option<String>,
+}
+
+async fn case_page(
+    st: &AppState,
+    user: &PageUser,
+    id: i64,
+    error: Option<String>,
+) -> Result<CasePage, PageError> {
+    let actor = user.actor.clone();
+    let c = st.db(move |conn| mediation::get(conn, &actor, id)).await?;
+    let mut l = Layout::new(format!("调解 {}", c.case_no), user);
+    l.crumbs = vec![("调解".into(), format!("/nodes/{}/mediation", c.node_id))];
+    let hand_offs = HAND_OFFS
+        .iter()
+        .copied()
+        .filter(|(a, _)| c.hand_offs.iter().any(|h| h == a))
+        .collect();
+    Ok(CasePage {
+        l,
+        c,
+        outcomes: OUTCOMES,
+        hand_offs,
+        can_write: user.actor.role.writes_people(),
+        error,
+    })
+}
+
+async fn show(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -> PageResult {
+    Ok(render(&case_page(&st, &user, id, None).await?))
+}
+
+/// One form per step: a session, a hand-off, closing.
+async fn step(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    check_csrf(&user, &f)?;
+    let version = int_field(&f, "version", "版本")?.unwrap_or_default();
+    let actor = user.actor.clone();
+    let kind = field(&f, "step");
+    let result = match kind.as_str() {
+        "session" => {
+            let input = SessionInput {
+                held_on: date_field(&f, "held_on", "调解日期")?,
+                place: opt_field(&f, "place"),
+                mediators: opt_field(&f, "mediators"),
+                notes: field(&f, "notes"),
+                version,
+            };
+            st.db(move |c| mediation::add_session(c, &actor, id, &input))
+                .await
+        }
+        "hand_off" => {
+            let input = HandOffInput {
+                action: field(&f, "action"),
+                counterpart: field(&f, "counterpart"),
+                note: opt_field(&f, "note"),
+                version,
+            };
+            st.db(move |c| mediation::hand_off(c, &actor, id, &input))
+                .await
+        }
+        _ => {
+            let input = CloseInput {
+                outcome: field(&f, "outcome"),
+                closed_on: date_field(&f, "closed_on", "结案日期")?,
+                agreement: opt_field(&f, "agreement"),
+                performance: opt_field(&f, "performance"),
+                note: opt_field(&f, "note"),
+                version,
+            };
+            st.db(move |c| mediation::close(c, &actor, id, &input))
+                .await
+        }
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/mediation-cases/{id}")).into_response()),
+        Err(e) if matches!(e.status().as_u16(), 409 | 422) => {
+            let mut r = render(&case_page(&st, &user, id, Some(e.message())).await?);
+            *r.status_mut() = e.status();
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn agreement(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    match crate::mediation::agreement::download(&st, user.actor, id).await {
+        // Full ID numbers and phones: pass the second factor first, then come back.
+        Err(crate::error::AppError::Store(shequ_store::StoreError::SecondFactor)) => {
+            let next = crate::auth::url_encode(&format!("/mediation-cases/{id}"));
+            Ok(Redirect::to(&format!("/account?next={next}")).into_response())
+        }
+        other => Ok(other?),
+    }
+}
