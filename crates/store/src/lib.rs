@@ -36,6 +36,11 @@ pub mod units;
 pub mod users;
 pub mod visits;
 
+// The build's scan of `migrations/`, included here so its unit tests run with the store's.
+#[cfg(test)]
+#[path = "../build/scan.rs"]
+mod build_scan;
+
 pub use clock::today;
 pub use db::{Backend, Conn, DbUrl, Pool};
 pub use error::{StoreError, StoreResult};
