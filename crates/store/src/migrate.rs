@@ -179,7 +179,7 @@ fn check_applied(conn: &mut Conn) -> DbResult<Vec<i64>> {
             Some(stored) if stored != checksum => {
                 return Err(DbError::Migration(format!(
                     "迁移文件 {} 与数据库里已应用的第 {version:04} 号迁移不一致（校验和不同）：\
-                     已发布的迁移文件不能修改。请把该文件恢复为发布时的内容（例如用 git 取回）；\
+                     已发布的迁移文件不能修改。请把上述文件恢复为发布时的内容（例如用 git 取回）；\
                      对数据库结构的改动请写成一个新编号的迁移文件。数据库未做任何改动。",
                     m.files()
                 )));
