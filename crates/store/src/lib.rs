@@ -15,6 +15,11 @@ pub mod mediation;
 pub mod registry;
 pub mod tickets;
 
+// The build's scan of `migrations/`, included here so its unit tests run with the store's.
+#[cfg(test)]
+#[path = "../build/scan.rs"]
+mod build_scan;
+
 pub use access::scope::Actor;
 pub use clock::today;
 pub use db::{Backend, Conn, DbUrl, Pool};

@@ -4,158 +4,68 @@
 
 use crate::db::{Backend, Conn, DbError, DbResult};
 use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+/// One file of a migration, as it was when the binary was built.
+struct Part {
+    file: &'static str,
+    sql: &'static str,
+}
 
 /// A migration: its common SQL, then what only one backend needs (triggers differ in syntax).
 struct Migration {
     version: i64,
     name: &'static str,
-    common: &'static str,
-    sqlite: &'static str,
-    postgres: &'static str,
+    common: Part,
+    sqlite: Option<Part>,
+    postgres: Option<Part>,
 }
 
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "spine",
-        common: include_str!("../../migrations/0001_spine.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 2,
-        name: "audit",
-        common: include_str!("../../migrations/0002_audit.sql"),
-        sqlite: include_str!("../../migrations/0002_audit.sqlite.sql"),
-        postgres: include_str!("../../migrations/0002_audit.postgres.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "login_guard",
-        common: include_str!("../../migrations/0003_login_guard.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 4,
-        name: "access",
-        common: include_str!("../../migrations/0004_access.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 5,
-        name: "sealed",
-        common: include_str!("../../migrations/0005_sealed.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 6,
-        name: "second_factor",
-        common: include_str!("../../migrations/0006_second_factor.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 7,
-        name: "imports",
-        common: include_str!("../../migrations/0007_imports.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 8,
-        name: "sealed_id_column",
-        common: include_str!("../../migrations/0008_sealed_id_column.sql"),
-        sqlite: "",
-        postgres: "ALTER TABLE persons DROP COLUMN id_number;",
-    },
-    Migration {
-        version: 9,
-        name: "tickets",
-        common: include_str!("../../migrations/0009_tickets.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 10,
-        name: "open311",
-        common: include_str!("../../migrations/0010_open311.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 11,
-        name: "visits",
-        common: include_str!("../../migrations/0011_visits.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 12,
-        name: "patrols",
-        common: include_str!("../../migrations/0012_patrols.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 13,
-        name: "attachments",
-        common: include_str!("../../migrations/0013_attachments.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 14,
-        name: "mediation",
-        common: include_str!("../../migrations/0014_mediation.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 15,
-        name: "report_links",
-        common: include_str!("../../migrations/0015_report_links.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 16,
-        name: "risk_levels",
-        common: include_str!("../../migrations/0016_risk_levels.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 17,
-        name: "security",
-        common: include_str!("../../migrations/0017_security.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 18,
-        name: "paths_and_vocabularies",
-        common: include_str!("../../migrations/0018_paths_and_vocabularies.sql"),
-        sqlite: "",
-        postgres: include_str!("../../migrations/0018_paths_and_vocabularies.postgres.sql"),
-    },
-    Migration {
-        version: 20,
-        name: "daily_work",
-        common: include_str!("../../migrations/0020_daily_work.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-    Migration {
-        version: 21,
-        name: "settings_scope",
-        common: include_str!("../../migrations/0021_settings_scope.sql"),
-        sqlite: "",
-        postgres: "",
-    },
-];
+/// Every file of `migrations/`, grouped by `build.rs`: adding a migration is adding its file.
+const MIGRATIONS: &[Migration] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// The advisory lock PostgreSQL servers take around a run ("shequ" in ASCII, then 1), so two
+/// starting at once migrate one after the other and the second finds nothing to do.
+const PG_LOCK_KEY: i64 = 0x7368_6571_7500_0001;
+
+impl Migration {
+    fn parts(&self) -> impl Iterator<Item = &Part> {
+        std::iter::once(&self.common)
+            .chain(self.sqlite.as_ref())
+            .chain(self.postgres.as_ref())
+    }
+
+    /// The migration's files, as named in messages.
+    fn files(&self) -> String {
+        self.parts().map(|p| p.file).collect::<Vec<_>>().join("、")
+    }
+
+    /// SHA-256 over a `sha256sum`-style list of the migration's files (each file's SHA-256,
+    /// two spaces, its name, a newline; in byte order of the names), so it covers every
+    /// backend's part whichever backend runs it, and can be recomputed by hand with
+    /// `LC_ALL=C sha256sum NNNN_name*.sql | sha256sum`.
+    fn checksum(&self) -> String {
+        let mut parts: Vec<&Part> = self.parts().collect();
+        parts.sort_by_key(|p| p.file);
+        let list: String = parts
+            .iter()
+            .map(|p| format!("{:x}  {}\n", Sha256::digest(p.sql.as_bytes()), p.file))
+            .collect();
+        format!("{:x}", Sha256::digest(list.as_bytes()))
+    }
+
+    fn sql(&self, backend: Backend) -> String {
+        let extra = match backend {
+            Backend::Sqlite => self.sqlite.as_ref(),
+            Backend::Postgres => self.postgres.as_ref(),
+        };
+        format!(
+            "{}\n{}",
+            dialect(self.common.sql, backend),
+            extra.map_or("", |p| p.sql)
+        )
+    }
+}
 
 fn dialect(sql: &str, backend: Backend) -> String {
     let pairs: &[(&str, &str)] = match backend {
@@ -181,40 +91,157 @@ fn dialect(sql: &str, backend: Backend) -> String {
         .fold(sql.to_string(), |s, (from, to)| s.replace(from, to))
 }
 
-/// Applies every migration not yet applied, each in its own transaction.
+/// Applies every migration not yet applied, each in its own transaction, after checking that
+/// those already applied are the ones this binary carries, unchanged. One run at a time per
+/// database: on PostgreSQL under an advisory lock, on SQLite inside one `BEGIN IMMEDIATE`
+/// transaction (the inner ones become savepoints); either way the applied set is read after
+/// the lock is taken, so a server that waited finds nothing left to do.
 pub fn run(conn: &mut Conn) -> DbResult<Vec<i64>> {
-    conn.batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    let mut applied = Vec::new();
-    for m in MIGRATIONS {
-        let (version, name) = (&m.version, &m.name);
-        let extra = match conn.backend() {
-            Backend::Sqlite => m.sqlite,
-            Backend::Postgres => m.postgres,
-        };
-        let sql = format!("{}\n{extra}", dialect(m.common, conn.backend()));
-        let done = conn.transaction(|c| {
-            // Re-checked inside the transaction: two servers starting at once apply it once.
-            if c.scalar(
-                "SELECT count(*) FROM schema_migrations WHERE version = ?",
-                crate::params![*version],
-            )? > 0
-            {
-                return Ok::<_, DbError>(false);
-            }
-            c.batch(&sql)
-                .map_err(|e| DbError::Migration(format!("{version:04}_{name}: {e}")))?;
-            c.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                crate::params![*version, *name, Utc::now().to_rfc3339()],
-            )?;
-            Ok(true)
-        })?;
-        if done {
-            applied.push(*version);
+    match conn.backend() {
+        Backend::Sqlite => conn.transaction(run_locked),
+        Backend::Postgres => {
+            conn.batch(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})"))?;
+            let result = run_locked(conn);
+            // A session lock outlives transactions, and the connection goes back to the pool.
+            let unlocked = conn.batch(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"));
+            let applied = result?;
+            unlocked?;
+            Ok(applied)
         }
     }
+}
+
+fn run_locked(conn: &mut Conn) -> DbResult<Vec<i64>> {
+    let applied = conn.transaction(check_applied)?;
+    let mut done = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        let sql = m.sql(conn.backend());
+        conn.transaction(|c| {
+            c.batch(&sql)
+                .map_err(|e| DbError::Migration(format!("{:04}_{}: {e}", m.version, m.name)))?;
+            c.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at, checksum)
+                 VALUES (?, ?, ?, ?)",
+                crate::params![m.version, m.name, Utc::now().to_rfc3339(), m.checksum()],
+            )?;
+            Ok::<_, DbError>(())
+        })?;
+        done.push(m.version);
+    }
+    Ok(done)
+}
+
+/// Refuses a database whose applied migrations this binary doesn't carry or carries changed;
+/// records the checksum of those applied before checksums were kept (trusting what is there).
+/// Returns the versions applied.
+fn check_applied(conn: &mut Conn) -> DbResult<Vec<i64>> {
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL,
+            checksum TEXT)",
+    )?;
+    // Databases migrated before checksums were kept have the table without the column.
+    let has_checksum = match conn.backend() {
+        Backend::Sqlite => conn.scalar(
+            "SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'",
+            &[],
+        )?,
+        Backend::Postgres => conn.scalar(
+            "SELECT count(*) FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'schema_migrations'
+               AND column_name = 'checksum'",
+            &[],
+        )?,
+    } > 0;
+    if !has_checksum {
+        conn.batch("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")?;
+    }
+    let rows = conn.query(
+        "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
+        &[],
+    )?;
+    let mut applied = Vec::with_capacity(rows.len());
+    let mut unrecorded = Vec::new();
+    for row in rows {
+        let version: i64 = row.get(0)?;
+        let name: String = row.get(1)?;
+        let stored: Option<String> = row.get(2)?;
+        let Some(m) = MIGRATIONS.iter().find(|m| m.version == version) else {
+            return Err(DbError::Migration(format!(
+                "数据库里已应用了迁移 {version:04}_{name}，但本程序不包含它：这个数据库已由更新版本的 \
+                 shequ 升级过。请换用包含该迁移的 shequ 版本（不低于升级它的那个版本）来启动；\
+                 不要用旧版本打开这个数据库。数据库未做任何改动。"
+            )));
+        };
+        let checksum = m.checksum();
+        match stored {
+            None => unrecorded.push((version, checksum)),
+            Some(stored) if stored != checksum => {
+                return Err(DbError::Migration(format!(
+                    "迁移文件 {} 与数据库里已应用的第 {version:04} 号迁移不一致（校验和不同）：\
+                     已发布的迁移文件不能修改。请把上述文件恢复为发布时的内容（例如用 git 取回）；\
+                     对数据库结构的改动请写成一个新编号的迁移文件。数据库未做任何改动。",
+                    m.files()
+                )));
+            }
+            Some(_) => {}
+        }
+        applied.push(version);
+    }
+    for (version, checksum) in unrecorded {
+        conn.execute(
+            "UPDATE schema_migrations SET checksum = ? WHERE version = ?",
+            crate::params![checksum, version],
+        )?;
+    }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generated table holds every file of the folder, each once, with its bytes.
+    #[test]
+    fn the_table_is_the_folder() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut on_disk: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_str().unwrap().to_string();
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .filter(|(name, _)| !name.starts_with('.'))
+            .collect();
+        on_disk.sort();
+        let mut in_table: Vec<(String, String)> = MIGRATIONS
+            .iter()
+            .flat_map(Migration::parts)
+            .map(|p| (p.file.to_string(), p.sql.to_string()))
+            .collect();
+        in_table.sort();
+        assert_eq!(in_table, on_disk);
+        let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        let mut sorted = versions.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(versions, sorted, "ordered by number, each number once");
+    }
+
+    #[test]
+    fn checksum_is_sha256_of_the_files_list() {
+        let m = MIGRATIONS.iter().find(|m| m.version == 2).unwrap();
+        let file = |name: &str| Sha256::digest(m.parts().find(|p| p.file == name).unwrap().sql);
+        let list = format!(
+            "{:x}  0002_audit.postgres.sql\n{:x}  0002_audit.sql\n{:x}  0002_audit.sqlite.sql\n",
+            file("0002_audit.postgres.sql"),
+            file("0002_audit.sql"),
+            file("0002_audit.sqlite.sql"),
+        );
+        assert_eq!(m.checksum(), format!("{:x}", Sha256::digest(list)));
+        let checksums: std::collections::HashSet<String> =
+            MIGRATIONS.iter().map(Migration::checksum).collect();
+        assert_eq!(checksums.len(), MIGRATIONS.len(), "no two migrations alike");
+    }
 }
