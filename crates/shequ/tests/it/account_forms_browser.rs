@@ -16,7 +16,7 @@ use shequ_domain::id_number::IdNumber;
 use shequ_domain::totp::{self, TotpSecret};
 use support::phone::{WAIT, login, open, submit};
 use support::webdriver::Browser;
-use support::{Server, binding_code, grid_of_wangge, sql_int, unix_now};
+use support::{Server, binding_code, grid_of_wangge, occupied_room, sql_int, unix_now};
 
 fn text_of(br: &Browser, selector: &str) -> String {
     br.find(selector)
@@ -43,14 +43,7 @@ fn a_worker_binds_an_authenticator_with_the_security_admins_code_and_reveals_an_
     let uid = sql_int(&srv.db, "SELECT id FROM users WHERE username = 'wangge'");
     let me = format!("user:{uid}");
     let grid = grid_of_wangge(&srv);
-    let room = sql_int(
-        &srv.db,
-        &format!(
-            "SELECT MIN(r.room_id) FROM residences r JOIN org_nodes n ON n.id = r.room_id \
-             WHERE r.moved_out_on IS NULL \
-               AND n.path LIKE (SELECT path FROM org_nodes WHERE id = {grid}) || '%'"
-        ),
-    );
+    let room = occupied_room(&srv, grid);
     // A resident of the worker's grid whose full ID number the test knows.
     let id_number = IdNumber::generate("110105", NaiveDate::from_ymd_opt(1972, 8, 19).unwrap(), 31)
         .unwrap()

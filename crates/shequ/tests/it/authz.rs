@@ -7,8 +7,11 @@ use crate::support;
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
-use support::{Api, Server, Web, add_user, csrf_of, grid_of_wangge, run, sql_int};
+use serde_json::json;
+use support::{
+    Api, Server, Web, add_user, another_district, csrf_of, fill_route, first_resident,
+    grid_of_wangge, routes, run, sql_int,
+};
 
 /// Which role is which login, and what each may do (kept in step with `Role` by hand on
 /// purpose: the test must not ask the product what the product allows).
@@ -140,21 +143,7 @@ fn every_route_every_role_inside_and_outside_the_area() {
                 vec![("内", Some(inside)), ("外", Some(records.outside[target]))]
             };
             for (where_, id) in cases {
-                let url = match id {
-                    Some(id) => path.replace("{id}", &id.to_string()),
-                    None => path.to_string(),
-                }
-                // Open311 names its records by file: "0102.json".
-                .replace("{service_file}", "0102.json")
-                .replace("{request_file}", "1.json")
-                .replace("{token_file}", "no-such-token.json")
-                // 居民随手拍 names its links and receipts by random slugs.
-                .replace("{slug}", "no-such-link")
-                .replace("{token}", "no-such-receipt");
-                assert!(
-                    !url.contains('{'),
-                    "route {path} has a parameter the test can't fill"
-                );
+                let url = fill_route(path, id);
                 let expect_refusal = need != "public" && (!allowed || where_ == "外");
                 // Every form but the login form carries the CSRF token: without it, nothing
                 // happens, for a caller who would otherwise be let through.
@@ -237,12 +226,6 @@ fn every_route_every_role_inside_and_outside_the_area() {
     );
 }
 
-fn routes() -> Vec<Value> {
-    let (ok, out, err) = run(&["routes"]);
-    assert!(ok, "{err}");
-    serde_json::from_str::<Vec<Value>>(&out).unwrap()
-}
-
 /// Calls a route the way its users do: the API with a bearer token and a JSON body that no
 /// handler accepts (so an allowed call changes nothing), pages with the session cookie and, for
 /// forms, the page's CSRF token and dates no handler accepts.
@@ -283,20 +266,8 @@ fn call(srv: &Server, api: &Api, web: &Web, method: &str, url: &str) -> u16 {
 /// A record of every kind inside the grid worker's grid (so inside every role's area), and one
 /// of every kind in a second district that no test user's area reaches.
 fn fixtures(srv: &Server, grid: i64) -> Records {
-    let db = &srv.db;
     let mut rec = Records::default();
-    let person = sql_int(
-        db,
-        &format!(
-            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path >= g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
-        ),
-    );
-    let room = sql_int(
-        db,
-        &format!(
-            "SELECT r.room_id FROM residences r WHERE r.person_id = {person} AND r.moved_out_on IS NULL"
-        ),
-    );
+    let (person, room) = first_resident(srv, grid);
     let shuji = srv.api("shuji");
     let (s, v) = shuji.post(
         &format!("/api/v1/persons/{person}/tags"),
@@ -337,32 +308,8 @@ fn fixtures(srv: &Server, grid: i64) -> Records {
         ("upload", upload_sample(srv, "shuji", grid)),
     ]);
 
-    // The second district: founded by the system administrator, set up by its own
-    // administrator, filled by its own community head.
-    let (s, v) = srv
-        .api("admin")
-        .post("/api/v1/nodes", json!({"kind": "district", "name": "外区"}));
-    assert_eq!(s, 201, "{v}");
-    let mut parent = v["id"].as_i64();
-    add_user(&db.url, "waiqu-admin", "admin", &[parent.unwrap()]);
-    let admin = srv.api("waiqu-admin");
-    let mut ids = BTreeMap::new();
-    for (kind, name) in [
-        ("street", "外区街道"),
-        ("community", "外区社区"),
-        ("grid", "外区第一网格"),
-        ("building", "1幢"),
-        ("room", "101"),
-    ] {
-        let (s, v) = admin.post(
-            "/api/v1/nodes",
-            json!({"parent_id": parent, "kind": kind, "name": name}),
-        );
-        assert_eq!(s, 201, "{kind}: {v}");
-        parent = v["id"].as_i64();
-        ids.insert(kind, parent.unwrap());
-    }
-    add_user(&db.url, "waiqu", "community_head", &[ids["community"]]);
+    // The second district, with its own administrator and community head.
+    let ids = another_district(srv);
     let head = srv.api("waiqu");
     let id_number = "110105198001010032";
     let (s, v) = head.post(

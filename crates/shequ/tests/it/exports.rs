@@ -7,7 +7,8 @@ use crate::support;
 
 use serde_json::json;
 use support::{
-    Api, Server, Web, grid_of_wangge, libreoffice_convert, pass_second_factor, sql_int, zip_part,
+    Api, Server, Web, first_resident, grid_of_wangge, libreoffice_convert, pass_second_factor,
+    sql_int, zip_part,
 };
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -153,12 +154,7 @@ fn a_special_group_ledger_lists_the_group_with_its_own_fields() {
         )
     };
     // One more, with a known certificate number, so the list is never empty.
-    let person = sql_int(
-        &srv.db,
-        &format!(
-            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
-        ),
-    );
+    let (person, _) = first_resident(&srv, grid);
     let (s, v) = srv.api("wangge").post(
         &format!("/api/v1/persons/{person}/tags"),
         json!({"kind": "disability", "values": {"category": "肢体", "grade": "3", "certificate_no": "CJZ-2026-0042"}}),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use support::phone::{WAIT, fits, login};
 use support::webdriver::Browser;
-use support::{Server, grid_of_wangge, sql_int};
+use support::{Server, first_resident, grid_of_wangge, sql_int};
 
 /// Presses the button of the step form `action` on the ticket page and waits for the state.
 fn take(br: &Browser, action: &str, state: &str) {
@@ -208,13 +208,7 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
 fn a_half_filled_visit_survives_a_dropped_connection_and_is_sent_when_it_returns() {
     let srv = Server::start(200);
     let grid = grid_of_wangge(&srv);
-    let person = sql_int(
-        &srv.db,
-        &format!(
-            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid}
-             WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
-        ),
-    );
+    let (person, _) = first_resident(&srv, grid);
     let visits_of = |findings: &str| {
         sql_int(
             &srv.db,

@@ -12,26 +12,13 @@ use serde_json::Value;
 use shequ_domain::id_number::IdNumber;
 use support::phone::{WAIT, choose, login, open, open_details_of, submit};
 use support::webdriver::Browser;
-use support::{Server, grid_of_wangge, sql_int};
-
-/// A room of the worker's grid with someone living in it, and that grid.
-fn room_with_people(srv: &Server) -> (i64, i64) {
-    let grid = grid_of_wangge(srv);
-    let room = sql_int(
-        &srv.db,
-        &format!(
-            "SELECT MIN(r.room_id) FROM residences r JOIN org_nodes n ON n.id = r.room_id \
-             WHERE r.moved_out_on IS NULL \
-               AND n.path LIKE (SELECT path FROM org_nodes WHERE id = {grid}) || '%'"
-        ),
-    );
-    (grid, room)
-}
+use support::{Server, grid_of_wangge, occupied_room, sql_int};
 
 #[test]
 fn a_grid_worker_registers_tags_groups_relocates_and_moves_out_a_resident_on_a_phone() {
     let srv = Server::start(200);
-    let (grid, room) = room_with_people(&srv);
+    let grid = grid_of_wangge(&srv);
+    let room = occupied_room(&srv, grid);
     let br = login(&srv, "wangge");
 
     // 搜索: the header's search box finds the room's first resident by name.

@@ -7,7 +7,10 @@
 use crate::support;
 
 use serde_json::Value;
-use support::{Server, Web, csrf_of, grid_of_wangge, libreoffice_convert, run, sql_int};
+use support::{
+    Server, Web, commit_import, csrf_of, grid_of_wangge, libreoffice_convert, roster_xlsx, run,
+    sql_int, xlsx_of,
+};
 
 fn sample() -> Vec<u8> {
     let path = concat!(
@@ -187,21 +190,7 @@ fn the_upload_page_checks_commits_and_hands_back_the_refused_rows() {
 
     // Commit, and wait for the background writer.
     let (_, report, _) = web.get(&report_url);
-    let (s, _, _) = web.post_form(
-        &format!("{report_url}/commit"),
-        &[("csrf", &csrf_of(&report))],
-    );
-    assert_eq!(s, 303);
-    let mut done = String::new();
-    for _ in 0..200 {
-        let (_, page, _) = web.get(&report_url);
-        if page.contains("id=\"import-done\"") || page.contains("id=\"import-failed\"") {
-            done = page;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(done.contains("id=\"import-done\""), "{done}");
+    let done = commit_import(&web, &report_url, &report);
     assert_eq!(
         sql_int(&srv.db, "SELECT count(*) FROM persons"),
         before + 42
@@ -311,7 +300,7 @@ const SURNAMES: [&str; 10] = ["赵", "钱", "孙", "李", "周", "吴", "郑", "
 /// A generated ledger of `n` fictional people (name, ID number, phone, address), written to a
 /// temp dir; returns the dir, the file and the ID numbers in row order.
 fn large_ledger(tag: &str, n: usize) -> (std::path::PathBuf, std::path::PathBuf, Vec<String>) {
-    use shequ_office::xlsx::{Cell, Column, FileMeta, Sheet};
+    use shequ_office::xlsx::Cell;
     let given = [
         "建国", "秀英", "志强", "桂兰", "海燕", "文华", "小明", "丽娟",
     ];
@@ -346,27 +335,10 @@ fn large_ledger(tag: &str, n: usize) -> (std::path::PathBuf, std::path::PathBuf,
             ]
         })
         .collect();
-    let sheet = Sheet {
-        name: "花名册".into(),
-        title: "大表导入测试（虚构人员）".into(),
-        note: None,
-        columns: ["姓名", "身份证号码", "联系电话", "住址"]
-            .iter()
-            .map(|h| Column::new(*h, 14.0))
-            .collect(),
-        rows,
-    };
-    let meta = FileMeta {
-        title: "t".into(),
-        author: "t".into(),
-        created: chrono::Local::now().fixed_offset(),
-        company: "t".into(),
-        comment: String::new(),
-    };
     let dir = std::env::temp_dir().join(format!("shequ-import-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("大表.xlsx");
-    std::fs::write(&file, shequ_office::xlsx::write(&[sheet], &meta).unwrap()).unwrap();
+    std::fs::write(&file, roster_xlsx("大表导入测试（虚构人员）", rows)).unwrap();
     (dir, file, ids)
 }
 
@@ -431,7 +403,7 @@ fn write_list(
     header: &[&str],
     rows: &[Vec<&str>],
 ) -> std::path::PathBuf {
-    use shequ_office::xlsx::{Cell, Column, FileMeta, Sheet};
+    use shequ_office::xlsx::{Cell, Column, Sheet};
     let sheet = Sheet {
         name: "名单".into(),
         title: format!("{name}（虚构人员）"),
@@ -442,15 +414,8 @@ fn write_list(
             .map(|r| r.iter().map(|v| Cell::from(*v)).collect())
             .collect(),
     };
-    let meta = FileMeta {
-        title: name.into(),
-        author: "t".into(),
-        created: chrono::Local::now().fixed_offset(),
-        company: "t".into(),
-        comment: String::new(),
-    };
     let file = dir.join(format!("{name}.xlsx"));
-    std::fs::write(&file, shequ_office::xlsx::write(&[sheet], &meta).unwrap()).unwrap();
+    std::fs::write(&file, xlsx_of(name, sheet)).unwrap();
     file
 }
 
@@ -702,21 +667,7 @@ fn a_special_group_list_uploads_on_the_web() {
         "{csv}"
     );
 
-    let (s, _, _) = web.post_form(
-        &format!("{report_url}/commit"),
-        &[("csrf", &csrf_of(&report))],
-    );
-    assert_eq!(s, 303);
-    let mut done = String::new();
-    for _ in 0..200 {
-        let (_, page, _) = web.get(&report_url);
-        if page.contains("id=\"import-done\"") || page.contains("id=\"import-failed\"") {
-            done = page;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(done.contains("id=\"import-done\""), "{done}");
+    commit_import(&web, &report_url, &report);
     let person = sql_int(&srv.db, "SELECT id FROM persons WHERE name = '钱网页'");
     let (ok, out) = srv.db.sql(&format!(
         "SELECT category || '|' || details FROM tags WHERE person_id = {person} AND kind = 'veteran'"

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 use shequ_domain::id_number::IdNumber;
-use support::{Api, Server, Web, add_user, csrf_of, grid_of_wangge, run, sql_int};
+use support::{
+    Api, Server, Web, add_user, csrf_of, fill_route, grid_of_wangge, routes, run, sql_int,
+};
 
 const LOGINS: &[(&str, bool)] = &[
     // (user, sees names masked)
@@ -142,7 +144,7 @@ fn no_route_answers_a_full_id_number_phone_or_street_visible_name() {
                     .collect()
             };
             for id in ids {
-                let url = fill(path, id);
+                let url = fill_route(path, id);
                 let body = call(&api, &web, method, &url);
                 calls += 1;
                 let mut found = leaks(&body);
@@ -257,29 +259,6 @@ fn no_route_answers_a_full_id_number_phone_or_street_visible_name() {
         table.len(),
         LOGINS.len()
     );
-}
-
-fn routes() -> Vec<Value> {
-    let (ok, out, err) = run(&["routes"]);
-    assert!(ok, "{err}");
-    serde_json::from_str::<Vec<Value>>(&out).unwrap()
-}
-
-fn fill(path: &str, id: Option<i64>) -> String {
-    let url = match id {
-        Some(id) => path.replace("{id}", &id.to_string()),
-        None => path.to_string(),
-    }
-    .replace("{service_file}", "0102.json")
-    .replace("{request_file}", "1.json")
-    .replace("{token_file}", "no-such-token.json")
-    .replace("{slug}", "no-such-link")
-    .replace("{token}", "no-such-receipt");
-    assert!(
-        !url.contains('{'),
-        "route {path} has a parameter the test can't fill"
-    );
-    url
 }
 
 /// The body of a call made the way the route's users make it: GETs as they are; the API's

@@ -8,18 +8,14 @@ use crate::support;
 
 use chrono::Datelike;
 use serde_json::{Value, json};
-use support::{Server, Web, csrf_of, days_ago, grid_of_wangge, libreoffice_convert, sql_int};
+use support::{
+    Server, Web, csrf_of, days_ago, first_resident, grid_of_wangge, libreoffice_convert, sql_int,
+};
 
 const OUTSIDER_ID: &str = "110105198001010032";
 
 fn a_resident(srv: &Server, grid: i64) -> i64 {
-    sql_int(
-        &srv.db,
-        &format!(
-            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid}
-             WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
-        ),
-    )
+    first_resident(srv, grid).0
 }
 
 fn rates(api: &support::Api, node: i64) -> Value {

@@ -9,8 +9,8 @@ use crate::support;
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use shequ_office::xlsx::{Cell, Column, FileMeta, Sheet};
-use support::{Server, Web, csrf_of, grid_of_wangge, run, sql_int};
+use shequ_office::xlsx::{Cell, Column, Sheet};
+use support::{Server, Web, commit_import, csrf_of, grid_of_wangge, run, sql_int, xlsx_of};
 
 /// A fictional, checksum-valid ID number; odd sequence numbers are men.
 fn id(birth: (i32, u32, u32), seq: u16) -> String {
@@ -170,14 +170,7 @@ fn ledger(tag: u16, address_title: &str) -> Vec<u8> {
         columns: titles.iter().map(|h| Column::new(*h, 12.0)).collect(),
         rows,
     };
-    let meta = FileMeta {
-        title: "t".into(),
-        author: "t".into(),
-        created: chrono::Local::now().fixed_offset(),
-        company: "t".into(),
-        comment: String::new(),
-    };
-    shequ_office::xlsx::write(&[sheet], &meta).unwrap()
+    xlsx_of("t", sheet)
 }
 
 /// One more member of household …01, in a later file.
@@ -198,14 +191,7 @@ fn addition(tag: u16) -> Vec<u8> {
             Cell::from("7栋2单元301室"),
         ]],
     };
-    let meta = FileMeta {
-        title: "t".into(),
-        author: "t".into(),
-        created: chrono::Local::now().fixed_offset(),
-        company: "t".into(),
-        comment: String::new(),
-    };
-    shequ_office::xlsx::write(&[sheet], &meta).unwrap()
+    xlsx_of("t", sheet)
 }
 
 /// The people the ledger brings, and the households they were put in.
@@ -300,21 +286,7 @@ fn another_offices_ledger_imports_through_the_upload_page() {
         "{unknown}"
     );
 
-    let (s, _, _) = web.post_form(
-        &format!("{report_url}/commit"),
-        &[("csrf", &csrf_of(&report))],
-    );
-    assert_eq!(s, 303);
-    let mut done = String::new();
-    for _ in 0..200 {
-        let (_, page, _) = web.get(&report_url);
-        if page.contains("id=\"import-done\"") || page.contains("id=\"import-failed\"") {
-            done = page;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    assert!(done.contains("id=\"import-done\""), "{done}");
+    commit_import(&web, &report_url, &report);
     assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM persons"), before + 6);
     check_households(&srv, 1);
     // 文化程度 and 政治面貌 are kept, in the standards' words.

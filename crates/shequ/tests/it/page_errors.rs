@@ -8,8 +8,7 @@
 
 use crate::support;
 
-use serde_json::Value;
-use support::{Server, Web, run};
+use support::{Server, Web, routes};
 
 /// Words of axum's own rejections (and of serde's messages inside them).
 const ENGLISH: &[&str] = &[
@@ -23,12 +22,6 @@ const ENGLISH: &[&str] = &[
     "multipart",
     "Expected request",
 ];
-
-fn routes() -> Vec<Value> {
-    let (ok, out, err) = run(&["routes"]);
-    assert!(ok, "{err}");
-    serde_json::from_str::<Vec<Value>>(&out).unwrap()
-}
 
 fn is_page(path: &str) -> bool {
     !path.starts_with("/api/")

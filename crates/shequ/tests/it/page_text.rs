@@ -9,7 +9,7 @@ use crate::support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
-use support::{Server, Web, csrf_of, grid_of_wangge, run, sql_int};
+use support::{Server, Web, csrf_of, first_resident, grid_of_wangge, routes, sql_int};
 
 const LOGINS: &[&str] = &[
     "wangge", "zhuangan", "shuji", "jiedao", "quji", "admin", "anquan", "shenji",
@@ -161,18 +161,7 @@ fn no_page_shows_an_internal_code_or_an_empty_list_without_saying_so() {
         db,
         &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
     );
-    let person = sql_int(
-        db,
-        &format!(
-            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path >= g.path AND p.area_path < g.path || 'z' ORDER BY p.id LIMIT 1"
-        ),
-    );
-    let room = sql_int(
-        db,
-        &format!(
-            "SELECT r.room_id FROM residences r WHERE r.person_id = {person} AND r.moved_out_on IS NULL"
-        ),
-    );
+    let (person, room) = first_resident(&srv, grid);
     // Records of every kind a page names, made as their users make them.
     let head = srv.api("shuji");
     let made = |path: &str, body: Value| -> i64 {
@@ -242,9 +231,7 @@ fn no_page_shows_an_internal_code_or_an_empty_list_without_saying_so() {
         "{codes:?}"
     );
 
-    let (ok, out, err) = run(&["routes"]);
-    assert!(ok, "{err}");
-    let table: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let table = routes();
     let mut pages: Vec<String> = Vec::new();
     let mut unreached = Vec::new();
     for r in &table {

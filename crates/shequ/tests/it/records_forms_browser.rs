@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use support::phone::{WAIT, choose, login, open, open_details_of, submit, submit_within};
 use support::webdriver::{Browser, Element};
-use support::{Server, grid_of_wangge, sql_int};
+use support::{Server, grid_of_wangge, roster_xlsx, sql_int};
 
 /// Reading and checking a ledger of thousands of rows on a busy machine takes a while.
 const SLOW: Duration = Duration::from_secs(180);
@@ -177,7 +177,7 @@ fn a_ledger_is_uploaded_remapped_and_committed_on_a_phone() {
 
 /// A ledger of `n` made-up people, one sheet, for a commit long enough to be cancelled.
 fn large_ledger(n: usize) -> (PathBuf, PathBuf) {
-    use shequ_office::xlsx::{Cell, Column, FileMeta, Sheet};
+    use shequ_office::xlsx::Cell;
     let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
     let given = ["建国", "秀英", "志强", "桂兰", "海燕", "文华"];
     let rows = (0..n)
@@ -205,27 +205,10 @@ fn large_ledger(n: usize) -> (PathBuf, PathBuf) {
             ]
         })
         .collect();
-    let sheet = Sheet {
-        name: "花名册".into(),
-        title: "取消导入测试（虚构人员）".into(),
-        note: None,
-        columns: ["姓名", "身份证号码", "联系电话", "住址"]
-            .iter()
-            .map(|h| Column::new(*h, 14.0))
-            .collect(),
-        rows,
-    };
-    let meta = FileMeta {
-        title: "t".into(),
-        author: "t".into(),
-        created: chrono::Local::now().fixed_offset(),
-        company: "t".into(),
-        comment: String::new(),
-    };
     let dir = std::env::temp_dir().join(format!("shequ-forms-cancel-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("大表.xlsx");
-    std::fs::write(&file, shequ_office::xlsx::write(&[sheet], &meta).unwrap()).unwrap();
+    std::fs::write(&file, roster_xlsx("取消导入测试（虚构人员）", rows)).unwrap();
     (dir, file)
 }
 

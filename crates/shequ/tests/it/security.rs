@@ -14,25 +14,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use shequ_domain::totp;
 use support::{
-    Api, Backend, Server, Web, add_user, backend, csrf_of, grid_of_wangge, run, sql_int, unix_now,
+    Api, Backend, Server, Web, another_district, backend, csrf_of, first_resident, grid_of_wangge,
+    run, sql_int, unix_now,
 };
 
 /// A person living in the grid worker's grid, and the room they live in.
 fn a_resident(srv: &Server) -> (i64, i64) {
-    let person = sql_int(
-        &srv.db,
-        "SELECT p.id FROM persons p JOIN user_scopes s ON 1 = 1 JOIN users u ON u.id = s.user_id AND u.username = 'wangge'
-         JOIN org_nodes g ON g.id = s.node_id
-         WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z'
-         ORDER BY p.id LIMIT 1",
-    );
-    let room = sql_int(
-        &srv.db,
-        &format!(
-            "SELECT room_id FROM residences WHERE person_id = {person} AND moved_out_on IS NULL"
-        ),
-    );
-    (person, room)
+    first_resident(srv, grid_of_wangge(srv))
 }
 
 /// A 6-digit code valid for none of the steps around now.
@@ -322,30 +310,7 @@ fn a_number_registered_in_another_community_names_nobody() {
     let srv = Server::start(100);
     let db = &srv.db;
     // A second district with its own community head.
-    let (s, v) = srv
-        .api("admin")
-        .post("/api/v1/nodes", json!({"kind": "district", "name": "外区"}));
-    assert_eq!(s, 201, "{v}");
-    let mut parent = v["id"].as_i64();
-    add_user(&db.url, "waiqu-admin", "admin", &[parent.unwrap()]);
-    let admin = srv.api("waiqu-admin");
-    let mut ids = std::collections::BTreeMap::new();
-    for (kind, name) in [
-        ("street", "外区街道"),
-        ("community", "外区社区"),
-        ("grid", "外区第一网格"),
-        ("building", "1幢"),
-        ("room", "101"),
-    ] {
-        let (s, v) = admin.post(
-            "/api/v1/nodes",
-            json!({"parent_id": parent, "kind": kind, "name": name}),
-        );
-        assert_eq!(s, 201, "{kind}: {v}");
-        parent = v["id"].as_i64();
-        ids.insert(kind, parent.unwrap());
-    }
-    add_user(&db.url, "waiqu", "community_head", &[ids["community"]]);
+    let ids = another_district(&srv);
 
     // Registered in the grid worker's community.
     let (_, room) = a_resident(&srv);

@@ -701,6 +701,145 @@ pub fn grid_of_wangge(srv: &Server) -> i64 {
     )
 }
 
+/// The route table as `shequ routes` prints it: every route with its method, path and rule.
+pub fn routes() -> Vec<Value> {
+    let (ok, out, err) = run(&["routes"]);
+    assert!(ok, "{err}");
+    serde_json::from_str::<Vec<Value>>(&out).unwrap()
+}
+
+/// A route's path with its parameters filled: `{id}` with `id` (left as is without one), and the
+/// parameters that are not record ids with values that name nothing.
+pub fn fill_route(path: &str, id: Option<i64>) -> String {
+    let url = match id {
+        Some(id) => path.replace("{id}", &id.to_string()),
+        None => path.to_string(),
+    }
+    // Open311 names its records by file: "0102.json".
+    .replace("{service_file}", "0102.json")
+    .replace("{request_file}", "1.json")
+    .replace("{token_file}", "no-such-token.json")
+    // 居民随手拍 names its links and receipts by random slugs.
+    .replace("{slug}", "no-such-link")
+    .replace("{token}", "no-such-receipt");
+    assert!(
+        !url.contains('{'),
+        "route {path} has a parameter the test can't fill"
+    );
+    url
+}
+
+/// Commits the import whose report is at `report_url` (`report`: that page, for its CSRF token)
+/// and waits for the background writer; the finished page, which must say it is done.
+pub fn commit_import(web: &Web, report_url: &str, report: &str) -> String {
+    let (s, _, _) = web.post_form(
+        &format!("{report_url}/commit"),
+        &[("csrf", &csrf_of(report))],
+    );
+    assert_eq!(s, 303);
+    let mut done = String::new();
+    for _ in 0..200 {
+        let (_, page, _) = web.get(report_url);
+        if page.contains("id=\"import-done\"") || page.contains("id=\"import-failed\"") {
+            done = page;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(done.contains("id=\"import-done\""), "{done}");
+    done
+}
+
+/// One sheet as an .xlsx file's bytes, written by the product's own writer with made-up
+/// document properties (`title` among them).
+pub fn xlsx_of(title: &str, sheet: shequ_office::xlsx::Sheet) -> Vec<u8> {
+    let meta = shequ_office::xlsx::FileMeta {
+        title: title.into(),
+        author: "t".into(),
+        created: chrono::Local::now().fixed_offset(),
+        company: "t".into(),
+        comment: String::new(),
+    };
+    shequ_office::xlsx::write(&[sheet], &meta).unwrap()
+}
+
+/// A 花名册 of made-up people under `title`: rows of 姓名, 身份证号码, 联系电话, 住址.
+pub fn roster_xlsx(title: &str, rows: Vec<Vec<shequ_office::xlsx::Cell>>) -> Vec<u8> {
+    let sheet = shequ_office::xlsx::Sheet {
+        name: "花名册".into(),
+        title: title.into(),
+        note: None,
+        columns: ["姓名", "身份证号码", "联系电话", "住址"]
+            .iter()
+            .map(|h| shequ_office::xlsx::Column::new(*h, 14.0))
+            .collect(),
+        rows,
+    };
+    xlsx_of("t", sheet)
+}
+
+/// The first room (lowest id) under `node` that someone lives in.
+pub fn occupied_room(srv: &Server, node: i64) -> i64 {
+    sql_int(
+        &srv.db,
+        &format!(
+            "SELECT MIN(r.room_id) FROM residences r JOIN org_nodes n ON n.id = r.room_id \
+             WHERE r.moved_out_on IS NULL \
+               AND n.path LIKE (SELECT path FROM org_nodes WHERE id = {node}) || '%'"
+        ),
+    )
+}
+
+/// The first resident (lowest id) living under `node`, and the room they live in.
+pub fn first_resident(srv: &Server, node: i64) -> (i64, i64) {
+    let person = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT p.id FROM persons p JOIN org_nodes g ON g.id = {node} \
+             WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z' \
+             ORDER BY p.id LIMIT 1"
+        ),
+    );
+    let room = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT room_id FROM residences WHERE person_id = {person} AND moved_out_on IS NULL"
+        ),
+    );
+    (person, room)
+}
+
+/// A second district beside the demo's, founded by the system administrator, set up by its own
+/// administrator `waiqu-admin` and headed by `waiqu` (community head of its one community):
+/// its nodes by kind (street, community, grid, building, room).
+pub fn another_district(srv: &Server) -> std::collections::BTreeMap<&'static str, i64> {
+    let (s, v) = srv
+        .api("admin")
+        .post("/api/v1/nodes", json!({"kind": "district", "name": "外区"}));
+    assert_eq!(s, 201, "{v}");
+    let mut parent = v["id"].as_i64();
+    add_user(&srv.db.url, "waiqu-admin", "admin", &[parent.unwrap()]);
+    let admin = srv.api("waiqu-admin");
+    let mut ids = std::collections::BTreeMap::new();
+    for (kind, name) in [
+        ("street", "外区街道"),
+        ("community", "外区社区"),
+        ("grid", "外区第一网格"),
+        ("building", "1幢"),
+        ("room", "101"),
+    ] {
+        let (s, v) = admin.post(
+            "/api/v1/nodes",
+            json!({"parent_id": parent, "kind": kind, "name": name}),
+        );
+        assert_eq!(s, 201, "{kind}: {v}");
+        parent = v["id"].as_i64();
+        ids.insert(kind, parent.unwrap());
+    }
+    add_user(&srv.db.url, "waiqu", "community_head", &[ids["community"]]);
+    ids
+}
+
 /// The local date `n` days before today, as the forms and the API write dates.
 pub fn days_ago(n: i64) -> String {
     (chrono::Local::now().date_naive() - chrono::Duration::days(n)).to_string()
