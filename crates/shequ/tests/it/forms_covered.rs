@@ -3,8 +3,8 @@
 //! fills through `Browser::form("id")` (support/webdriver.rs), which also refuses to run at any
 //! other width than the phone's. This test reads the templates and the tests' sources and fails
 //! for a form with no id, two forms with one id, a form no test fills, a test that fills a form
-//! no template has (a renamed form), or a test file left out of the binary (not in `main.rs`).
-//! There is no list of exceptions.
+//! no template has (a renamed form), or a test file left out of the binary (not in `main.rs`,
+//! or a binary of its own directly in tests/). There is no list of exceptions.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -113,6 +113,16 @@ fn filled_ids(problems: &mut Vec<String>) -> Vec<(String, String)> {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
         .collect();
+    // A file directly in tests/ is a binary of its own, which this scan does not read.
+    for entry in std::fs::read_dir(root.parent().unwrap()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "rs") {
+            problems.push(format!(
+                "{}: a test binary of its own; move it into tests/it/ as a module (see tests/it/main.rs)",
+                path.display()
+            ));
+        }
+    }
     let mut files = Vec::new();
     files_under(&root, "rs", &mut files);
     let mut out = Vec::new();
