@@ -1,0 +1,978 @@
+//! Importing a community's own ledger: the shared sample (title rows, a two-row header, blank
+//! rows, a 合计 row, a 填表说明 sheet, ID numbers stored as Excel numbers …) through the command
+//! line and through the upload page. Dry run first, all-or-nothing commit, a re-import changes
+//! nothing, the refused rows come back as a file that re-imports to the same refusals, and a
+//! program renamed .xlsx is refused.
+
+use crate::support;
+
+use serde_json::Value;
+use support::{
+    Server, Web, commit_import, csrf_of, grid_of_wangge, libreoffice_convert, roster_xlsx, run,
+    sql_int, xlsx_of,
+};
+
+fn sample() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ingest/tests/fixtures/sample_ledger.xlsx"
+    );
+    std::fs::read(path).unwrap_or_else(|e| panic!("the sample ledger at {path}: {e}"))
+}
+
+fn expected() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ingest/tests/fixtures/sample_ledger.expected.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn import(srv: &Server, file: &std::path::Path, grid: i64, extra: &[&str]) -> Value {
+    let grid = grid.to_string();
+    let mut args = vec![
+        "import",
+        "--db",
+        &srv.db.url,
+        file.to_str().unwrap(),
+        "--grid",
+        &grid,
+        "--as",
+        "shuji",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let (ok, out, err) = run(&args);
+    assert!(ok, "{out}\n{err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn the_sample_ledger_imports_as_expected_and_a_second_import_changes_nothing() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let dir = std::env::temp_dir().join(format!("shequ-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("阳光社区花名册.xlsx");
+    std::fs::write(&file, sample()).unwrap();
+    let want = expected();
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+
+    // Dry run: counts and reasons, nothing written.
+    let dry = import(&srv, &file, grid, &["--dry-run"]);
+    let r = &dry["report"];
+    assert_eq!(r["data_rows"], want["data_rows"]);
+    assert_eq!(r["counts"]["new"], want["accepted"]);
+    assert_eq!(r["counts"]["rejected"], want["rejected"]);
+    let mut codes: Vec<String> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["code"].as_str().unwrap().to_string())
+        .collect();
+    codes.sort();
+    let mut want_codes: Vec<String> = want["rejected_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    want_codes.sort();
+    assert_eq!(codes, want_codes);
+    assert!(
+        r["warnings"].as_array().unwrap().len()
+            >= want["warnings_at_least"].as_u64().unwrap() as usize
+    );
+    for x in r["rejected"].as_array().unwrap() {
+        assert!(
+            x["sheet"] == "花名册" && x["row"].as_u64().unwrap() > 4,
+            "{x}"
+        );
+        assert!(!x["reason"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before,
+        "a dry run writes nothing"
+    );
+
+    // Commit: the 42 people, in rooms created under the grid; audited with the file's hash.
+    let done = import(&srv, &file, grid, &[]);
+    assert_eq!(done["report"]["counts"]["new"], 42);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    let hash = done["report"]["sha256"].as_str().unwrap().to_string();
+    let (ok, audit) = srv
+        .db
+        .sql("SELECT username || '|' || detail FROM audit_log WHERE action = 'import'");
+    assert!(ok);
+    assert!(
+        audit.contains("shuji|") && audit.contains(&hash) && audit.contains("\"新增\":42"),
+        "{audit}"
+    );
+    let rooms = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM org_nodes r JOIN org_nodes g ON g.id = {grid} WHERE r.kind = 'room' AND r.path > g.path AND r.path < g.path || 'z' AND r.name = '501'"
+        ),
+    );
+    assert!(rooms >= 1);
+
+    // Again: everything matches by ID number, nothing changes.
+    let again = import(&srv, &file, grid, &[]);
+    assert_eq!(again["report"]["counts"]["new"], 0);
+    assert_eq!(again["report"]["counts"]["unchanged"], 42);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_upload_page_checks_commits_and_hands_back_the_refused_rows() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let web = Web::login(&srv.base, "shuji");
+    let (s, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert_eq!(s, 200);
+    let csrf = csrf_of(&page);
+
+    // A program renamed .xlsx is refused with a clear message.
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
+    exe.extend(std::iter::repeat_n(0u8, 2000));
+    let (s, refused, _) = web.upload(&format!("/nodes/{grid}/import"), &csrf, "花名册.xlsx", &exe);
+    assert_eq!(s, 200);
+    assert!(refused.contains("Windows 程序"), "{refused}");
+
+    let (s, _, location) = web.upload(
+        &format!("/nodes/{grid}/import"),
+        &csrf,
+        "花名册.xlsx",
+        &sample(),
+    );
+    assert_eq!(s, 303);
+    let report_url = location.unwrap();
+    let (s, report, _) = web.get(&report_url);
+    assert_eq!(s, 200);
+    assert!(report.contains("id=\"count-new\">42<"), "{report}");
+    assert!(report.contains("id=\"count-rejected\">8<"));
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+
+    // The refused rows, as a file with the original columns and a reason column.
+    let (s, _, _, bytes) = web.download(&format!("{report_url}/rejected.xlsx"));
+    assert_eq!(s, 200);
+    let dir = std::env::temp_dir().join(format!("shequ-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("rejected.xlsx");
+    std::fs::write(&bad, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&bad, "csv")).unwrap();
+    assert!(csv.contains("原因") && csv.contains("校验位"), "{csv}");
+    // …which, uploaded as it is, is refused again for the same reasons — but for the row that
+    // only repeated another row's ID number, which on its own is a person like any other.
+    let (s, page, location) = web.upload(
+        &format!("/nodes/{grid}/import"),
+        &csrf,
+        "rejected.xlsx",
+        &bytes,
+    );
+    assert_eq!(s, 303, "{}", &page[page.find("<main>").unwrap_or(0)..]);
+    let (_, again, _) = web.get(&location.unwrap());
+    assert!(again.contains("id=\"count-new\">1<"), "{again}");
+    assert!(again.contains("id=\"count-rejected\">7<"), "{again}");
+    assert_eq!(
+        again.matches("末尾几位已丢失").count(),
+        2,
+        "still precision lost: {again}"
+    );
+
+    // Commit, and wait for the background writer.
+    let (_, report, _) = web.get(&report_url);
+    let done = commit_import(&web, &report_url, &report);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    // A second commit of the same upload (double click, back button) writes nothing more.
+    let (s, _, _) = web.post_form(
+        &format!("{report_url}/commit"),
+        &[("csrf", &csrf_of(&done))],
+    );
+    assert_eq!(s, 303);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + 42
+    );
+    // Someone else can't see this upload.
+    let other = Web::login(&srv.base, "zhuangan");
+    assert_eq!(other.get(&report_url).0, 404);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_residents_ledger_exported_re_imports_to_no_changes() {
+    let srv = Server::start(300);
+    let grid = grid_of_wangge(&srv);
+    let web = Web::login(&srv.base, "wangge");
+    // Exporting full values needs the second factor.
+    support::pass_second_factor(&web);
+    let (s, _, _, bytes) = web.download(&format!("/nodes/{grid}/export/residents.xlsx"));
+    assert_eq!(s, 200);
+    let dir = std::env::temp_dir().join(format!("shequ-roundtrip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("实有人口台账.xlsx");
+    std::fs::write(&file, &bytes).unwrap();
+    let living = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM persons p JOIN org_nodes g ON g.id = {grid} WHERE p.living = 1 AND p.area_path > g.path AND p.area_path < g.path || 'z'"
+        ),
+    );
+    let dry = import(&srv, &file, grid, &["--dry-run"]);
+    let c = &dry["report"]["counts"];
+    assert_eq!(dry["report"]["data_rows"], living, "{dry}");
+    assert_eq!(c["unchanged"], living, "{dry}");
+    assert_eq!(c["new"], 0, "{dry}");
+    assert_eq!(c["updated"], 0, "{dry}");
+    assert_eq!(c["rejected"], 0, "{dry}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A ledger of 20 000 people into a street of 200: on SQLite the persons and residences
+/// indexes are dropped for the load and built again (see `imports::rebuild_indexes`); on
+/// PostgreSQL rows go into the live indexes. Either way every index is back, lookups by ID
+/// number and by phone find the imported people, and a second import changes nothing.
+#[test]
+fn a_large_first_ledger_loads_with_every_index_back() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let indexes_sql = if srv.db.sqlite_file().is_none() {
+        "SELECT count(*) FROM pg_indexes WHERE tablename IN ('persons', 'residences')"
+    } else {
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('persons', 'residences')"
+    };
+    let indexes = sql_int(&srv.db, indexes_sql);
+    let n = 20_000usize;
+    let (dir, file, ids) = large_ledger("large", n);
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+
+    let done = import(&srv, &file, grid, &[]);
+    assert_eq!(
+        done["report"]["counts"]["new"], n,
+        "{}",
+        done["report"]["counts"]
+    );
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM persons"),
+        before + n as i64
+    );
+    assert_eq!(
+        sql_int(&srv.db, indexes_sql),
+        indexes,
+        "indexes after the load"
+    );
+
+    let api = srv.api("shuji");
+    for i in [0, 7_777, n - 1] {
+        let phone = format!("136{i:08}");
+        for q in [ids[i].as_str(), &ids[i][12..], phone.as_str()] {
+            let (s, v) = api.get(&format!("/api/v1/persons?q={q}"));
+            assert_eq!(s, 200, "{v}");
+            assert!(
+                v.as_array().unwrap().iter().any(|h| h["name"]
+                    .as_str()
+                    .is_some_and(|name| name.starts_with(SURNAMES[i % SURNAMES.len()]))),
+                "{q}: {v}"
+            );
+        }
+    }
+
+    let again = import(&srv, &file, grid, &[]);
+    assert_eq!(again["report"]["counts"]["new"], 0);
+    assert_eq!(again["report"]["counts"]["unchanged"], n);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const SURNAMES: [&str; 10] = ["赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈"];
+
+/// A generated ledger of `n` fictional people (name, ID number, phone, address), written to a
+/// temp dir; returns the dir, the file and the ID numbers in row order.
+fn large_ledger(tag: &str, n: usize) -> (std::path::PathBuf, std::path::PathBuf, Vec<String>) {
+    use shequ_office::xlsx::Cell;
+    let given = [
+        "建国", "秀英", "志强", "桂兰", "海燕", "文华", "小明", "丽娟",
+    ];
+    let ids: Vec<String> = (0..n)
+        .map(|i| {
+            let birth = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap()
+                + chrono::Days::new((i / 500) as u64);
+            shequ_domain::IdNumber::generate("320106", birth, (i % 500) as u16 + 1)
+                .unwrap()
+                .as_str()
+                .to_string()
+        })
+        .collect();
+    let rows = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            vec![
+                Cell::from(format!(
+                    "{}{}",
+                    SURNAMES[i % SURNAMES.len()],
+                    given[(i / 10) % given.len()]
+                )),
+                Cell::from(id.as_str()),
+                Cell::from(format!("136{i:08}")),
+                Cell::from(format!(
+                    "{}-{}-{}",
+                    1 + i / 2000,
+                    1 + (i / 500) % 4,
+                    101 + (i / 4) % 125
+                )),
+            ]
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("shequ-import-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("大表.xlsx");
+    std::fs::write(&file, roster_xlsx("大表导入测试（虚构人员）", rows)).unwrap();
+    (dir, file, ids)
+}
+
+/// Ctrl-C during `shequ import` rolls the whole file back and says so.
+#[test]
+fn ctrl_c_during_a_command_line_import_writes_nothing() {
+    use std::io::{BufRead, BufReader, Read};
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv).to_string();
+    let (dir, file, _) = large_ledger("cancel", 20_000);
+    let before = sql_int(&srv.db, "SELECT count(*) FROM persons");
+    let mut child = support::shequ()
+        .args([
+            "import",
+            "--db",
+            &srv.db.url,
+            file.to_str().unwrap(),
+            "--grid",
+            &grid,
+            "--as",
+            "shuji",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    // The progress counter appears once the commit has begun ("写入 0/20000 行").
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("写入") {
+        let n = err.read_until(b'\r', &mut seen).unwrap();
+        assert!(
+            n > 0,
+            "the import ended before writing: {}",
+            String::from_utf8_lossy(&seen)
+        );
+    }
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{rest}");
+    assert!(rest.contains("导入已取消，没有写入任何数据"), "{rest}");
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM persons"), before);
+    assert_eq!(
+        sql_int(&srv.db, "SELECT count(*) FROM imports"),
+        0,
+        "no import was recorded"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writes one sheet of text cells under a header row (and a title row above it, as offices do).
+fn write_list(
+    dir: &std::path::Path,
+    name: &str,
+    header: &[&str],
+    rows: &[Vec<&str>],
+) -> std::path::PathBuf {
+    use shequ_office::xlsx::{Cell, Column, Sheet};
+    let sheet = Sheet {
+        name: "名单".into(),
+        title: format!("{name}（虚构人员）"),
+        note: None,
+        columns: header.iter().map(|h| Column::new(*h, 14.0)).collect(),
+        rows: rows
+            .iter()
+            .map(|r| r.iter().map(|v| Cell::from(*v)).collect())
+            .collect(),
+    };
+    let file = dir.join(format!("{name}.xlsx"));
+    std::fs::write(&file, xlsx_of(name, sheet)).unwrap();
+    file
+}
+
+/// Every special group's list, as the community exports it, re-imports to no changes (per-
+/// person and per-household groups, sealed details, grades, dates). A list of new members
+/// adds them; a changed value is an update applied only when accepted; someone not
+/// registered, or a class that doesn't exist, is refused with the reason.
+#[test]
+fn special_group_lists_round_trip_and_add_new_members() {
+    let srv = Server::start(3000);
+    let grid = grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let dir = std::env::temp_dir().join(format!("shequ-import-tags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let web = Web::login(&srv.base, "shuji");
+    support::pass_second_factor(&web);
+    let tags_before = sql_int(&srv.db, "SELECT count(*) FROM tags");
+    let mut round_tripped = Vec::new();
+    for kind in shequ_domain::registry::tags::TAG_KINDS {
+        let (s, _, _, bytes) = web.download(&format!(
+            "/nodes/{community}/export/group.xlsx?kind={}",
+            kind.code
+        ));
+        assert_eq!(s, 200, "{}", kind.code);
+        let listed = sql_int(
+            &srv.db,
+            &format!(
+                "SELECT count(*) FROM tags WHERE kind = '{}' AND ended_on IS NULL AND community_id = {community}",
+                kind.code
+            ),
+        );
+        if listed == 0 {
+            continue;
+        }
+        let file = dir.join(format!("{}.xlsx", kind.code));
+        std::fs::write(&file, &bytes).unwrap();
+        let again = import(&srv, &file, community, &["--kind", kind.code]);
+        let c = &again["report"]["counts"];
+        assert_eq!(
+            (
+                c["new"].as_i64(),
+                c["updated"].as_i64(),
+                c["rejected"].as_i64()
+            ),
+            (Some(0), Some(0), Some(0)),
+            "{}: {}",
+            kind.code,
+            again["report"]
+        );
+        assert_eq!(c["unchanged"].as_i64(), Some(listed), "{}", kind.code);
+        round_tripped.push(kind.code);
+    }
+    // The demo community has members of most groups, including the sealed (correction) and
+    // per-household (dibao) ones.
+    assert!(round_tripped.len() >= 8, "{round_tripped:?}");
+    assert!(
+        round_tripped.contains(&"dibao") && round_tripped.contains(&"correction"),
+        "{round_tripped:?}"
+    );
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM tags"), tags_before);
+
+    // New members: registered first (a persons ledger), then listed.
+    let id_a = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1968, 5, 4).unwrap(),
+        31,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let nobody = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 9).unwrap(),
+        77,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let other = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1971, 2, 3).unwrap(),
+        55,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let people = write_list(
+        &dir,
+        "花名册",
+        &["姓名", "公民身份号码", "住址"],
+        &[vec!["郑名单", &id_a, "88-1-101"]],
+    );
+    assert_eq!(
+        import(&srv, &people, grid, &[])["report"]["counts"]["new"],
+        1
+    );
+    let header = [
+        "姓名",
+        "公民身份号码",
+        "残疾类别",
+        "残疾等级",
+        "残疾证号",
+        "开始日期",
+    ];
+    let list = write_list(
+        &dir,
+        "残疾人名单",
+        &header,
+        &[
+            vec!["郑名单", &id_a, "肢体", "二级", "CJZ-88", "2024年3月1日"],
+            vec!["查无此人", &nobody, "视力", "1", "", ""],
+            vec!["另一人", &other, "肢残", "2", "", ""],
+        ],
+    );
+    let audits_before = sql_int(
+        &srv.db,
+        "SELECT count(*) FROM audit_log WHERE action = 'import' AND detail LIKE '%残疾%'",
+    );
+    let dry = import(
+        &srv,
+        &list,
+        community,
+        &["--kind", "disability", "--dry-run"],
+    );
+    let r = &dry["report"];
+    assert_eq!(r["counts"]["new"], 1, "{r}");
+    assert_eq!(r["counts"]["rejected"], 2, "{r}");
+    let reasons: Vec<String> = r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        reasons.iter().any(|m| m.contains("尚未登记")),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|m| m.contains("肢残")), "{reasons:?}");
+    let done = import(&srv, &list, community, &["--kind", "disability"]);
+    assert_eq!(done["report"]["counts"]["new"], 1);
+    let person = sql_int(&srv.db, "SELECT id FROM persons WHERE name = '郑名单'");
+    let tag = |col: &str| {
+        srv.db
+            .sql(&format!(
+                "SELECT {col} FROM tags WHERE person_id = {person} AND kind = 'disability'"
+            ))
+            .1
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        (tag("category"), tag("grade"), tag("started_on")),
+        ("肢体".into(), "2".into(), "2024-03-01".into())
+    );
+
+    // A changed grade is shown, kept until accepted, then applied.
+    let changed = write_list(
+        &dir,
+        "残疾人名单-改",
+        &header,
+        &[vec!["郑名单", &id_a, "肢体", "3", "CJZ-88", "2024-03-01"]],
+    );
+    let skipped = import(&srv, &changed, community, &["--kind", "disability"]);
+    assert_eq!(
+        skipped["report"]["counts"]["skipped"], 1,
+        "{}",
+        skipped["report"]
+    );
+    assert_eq!(tag("grade"), "2");
+    let accepted = import(
+        &srv,
+        &changed,
+        community,
+        &["--kind", "disability", "--accept-updates"],
+    );
+    assert_eq!(accepted["report"]["counts"]["updated"], 1);
+    assert_eq!(tag("grade"), "3");
+    // Each commit (not the dry run) is one audit row.
+    let audits = sql_int(
+        &srv.db,
+        "SELECT count(*) FROM audit_log WHERE action = 'import' AND detail LIKE '%残疾%'",
+    );
+    assert_eq!(audits, audits_before + 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A special-group list uploaded on a grid's import page: checked, committed in the background,
+/// and the refused rows handed back, like a persons ledger.
+#[test]
+fn a_special_group_list_uploads_on_the_web() {
+    let srv = Server::start(200);
+    let grid = grid_of_wangge(&srv);
+    let dir = std::env::temp_dir().join(format!("shequ-upload-tags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let id = shequ_domain::IdNumber::generate(
+        "320106",
+        chrono::NaiveDate::from_ymd_opt(1959, 7, 1).unwrap(),
+        12,
+    )
+    .unwrap()
+    .as_str()
+    .to_string();
+    let people = write_list(
+        &dir,
+        "花名册",
+        &["姓名", "公民身份号码", "住址"],
+        &[vec!["钱网页", &id, "77-2-301"]],
+    );
+    assert_eq!(
+        import(&srv, &people, grid, &[])["report"]["counts"]["new"],
+        1
+    );
+    let list = write_list(
+        &dir,
+        "退役军人名单",
+        &["姓名", "公民身份号码", "类别", "光荣之家挂牌日期"],
+        &[
+            vec!["钱网页", &id, "退役士兵", "2023/8/1"],
+            vec!["钱网页", "320106195907010128", "退役士兵", ""],
+        ],
+    );
+    let web = Web::login(&srv.base, "shuji");
+    let (s, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert_eq!(s, 200);
+    assert!(page.contains("value=\"veteran\""), "{page}");
+    let csrf = csrf_of(&page);
+    let (s, page, location) = web.upload_with(
+        &format!("/nodes/{grid}/import"),
+        &[("csrf", &csrf), ("kind", "veteran")],
+        "退役军人名单.xlsx",
+        &std::fs::read(&list).unwrap(),
+    );
+    assert_eq!(s, 303, "{page}");
+    let report_url = location.unwrap();
+    let (_, report, _) = web.get(&report_url);
+    assert!(report.contains("id=\"count-new\">1<"), "{report}");
+    assert!(report.contains("id=\"count-rejected\">1<"), "{report}");
+    assert!(report.contains("校验"), "the bad ID's reason: {report}");
+    let (s, _, _, bytes) = web.download(&format!("{report_url}/rejected.xlsx"));
+    assert_eq!(s, 200);
+    let bad = dir.join("rejected.xlsx");
+    std::fs::write(&bad, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&bad, "csv")).unwrap();
+    assert!(
+        csv.contains("原因") && csv.contains("320106195907010128"),
+        "{csv}"
+    );
+
+    commit_import(&web, &report_url, &report);
+    let person = sql_int(&srv.db, "SELECT id FROM persons WHERE name = '钱网页'");
+    let (ok, out) = srv.db.sql(&format!(
+        "SELECT category || '|' || details FROM tags WHERE person_id = {person} AND kind = 'veteran'"
+    ));
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("退役士兵") && out.contains("2023-08-01"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The 辖区单位台账 a community exports re-imports to no changes; an office's own units list
+/// (its own column titles) adds new units, refuses what's wrong with the reason, offers
+/// changes as updates, and the web page takes the same file and hands back the refused rows.
+#[test]
+fn units_ledgers_round_trip_and_import_from_the_cli_and_the_web() {
+    let srv = Server::start(300);
+    let grid = grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let dir = std::env::temp_dir().join(format!("shequ-import-units-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let web = Web::login(&srv.base, "shuji");
+    support::pass_second_factor(&web);
+    let open = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM units WHERE community_id = {community} AND closed_on IS NULL"
+        ),
+    );
+    assert!(open > 0, "the demo community has units");
+    let (s, _, _, bytes) = web.download(&format!("/nodes/{community}/export/units.xlsx"));
+    assert_eq!(s, 200);
+    let exported = dir.join("辖区单位台账.xlsx");
+    std::fs::write(&exported, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&exported, "csv")).unwrap();
+    assert!(
+        csv.contains("统一社会信用代码") && csv.contains("负责人电话"),
+        "{csv}"
+    );
+    let again = import(&srv, &exported, grid, &["--kind", "units"]);
+    let c = &again["report"]["counts"];
+    assert_eq!(c["unchanged"].as_i64(), Some(open), "{}", again["report"]);
+    assert_eq!(
+        (
+            c["new"].as_i64(),
+            c["updated"].as_i64(),
+            c["rejected"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+
+    // An office's own list, in its own words.
+    let code = shequ_domain::CreditCode::generate("91320106MA1X2Y3N4")
+        .unwrap()
+        .as_str()
+        .to_string();
+    let header = [
+        "名称",
+        "类型",
+        "信用代码",
+        "联系人",
+        "联系电话",
+        "从业人员",
+        "备注",
+    ];
+    let list = write_list(
+        &dir,
+        "辖区单位",
+        &header,
+        &[
+            vec![
+                "凤凰便民超市",
+                "商铺",
+                &code,
+                "孙店长",
+                "13812345678",
+                "6",
+                "",
+            ],
+            vec![
+                "阿芳理发",
+                "个体工商户",
+                "",
+                "王阿芳",
+                "",
+                "2",
+                "无营业执照号",
+            ],
+            vec!["号码不对的店", "商铺", "", "", "1381234", "", ""],
+            vec!["人数不对的店", "商铺", "", "", "", "很多", ""],
+        ],
+    );
+    let done = import(&srv, &list, grid, &["--kind", "units"]);
+    let r = &done["report"];
+    assert_eq!(r["counts"]["new"], 2, "{r}");
+    assert_eq!(r["counts"]["rejected"], 2, "{r}");
+    let text = r["rejected"].to_string();
+    assert!(
+        text.contains("负责人电话") && text.contains("很多"),
+        "{text}"
+    );
+    let phone = srv
+        .db
+        .sql("SELECT contact_phone FROM units WHERE name = '凤凰便民超市'")
+        .1;
+    assert!(!phone.contains("13812345678"), "sealed at rest: {phone}");
+
+    // The same list again: nothing new; a changed head count is offered, applied on accept.
+    let changed = write_list(
+        &dir,
+        "辖区单位-改",
+        &header,
+        &[vec![
+            "凤凰便民超市",
+            "商铺",
+            &code,
+            "孙店长",
+            "13812345678",
+            "8",
+            "",
+        ]],
+    );
+    let shown = import(&srv, &changed, grid, &["--kind", "units"]);
+    assert_eq!(
+        shown["report"]["counts"]["skipped"], 1,
+        "{}",
+        shown["report"]
+    );
+    let employees = || {
+        sql_int(
+            &srv.db,
+            "SELECT employees FROM units WHERE name = '凤凰便民超市'",
+        )
+    };
+    assert_eq!(employees(), 6);
+    import(
+        &srv,
+        &changed,
+        grid,
+        &["--kind", "units", "--accept-updates"],
+    );
+    assert_eq!(employees(), 8);
+
+    // On the web: the same file, checked; the refused rows come back with their titles.
+    let (_, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert!(page.contains("value=\"units\""));
+    let (s, page, location) = web.upload_with(
+        &format!("/nodes/{grid}/import"),
+        &[("csrf", &csrf_of(&page)), ("kind", "units")],
+        "辖区单位.xlsx",
+        &std::fs::read(&list).unwrap(),
+    );
+    assert_eq!(s, 303, "{page}");
+    let report_url = location.unwrap();
+    let (_, report, _) = web.get(&report_url);
+    assert!(report.contains("id=\"count-unchanged\">1<"), "{report}");
+    assert!(report.contains("id=\"count-rejected\">2<"), "{report}");
+    let (s, _, _, bytes) = web.download(&format!("{report_url}/rejected.xlsx"));
+    assert_eq!(s, 200);
+    let bad = dir.join("rejected.xlsx");
+    std::fs::write(&bad, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&bad, "csv")).unwrap();
+    assert!(
+        csv.contains("从业人员") && csv.contains("人数不对的店") && csv.contains("原因"),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The 出租房屋台账 a grid exports re-imports to no changes; a landlord list marks homes as
+/// rented with their landlord, refuses an address the grid doesn't have and a rented home
+/// without a landlord, and offers a changed phone as an update.
+#[test]
+fn rented_homes_round_trip_and_import() {
+    let srv = Server::start(300);
+    let grid = grid_of_wangge(&srv);
+    let grid_path = srv
+        .db
+        .sql(&format!("SELECT path FROM org_nodes WHERE id = {grid}"))
+        .1
+        .trim()
+        .to_string();
+    let dir = std::env::temp_dir().join(format!("shequ-import-rentals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let web = Web::login(&srv.base, "shuji");
+    support::pass_second_factor(&web);
+    let rented = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM housing h JOIN org_nodes n ON n.id = h.room_id WHERE h.usage = '出租' AND n.path LIKE '{grid_path}%'"
+        ),
+    );
+    assert!(rented > 0, "the demo grid has rented homes");
+    let (s, _, _, bytes) = web.download(&format!("/nodes/{grid}/export/rentals.xlsx"));
+    assert_eq!(s, 200);
+    let exported = dir.join("出租房屋台账.xlsx");
+    std::fs::write(&exported, &bytes).unwrap();
+    let csv = String::from_utf8(libreoffice_convert(&exported, "csv")).unwrap();
+    assert!(csv.contains("房东姓名") && csv.contains("承租人"), "{csv}");
+    let again = import(&srv, &exported, grid, &["--kind", "rentals"]);
+    let c = &again["report"]["counts"];
+    assert_eq!(c["unchanged"].as_i64(), Some(rented), "{}", again["report"]);
+    assert_eq!(
+        (
+            c["new"].as_i64(),
+            c["updated"].as_i64(),
+            c["rejected"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+
+    // A home of the grid that isn't rented yet, by its address.
+    let (ok, out) = srv.db.sql(&format!(
+        "SELECT r.id || '|' || CASE WHEN u.kind = 'building' THEN u.name || r.name ELSE b.name || u.name || r.name END
+         FROM org_nodes r JOIN org_nodes u ON u.id = r.parent_id JOIN org_nodes b ON b.id = u.parent_id
+         WHERE r.kind = 'room' AND r.path LIKE '{grid_path}%' AND r.id NOT IN (SELECT room_id FROM housing)
+         ORDER BY r.id LIMIT 1"
+    ));
+    assert!(ok, "{out}");
+    let (room, address) = out.trim().split_once('|').unwrap();
+    let list = write_list(
+        &dir,
+        "出租房登记",
+        &["房屋地址", "出租人", "房东联系电话", "治安责任书", "承租人"],
+        &[
+            vec![
+                address,
+                "周房东",
+                "13711112222",
+                "2025年6月1日",
+                "（见实有人口）",
+            ],
+            vec!["99幢9单元909", "吴房东", "", "", ""],
+            vec![
+                address,
+                "周房东",
+                "13711112222",
+                "2025-06-01",
+                "第二位承租人",
+            ],
+        ],
+    );
+    let done = import(&srv, &list, grid, &["--kind", "rentals"]);
+    let r = &done["report"];
+    assert_eq!(r["counts"]["new"], 1, "{r}");
+    assert_eq!(r["counts"]["rejected"], 1, "{r}");
+    assert!(r["rejected"].to_string().contains("还没有登记"), "{r}");
+    let (ok, h) = srv.db.sql(&format!(
+        "SELECT usage || '|' || landlord_name || '|' || agreement_signed_on || '|' || landlord_phone FROM housing WHERE room_id = {room}"
+    ));
+    assert!(ok, "{h}");
+    assert!(h.starts_with("出租|周房东|2025-06-01|"), "{h}");
+    assert!(
+        !h.contains("13711112222"),
+        "the landlord's phone is sealed: {h}"
+    );
+
+    // A changed phone: offered, applied on accept; a rented home without a landlord refused.
+    let changed = write_list(
+        &dir,
+        "出租房登记-改",
+        &["房屋地址", "出租人", "房东联系电话"],
+        &[
+            vec![address, "周房东", "13799998888"],
+            vec![address, "", ""],
+        ],
+    );
+    let shown = import(&srv, &changed, grid, &["--kind", "rentals", "--dry-run"]);
+    assert_eq!(
+        shown["report"]["counts"]["updated"], 1,
+        "{}",
+        shown["report"]
+    );
+    let accepted = import(
+        &srv,
+        &changed,
+        grid,
+        &["--kind", "rentals", "--accept-updates"],
+    );
+    assert_eq!(accepted["report"]["counts"]["updated"], 1);
+    let (s, page, _) = web.get(&format!("/nodes/{room}"));
+    assert_eq!(s, 200);
+    assert!(page.contains("周房东"), "{page}");
+    let no_landlord = write_list(
+        &dir,
+        "无房东",
+        &["房屋地址", "出租人", "备注"],
+        &[vec![address, "", "房东未知"]],
+    );
+    let refused = import(
+        &srv,
+        &no_landlord,
+        grid,
+        &["--kind", "rentals", "--dry-run"],
+    );
+    assert!(
+        refused["report"]["rejected"]
+            .to_string()
+            .contains("房东姓名"),
+        "{}",
+        refused["report"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
