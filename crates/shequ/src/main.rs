@@ -415,7 +415,7 @@ fn main() -> anyhow::Result<()> {
             // with the number of waiting requests.
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
-                .max_blocking_threads(POOL_SIZE + 24)
+                .max_blocking_threads(POOL_SIZE + 8)
                 .build()
                 .context("无法启动异步运行时")?;
             let state = shequ_web::AppState::new(
