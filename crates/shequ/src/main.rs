@@ -267,8 +267,11 @@ enum UserCommand {
     },
 }
 
+/// Connections to the database; the server does at most this much database work at once.
+const POOL_SIZE: usize = 8;
+
 fn open(db: &DbArg) -> anyhow::Result<Pool> {
-    let (pool, key) = shequ_store::open_with_key(&db.url, 8, db.key_file.as_deref())
+    let (pool, key) = shequ_store::open_with_key(&db.url, POOL_SIZE, db.key_file.as_deref())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if key.created {
         eprintln!(
@@ -407,7 +410,15 @@ fn main() -> anyhow::Result<()> {
                     println!("数据库已有数据，未重新生成演示数据（演示账号见首次生成时的输出）。");
                 }
             }
-            let runtime = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
+            // Database work holds one of the pool's slots before it takes a blocking thread
+            // (`AppState::db`); the rest (password hashing, file parsing) is bounded too. The
+            // cap is a backstop that keeps threads, and their allocator heaps, from growing
+            // with the number of waiting requests.
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .max_blocking_threads(POOL_SIZE + 8)
+                .build()
+                .context("无法启动异步运行时")?;
             let state = shequ_web::AppState::new(
                 pool.clone(),
                 shequ_web::Settings {

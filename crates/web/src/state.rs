@@ -33,6 +33,11 @@ pub struct Inner {
     pub login_hashing: tokio::sync::Semaphore,
     /// 随手拍 form stamps already used, until they expire: each form is sent once.
     pub used_stamps: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// One permit per pooled connection, taken before a request's database work gets a
+    /// blocking thread: requests beyond the pool wait here as cheap tasks instead of each
+    /// parking a thread of its own on the pool (under 64 connections that grew tokio's
+    /// blocking pool to hundreds of threads, each with its allocator heap).
+    pub db_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// What an operator may tune at start-up.
@@ -57,7 +62,7 @@ impl AppState {
     pub fn new(pool: Pool, settings: Settings) -> AppState {
         AppState {
             inner: Arc::new(Inner {
-                pool,
+                pool: pool.clone(),
                 idle: settings.idle,
                 login: settings.login,
                 secure: settings.secure,
@@ -76,6 +81,7 @@ impl AppState {
                         .max(1),
                 ),
                 used_stamps: Default::default(),
+                db_slots: Arc::new(tokio::sync::Semaphore::new(pool.max_size())),
             }),
         }
     }
@@ -88,14 +94,25 @@ impl AppState {
             .map_or("http://127.0.0.1:8080", |u| u.trim_end_matches('/'))
     }
 
-    /// Runs blocking database work off the async runtime, on a pooled connection.
+    /// Runs blocking database work off the async runtime, on a pooled connection, once one of
+    /// the pool's slots is free (so at most one blocking thread per connection does it).
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Conn) -> Result<T, StoreError> + Send + 'static,
     {
+        let slot = self
+            .inner
+            .db_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::Internal(format!("数据库工作队列已关闭：{e}")))?;
         let pool = self.inner.pool.clone();
         tokio::task::spawn_blocking(move || {
+            // Held until the connection is back in the pool, even when the request that
+            // asked has gone away meanwhile.
+            let _slot = slot;
             let mut conn = pool.get().map_err(StoreError::from)?;
             f(&mut conn)
         })

@@ -117,7 +117,7 @@ impl Conn {
 
     /// Runs `f` in one write transaction: on SQLite `BEGIN IMMEDIATE`, so the write lock is
     /// taken up front and two writers queue on `busy_timeout` instead of one failing mid-way.
-    /// Any error rolls everything back.
+    /// Any error, or a panic, rolls everything back.
     /// Runs `f` in a transaction: committed when it returns Ok, rolled back otherwise. Called
     /// inside another transaction (an import creating people one by one), it becomes a
     /// savepoint, so the outer transaction still commits or vanishes as a whole.
@@ -142,7 +142,18 @@ impl Conn {
         self.batch(&begin)?;
         let audit_before = crate::access::audit::pending();
         self.set_depth(depth + 1);
-        let result = f(self);
+        // A panic inside `f` must not leave the transaction open (on SQLite, holding the
+        // write lock for every other connection) nor this thread's pending audit end pointing
+        // at a row that will never exist: roll back here, then let the panic go on.
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))) {
+            Ok(r) => r,
+            Err(panic) => {
+                self.set_depth(depth);
+                let _ = self.batch(&rollback);
+                crate::audit::rolled_back(audit_before);
+                std::panic::resume_unwind(panic);
+            }
+        };
         self.set_depth(depth);
         // Only the outermost transaction's end decides whether its audit rows exist: then
         // the chain's end is anchored outside the database (or forgotten).
@@ -178,6 +189,21 @@ impl Conn {
             Conn::Sqlite(c) => c.depth = d,
             Conn::Postgres(c) => c.depth = d,
         }
+    }
+
+    /// True while a transaction is open on this connection: one of `transaction`'s, or on
+    /// SQLite any that the engine itself reports.
+    pub(crate) fn in_transaction(&mut self) -> bool {
+        match self {
+            Conn::Sqlite(c) => c.depth > 0 || !c.raw().is_autocommit(),
+            Conn::Postgres(c) => c.depth > 0,
+        }
+    }
+
+    /// Rolls back whatever transaction is open, for a connection whose holder never ended it.
+    pub(crate) fn abandon_transaction(&mut self) -> DbResult<()> {
+        self.set_depth(0);
+        self.batch("ROLLBACK")
     }
 
     /// True when the connection can't be reused (PostgreSQL server gone).
