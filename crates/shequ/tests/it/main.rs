@@ -40,6 +40,7 @@ mod page_text;
 mod pages_browser;
 mod patrols;
 mod person_browser;
+mod pool_panic;
 mod privacy;
 mod public_report;
 mod records_forms_browser;

@@ -10,7 +10,6 @@
 //! file beside the key file, so cutting the tail and rewinding `audit_head` is found by
 //! `verify` as well.
 
-use std::cell::RefCell;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -168,18 +167,10 @@ pub fn install(conn: &mut Conn, key: AuditKey, anchor: PathBuf) -> StoreResult<(
     Ok(())
 }
 
-thread_local! {
-    /// The last row this thread's open transaction wrote: anchored once it commits.
-    static PENDING: RefCell<Option<(i64, String)>> = const { RefCell::new(None) };
-}
-
-/// Called by `Conn::transaction` after the outermost COMMIT: anchors the chain's new end.
-/// A failed write is logged and retried with the next commit (the anchor may lag behind the
-/// database, never run ahead of it).
-pub(crate) fn after_commit() {
-    let Some((seq, hash)) = PENDING.with(|p| p.borrow_mut().take()) else {
-        return;
-    };
+/// Anchors the chain's new end once the transaction that wrote it has committed (registered
+/// by `record` through `Conn::on_commit`). A failed write is logged; the next commit anchors a
+/// later end (the anchor may lag behind the database, never run ahead of it).
+fn anchor(seq: i64, hash: &str) {
     let Some(k) = keying() else {
         return;
     };
@@ -190,21 +181,10 @@ pub(crate) fn after_commit() {
     if seq <= *anchored {
         return;
     }
-    match append_anchor(&k, seq, &hash) {
+    match append_anchor(&k, seq, hash) {
         Ok(()) => *anchored = seq,
         Err(e) => tracing::error!("无法写入审计锚点文件 {}：{e}", k.anchor.display()),
     }
-}
-
-/// The end of the chain this thread has written and not yet anchored.
-pub(crate) fn pending() -> Option<(i64, String)> {
-    PENDING.with(|p| p.borrow().clone())
-}
-
-/// Called after a ROLLBACK (of a transaction or a savepoint): nothing it wrote exists, so the
-/// pending end is what it was when it began.
-pub(crate) fn rolled_back(before: Option<(i64, String)>) {
-    PENDING.with(|p| *p.borrow_mut() = before);
 }
 
 fn anchor_mac(k: &Keying, seq: i64, hash: &str, keyed_from: i64) -> String {
@@ -373,7 +353,7 @@ pub fn record(conn: &mut Conn, by: By, event: Event) -> StoreResult<()> {
         "UPDATE audit_head SET hash = ? WHERE id = 1",
         params![hash.as_str()],
     )?;
-    PENDING.with(|p| *p.borrow_mut() = Some((seq, hash)));
+    conn.on_commit("audit.anchor", Box::new(move || anchor(seq, &hash)));
     Ok(())
 }
 

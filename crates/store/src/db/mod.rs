@@ -11,6 +11,9 @@ mod url;
 mod value;
 
 pub use pool::{Pool, PooledConn};
+
+/// Work to do after the outermost transaction commits (`Conn::on_commit`), with its key.
+pub(crate) type CommitHook = (&'static str, Box<dyn FnOnce() + Send>);
 pub use url::{DbUrl, DbUrlError};
 pub use value::{FromValue, Row, Value};
 
@@ -140,7 +143,7 @@ impl Conn {
             )
         };
         self.batch(&begin)?;
-        let audit_before = crate::access::audit::pending();
+        let hooks_before = self.hooks().len();
         self.set_depth(depth + 1);
         // A panic inside `f` must not leave the transaction open (on SQLite, holding the
         // write lock for every other connection) nor this thread's pending audit end pointing
@@ -150,30 +153,67 @@ impl Conn {
             Err(panic) => {
                 self.set_depth(depth);
                 let _ = self.batch(&rollback);
-                crate::audit::rolled_back(audit_before);
+                self.hooks().truncate(hooks_before);
                 std::panic::resume_unwind(panic);
             }
         };
         self.set_depth(depth);
-        // Only the outermost transaction's end decides whether its audit rows exist: then
-        // the chain's end is anchored outside the database (or forgotten).
+        // Only the outermost transaction's end decides whether what was registered with
+        // `on_commit` happens (the audit chain's end anchored outside the database) or is
+        // forgotten with the rows it was about.
         match result {
             Ok(v) => {
                 if let Err(e) = self.batch(&commit) {
                     let _ = self.batch(&rollback);
-                    crate::access::audit::rolled_back(audit_before);
+                    self.hooks().truncate(hooks_before);
                     return Err(e.into());
                 }
                 if depth == 0 {
-                    crate::access::audit::after_commit();
+                    self.run_commit_hooks();
                 }
                 Ok(v)
             }
             Err(e) => {
                 let _ = self.batch(&rollback);
-                crate::access::audit::rolled_back(audit_before);
+                self.hooks().truncate(hooks_before);
                 Err(e)
             }
+        }
+    }
+
+    /// Runs `hook` once the outermost transaction open on this connection commits; forgets it
+    /// if that transaction (or the savepoint it was registered in) rolls back. Of several hooks
+    /// registered under one `key` in a transaction only the last runs: the audit log registers
+    /// the chain's end after every row, and only the final end needs anchoring. Outside a
+    /// transaction the hook runs at once. This keeps the database layer ignorant of what the
+    /// hooks do (the audit log sits above it).
+    pub fn on_commit(&mut self, key: &'static str, hook: Box<dyn FnOnce() + Send>) {
+        if self.depth() == 0 {
+            hook();
+        } else {
+            self.hooks().push((key, hook));
+        }
+    }
+
+    fn hooks(&mut self) -> &mut Vec<CommitHook> {
+        match self {
+            Conn::Sqlite(c) => &mut c.commit_hooks,
+            Conn::Postgres(c) => &mut c.commit_hooks,
+        }
+    }
+
+    fn run_commit_hooks(&mut self) {
+        let hooks = std::mem::take(self.hooks());
+        let mut seen = Vec::new();
+        let mut last = Vec::new();
+        for (key, hook) in hooks.into_iter().rev() {
+            if !seen.contains(&key) {
+                seen.push(key);
+                last.push(hook);
+            }
+        }
+        for hook in last.into_iter().rev() {
+            hook();
         }
     }
 
@@ -203,6 +243,7 @@ impl Conn {
     /// Rolls back whatever transaction is open, for a connection whose holder never ended it.
     pub(crate) fn abandon_transaction(&mut self) -> DbResult<()> {
         self.set_depth(0);
+        self.hooks().clear();
         self.batch("ROLLBACK")
     }
 

@@ -11,6 +11,7 @@ pub struct PgConn {
     statements: HashMap<String, Statement>,
     /// How many `Conn::transaction`s are open on this connection (inner ones are savepoints).
     pub(crate) depth: u32,
+    pub(crate) commit_hooks: Vec<super::CommitHook>,
 }
 
 impl PgConn {
@@ -22,6 +23,7 @@ impl PgConn {
             client,
             statements: HashMap::new(),
             depth: 0,
+            commit_hooks: Vec::new(),
         })
     }
 

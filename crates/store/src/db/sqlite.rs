@@ -9,6 +9,7 @@ pub struct SqliteConn {
     conn: rusqlite::Connection,
     /// How many `Conn::transaction`s are open on this connection (inner ones are savepoints).
     pub(crate) depth: u32,
+    pub(crate) commit_hooks: Vec<super::CommitHook>,
 }
 
 impl SqliteConn {
@@ -32,7 +33,11 @@ impl SqliteConn {
              PRAGMA secure_delete = ON;",
         )?;
         conn.set_prepared_statement_cache_capacity(256);
-        Ok(SqliteConn { conn, depth: 0 })
+        Ok(SqliteConn {
+            conn,
+            depth: 0,
+            commit_hooks: Vec::new(),
+        })
     }
 
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {

@@ -2,9 +2,7 @@
 //! pooled connection, no lock (SQLite's write lock, PostgreSQL's row locks) that would make the
 //! next writer wait.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
+use crate::support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
