@@ -35,8 +35,8 @@ pub(crate) type ApiResult<T> = Result<Json<T>, AppError>;
 
 pub fn routes() -> Routes {
     use Need::*;
-    let node = |need| rule(need, Target::Node);
-    let person = |need| rule(need, Target::Person);
+    let node = |need| rule(need, Target::Record(RecordKind::Node));
+    let person = |need| rule(need, Target::Record(RecordKind::Person));
     let none = |need| rule(need, Target::None);
     Routes::new()
         .get("/api/openapi.json", none(Public), openapi)
@@ -66,7 +66,7 @@ pub fn routes() -> Routes {
         )
         .put(
             "/api/v1/groups/{id}/leader",
-            rule(WritePeople, Target::Group),
+            rule(WritePeople, Target::Record(RecordKind::Group)),
             set_group_leader,
         )
         .get("/api/v1/rooms/{id}/housing", node(ReadPeople), get_housing)
@@ -98,14 +98,18 @@ pub fn routes() -> Routes {
         .post("/api/v1/persons/{id}/tags", person(WritePeople), add_tag)
         .post(
             "/api/v1/tags/{id}/end",
-            rule(WritePeople, Target::Tag),
+            rule(WritePeople, Target::Record(RecordKind::Tag)),
             end_tag,
         )
         .post("/api/v1/units", none(WritePeople), create_unit)
-        .get("/api/v1/units/{id}", rule(ViewArea, Target::Unit), get_unit)
+        .get(
+            "/api/v1/units/{id}",
+            rule(ViewArea, Target::Record(RecordKind::Unit)),
+            get_unit,
+        )
         .put(
             "/api/v1/units/{id}",
-            rule(WritePeople, Target::Unit),
+            rule(WritePeople, Target::Record(RecordKind::Unit)),
             update_unit,
         )
         .merge(crate::tickets::api::routes())
@@ -542,12 +546,12 @@ impl Created {
     /// Reads the version on the connection that just created the record.
     pub(crate) fn of(
         c: &mut shequ_store::Conn,
-        kind: shequ_store::access::scope::RecordKind,
+        kind: RecordKind,
         id: i64,
     ) -> Result<Created, shequ_store::StoreError> {
         Ok(Created {
             id,
-            version: shequ_store::access::scope::version_of(c, kind, id)?,
+            version: shequ_store::records::version_of(c, kind, id)?,
         })
     }
 
