@@ -8,11 +8,18 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::access::audit::{self, By, Event};
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::clock::now;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
+
+/// A file sits where its record does; files are never edited. Read by the access guard
+/// (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT area_path FROM attachments WHERE id = ?",
+    version: None,
+};
 
 /// A phone photo is 2–8 MB; a scanned agreement as PDF about as much.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;

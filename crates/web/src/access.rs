@@ -13,7 +13,8 @@ use axum::routing::{MethodFilter, on};
 use axum::{RequestPartsExt, Router};
 use serde::Serialize;
 use shequ_store::Actor;
-use shequ_store::access::scope::{self, RecordKind};
+use shequ_store::access::scope::RecordKind;
+use shequ_store::records;
 
 use crate::auth;
 use crate::error::AppError;
@@ -94,38 +95,32 @@ impl Need {
     }
 }
 
-/// What the route's `{id}` names; `None` for routes without one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// What the route's `{id}` names; `None` for routes without one. The records are the store's
+/// kinds (`RecordKind`), the one list the guard's area lookup also reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     None,
-    Node,
-    Person,
-    Tag,
-    Group,
-    Unit,
-    Ticket,
-    /// A photo or file attached to a record.
-    Attachment,
-    /// A 矛盾纠纷调解 case.
-    MediationCase,
+    /// A stored record: a node, person, tag, 十联户 group, unit, 事件, attached file or
+    /// 矛盾纠纷调解 case.
+    Record(RecordKind),
     /// A file uploaded for import, waiting in memory.
     Upload,
 }
 
 impl Target {
-    fn record_kind(self) -> Option<RecordKind> {
+    /// The name `shequ routes` prints (the authorisation test is generated from it).
+    pub const fn as_str(self) -> &'static str {
         match self {
-            Target::None | Target::Upload => None,
-            Target::Node => Some(RecordKind::Node),
-            Target::Person => Some(RecordKind::Person),
-            Target::Tag => Some(RecordKind::Tag),
-            Target::Group => Some(RecordKind::Group),
-            Target::Unit => Some(RecordKind::Unit),
-            Target::Ticket => Some(RecordKind::Ticket),
-            Target::Attachment => Some(RecordKind::Attachment),
-            Target::MediationCase => Some(RecordKind::Mediation),
+            Target::None => "none",
+            Target::Record(kind) => kind.as_str(),
+            Target::Upload => "upload",
         }
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -322,10 +317,11 @@ async fn check_rule(State(rule): State<Rule>, req: Request, next: Next) -> Respo
         };
         // A malformed or unknown id is left to the handler, which answers 400 or 404.
         if let Some(id) = id {
-            let area = match rule.target.record_kind() {
-                Some(kind) => state.db(move |c| scope::area_of(c, kind, id)).await,
+            let area = match rule.target {
+                Target::Record(kind) => state.db(move |c| records::area_of(c, kind, id)).await,
                 // An upload waiting in memory sits in the grid it is for.
-                None => Ok(state.inner.uploads.get(id).map(|u| u.grid_path.clone())),
+                Target::Upload => Ok(state.inner.uploads.get(id).map(|u| u.grid_path.clone())),
+                Target::None => Ok(None),
             };
             match area {
                 Ok(Some(path)) => {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 mod field;
 pub mod importing;
+mod lines;
 pub mod masking;
 mod mediation;
 pub mod pages;
@@ -306,7 +307,6 @@ pub fn routes() -> access::Routes {
     Routes::new()
         .merge(pages::routes())
         .merge(api::routes())
-        .merge(tickets::open311::routes())
         .get("/static/style.css", rule(Need::Public, Target::None), style)
         .get(
             "/static/field.js",

@@ -16,39 +16,107 @@ use shequ_domain::registry::tags::sealed_details;
 use shequ_vault::{Provider, Vault};
 
 use crate::clock::now;
-use crate::db::{Conn, DbUrl};
+use crate::db::{Conn, DbUrl, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 
-/// The columns whose values are sealed: the name is the associated data, so a value copied
-/// into another column does not open.
+/// Where a sealed field is stored. Re-sealing (a database from before encryption, a new key)
+/// is derived from these, so a sealed column can't be left out of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    IdNumber,
-    Phone,
-    LandlordPhone,
-    ContactPhone,
-    ReporterPhone,
-    PartyIdNumber,
-    PartyPhone,
-    TagDetails,
-    TotpSecret,
+pub struct Column {
+    pub table: &'static str,
+    /// The column holding the sealed token.
+    pub column: &'static str,
+    /// The integer key that names a row of the table.
+    pub key: &'static str,
+    /// The blind indexes kept beside the value, recomputed with it: (whole value, last four).
+    pub indexes: Option<(&'static str, &'static str)>,
+    pub rows: Rows,
 }
 
-impl Field {
-    fn name(self) -> &'static str {
-        match self {
-            Field::IdNumber => "persons.id_number",
-            Field::Phone => "persons.phone",
-            Field::LandlordPhone => "housing.landlord_phone",
-            Field::ContactPhone => "units.contact_phone",
-            Field::ReporterPhone => "tickets.reporter_phone",
-            Field::PartyIdNumber => "mediation_parties.id_number",
-            Field::PartyPhone => "mediation_parties.phone",
-            Field::TagDetails => "tags.details",
-            Field::TotpSecret => "users.totp_secret",
+/// Which rows of a sealed column hold sealed values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    Every,
+    /// Only the tags whose kind (and category) the domain seals (`sealed_details`); the other
+    /// special groups' details are plain JSON.
+    SealedTagKinds,
+}
+
+impl Column {
+    const fn plain(table: &'static str, key: &'static str, column: &'static str) -> Column {
+        Column {
+            table,
+            column,
+            key,
+            indexes: None,
+            rows: Rows::Every,
         }
     }
+
+    const fn indexed(
+        table: &'static str,
+        key: &'static str,
+        column: &'static str,
+        blind: &'static str,
+        tail: &'static str,
+    ) -> Column {
+        Column {
+            indexes: Some((blind, tail)),
+            ..Column::plain(table, key, column)
+        }
+    }
+}
+
+/// Declares the sealed fields once: each variant, the name sealed into its values and where it
+/// is stored. `Field::ALL` is generated from the same list, so no field is missing from it.
+macro_rules! sealed_fields {
+    ($($variant:ident = $name:literal in $column:expr;)+) => {
+        /// The values that are sealed: the name is the associated data, so a value copied into
+        /// another column does not open.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Field {
+            $($variant,)+
+        }
+
+        impl Field {
+            /// Every sealed field, in the order re-sealing visits their tables.
+            pub const ALL: &'static [Field] = &[$(Field::$variant),+];
+
+            /// The associated data of its values: fixed forever, or stored values stop opening
+            /// (so it may differ from the column's current name).
+            fn name(self) -> &'static str {
+                match self {
+                    $(Field::$variant => $name,)+
+                }
+            }
+
+            pub const fn column(self) -> Column {
+                match self {
+                    $(Field::$variant => $column,)+
+                }
+            }
+        }
+    };
+}
+
+sealed_fields! {
+    IdNumber = "persons.id_number"
+        in Column::indexed("persons", "id", "id_sealed", "id_blind", "id_tail");
+    Phone = "persons.phone"
+        in Column::indexed("persons", "id", "phone", "phone_blind", "phone_tail");
+    LandlordPhone = "housing.landlord_phone"
+        in Column::plain("housing", "room_id", "landlord_phone");
+    ContactPhone = "units.contact_phone" in Column::plain("units", "id", "contact_phone");
+    ReporterPhone = "tickets.reporter_phone" in Column::plain("tickets", "id", "reporter_phone");
+    PartyIdNumber = "mediation_parties.id_number"
+        in Column::plain("mediation_parties", "id", "id_number");
+    PartyPhone = "mediation_parties.phone" in Column::plain("mediation_parties", "id", "phone");
+    TagDetails = "tags.details" in Column {
+        rows: Rows::SealedTagKinds,
+        ..Column::plain("tags", "id", "details")
+    };
+    TotpSecret = "users.totp_secret" in Column::plain("users", "id", "totp_secret");
 }
 
 /// A check value sealed with the key, kept in `vault_meta`: a key file that doesn't belong to
@@ -265,37 +333,19 @@ fn reseal(conn: &mut Conn, vault: Vault, from: Option<u32>) -> StoreResult<usize
     let new = Sealer::new(vault, current);
     let count = conn.transaction(|c| {
         let mut count = 0;
-        let rows = c.query("SELECT id, id_sealed, phone FROM persons", params![])?;
-        for r in rows {
-            let id: i64 = r.get(0)?;
-            let idn = open_old(r.get(1)?, Field::IdNumber, &old)?;
-            let phone = open_old(r.get(2)?, Field::Phone, &old)?;
-            let (idv, idb, idt) = person_key_values(&new, Field::IdNumber, idn.as_deref())?;
-            let (pv, pb, pt) = person_key_values(&new, Field::Phone, phone.as_deref())?;
-            c.execute(
-                "UPDATE persons SET id_sealed = ?, id_blind = ?, id_tail = ?, phone = ?, phone_blind = ?, phone_tail = ? WHERE id = ?",
-                params![idv, idb, idt, pv, pb, pt, id],
-            )?;
-            count += 1;
-        }
-        count += reseal_column(c, "housing", "room_id", "landlord_phone", Field::LandlordPhone, &old, &new)?;
-        count += reseal_column(c, "units", "id", "contact_phone", Field::ContactPhone, &old, &new)?;
-        count += reseal_column(c, "tickets", "id", "reporter_phone", Field::ReporterPhone, &old, &new)?;
-        count += reseal_column(c, "mediation_parties", "id", "id_number", Field::PartyIdNumber, &old, &new)?;
-        count += reseal_column(c, "mediation_parties", "id", "phone", Field::PartyPhone, &old, &new)?;
-        count += reseal_column(c, "users", "id", "totp_secret", Field::TotpSecret, &old, &new)?;
-        for r in c.query("SELECT id, kind, category, details FROM tags", params![])? {
-            let kind: String = r.get(1)?;
-            let category: Option<String> = r.get(2)?;
-            if !sealed_details(&kind, category.as_deref()) {
-                continue;
+        let mut tables: Vec<&str> = Vec::new();
+        for f in Field::ALL {
+            if !tables.contains(&f.column().table) {
+                tables.push(f.column().table);
             }
-            let v = open_old(r.get(3)?, Field::TagDetails, &old)?;
-            c.execute(
-                "UPDATE tags SET details = ? WHERE id = ?",
-                params![new.seal_opt(Field::TagDetails, v.as_deref())?, r.get::<i64>(0)?],
-            )?;
-            count += 1;
+        }
+        for table in tables {
+            let fields: Vec<Field> = Field::ALL
+                .iter()
+                .copied()
+                .filter(|f| f.column().table == table)
+                .collect();
+            count += reseal_table(c, &fields, &old, &new)?;
         }
         let check = new.seal(Field::TotpSecret, KEY_CHECK)?;
         c.execute("DELETE FROM vault_meta", params![])?;
@@ -318,28 +368,81 @@ fn open_old(stored: Option<String>, f: Field, old: &Option<Sealer>) -> StoreResu
     }
 }
 
-/// Re-seals every value of one sealed column; returns how many.
-fn reseal_column(
+/// Re-seals the sealed fields of one table (and recomputes their indexes), one UPDATE per row;
+/// returns how many rows held a sealed value.
+fn reseal_table(
     c: &mut Conn,
-    table: &str,
-    key: &str,
-    col: &str,
-    field: Field,
+    fields: &[Field],
     old: &Option<Sealer>,
     new: &Sealer,
 ) -> StoreResult<usize> {
+    let Some(first) = fields.first() else {
+        return Ok(0);
+    };
+    let Column { table, key, .. } = first.column();
+    let columns: Vec<Column> = fields.iter().map(|f| f.column()).collect();
+    let tag_kinds = columns.iter().any(|col| col.rows == Rows::SealedTagKinds);
+    let mut select: Vec<&str> = vec![key];
+    select.extend(columns.iter().map(|col| col.column));
+    if tag_kinds {
+        select.extend(["kind", "category"]);
+    }
+    let filled: Vec<String> = columns
+        .iter()
+        .map(|col| format!("{} IS NOT NULL", col.column))
+        .collect();
+    let mut sets = Vec::new();
+    for col in &columns {
+        sets.push(format!("{} = ?", col.column));
+        if let Some((blind, tail)) = col.indexes {
+            sets.push(format!("{blind} = ?"));
+            sets.push(format!("{tail} = ?"));
+        }
+    }
+    let update = format!("UPDATE {table} SET {} WHERE {key} = ?", sets.join(", "));
     let rows = c.query(
-        &format!("SELECT {key}, {col} FROM {table} WHERE {col} IS NOT NULL"),
+        &format!(
+            "SELECT {} FROM {table} WHERE {}",
+            select.join(", "),
+            filled.join(" OR ")
+        ),
         params![],
     )?;
+    let mut count = 0;
     for r in &rows {
-        let v = open_old(r.get(1)?, field, old)?;
-        c.execute(
-            &format!("UPDATE {table} SET {col} = ? WHERE {key} = ?"),
-            params![new.seal_opt(field, v.as_deref())?, r.get::<i64>(0)?],
-        )?;
+        let sealed_here = if tag_kinds {
+            let kind: String = r.get(columns.len() + 1)?;
+            let category: Option<String> = r.get(columns.len() + 2)?;
+            sealed_details(&kind, category.as_deref())
+        } else {
+            true
+        };
+        let mut values: Vec<Value> = Vec::new();
+        let mut resealed = false;
+        for (i, (field, col)) in fields.iter().zip(&columns).enumerate() {
+            let stored: Option<String> = r.get(i + 1)?;
+            if col.rows == Rows::SealedTagKinds && !sealed_here {
+                values.push(Value::from(stored));
+                continue;
+            }
+            resealed |= stored.is_some();
+            let plain = open_old(stored, *field, old)?;
+            match col.indexes {
+                Some(_) => {
+                    let (v, b, t) = person_key_values(new, *field, plain.as_deref())?;
+                    values.extend([Value::from(v), Value::from(b), Value::from(t)]);
+                }
+                None => values.push(Value::from(new.seal_opt(*field, plain.as_deref())?)),
+            }
+        }
+        if !resealed {
+            continue;
+        }
+        values.push(Value::Int(r.get::<i64>(0)?));
+        c.execute(&update, &values)?;
+        count += 1;
     }
-    Ok(rows.len())
+    Ok(count)
 }
 
 /// (sealed value, blind index, tail index) of an ID number or phone.

@@ -9,7 +9,7 @@ use shequ_domain::mediation::{self as rules, HAND_OFFS, OUTCOMES, PARTY_SIDES, S
 use super::{text, type_checked};
 use crate::access::audit::{self, By, Event};
 use crate::access::personal::{IdNo, PersonName, PhoneNo};
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::access::sealed::{Field, sealer};
 use crate::clock::{now, today};
 use crate::db::{Conn, Row, Value, prefix_end};
@@ -17,6 +17,12 @@ use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::registry::people;
 use crate::registry::tree;
+
+/// A case sits at the node it was opened for. Read by the access guard (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT area_path FROM mediation_cases WHERE id = ?",
+    version: Some("SELECT version FROM mediation_cases WHERE id = ?"),
+};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -6,13 +6,20 @@ use shequ_domain::registry::org::NodeKind;
 
 use crate::access::audit::{self, By, Event};
 use crate::access::personal::PersonName;
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::clock::today;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::registry::people;
 use crate::registry::tree;
+
+/// A 十联户 group sits in its grid; it is edited without a version. Read by the access guard
+/// (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT n.path FROM household_groups g JOIN org_nodes n ON n.id = g.grid_id WHERE g.id = ?",
+    version: None,
+};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Group {

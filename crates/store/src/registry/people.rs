@@ -17,13 +17,19 @@ use shequ_domain::registry::{
 
 use crate::access::audit::{self, By, Event};
 use crate::access::personal::{IdNo, PersonName, PhoneNo, Revealed};
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::access::sealed::{self, Field};
 use crate::clock::{now, today};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::registry::tree::{self, Node};
+
+/// A person sits where they live now (or in their community once moved out). Read by the access guard (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT area_path FROM persons WHERE id = ?",
+    version: Some("SELECT version FROM persons WHERE id = ?"),
+};
 
 /// A person's own facts as typed in a form or sent to the API.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]

@@ -7,12 +7,18 @@ use serde::Serialize;
 use shequ_domain::registry::tags::{TagContent, TagKind, Target, tag_kind};
 
 use crate::access::audit::{self, By, Event};
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::clock::{now, today};
 use crate::db::{Conn, Row};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::registry::people;
+
+/// A tag sits where its person does. Read by the access guard (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT p.area_path FROM tags t JOIN persons p ON p.id = t.person_id WHERE t.id = ?",
+    version: Some("SELECT version FROM tags WHERE id = ?"),
+};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Tag {

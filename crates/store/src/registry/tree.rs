@@ -7,11 +7,17 @@ use shequ_domain::access::roles::Role;
 use shequ_domain::registry::org::{NodeKind, normalize_area_code, normalize_node_name};
 
 use crate::access::audit::{self, By, Event};
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::clock::now;
 use crate::db::{Conn, Row, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
+
+/// A node of the tree: its own path. Read by the access guard (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT path FROM org_nodes WHERE id = ?",
+    version: Some("SELECT version FROM org_nodes WHERE id = ?"),
+};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Node {

@@ -10,13 +10,19 @@ use shequ_domain::registry::{UNIT_KINDS, pick};
 
 use crate::access::audit::{self, By, Event};
 use crate::access::personal::{PersonName, PhoneNo};
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::access::sealed::{Field, sealer};
 use crate::clock::now;
 use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::registry::tree;
+
+/// A unit sits at its node. Read by the access guard (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT area_path FROM units WHERE id = ?",
+    version: Some("SELECT version FROM units WHERE id = ?"),
+};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

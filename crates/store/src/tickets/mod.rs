@@ -16,7 +16,7 @@ use shequ_domain::worktime::{Calendar, LimitUnit};
 
 use crate::access::audit::{self, By, Event};
 use crate::access::personal::PersonName;
-use crate::access::scope::Actor;
+use crate::access::scope::{Actor, RecordSql};
 use crate::access::sealed::{Field, sealer};
 use crate::attachments::{self, Attachment, FileIn, NewFile, Owner};
 use crate::clock::now;
@@ -25,6 +25,12 @@ use crate::error::{StoreError, StoreResult, text};
 use crate::params;
 use crate::registry::tree;
 use crate::tickets::settings::{SettingsScope, settings_scope};
+
+/// A 事件 sits where it was reported. Read by the access guard (`crate::records`).
+pub const RECORD: RecordSql = RecordSql {
+    area: "SELECT area_path FROM tickets WHERE id = ?",
+    version: Some("SELECT version FROM tickets WHERE id = ?"),
+};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Category {

@@ -15,6 +15,7 @@ use crate::api::{ApiJson, ApiResult, created};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     use Need::*;
@@ -37,7 +38,7 @@ pub fn routes() -> Routes {
         )
         .get(
             "/api/v1/nodes/{id}/due-patrols",
-            rule(WorkTickets, Target::Node),
+            rule(WorkTickets, Target::Record(RecordKind::Node)),
             due,
         )
         .upload(

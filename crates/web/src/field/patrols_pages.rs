@@ -16,12 +16,13 @@ use crate::auth::PageUser;
 use crate::pages::files::{PHOTO_BODY_LIMIT, Submitted};
 use crate::pages::{Layout, PageError, PageResult, check_csrf, field, opt_field, render};
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 /// How far ahead the due list (and the start page's count of it) looks.
 pub const DUE_HORIZON_DAYS: i64 = 7;
 
 pub fn routes() -> Routes {
-    let node = rule(Need::WorkTickets, Target::Node);
+    let node = rule(Need::WorkTickets, Target::Record(RecordKind::Node));
     Routes::new()
         .get("/nodes/{id}/patrols", node, due_list)
         .get("/nodes/{id}/patrols/new", node, form)

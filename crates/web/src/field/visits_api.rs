@@ -15,28 +15,29 @@ use crate::api::{ApiJson, ApiResult};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     use Need::*;
     Routes::new()
         .get(
             "/api/v1/nodes/{id}/due-visits",
-            rule(ReadPeople, Target::Node),
+            rule(ReadPeople, Target::Record(RecordKind::Node)),
             due,
         )
         .get(
             "/api/v1/nodes/{id}/overdue-visits",
-            rule(ReadPeople, Target::Node),
+            rule(ReadPeople, Target::Record(RecordKind::Node)),
             overdue,
         )
         .get(
             "/api/v1/nodes/{id}/visit-rules",
-            rule(ViewArea, Target::Node),
+            rule(ViewArea, Target::Record(RecordKind::Node)),
             list_rules,
         )
         .post(
             "/api/v1/nodes/{id}/visit-rules",
-            rule(ManageTree, Target::Node),
+            rule(ManageTree, Target::Record(RecordKind::Node)),
             set_rule,
         )
         .upload(
@@ -47,7 +48,7 @@ pub fn routes() -> Routes {
         )
         .get(
             "/api/v1/persons/{id}/visits",
-            rule(ReadPeople, Target::Person),
+            rule(ReadPeople, Target::Record(RecordKind::Person)),
             history,
         )
 }

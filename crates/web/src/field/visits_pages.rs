@@ -21,22 +21,23 @@ use crate::pages::{
     Layout, PageError, PageResult, check_csrf, date_field, field, opt_field, render,
 };
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     Routes::new()
         .get(
             "/nodes/{id}/visits",
-            rule(Need::ReadPeople, Target::Node),
+            rule(Need::ReadPeople, Target::Record(RecordKind::Node)),
             due_list,
         )
         .get(
             "/persons/{id}/visits/new",
-            rule(Need::WritePeople, Target::Person),
+            rule(Need::WritePeople, Target::Record(RecordKind::Person)),
             form,
         )
         .upload(
             "/persons/{id}/visits/new",
-            rule(Need::WritePeople, Target::Person),
+            rule(Need::WritePeople, Target::Record(RecordKind::Person)),
             PHOTO_BODY_LIMIT,
             save,
         )

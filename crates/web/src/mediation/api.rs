@@ -18,6 +18,7 @@ use crate::api::{ApiJson, ApiResult, created};
 use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     use Need::*;
@@ -29,12 +30,12 @@ pub fn routes() -> Routes {
         )
         .post(
             "/api/v1/nodes/{id}/screenings",
-            rule(WritePeople, Target::Node),
+            rule(WritePeople, Target::Record(RecordKind::Node)),
             screen,
         )
         .get(
             "/api/v1/nodes/{id}/screenings",
-            rule(ReadPeople, Target::Node),
+            rule(ReadPeople, Target::Record(RecordKind::Node)),
             register,
         )
         .post(
@@ -44,37 +45,37 @@ pub fn routes() -> Routes {
         )
         .get(
             "/api/v1/nodes/{id}/mediation-cases",
-            rule(ReadPeople, Target::Node),
+            rule(ReadPeople, Target::Record(RecordKind::Node)),
             list,
         )
         .get(
             "/api/v1/mediation-cases/{id}",
-            rule(ReadPeople, Target::MediationCase),
+            rule(ReadPeople, Target::Record(RecordKind::Mediation)),
             get,
         )
         .post(
             "/api/v1/mediation-cases/{id}/sessions",
-            rule(WritePeople, Target::MediationCase),
+            rule(WritePeople, Target::Record(RecordKind::Mediation)),
             session,
         )
         .post(
             "/api/v1/mediation-cases/{id}/hand-offs",
-            rule(WritePeople, Target::MediationCase),
+            rule(WritePeople, Target::Record(RecordKind::Mediation)),
             hand_off,
         )
         .post(
             "/api/v1/mediation-cases/{id}/close",
-            rule(WritePeople, Target::MediationCase),
+            rule(WritePeople, Target::Record(RecordKind::Mediation)),
             close,
         )
         .get(
             "/api/v1/mediation-cases/{id}/agreement.docx",
-            rule(WritePeople, Target::MediationCase),
+            rule(WritePeople, Target::Record(RecordKind::Mediation)),
             agreement,
         )
         .get(
             "/api/v1/nodes/{id}/mediation-rates",
-            rule(ViewArea, Target::Node),
+            rule(ViewArea, Target::Record(RecordKind::Node)),
             rates,
         )
 }
@@ -215,9 +216,8 @@ async fn open(
 ) -> Result<Response, AppError> {
     let id = st
         .db(move |c| {
-            mediation::open(c, &user.actor, &req).and_then(|id| {
-                crate::api::Created::of(c, shequ_store::access::scope::RecordKind::Mediation, id)
-            })
+            mediation::open(c, &user.actor, &req)
+                .and_then(|id| crate::api::Created::of(c, RecordKind::Mediation, id))
         })
         .await?;
     Ok(created(id))

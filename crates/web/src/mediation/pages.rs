@@ -22,42 +22,43 @@ use crate::pages::{
     Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
 };
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     Routes::new()
         .get(
             "/nodes/{id}/mediation",
-            rule(Need::ReadPeople, Target::Node),
+            rule(Need::ReadPeople, Target::Record(RecordKind::Node)),
             overview,
         )
         .post(
             "/nodes/{id}/screenings",
-            rule(Need::WritePeople, Target::Node),
+            rule(Need::WritePeople, Target::Record(RecordKind::Node)),
             screen,
         )
         .get(
             "/nodes/{id}/mediation/new",
-            rule(Need::WritePeople, Target::Node),
+            rule(Need::WritePeople, Target::Record(RecordKind::Node)),
             new_form,
         )
         .post(
             "/nodes/{id}/mediation/new",
-            rule(Need::WritePeople, Target::Node),
+            rule(Need::WritePeople, Target::Record(RecordKind::Node)),
             open,
         )
         .get(
             "/mediation-cases/{id}",
-            rule(Need::ReadPeople, Target::MediationCase),
+            rule(Need::ReadPeople, Target::Record(RecordKind::Mediation)),
             show,
         )
         .post(
             "/mediation-cases/{id}/steps",
-            rule(Need::WritePeople, Target::MediationCase),
+            rule(Need::WritePeople, Target::Record(RecordKind::Mediation)),
             step,
         )
         .get(
             "/mediation-cases/{id}/agreement.docx",
-            rule(Need::WritePeople, Target::MediationCase),
+            rule(Need::WritePeople, Target::Record(RecordKind::Mediation)),
             agreement,
         )
 }

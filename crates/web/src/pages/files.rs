@@ -18,6 +18,7 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 /// Several photos of up to 10 MB each, plus the form.
 pub const PHOTO_BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -26,12 +27,12 @@ pub fn routes() -> Routes {
     Routes::new()
         .get(
             "/attachments/{id}",
-            rule(Need::AttachedRecord, Target::Attachment),
+            rule(Need::AttachedRecord, Target::Record(RecordKind::Attachment)),
             serve_page,
         )
         .upload(
             "/tickets/{id}/attachments",
-            rule(Need::WorkTickets, Target::Ticket),
+            rule(Need::WorkTickets, Target::Record(RecordKind::Ticket)),
             PHOTO_BODY_LIMIT,
             add_to_ticket,
         )

@@ -22,12 +22,13 @@ use crate::error::AppError;
 use crate::importing::{self, Reading, Report};
 use crate::state::AppState;
 use crate::uploads::{Other, Stage, Upload, lock, new_id};
+use shequ_store::access::scope::RecordKind;
 
 /// The largest file taken (the reader's own limit is the same).
 pub const UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
 
 pub fn routes() -> Routes {
-    let node = rule(Need::WritePeople, Target::Node);
+    let node = rule(Need::WritePeople, Target::Record(RecordKind::Node));
     let upload = rule(Need::WritePeople, Target::Upload);
     Routes::new()
         .get("/nodes/{id}/import", node, form)

@@ -1,7 +1,7 @@
 //! Server-rendered pages in Simplified Chinese. Handlers gather records through the store
 //! (always with the acting user) and hand plain structs to askama templates.
 
-mod account;
+pub(crate) mod account;
 pub mod audit;
 pub mod files;
 pub mod imports;
@@ -21,26 +21,19 @@ use crate::auth::{PageUser, clear_cookie, session_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The pages every line shares (start page, login, search, files), then each line's pages in
+/// the order of `LINES`.
 pub fn routes() -> Routes {
-    Routes::new()
+    let shared = Routes::new()
         .get("/", rule(Need::LoggedIn, Target::None), today::home)
         .get("/login", rule(Need::Public, Target::None), login_page)
         .post("/login", rule(Need::Public, Target::None), login)
         .post("/logout", rule(Need::LoggedIn, Target::None), logout)
         .get("/search", rule(Need::ReadPeople, Target::None), search_page)
-        .merge(crate::registry::tree::routes())
-        .merge(crate::registry::people::routes())
-        .merge(crate::registry::units::routes())
-        .merge(account::routes())
-        .merge(audit::routes())
-        .merge(imports::routes())
-        .merge(crate::tickets::pages::routes())
-        .merge(crate::field::visits_pages::routes())
-        .merge(crate::field::patrols_pages::routes())
-        .merge(files::routes())
-        .merge(crate::mediation::pages::routes())
-        .merge(crate::tickets::public_report::routes())
-        .merge(crate::tickets::settings::routes())
+        .merge(files::routes());
+    crate::lines::LINES
+        .iter()
+        .fold(shared, |routes, line| routes.merge((line.pages)()))
 }
 
 /// A stored time (RFC 3339 UTC) as the office reads it: local, to the minute.

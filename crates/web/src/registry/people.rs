@@ -24,10 +24,11 @@ use crate::pages::{
 };
 use crate::registry::tree::crumbs;
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
-    let read = rule(Need::ReadPeople, Target::Person);
-    let write = rule(Need::WritePeople, Target::Person);
+    let read = rule(Need::ReadPeople, Target::Record(RecordKind::Person));
+    let write = rule(Need::WritePeople, Target::Record(RecordKind::Person));
     Routes::new()
         .get(
             "/people/new",
@@ -46,13 +47,13 @@ pub fn routes() -> Routes {
         .post("/people/{id}/tags", write, add_tag)
         .post(
             "/tags/{id}/end",
-            rule(Need::WritePeople, Target::Tag),
+            rule(Need::WritePeople, Target::Record(RecordKind::Tag)),
             end_tag,
         )
         .post("/people/{id}/group", write, join_group)
         .post(
             "/groups/{id}/leader",
-            rule(Need::WritePeople, Target::Group),
+            rule(Need::WritePeople, Target::Record(RecordKind::Group)),
             make_leader,
         )
 }

@@ -15,15 +15,16 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::pages::{Layout, PageResult, check_csrf, date_field, field, int_field, render};
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
-    let view = rule(Need::ViewArea, Target::Node);
-    let manage = rule(Need::ManageTree, Target::Node);
+    let view = rule(Need::ViewArea, Target::Record(RecordKind::Node));
+    let manage = rule(Need::ManageTree, Target::Record(RecordKind::Node));
     Routes::new()
         .get("/nodes/{id}", view, node_page)
         .post(
             "/nodes/{id}/children",
-            rule(Need::AddPlaces, Target::Node),
+            rule(Need::AddPlaces, Target::Record(RecordKind::Node)),
             add_child,
         )
         .post("/nodes/{id}/rename", manage, rename)
@@ -33,32 +34,32 @@ pub fn routes() -> Routes {
         .get("/nodes/{id}/stats", view, stats)
         .post(
             "/nodes/{id}/housing",
-            rule(Need::WritePeople, Target::Node),
+            rule(Need::WritePeople, Target::Record(RecordKind::Node)),
             set_housing,
         )
         .post(
             "/nodes/{id}/groups",
-            rule(Need::WritePeople, Target::Node),
+            rule(Need::WritePeople, Target::Record(RecordKind::Node)),
             add_group,
         )
         .get(
             "/nodes/{id}/export/residents.xlsx",
-            rule(Need::ExportPeople, Target::Node),
+            rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
             crate::export::residents,
         )
         .get(
             "/nodes/{id}/export/group.xlsx",
-            rule(Need::ExportPeople, Target::Node),
+            rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
             crate::export::group_list,
         )
         .get(
             "/nodes/{id}/export/units.xlsx",
-            rule(Need::ExportPeople, Target::Node),
+            rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
             crate::export::units,
         )
         .get(
             "/nodes/{id}/export/rentals.xlsx",
-            rule(Need::ExportPeople, Target::Node),
+            rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
             crate::export::rentals,
         )
 }

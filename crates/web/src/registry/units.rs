@@ -14,12 +14,13 @@ use crate::pages::{
     Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
 };
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     Routes::new()
         .get(
             "/nodes/{id}/units",
-            rule(Need::ViewArea, Target::Node),
+            rule(Need::ViewArea, Target::Record(RecordKind::Node)),
             list,
         )
         .get(
@@ -28,8 +29,16 @@ pub fn routes() -> Routes {
             new_form,
         )
         .post("/units/new", rule(Need::WritePeople, Target::None), create)
-        .get("/units/{id}", rule(Need::ViewArea, Target::Unit), edit_form)
-        .post("/units/{id}", rule(Need::WritePeople, Target::Unit), update)
+        .get(
+            "/units/{id}",
+            rule(Need::ViewArea, Target::Record(RecordKind::Unit)),
+            edit_form,
+        )
+        .post(
+            "/units/{id}",
+            rule(Need::WritePeople, Target::Record(RecordKind::Unit)),
+            update,
+        )
 }
 
 #[derive(Template)]

@@ -23,6 +23,7 @@ use crate::auth::ApiUser;
 use crate::error::{AppError, ErrorBody};
 use crate::pages::files::{PHOTO_BODY_LIMIT, file_response};
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     use Need::*;
@@ -55,38 +56,38 @@ pub fn routes() -> Routes {
         )
         .upload(
             "/api/v1/tickets/{id}/attachments",
-            rule(WorkTickets, Target::Ticket),
+            rule(WorkTickets, Target::Record(RecordKind::Ticket)),
             PHOTO_BODY_LIMIT,
             add_files,
         )
         .get(
             "/api/v1/attachments/{id}",
-            rule(AttachedRecord, Target::Attachment),
+            rule(AttachedRecord, Target::Record(RecordKind::Attachment)),
             attachment,
         )
         .get(
             "/api/v1/nodes/{id}/tickets",
-            rule(WorkTickets, Target::Node),
+            rule(WorkTickets, Target::Record(RecordKind::Node)),
             list,
         )
         .get(
             "/api/v1/nodes/{id}/dispatch-targets",
-            rule(WorkTickets, Target::Node),
+            rule(WorkTickets, Target::Record(RecordKind::Node)),
             dispatch_targets,
         )
         .get(
             "/api/v1/nodes/{id}/ticket-rates",
-            rule(ViewArea, Target::Node),
+            rule(ViewArea, Target::Record(RecordKind::Node)),
             rates,
         )
         .get(
             "/api/v1/tickets/{id}",
-            rule(WorkTickets, Target::Ticket),
+            rule(WorkTickets, Target::Record(RecordKind::Ticket)),
             get,
         )
         .post(
             "/api/v1/tickets/{id}/steps",
-            rule(WorkTickets, Target::Ticket),
+            rule(WorkTickets, Target::Record(RecordKind::Ticket)),
             step,
         )
 }
@@ -231,7 +232,7 @@ async fn create(
     let id = st
         .db(move |c| {
             tickets::create(c, &user.actor, &req)
-                .and_then(|id| Created::of(c, shequ_store::access::scope::RecordKind::Ticket, id))
+                .and_then(|id| Created::of(c, RecordKind::Ticket, id))
         })
         .await?;
     Ok(created(id))

@@ -7,3 +7,12 @@ pub mod open311;
 pub(crate) mod pages;
 pub(crate) mod public_report;
 pub(crate) mod settings;
+
+/// Everything of 事件 outside the JSON API: the pages, the settings, residents' reports and
+/// Open311.
+pub(crate) fn routes() -> crate::access::Routes {
+    pages::routes()
+        .merge(public_report::routes())
+        .merge(settings::routes())
+        .merge(open311::routes())
+}

@@ -20,43 +20,44 @@ use crate::pages::{
     Layout, PageError, PageResult, check_csrf, field, int_field, local_time, opt_field, render,
 };
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 pub fn routes() -> Routes {
     Routes::new()
         .get(
             "/nodes/{id}/tickets",
-            rule(Need::WorkTickets, Target::Node),
+            rule(Need::WorkTickets, Target::Record(RecordKind::Node)),
             list,
         )
         .get(
             "/nodes/{id}/tickets/new",
-            rule(Need::WorkTickets, Target::Node),
+            rule(Need::WorkTickets, Target::Record(RecordKind::Node)),
             new_form,
         )
         .upload(
             "/nodes/{id}/tickets/new",
-            rule(Need::WorkTickets, Target::Node),
+            rule(Need::WorkTickets, Target::Record(RecordKind::Node)),
             PHOTO_BODY_LIMIT,
             create,
         )
         .get(
             "/tickets/{id}",
-            rule(Need::WorkTickets, Target::Ticket),
+            rule(Need::WorkTickets, Target::Record(RecordKind::Ticket)),
             show,
         )
         .post(
             "/tickets/{id}/steps",
-            rule(Need::WorkTickets, Target::Ticket),
+            rule(Need::WorkTickets, Target::Record(RecordKind::Ticket)),
             take_step,
         )
         .get(
             "/nodes/{id}/dispatch-targets",
-            rule(Need::ManageTickets, Target::Node),
+            rule(Need::ManageTickets, Target::Record(RecordKind::Node)),
             targets_page,
         )
         .post(
             "/nodes/{id}/dispatch-targets",
-            rule(Need::ManageTickets, Target::Node),
+            rule(Need::ManageTickets, Target::Record(RecordKind::Node)),
             change_targets,
         )
 }

@@ -21,6 +21,7 @@ use crate::pages::{
     Layout, PageError, PageResult, check_csrf, field, int_field, opt_field, render,
 };
 use crate::state::AppState;
+use shequ_store::access::scope::RecordKind;
 
 /// A person reading the form and typing takes longer than this.
 const MIN_FILL_SECS: u64 = 3;
@@ -45,12 +46,12 @@ pub fn routes() -> Routes {
         .post("/r/status/{token}", rule(Need::Public, Target::None), rate)
         .get(
             "/nodes/{id}/report-links",
-            rule(Need::ManageTickets, Target::Node),
+            rule(Need::ManageTickets, Target::Record(RecordKind::Node)),
             links,
         )
         .post(
             "/nodes/{id}/report-links",
-            rule(Need::ManageTickets, Target::Node),
+            rule(Need::ManageTickets, Target::Record(RecordKind::Node)),
             change_links,
         )
 }
