@@ -44,6 +44,7 @@ mod pool_panic;
 mod privacy;
 mod public_report;
 mod records_forms_browser;
+mod registration;
 mod sealed;
 mod security;
 mod settings_forms_browser;

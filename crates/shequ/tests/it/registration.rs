@@ -3,9 +3,7 @@
 //! migrated schema has, and after `rotate-key` no column of any table still holds a value sealed
 //! with the old key, so a sealed column left out of the derived list fails here.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
+use crate::support;
 
 use serde_json::json;
 use shequ_store::access::sealed::{Column, Field, Rows};
