@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect};
 use shequ_ingest::{Field, Mapping};
-use shequ_store::imports::{self, FileInfo, Plan, Progress};
+use shequ_store::imports::{self, FileInfo, Kind as _, Plan, Progress};
 use shequ_store::{Actor, StoreError, registry::tree};
 
 use super::{Layout, PageError, PageResult, check_csrf, render};
@@ -513,13 +513,13 @@ async fn commit(
             .get()
             .map_err(StoreError::from)
             .and_then(|mut conn| match &u2.other {
-                Some(Other::Tags(_, tags)) => shequ_store::imports::tags::commit_tags(
-                    &mut conn, &actor, tags, &accept, &file, &progress,
-                ),
-                Some(Other::Units(_, units)) => shequ_store::imports::units::commit_units(
+                Some(Other::Tags(_, tags)) => {
+                    shequ_store::imports::commit(&mut conn, &actor, tags, &accept, &file, &progress)
+                }
+                Some(Other::Units(_, units)) => shequ_store::imports::commit(
                     &mut conn, &actor, units, &accept, &file, &progress,
                 ),
-                Some(Other::Rentals(_, rentals)) => shequ_store::imports::rentals::commit_rentals(
+                Some(Other::Rentals(_, rentals)) => shequ_store::imports::commit(
                     &mut conn, &actor, rentals, &accept, &file, &progress,
                 ),
                 None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),
