@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, anyhow, bail};
+use shequ_ledgers::importing::{self, Report};
 use shequ_store::imports::{self, FileInfo, Kind as _, Progress};
 use shequ_store::{Actor, Pool};
-use shequ_web::importing::{self, Report};
 
 /// What the command was asked to do.
 pub struct Request<'a> {

@@ -19,9 +19,9 @@ use super::{Layout, PageError, PageResult, check_csrf, render};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
-use crate::importing::{self, Reading, Report};
 use crate::state::AppState;
 use crate::uploads::{Other, Stage, Upload, lock, new_id};
+use shequ_ledgers::importing::{self, Reading, Report};
 
 /// The largest file taken (the reader's own limit is the same).
 pub const UPLOAD_LIMIT: usize = 50 * 1024 * 1024;
@@ -39,7 +39,7 @@ pub fn routes() -> Routes {
         .get(
             "/imports/{id}/rejected.xlsx",
             upload,
-            crate::export::rejected_rows,
+            crate::ledger::rejected_rows,
         )
 }
 
