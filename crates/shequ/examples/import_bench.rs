@@ -192,7 +192,8 @@ fn shequ(file: &str, db: &str) {
         .unwrap();
     let bytes = std::fs::read(file).unwrap();
     let started = Instant::now();
-    let mut reading = shequ_web::importing::read_persons(&bytes, "bench.xlsx", &|_| None).unwrap();
+    let mut reading =
+        shequ_ledgers::importing::read_persons(&bytes, "bench.xlsx", &|_| None).unwrap();
     let read_s = started.elapsed().as_secs_f64();
     let rows = std::mem::take(&mut reading.rows);
     let plan = imports::plan(&mut conn, &actor, grid, rows).unwrap();

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, anyhow, bail};
-use shequ_store::imports::{self, FileInfo, Progress};
+use shequ_ledgers::importing::{self, Report};
+use shequ_store::imports::{self, FileInfo, Kind as _, Progress};
 use shequ_store::{Actor, Pool};
-use shequ_web::importing::{self, Report};
 
 /// What the command was asked to do.
 pub struct Request<'a> {
@@ -143,15 +143,15 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
             Checked::Persons(plan) => {
                 imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
             }
-            Checked::Tags(plan) => shequ_store::imports::tags::commit_tags(
-                &mut conn, &actor, plan, &accept, &info, &progress,
-            ),
-            Checked::Units(plan) => shequ_store::imports::units::commit_units(
-                &mut conn, &actor, plan, &accept, &info, &progress,
-            ),
-            Checked::Rentals(plan) => shequ_store::imports::rentals::commit_rentals(
-                &mut conn, &actor, plan, &accept, &info, &progress,
-            ),
+            Checked::Tags(plan) => {
+                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
+            }
+            Checked::Units(plan) => {
+                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
+            }
+            Checked::Rentals(plan) => {
+                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
+            }
         }
         .map_err(|e| {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {

@@ -12,7 +12,7 @@ use shequ_store::imports::tags::TagPlan;
 use shequ_store::imports::units::UnitPlan;
 use shequ_store::imports::{Outcome, Plan};
 
-use crate::importing::{Reading, RentalReading, TagReading, UnitReading};
+use shequ_ledgers::importing::{Reading, RentalReading, TagReading, UnitReading};
 
 /// An upload of a ledger other than persons, read and compared.
 pub enum Other {

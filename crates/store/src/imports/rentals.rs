@@ -12,12 +12,11 @@ use shequ_domain::access::mask::mask_phone;
 use crate::access::scope::Actor;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{
-    Change, Counts, FileInfo, Outcome, Progress, Written, at_row, building_name, commit_plan,
-    unit_name,
-};
+use crate::imports::{Change, Judged, Kind, Names, Written, at_row};
+use crate::imports::{building_name, unit_name};
 use crate::params;
 use crate::registry::housing::{self, Housing};
+use crate::registry::tree::Node;
 
 /// One rented home of a file. `present`: the fields the file has a column for.
 #[derive(Debug, Clone)]
@@ -57,21 +56,6 @@ pub enum RentalVerdict {
 pub struct RentalPlan {
     pub grid_id: i64,
     pub rows: Vec<(RentalRow, RentalVerdict)>,
-}
-
-impl RentalPlan {
-    pub fn counts(&self) -> Counts {
-        let mut c = Counts::default();
-        for (_, v) in &self.rows {
-            match v {
-                RentalVerdict::New { .. } => c.new += 1,
-                RentalVerdict::Unchanged => c.unchanged += 1,
-                RentalVerdict::Update { .. } => c.updated += 1,
-                RentalVerdict::Rejected { .. } => c.rejected += 1,
-            }
-        }
-        c
-    }
 }
 
 /// The room at building / unit / room under the grid, if the tree has it.
@@ -220,40 +204,55 @@ fn compare(
     })
 }
 
-/// Writes the plan in one transaction with the import's record and audit row.
-pub fn commit_rentals(
-    conn: &mut Conn,
-    actor: &Actor,
-    plan: &RentalPlan,
-    accept: &dyn Fn(usize) -> bool,
-    file: &FileInfo,
-    progress: &Progress,
-) -> StoreResult<Outcome> {
-    commit_plan(
-        conn,
-        actor,
-        ("rentals", "出租房屋", "导入出租房屋"),
-        |c| crate::imports::grid_for(c, actor, plan.grid_id, "房屋信息"),
-        &plan.rows,
-        file,
-        progress,
-        |c, _, i, (row, verdict)| {
-            let at = at_row(&row.sheet, row.row);
-            Ok(match verdict {
-                RentalVerdict::New { room_id, housing } => {
-                    housing::set(c, actor, *room_id, housing).map_err(at)?;
-                    Written::New
-                }
-                RentalVerdict::Update {
-                    room_id, housing, ..
-                } if accept(i) => {
-                    housing::set(c, actor, *room_id, housing).map_err(at)?;
-                    Written::Updated
-                }
-                RentalVerdict::Update { .. } => Written::Skipped,
-                RentalVerdict::Unchanged => Written::Unchanged,
-                RentalVerdict::Rejected { .. } => Written::Rejected,
-            })
-        },
-    )
+impl Kind for RentalPlan {
+    type Row = RentalRow;
+    type Verdict = RentalVerdict;
+
+    fn names(&self) -> Names {
+        Names::of("rentals", "出租房屋", "导入出租房屋")
+    }
+
+    fn rows(&self) -> &[(RentalRow, RentalVerdict)] {
+        &self.rows
+    }
+
+    fn judged(v: &RentalVerdict) -> Judged {
+        match v {
+            RentalVerdict::New { .. } => Judged::New,
+            RentalVerdict::Unchanged => Judged::Unchanged,
+            RentalVerdict::Update { .. } => Judged::Update,
+            RentalVerdict::Rejected { .. } => Judged::Rejected,
+        }
+    }
+
+    fn node(&self, c: &mut Conn, actor: &Actor) -> StoreResult<Node> {
+        crate::imports::grid_for(c, actor, self.grid_id, "房屋信息")
+    }
+
+    fn write(
+        &self,
+        c: &mut Conn,
+        actor: &Actor,
+        _: &Node,
+        i: usize,
+        accept: &dyn Fn(usize) -> bool,
+    ) -> StoreResult<Written> {
+        let (row, verdict) = &self.rows[i];
+        let at = at_row(&row.sheet, row.row);
+        Ok(match verdict {
+            RentalVerdict::New { room_id, housing } => {
+                housing::set(c, actor, *room_id, housing).map_err(at)?;
+                Written::New
+            }
+            RentalVerdict::Update {
+                room_id, housing, ..
+            } if accept(i) => {
+                housing::set(c, actor, *room_id, housing).map_err(at)?;
+                Written::Updated
+            }
+            RentalVerdict::Update { .. } => Written::Skipped,
+            RentalVerdict::Unchanged => Written::Unchanged,
+            RentalVerdict::Rejected { .. } => Written::Rejected,
+        })
+    }
 }

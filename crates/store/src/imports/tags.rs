@@ -14,11 +14,12 @@ use crate::access::sealed::{Field, sealer};
 use crate::clock::{now, today};
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{Change, Counts, FileInfo, Outcome, Progress, Written, at_row, commit_plan};
+use crate::imports::{Change, Judged, Kind, Names, Written, at_row};
 use crate::params;
 use crate::registry::people;
 use crate::registry::tags;
 use crate::registry::tree;
+use crate::registry::tree::Node;
 
 /// One row of a group list, read and mapped.
 #[derive(Debug, Clone)]
@@ -60,21 +61,6 @@ pub struct TagPlan {
     pub node_id: i64,
     pub kind: &'static TagKind,
     pub rows: Vec<(TagRow, TagVerdict)>,
-}
-
-impl TagPlan {
-    pub fn counts(&self) -> Counts {
-        let mut c = Counts::default();
-        for (_, v) in &self.rows {
-            match v {
-                TagVerdict::New { .. } => c.new += 1,
-                TagVerdict::Unchanged => c.unchanged += 1,
-                TagVerdict::Update { .. } => c.updated += 1,
-                TagVerdict::Rejected { .. } => c.rejected += 1,
-            }
-        }
-        c
-    }
 }
 
 pub fn kind(code: &str) -> StoreResult<&'static TagKind> {
@@ -318,74 +304,87 @@ fn compare(
     })
 }
 
-/// Writes the plan: new tags, and the updates accepted (`accept(row index)`), in one
-/// transaction with the import's record and one audit row.
-pub fn commit_tags(
-    conn: &mut Conn,
-    actor: &Actor,
-    plan: &TagPlan,
-    accept: &dyn Fn(usize) -> bool,
-    file: &FileInfo,
-    progress: &Progress,
-) -> StoreResult<Outcome> {
-    let kind = plan.kind;
-    commit_plan(
-        conn,
-        actor,
-        (kind.code, kind.label, "导入重点人群"),
-        |c| tree::get(c, actor, plan.node_id),
-        &plan.rows,
-        file,
-        progress,
-        |c, _, i, (row, verdict)| {
-            let at = at_row(&row.sheet, row.row);
-            Ok(match verdict {
-                TagVerdict::New {
-                    community_id,
-                    target,
-                    content,
-                    ..
-                } => {
-                    let started_on = row.started_on.unwrap_or_else(today);
-                    tags::insert(c, *community_id, *target, kind, content, started_on)
-                        .map_err(at)?;
-                    Written::New
+impl Kind for TagPlan {
+    type Row = TagRow;
+    type Verdict = TagVerdict;
+
+    fn names(&self) -> Names {
+        Names::of(self.kind.code, self.kind.label, "导入重点人群")
+    }
+
+    fn rows(&self) -> &[(TagRow, TagVerdict)] {
+        &self.rows
+    }
+
+    fn judged(v: &TagVerdict) -> Judged {
+        match v {
+            TagVerdict::New { .. } => Judged::New,
+            TagVerdict::Unchanged => Judged::Unchanged,
+            TagVerdict::Update { .. } => Judged::Update,
+            TagVerdict::Rejected { .. } => Judged::Rejected,
+        }
+    }
+
+    fn node(&self, c: &mut Conn, actor: &Actor) -> StoreResult<Node> {
+        tree::get(c, actor, self.node_id)
+    }
+
+    fn write(
+        &self,
+        c: &mut Conn,
+        _: &Actor,
+        _: &Node,
+        i: usize,
+        accept: &dyn Fn(usize) -> bool,
+    ) -> StoreResult<Written> {
+        let (row, verdict) = &self.rows[i];
+        let kind = self.kind;
+        let at = at_row(&row.sheet, row.row);
+        Ok(match verdict {
+            TagVerdict::New {
+                community_id,
+                target,
+                content,
+                ..
+            } => {
+                let started_on = row.started_on.unwrap_or_else(today);
+                tags::insert(c, *community_id, *target, kind, content, started_on).map_err(at)?;
+                Written::New
+            }
+            TagVerdict::Update {
+                tag_id,
+                version,
+                content,
+                ..
+            } => {
+                if !accept(i) {
+                    return Ok(Written::Skipped);
                 }
-                TagVerdict::Update {
-                    tag_id,
-                    version,
-                    content,
-                    ..
-                } => {
-                    if !accept(i) {
-                        return Ok(Written::Skipped);
-                    }
-                    let details = tags::details_text(kind, content)?;
-                    let n = c.execute(
-                        "UPDATE tags SET category = ?, grade = ?, details = ?, risk = ?,
-                         started_on = COALESCE(?, started_on), updated_at = ?, version = version + 1
-                         WHERE id = ? AND version = ?",
-                        params![
-                            content.category.clone(),
-                            content.grade,
-                            details,
-                            content.risk(),
-                            row.started_on,
-                            now(),
-                            *tag_id,
-                            *version
-                        ],
-                    )?;
-                    if n == 0 {
-                        return Err(at(StoreError::Conflict(
-                            "这条记录在核对后被他人修改过，请重新上传核对".into(),
-                        )));
-                    }
-                    Written::Updated
+                let details = tags::details_text(kind, content)?;
+                let n = c.execute(
+                    "UPDATE tags SET category = ?, grade = ?, details = ?, risk = ?,
+                     started_on = COALESCE(?, started_on), updated_at = ?, version = version + 1
+                     WHERE id = ? AND version = ?",
+                    params![
+                        content.category.clone(),
+                        content.grade,
+                        details,
+                        content.risk(),
+                        row.started_on,
+                        now(),
+                        *tag_id,
+                        *version
+                    ],
+                )?;
+                if n == 0 {
+                    return Err(at(StoreError::Conflict(
+                        "这条记录在核对后被他人修改过，请重新上传核对".into(),
+                    )));
                 }
-                TagVerdict::Unchanged => Written::Unchanged,
-                TagVerdict::Rejected { .. } => Written::Rejected,
-            })
-        },
-    )
+                Written::Updated
+            }
+            TagVerdict::Unchanged => Written::Unchanged,
+            TagVerdict::Rejected { .. } => Written::Rejected,
+        })
+    }
 }

@@ -9,8 +9,9 @@ use shequ_domain::access::mask::mask_phone;
 use crate::access::scope::Actor;
 use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{Change, Counts, FileInfo, Outcome, Progress, Written, at_row, commit_plan};
+use crate::imports::{Change, Judged, Kind, Names, Written, at_row};
 use crate::params;
+use crate::registry::tree::Node;
 use crate::registry::units::{self, Unit, UnitInput};
 
 /// One row of a units ledger, read. `present`: the fields the file has a column for (what
@@ -43,21 +44,6 @@ pub enum UnitVerdict {
 pub struct UnitPlan {
     pub grid_id: i64,
     pub rows: Vec<(UnitRow, UnitVerdict)>,
-}
-
-impl UnitPlan {
-    pub fn counts(&self) -> Counts {
-        let mut c = Counts::default();
-        for (_, v) in &self.rows {
-            match v {
-                UnitVerdict::New => c.new += 1,
-                UnitVerdict::Unchanged => c.unchanged += 1,
-                UnitVerdict::Update { .. } => c.updated += 1,
-                UnitVerdict::Rejected { .. } => c.rejected += 1,
-            }
-        }
-        c
-    }
 }
 
 /// Compares every row with the community's units. Writes nothing.
@@ -209,45 +195,59 @@ fn compare(row: &UnitRow, v: &units::Valid, old: Unit) -> UnitVerdict {
     }
 }
 
-/// Writes the plan: new units under the grid, and the updates accepted, in one transaction
-/// with the import's record and audit row.
-pub fn commit_units(
-    conn: &mut Conn,
-    actor: &Actor,
-    plan: &UnitPlan,
-    accept: &dyn Fn(usize) -> bool,
-    file: &FileInfo,
-    progress: &Progress,
-) -> StoreResult<Outcome> {
-    commit_plan(
-        conn,
-        actor,
-        ("units", "辖区单位", "导入辖区单位"),
-        |c| crate::imports::grid_for(c, actor, plan.grid_id, "单位"),
-        &plan.rows,
-        file,
-        progress,
-        |c, grid, i, (row, verdict)| {
-            let at = at_row(&row.sheet, row.row);
-            Ok(match verdict {
-                UnitVerdict::New => {
-                    let v = units::validate(&row.input).map_err(&at)?;
-                    units::insert(c, grid, &v, &row.input).map_err(at)?;
-                    Written::New
-                }
-                UnitVerdict::Update {
-                    unit_id,
-                    version,
-                    merged,
-                    ..
-                } if accept(i) => {
-                    units::update(c, actor, *unit_id, merged, Some(*version)).map_err(at)?;
-                    Written::Updated
-                }
-                UnitVerdict::Update { .. } => Written::Skipped,
-                UnitVerdict::Unchanged => Written::Unchanged,
-                UnitVerdict::Rejected { .. } => Written::Rejected,
-            })
-        },
-    )
+impl Kind for UnitPlan {
+    type Row = UnitRow;
+    type Verdict = UnitVerdict;
+
+    fn names(&self) -> Names {
+        Names::of("units", "辖区单位", "导入辖区单位")
+    }
+
+    fn rows(&self) -> &[(UnitRow, UnitVerdict)] {
+        &self.rows
+    }
+
+    fn judged(v: &UnitVerdict) -> Judged {
+        match v {
+            UnitVerdict::New => Judged::New,
+            UnitVerdict::Unchanged => Judged::Unchanged,
+            UnitVerdict::Update { .. } => Judged::Update,
+            UnitVerdict::Rejected { .. } => Judged::Rejected,
+        }
+    }
+
+    fn node(&self, c: &mut Conn, actor: &Actor) -> StoreResult<Node> {
+        crate::imports::grid_for(c, actor, self.grid_id, "单位")
+    }
+
+    fn write(
+        &self,
+        c: &mut Conn,
+        actor: &Actor,
+        grid: &Node,
+        i: usize,
+        accept: &dyn Fn(usize) -> bool,
+    ) -> StoreResult<Written> {
+        let (row, verdict) = &self.rows[i];
+        let at = at_row(&row.sheet, row.row);
+        Ok(match verdict {
+            UnitVerdict::New => {
+                let v = units::validate(&row.input).map_err(&at)?;
+                units::insert(c, grid, &v, &row.input).map_err(at)?;
+                Written::New
+            }
+            UnitVerdict::Update {
+                unit_id,
+                version,
+                merged,
+                ..
+            } if accept(i) => {
+                units::update(c, actor, *unit_id, merged, Some(*version)).map_err(at)?;
+                Written::Updated
+            }
+            UnitVerdict::Update { .. } => Written::Skipped,
+            UnitVerdict::Unchanged => Written::Unchanged,
+            UnitVerdict::Rejected { .. } => Written::Rejected,
+        })
+    }
 }

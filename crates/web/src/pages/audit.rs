@@ -17,7 +17,7 @@ pub fn routes() -> Routes {
     Routes::new().get("/audit", audit, page).get(
         "/audit/export.xlsx",
         audit,
-        crate::export::audit_log,
+        crate::ledger::audit_log,
     )
 }
 

@@ -12,16 +12,16 @@ use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect};
 use shequ_ingest::{Field, Mapping};
-use shequ_store::imports::{self, FileInfo, Plan, Progress};
+use shequ_store::imports::{self, FileInfo, Kind as _, Plan, Progress};
 use shequ_store::{Actor, StoreError, registry::tree};
 
 use super::{Layout, PageError, PageResult, check_csrf, render};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
-use crate::importing::{self, Reading, Report};
 use crate::state::AppState;
 use crate::uploads::{Other, Stage, Upload, lock, new_id};
+use shequ_ledgers::importing::{self, Reading, Report};
 use shequ_store::access::scope::RecordKind;
 
 /// The largest file taken (the reader's own limit is the same).
@@ -40,7 +40,7 @@ pub fn routes() -> Routes {
         .get(
             "/imports/{id}/rejected.xlsx",
             upload,
-            crate::export::rejected_rows,
+            crate::ledger::rejected_rows,
         )
 }
 
@@ -514,13 +514,13 @@ async fn commit(
             .get()
             .map_err(StoreError::from)
             .and_then(|mut conn| match &u2.other {
-                Some(Other::Tags(_, tags)) => shequ_store::imports::tags::commit_tags(
-                    &mut conn, &actor, tags, &accept, &file, &progress,
-                ),
-                Some(Other::Units(_, units)) => shequ_store::imports::units::commit_units(
+                Some(Other::Tags(_, tags)) => {
+                    shequ_store::imports::commit(&mut conn, &actor, tags, &accept, &file, &progress)
+                }
+                Some(Other::Units(_, units)) => shequ_store::imports::commit(
                     &mut conn, &actor, units, &accept, &file, &progress,
                 ),
-                Some(Other::Rentals(_, rentals)) => shequ_store::imports::rentals::commit_rentals(
+                Some(Other::Rentals(_, rentals)) => shequ_store::imports::commit(
                     &mut conn, &actor, rentals, &accept, &file, &progress,
                 ),
                 None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),

@@ -45,22 +45,22 @@ pub fn routes() -> Routes {
         .get(
             "/nodes/{id}/export/residents.xlsx",
             rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
-            crate::export::residents,
+            crate::ledger::residents,
         )
         .get(
             "/nodes/{id}/export/group.xlsx",
             rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
-            crate::export::group_list,
+            crate::ledger::group_list,
         )
         .get(
             "/nodes/{id}/export/units.xlsx",
             rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
-            crate::export::units,
+            crate::ledger::units,
         )
         .get(
             "/nodes/{id}/export/rentals.xlsx",
             rule(Need::ExportPeople, Target::Record(RecordKind::Node)),
-            crate::export::rentals,
+            crate::ledger::rentals,
         )
 }
 

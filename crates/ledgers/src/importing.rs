@@ -10,7 +10,7 @@ use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, t
 use shequ_store::imports::rentals::{RentalPlan, RentalRow, RentalVerdict};
 use shequ_store::imports::tags::{TagPlan, TagRow, TagVerdict};
 use shequ_store::imports::units::{UnitPlan, UnitRow, UnitVerdict};
-use shequ_store::imports::{Counts, ImportRow, Plan, Verdict};
+use shequ_store::imports::{Counts, ImportRow, Kind as _, Plan, Verdict};
 use shequ_store::registry::people::PersonInput;
 
 /// What a file holds, before it is compared with the registry.
