@@ -250,7 +250,9 @@ const fn first(
     }
 }
 
-/// The 事件 workflow: every step there is, and who takes it.
+/// The 事件 workflow: every step there is, and who takes it. (Kept as a table, one step a
+/// line, so a change to the workflow is a one-line diff.)
+#[rustfmt::skip]
 pub const FLOW: Workflow<State, Action, Party, Flag> = {
     use Action as A;
     use Party::{Anyone, Handlers, Managers};
@@ -258,78 +260,38 @@ pub const FLOW: Workflow<State, Action, Party, Flag> = {
     use To::{Same, State as Go};
     use When::{Always, If, Unless};
     const PENDING: Flag = Flag::ExtensionPending;
+    const SUPERVISED: &[State] = &[S::Accepted, S::Dispatched, S::Handling, S::Answered, S::Verified];
     Workflow {
         states: &State::ALL,
         actions: &Action::ALL,
         steps: &[
-            step(A::Accept, &[S::Reported], Go(S::Accepted), Always, Managers),
-            step(A::Refuse, &[S::Reported], Go(S::Refused), Always, Managers),
-            step(
-                A::Dispatch,
-                &[S::Accepted],
-                Go(S::Dispatched),
-                Always,
-                Managers,
-            ),
+            step(A::Accept,           &[S::Reported],   Go(S::Accepted),   Always,          Managers),
+            step(A::Refuse,           &[S::Reported],   Go(S::Refused),    Always,          Managers),
+            step(A::Dispatch,         &[S::Accepted],   Go(S::Dispatched), Always,          Managers),
             // Sent elsewhere again (to another department, or up to the street).
-            step(A::Dispatch, SENT, Go(S::Dispatched), Always, Managers),
-            step(
-                A::Start,
-                &[S::Dispatched],
-                Go(S::Handling),
-                Always,
-                Handlers,
-            ),
-            step(A::Feedback, SENT, Go(S::Answered), Always, Handlers),
-            step(
-                A::VerifyPass,
-                &[S::Answered],
-                Go(S::Verified),
-                Always,
-                Anyone,
-            ),
-            step(
-                A::VerifyFail,
-                &[S::Answered],
-                Go(S::Handling),
-                Always,
-                Anyone,
-            ),
-            step(A::Close, &[S::Verified], Go(S::Closed), Always, Managers),
-            step(A::RequestExtension, SENT, Same, Unless(PENDING), Handlers),
-            step(A::ApproveExtension, SENT, Same, If(PENDING), Managers),
-            step(A::DenyExtension, SENT, Same, If(PENDING), Managers),
-            step(
-                A::Supervise,
-                &[
-                    S::Accepted,
-                    S::Dispatched,
-                    S::Handling,
-                    S::Answered,
-                    S::Verified,
-                ],
-                Same,
-                Always,
-                Managers,
-            ),
-            step(A::Rate, &[S::Closed], Go(S::Rated), Always, Anyone),
-            step(
-                A::Reopen,
-                &[S::Refused, S::Closed, S::Rated],
-                Go(S::Accepted),
-                Always,
-                Managers,
-            ),
+            step(A::Dispatch,         SENT,             Go(S::Dispatched), Always,          Managers),
+            step(A::Start,            &[S::Dispatched], Go(S::Handling),   Always,          Handlers),
+            step(A::Feedback,         SENT,             Go(S::Answered),   Always,          Handlers),
+            step(A::VerifyPass,       &[S::Answered],   Go(S::Verified),   Always,          Anyone),
+            step(A::VerifyFail,       &[S::Answered],   Go(S::Handling),   Always,          Anyone),
+            step(A::Close,            &[S::Verified],   Go(S::Closed),     Always,          Managers),
+            step(A::RequestExtension, SENT,             Same,              Unless(PENDING), Handlers),
+            step(A::ApproveExtension, SENT,             Same,              If(PENDING),     Managers),
+            step(A::DenyExtension,    SENT,             Same,              If(PENDING),     Managers),
+            step(A::Supervise,        SUPERVISED,       Same,              Always,          Managers),
+            step(A::Rate,             &[S::Closed],     Go(S::Rated),      Always,          Anyone),
+            step(A::Reopen,           &[S::Refused, S::Closed, S::Rated], Go(S::Accepted), Always, Managers),
         ],
+        // The first that fits is the primary step (a manager decides a pending extension first).
         primary: &[
-            first(SENT, If(PENDING), Some(Managers), A::ApproveExtension),
-            first(&[S::Reported], Always, None, A::Accept),
-            first(&[S::Accepted], Always, None, A::Dispatch),
-            first(&[S::Dispatched], Always, None, A::Start),
-            first(&[S::Handling], Always, None, A::Feedback),
-            first(&[S::Answered], Always, None, A::VerifyPass),
-            first(&[S::Verified], Always, None, A::Close),
-            first(&[S::Closed], Always, None, A::Rate),
+            first(SENT,             If(PENDING), Some(Managers), A::ApproveExtension),
+            first(&[S::Reported],   Always,      None,           A::Accept),
+            first(&[S::Accepted],   Always,      None,           A::Dispatch),
+            first(&[S::Dispatched], Always,      None,           A::Start),
+            first(&[S::Handling],   Always,      None,           A::Feedback),
+            first(&[S::Answered],   Always,      None,           A::VerifyPass),
+            first(&[S::Verified],   Always,      None,           A::Close),
+            first(&[S::Closed],     Always,      None,           A::Rate),
         ],
     }
 };
