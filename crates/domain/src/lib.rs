@@ -13,6 +13,7 @@ pub mod parallel;
 pub mod registry;
 mod text;
 pub mod tickets;
+pub mod workflow;
 pub mod worktime;
 
 pub use dates::{DateError, format_cn, from_excel_serial, parse_date};

@@ -8,16 +8,16 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::{Checklist, FieldRecord, Place};
 use crate::access::audit::{self, By, Event};
 use crate::access::scope::Actor;
-use crate::attachments::{self, FileIn, NewFile, Owner};
+use crate::attachments::{FileIn, NewFile, Owner};
 use crate::clock::{now, today};
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
-use crate::mediation::{self, DisputeFound};
+use crate::mediation::DisputeFound;
 use crate::params;
 use crate::registry::tree;
-use crate::tickets;
 use crate::tickets::ProblemInput;
 use crate::tickets::settings::{SettingsScope, settings_scope};
 
@@ -256,13 +256,19 @@ pub struct PatrolRecorded {
     pub ticket_ids: Vec<i64>,
 }
 
+/// What a patrol is to the shared field record.
+pub const KIND: super::Kind = super::Kind {
+    source: "patrol",
+    noun: "巡查",
+    max_problems: 20,
+    day: ("巡查日期", "应在今天和一年前之间", "应在今天和一年前之间"),
+    owner: Owner::Patrol,
+};
+
 /// Records a patrol; every problem found becomes a 事件, in one transaction.
 pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResult<PatrolRecorded> {
     actor.require(tickets_role(actor), "记录巡查")?;
-    let on = input.patrolled_on.unwrap_or_else(today);
-    if on > today() || on < today() - chrono::Duration::days(366) {
-        return Err(StoreError::invalid("巡查日期", "应在今天和一年前之间"));
-    }
+    let on = KIND.day(input.patrolled_on)?;
     let route = input.route.as_deref().map(str::trim).unwrap_or("");
     let findings = input.findings.as_deref().map(str::trim).unwrap_or("");
     if route.chars().count() > 200 || findings.chars().count() > 2000 {
@@ -271,13 +277,13 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
             "路线不超过 200 字，情况不超过 2000 字",
         ));
     }
-    if input.problems.len() > 20 {
-        return Err(StoreError::invalid(
-            "发现的问题",
-            "一次巡查最多上报 20 个问题",
-        ));
-    }
-    let files = attachments::check(&attachments::gather(&input.photos, &input.files)?)?;
+    let shared = FieldRecord::check(
+        &KIND,
+        on,
+        &input.problems,
+        &input.disputes,
+        (&input.photos, &input.files),
+    )?;
     conn.transaction(|c| {
         let (schedule, node_id, type_code) = match input.schedule_id {
             Some(sid) => {
@@ -302,20 +308,12 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
         };
         let node = tree::get(c, actor, node_id)?;
         let t = patrol_type_in(c, &type_code, node.community_id)?;
-        for (item, answer) in &input.results {
-            if !t.checklist.contains(item) {
-                return Err(StoreError::invalid(
-                    "检查项目",
-                    format!("“{}”的清单里没有“{item}”", t.name),
-                ));
-            }
-            if !ANSWERS.contains(&answer.as_str()) {
-                return Err(StoreError::invalid(
-                    item.as_str(),
-                    format!("应为 {} 之一", ANSWERS.join("、")),
-                ));
-            }
+        Checklist {
+            name: &t.name,
+            items: &t.checklist,
+            answers: ANSWERS,
         }
+        .check(&input.results)?;
         let community = node
             .community_id
             .ok_or_else(|| StoreError::invalid("位置", "请选择社区、网格或其下的节点"))?;
@@ -330,7 +328,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                 schedule,
                 on,
                 route,
-                serde_json::to_string(&input.results).unwrap_or_else(|_| "{}".into()),
+                super::answers_json(&input.results),
                 findings,
                 input.problems.len() as i64,
                 actor.user_id,
@@ -338,30 +336,13 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                 now()
             ],
         )?;
-        attachments::store(
-            c,
-            Some(actor.user_id),
-            Owner::Patrol(id),
-            (community, node.path.as_str()),
-            &files,
-        )?;
-        if !input.disputes.is_empty() {
-            mediation::register_found(
-                c,
-                actor,
-                (community, node.id, node.path.as_str()),
-                on,
-                ("patrol", id),
-                &input.disputes,
-            )?;
-        }
-        let ticket_ids = tickets::raise_problems(
-            c,
-            actor,
-            &input.problems,
-            (node.id, (!route.is_empty()).then_some(route)),
-            ("patrol", id),
-        )?;
+        let place = Place {
+            community_id: community,
+            node_id: node.id,
+            area_path: &node.path,
+            route: (!route.is_empty()).then_some(route),
+        };
+        let ticket_ids = shared.file(c, actor, id, place)?;
         audit::record(
             c,
             By::Actor(actor),

@@ -10,18 +10,18 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shequ_domain::registry::tags::tag_kind;
 
+use super::{FieldRecord, Place};
 use crate::access::audit::{self, By, Event};
 use crate::access::personal::PersonName;
 use crate::access::scope::Actor;
-use crate::attachments::{self, FileIn, NewFile, Owner};
+use crate::attachments::{FileIn, NewFile, Owner};
 use crate::clock::{now, today};
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::{StoreError, StoreResult};
-use crate::mediation::{self, DisputeFound};
+use crate::mediation::DisputeFound;
 use crate::params;
 use crate::registry::people;
 use crate::registry::tree;
-use crate::tickets;
 
 pub const VISIT_KINDS: &[&str] = &["入户", "电话", "微信"];
 
@@ -197,19 +197,23 @@ pub struct Recorded {
     pub ticket_ids: Vec<i64>,
 }
 
+/// What a visit is to the shared field record.
+pub const KIND: super::Kind = super::Kind {
+    source: "visit",
+    noun: "走访",
+    max_problems: 10,
+    day: (
+        "走访日期",
+        "不能晚于今天",
+        "超过一年的走访请在备注中说明，不要补录",
+    ),
+    owner: Owner::Visit,
+};
+
 /// Records a visit and turns each problem found into a ticket, all in one transaction.
 pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult<Recorded> {
     actor.require(actor.role.writes_people(), "记录走访")?;
-    let on = input.visited_on.unwrap_or_else(today);
-    if on > today() {
-        return Err(StoreError::invalid("走访日期", "不能晚于今天"));
-    }
-    if on < today() - chrono::Duration::days(366) {
-        return Err(StoreError::invalid(
-            "走访日期",
-            "超过一年的走访请在备注中说明，不要补录",
-        ));
-    }
+    let on = KIND.day(input.visited_on)?;
     let kind = input.kind.as_deref().map(str::trim).unwrap_or("入户");
     if !VISIT_KINDS.contains(&kind) {
         return Err(StoreError::invalid(
@@ -221,21 +225,14 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
     if findings.chars().count() > 2000 {
         return Err(StoreError::invalid("走访情况", "超过 2000 字，请精简"));
     }
-    if input.items.len() > 30
-        || input
-            .items
-            .iter()
-            .any(|(k, v)| k.chars().count() > 30 || v.chars().count() > 200)
-    {
-        return Err(StoreError::invalid("走访项目", "项目过多或过长"));
-    }
-    if input.problems.len() > 10 {
-        return Err(StoreError::invalid(
-            "发现的问题",
-            "一次走访最多上报 10 个问题",
-        ));
-    }
-    let files = attachments::check(&attachments::gather(&input.photos, &input.files)?)?;
+    super::check_free_answers(&input.items, "走访项目")?;
+    let shared = FieldRecord::check(
+        &KIND,
+        on,
+        &input.problems,
+        &input.disputes,
+        (&input.photos, &input.files),
+    )?;
     conn.transaction(|c| {
         let person = people::get(c, actor, input.person_id)?;
         let home = people::current_home(c, person.id)?;
@@ -255,32 +252,19 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
                 on,
                 kind,
                 findings,
-                serde_json::to_string(&input.items).unwrap_or_else(|_| "{}".into()),
+                super::answers_json(&input.items),
                 actor.user_id,
                 actor.display_name.as_str(),
                 now()
             ],
         )?;
-        attachments::store(
-            c,
-            Some(actor.user_id),
-            Owner::Visit(id),
-            (person.community_id, area.as_str()),
-            &files,
-        )?;
-        let node = home.as_ref().map_or(person.community_id, |h| h.room_id);
-        if !input.disputes.is_empty() {
-            mediation::register_found(
-                c,
-                actor,
-                (person.community_id, node, area.as_str()),
-                on,
-                ("visit", id),
-                &input.disputes,
-            )?;
-        }
-        let ticket_ids =
-            tickets::raise_problems(c, actor, &input.problems, (node, None), ("visit", id))?;
+        let place = Place {
+            community_id: person.community_id,
+            node_id: home.as_ref().map_or(person.community_id, |h| h.room_id),
+            area_path: &area,
+            route: None,
+        };
+        let ticket_ids = shared.file(c, actor, id, place)?;
         audit::record(
             c,
             By::Actor(actor),
@@ -684,7 +668,7 @@ pub fn history(
             kind: r.get(2)?,
             findings: r.get(3)?,
             worker_name: r.get(4)?,
-            items: serde_json::from_str(&r.get::<String>(5)?).unwrap_or_default(),
+            items: super::answers_from_json(&r.get::<String>(5)?),
         })
     })
     .collect()

@@ -1,20 +1,22 @@
 //! 巡查 pages, phone-first: the patrols due under a node, and the patrol form with the type's
 //! checklist (each item 正常 / 问题 / 未查) and a problem to raise as a 事件.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_store::field::patrols::{self, ANSWERS, DuePatrol, PatrolInput, PatrolType};
-use shequ_store::field::visits::ProblemInput;
 use shequ_store::registry::tree::{self, Node};
 use shequ_store::tickets::{self, Category};
 
+use super::{FieldParts, answers};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::pages::files::{PHOTO_BODY_LIMIT, Submitted};
-use crate::pages::{Layout, PageError, PageResult, check_csrf, field, opt_field, render};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, field, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -141,56 +143,54 @@ async fn form(
     Ok(render(&form_page(&st, &user, id, q, None).await?))
 }
 
+/// The patrol form as sent; the checklist rows (`item_<n>`, in the type's order) and the
+/// shared parts are read beside it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PatrolForm {
+    #[serde(rename = "type")]
+    kind: Text,
+    schedule: Text,
+    route: Text,
+    findings: Text,
+}
+
 async fn save(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
     sent: Submitted,
 ) -> PageResult {
-    let f = &sent.fields;
-    check_csrf(&user, f)?;
+    check_csrf(&user, &sent.fields)?;
+    let form: PatrolForm = typed(&sent.fields);
     let actor = user.actor.clone();
     let types = st.db(patrols::types).await?;
-    let kind = types.into_iter().find(|t| t.code == field(f, "type"));
-    let results: BTreeMap<String, String> = kind
+    let kind = types.into_iter().find(|t| t.code == form.kind.get());
+    let results = kind
         .as_ref()
         .map(|k| {
-            k.checklist
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| {
-                    opt_field(f, &format!("item_{i}")).map(|a| (item.clone(), a))
-                })
-                .collect()
+            answers(
+                &sent.fields,
+                k.checklist
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (format!("item_{i}"), item.as_str())),
+            )
         })
         .unwrap_or_default();
+    let parts = FieldParts::of(&sent);
     let input = PatrolInput {
         node_id: Some(id),
-        schedule_id: field(f, "schedule").parse().ok(),
+        schedule_id: form.schedule.get().parse().ok(),
         type_code: kind.map(|k| k.code),
         patrolled_on: None,
-        route: opt_field(f, "route"),
+        route: form.route.opt(),
         results,
-        findings: opt_field(f, "findings"),
-        problems: opt_field(f, "problem_title")
-            .map(|title| {
-                vec![ProblemInput {
-                    category_code: field(f, "problem_category"),
-                    title,
-                    description: None,
-                    urgency: None,
-                    photos: Vec::new(),
-                    files: [
-                        sent.files_of("problem_photo_close", "close"),
-                        sent.files_of("problem_photo_wide", "wide"),
-                    ]
-                    .concat(),
-                }]
-            })
-            .unwrap_or_default(),
-        disputes: crate::mediation::pages::disputes_found(f),
+        findings: form.findings.opt(),
+        problems: parts.problems,
+        disputes: parts.disputes,
         photos: Vec::new(),
-        files: sent.files_of("photos", "other"),
+        files: parts.files,
     };
     match st.db(move |c| patrols::record(c, &actor, &input)).await {
         Ok(done) => Ok(Redirect::to(&match done.ticket_ids.first() {

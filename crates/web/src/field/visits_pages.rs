@@ -7,19 +7,20 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_store::field::visits::{
-    self, DueCounts, DueGroup, DueVisit, GridOverdue, PastVisit, ProblemInput, VisitInput,
+    self, DueCounts, DueGroup, DueVisit, GridOverdue, PastVisit, VisitInput,
 };
 use shequ_store::registry::people::{self, Person};
 use shequ_store::registry::tree::{self, Node};
 use shequ_store::tickets::{self, Category};
 
+use super::{FieldParts, answers};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::pages::files::{PHOTO_BODY_LIMIT, Submitted};
-use crate::pages::{
-    Layout, PageError, PageResult, check_csrf, date_field, field, opt_field, render,
-};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -227,43 +228,40 @@ async fn form(
     ))
 }
 
+/// The visit form as sent; the 六清 rows (`clear_<item>`) and the shared parts are read
+/// beside it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct VisitForm {
+    back: Text,
+    visited_on: Text,
+    kind: Text,
+    findings: Text,
+}
+
 async fn save(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
     sent: Submitted,
 ) -> PageResult {
-    let f = &sent.fields;
-    check_csrf(&user, f)?;
-    let back: i64 = field(f, "back").parse().unwrap_or(0);
-    let problems = match opt_field(f, "problem_title") {
-        Some(title) => vec![ProblemInput {
-            category_code: field(f, "problem_category"),
-            title,
-            description: None,
-            urgency: None,
-            photos: Vec::new(),
-            files: [
-                sent.files_of("problem_photo_close", "close"),
-                sent.files_of("problem_photo_wide", "wide"),
-            ]
-            .concat(),
-        }],
-        None => Vec::new(),
-    };
+    check_csrf(&user, &sent.fields)?;
+    let form: VisitForm = typed(&sent.fields);
+    let back: i64 = form.back.get().parse().unwrap_or(0);
+    let parts = FieldParts::of(&sent);
     let input = VisitInput {
         person_id: id,
-        visited_on: date_field(f, "visited_on", "走访日期")?,
-        kind: opt_field(f, "kind"),
-        findings: opt_field(f, "findings"),
-        items: visits::SIX_CLEAR
-            .iter()
-            .filter_map(|k| opt_field(f, &format!("clear_{k}")).map(|v| (k.to_string(), v)))
-            .collect(),
-        problems,
-        disputes: crate::mediation::pages::disputes_found(f),
+        visited_on: form.visited_on.date("走访日期")?,
+        kind: form.kind.opt(),
+        findings: form.findings.opt(),
+        items: answers(
+            &sent.fields,
+            visits::SIX_CLEAR.iter().map(|k| (format!("clear_{k}"), *k)),
+        ),
+        problems: parts.problems,
+        disputes: parts.disputes,
         photos: Vec::new(),
-        files: sent.files_of("photos", "other"),
+        files: parts.files,
     };
     let actor = user.actor.clone();
     match st.db(move |c| visits::record(c, &actor, &input)).await {

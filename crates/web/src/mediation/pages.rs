@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
+use serde::Deserialize;
 use shequ_domain::mediation::{HAND_OFFS, OUTCOMES, SOURCES, TYPES};
 use shequ_store::mediation::{
     self, Case, CaseInput, CloseInput, DisputeFound, HandOffInput, MediationRates, PartyInput,
@@ -18,9 +19,8 @@ use shequ_store::registry::tree::{self, Node};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::pages::files::Submitted;
-use crate::pages::{
-    Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
-};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, opt_field, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -63,12 +63,21 @@ pub fn routes() -> Routes {
         )
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DisputeForm {
+    dispute_type: Text,
+    dispute_summary: Text,
+}
+
 /// The dispute a visit or patrol form reports, if its summary was filled in.
 pub fn disputes_found(f: &HashMap<String, String>) -> Vec<DisputeFound> {
-    opt_field(f, "dispute_summary")
+    let form: DisputeForm = typed(f);
+    form.dispute_summary
+        .opt()
         .map(|summary| {
             vec![DisputeFound {
-                type_code: field(f, "dispute_type"),
+                type_code: form.dispute_type.get(),
                 summary,
             }]
         })
@@ -123,6 +132,13 @@ async fn overview(
     }))
 }
 
+/// A 排查 entry: the day, and the dispute found (`disputes_found`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ScreeningForm {
+    screened_on: Text,
+}
+
 async fn screen(
     State(st): State<AppState>,
     user: PageUser,
@@ -130,8 +146,9 @@ async fn screen(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     check_csrf(&user, &f)?;
+    let form: ScreeningForm = typed(&f);
     let input = ScreeningInput {
-        screened_on: date_field(&f, "screened_on", "排查日期")?,
+        screened_on: form.screened_on.date("排查日期")?,
         disputes: disputes_found(&f),
     };
     let actor = user.actor.clone();
@@ -206,6 +223,20 @@ fn party(f: &HashMap<String, String>, prefix: &str, side: &str) -> Option<PartyI
     })
 }
 
+/// A case opened from the page; its parties (`a_*`, `b_*`) are read beside it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CaseForm {
+    type_code: Text,
+    source: Text,
+    referred_by: Text,
+    employer: Text,
+    summary: Text,
+    mediator: Text,
+    received_on: Text,
+    screening_id: Text,
+}
+
 /// The case form keeps a draft and may be sent from the outbox (`data-keep`): it takes the
 /// form plain or multipart, as `field.js` or the browser sends it.
 async fn open(
@@ -215,20 +246,21 @@ async fn open(
     Submitted { fields: f, .. }: Submitted,
 ) -> PageResult {
     check_csrf(&user, &f)?;
+    let form: CaseForm = typed(&f);
     let input = CaseInput {
         node_id: id,
-        type_code: field(&f, "type_code"),
-        source: opt_field(&f, "source"),
-        referred_by: opt_field(&f, "referred_by"),
-        employer: opt_field(&f, "employer"),
-        summary: field(&f, "summary"),
-        mediator: opt_field(&f, "mediator"),
-        received_on: date_field(&f, "received_on", "受理日期")?,
+        type_code: form.type_code.get(),
+        source: form.source.opt(),
+        referred_by: form.referred_by.opt(),
+        employer: form.employer.opt(),
+        summary: form.summary.get(),
+        mediator: form.mediator.opt(),
+        received_on: form.received_on.date("受理日期")?,
         parties: [party(&f, "a", "applicant"), party(&f, "b", "respondent")]
             .into_iter()
             .flatten()
             .collect(),
-        screening_id: int_field(&f, "screening_id", "排查记录")?,
+        screening_id: form.screening_id.int("排查记录")?,
     };
     let actor = user.actor.clone();
     match st.db(move |c| mediation::open(c, &actor, &input)).await {
@@ -282,6 +314,25 @@ async fn show(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) -
     Ok(render(&case_page(&st, &user, id, None).await?))
 }
 
+/// A case's step forms (a session, a hand-off, closing) as sent; `step` says which.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CaseStepForm {
+    version: Text,
+    step: Text,
+    held_on: Text,
+    place: Text,
+    mediators: Text,
+    notes: Text,
+    action: Text,
+    counterpart: Text,
+    note: Text,
+    outcome: Text,
+    closed_on: Text,
+    agreement: Text,
+    performance: Text,
+}
+
 /// One form per step: a session, a hand-off, closing.
 async fn step(
     State(st): State<AppState>,
@@ -290,16 +341,17 @@ async fn step(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     check_csrf(&user, &f)?;
-    let version = int_field(&f, "version", "版本")?.unwrap_or_default();
+    let form: CaseStepForm = typed(&f);
+    let version = form.version.int("版本")?.unwrap_or_default();
     let actor = user.actor.clone();
-    let kind = field(&f, "step");
+    let kind = form.step.get();
     let result = match kind.as_str() {
         "session" => {
             let input = SessionInput {
-                held_on: date_field(&f, "held_on", "调解日期")?,
-                place: opt_field(&f, "place"),
-                mediators: opt_field(&f, "mediators"),
-                notes: field(&f, "notes"),
+                held_on: form.held_on.date("调解日期")?,
+                place: form.place.opt(),
+                mediators: form.mediators.opt(),
+                notes: form.notes.get(),
                 version,
             };
             st.db(move |c| mediation::add_session(c, &actor, id, &input))
@@ -307,9 +359,9 @@ async fn step(
         }
         "hand_off" => {
             let input = HandOffInput {
-                action: field(&f, "action"),
-                counterpart: field(&f, "counterpart"),
-                note: opt_field(&f, "note"),
+                action: form.action.get(),
+                counterpart: form.counterpart.get(),
+                note: form.note.opt(),
                 version,
             };
             st.db(move |c| mediation::hand_off(c, &actor, id, &input))
@@ -317,11 +369,11 @@ async fn step(
         }
         _ => {
             let input = CloseInput {
-                outcome: field(&f, "outcome"),
-                closed_on: date_field(&f, "closed_on", "结案日期")?,
-                agreement: opt_field(&f, "agreement"),
-                performance: opt_field(&f, "performance"),
-                note: opt_field(&f, "note"),
+                outcome: form.outcome.get(),
+                closed_on: form.closed_on.date("结案日期")?,
+                agreement: form.agreement.opt(),
+                performance: form.performance.opt(),
+                note: form.note.opt(),
                 version,
             };
             st.db(move |c| mediation::close(c, &actor, id, &input))

@@ -4,6 +4,7 @@
 pub(crate) mod account;
 pub mod audit;
 pub mod files;
+pub mod form;
 pub mod imports;
 mod today;
 
@@ -205,13 +206,11 @@ pub fn check_csrf(user: &PageUser, form: &HashMap<String, String>) -> Result<(),
 }
 
 pub fn field(form: &HashMap<String, String>, key: &str) -> String {
-    form.get(key)
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
+    form::Text::of(form.get(key)).get()
 }
 
 pub fn opt_field(form: &HashMap<String, String>, key: &str) -> Option<String> {
-    Some(field(form, key)).filter(|s| !s.is_empty())
+    form::Text::of(form.get(key)).opt()
 }
 
 pub fn date_field(
@@ -219,12 +218,7 @@ pub fn date_field(
     key: &str,
     label: &str,
 ) -> Result<Option<chrono::NaiveDate>, PageError> {
-    match opt_field(form, key) {
-        None => Ok(None),
-        Some(v) => shequ_domain::dates::parse_date(&v)
-            .map(Some)
-            .map_err(|e| PageError(AppError::Store(StoreError::invalid(label, e.to_string())))),
-    }
+    form::Text::of(form.get(key)).date(label)
 }
 
 pub fn int_field(
@@ -232,15 +226,7 @@ pub fn int_field(
     key: &str,
     label: &str,
 ) -> Result<Option<i64>, PageError> {
-    match opt_field(form, key) {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
-            PageError(AppError::Store(StoreError::invalid(
-                label,
-                format!("“{v}”应为整数"),
-            )))
-        }),
-    }
+    form::Text::of(form.get(key)).int(label)
 }
 
 #[derive(Template)]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_domain::tickets::{Action, RATINGS, SOURCES, URGENCIES};
 use shequ_store::registry::tree::{self, Node};
 use shequ_store::tickets::dispatch_targets;
@@ -16,9 +17,8 @@ use shequ_store::tickets::{
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::pages::files::{PHOTO_BODY_LIMIT, Submitted};
-use crate::pages::{
-    Layout, PageError, PageResult, check_csrf, field, int_field, local_time, opt_field, render,
-};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, local_time, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -109,15 +109,25 @@ async fn targets_page(
     Ok(render(&targets_view(&st, &user, id, None).await?))
 }
 
+/// Adds a 派遣对象 (kind and name) or retires one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TargetsForm {
+    retire: Text,
+    kind: Text,
+    name: Text,
+}
+
 async fn change_targets(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let retire = int_field(&form, "retire", "派遣对象")?;
-    let (kind, name) = (field(&form, "kind"), field(&form, "name"));
+    check_csrf(&user, &raw)?;
+    let form: TargetsForm = typed(&raw);
+    let retire = form.retire.int("派遣对象")?;
+    let (kind, name) = (form.kind.get(), form.name.get());
     let actor = user.actor.clone();
     let done = st
         .db(move |c| match retire {
@@ -273,6 +283,21 @@ async fn new_form(State(st): State<AppState>, user: PageUser, Path(id): Path<i64
     ))
 }
 
+/// A 事件 reported from the page (its photos are read beside it).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ReportForm {
+    node_id: Text,
+    category_code: Text,
+    urgency: Text,
+    title: Text,
+    description: Text,
+    location: Text,
+    source: Text,
+    reporter_name: Text,
+    reporter_phone: Text,
+}
+
 async fn create(
     State(st): State<AppState>,
     user: PageUser,
@@ -281,16 +306,17 @@ async fn create(
 ) -> PageResult {
     let form = sent.fields.clone();
     check_csrf(&user, &form)?;
+    let f: ReportForm = typed(&form);
     let input = TicketInput {
-        node_id: int_field(&form, "node_id", "位置")?.unwrap_or(id),
-        category_code: field(&form, "category_code"),
-        urgency: opt_field(&form, "urgency"),
-        title: field(&form, "title"),
-        description: opt_field(&form, "description"),
-        location: opt_field(&form, "location"),
-        source: opt_field(&form, "source"),
-        reporter_name: opt_field(&form, "reporter_name"),
-        reporter_phone: opt_field(&form, "reporter_phone"),
+        node_id: f.node_id.int("位置")?.unwrap_or(id),
+        category_code: f.category_code.get(),
+        urgency: f.urgency.opt(),
+        title: f.title.get(),
+        description: f.description.opt(),
+        location: f.location.opt(),
+        source: f.source.opt(),
+        reporter_name: f.reporter_name.opt(),
+        reporter_phone: f.reporter_phone.opt(),
         photos: Vec::new(),
         files: [
             sent.files_of("photo_close", "close"),
@@ -403,23 +429,38 @@ async fn show(
     Ok(render(&page))
 }
 
+/// A step of a 事件, as the ticket page's forms send it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TicketStepForm {
+    action: Text,
+    version: Text,
+    note: Text,
+    assignee_kind: Text,
+    target_id: Text,
+    callback_on: Text,
+    rating: Text,
+    extension_amount: Text,
+}
+
 async fn take_step(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
+    check_csrf(&user, &raw)?;
+    let form: TicketStepForm = typed(&raw);
     let input = StepInput {
-        action: field(&form, "action"),
-        version: int_field(&form, "version", "版本")?.unwrap_or_default(),
-        note: opt_field(&form, "note"),
-        assignee_kind: opt_field(&form, "assignee_kind"),
+        action: form.action.get(),
+        version: form.version.int("版本")?.unwrap_or_default(),
+        note: form.note.opt(),
+        assignee_kind: form.assignee_kind.opt(),
         assignee_name: None,
-        target_id: int_field(&form, "target_id", "派给")?,
-        callback_on: crate::pages::date_field(&form, "callback_on", "电话回访日期")?,
-        rating: opt_field(&form, "rating"),
-        extension_amount: int_field(&form, "extension_amount", "延长")?,
+        target_id: form.target_id.int("派给")?,
+        callback_on: form.callback_on.date("电话回访日期")?,
+        rating: form.rating.opt(),
+        extension_amount: form.extension_amount.int("延长")?,
     };
     let actor = user.actor.clone();
     match st.db(move |c| tickets::step(c, &actor, id, &input)).await {
