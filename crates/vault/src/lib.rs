@@ -309,13 +309,12 @@ pub(crate) mod test_util {
     }
 
     /// A fresh directory under the system temp dir; tests run in parallel, so the name carries
-    /// the process id, a counter and the time.
+    /// the process id, a counter and a random part (the vault sits below the clock).
     pub fn temp_dir(tag: &str) -> PathBuf {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
+        let mut salt = [0u8; 8];
+        getrandom::fill(&mut salt).unwrap();
+        let nanos = u64::from_le_bytes(salt);
         let dir = std::env::temp_dir().join(format!(
             "shequ-vault-{tag}-{}-{}-{nanos}",
             std::process::id(),

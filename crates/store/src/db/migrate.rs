@@ -3,7 +3,6 @@
 //! filled in here, so the two schemas can't drift apart.
 
 use crate::db::{Backend, Conn, DbError, DbResult};
-use chrono::Utc;
 
 /// A migration: its common SQL, then what only one backend needs (triggers differ in syntax).
 struct Migration {
@@ -208,7 +207,7 @@ pub fn run(conn: &mut Conn) -> DbResult<Vec<i64>> {
                 .map_err(|e| DbError::Migration(format!("{version:04}_{name}: {e}")))?;
             c.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                crate::params![*version, *name, Utc::now().to_rfc3339()],
+                crate::params![*version, *name, shequ_domain::clock::now_utc().to_rfc3339()],
             )?;
             Ok(true)
         })?;

@@ -445,7 +445,7 @@ pub fn requests(conn: &mut Conn, f: &RequestFilter) -> Open311Result<Vec<Service
     } else {
         let end = match &f.end_date {
             Some(e) => when("end_date", e)?,
-            None => Utc::now(),
+            None => shequ_domain::clock::now_utc(),
         };
         let start = match &f.start_date {
             Some(s) => when("start_date", s)?,

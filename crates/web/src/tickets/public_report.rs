@@ -56,10 +56,7 @@ pub fn routes() -> Routes {
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    shequ_domain::clock::unix_seconds()
 }
 
 /// A form's stamp: when it was handed out and a random nonce, so no two forms share one and a
