@@ -282,13 +282,7 @@ fn split_token(token: &str) -> Option<(u32, &str)> {
 }
 
 fn lower_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
+    shequ_text::hex(bytes)
 }
 
 #[cfg(test)]
@@ -297,15 +291,11 @@ pub(crate) mod test_util {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     pub fn unhex(s: &str) -> Vec<u8> {
-        assert!(s.len().is_multiple_of(2), "odd hex length");
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        shequ_text::unhex(s).unwrap()
     }
 
     pub fn hex(bytes: &[u8]) -> String {
-        super::lower_hex(bytes)
+        shequ_text::hex(bytes)
     }
 
     /// A fresh directory under the system temp dir; tests run in parallel, so the name carries

@@ -151,15 +151,9 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// Percent-encoded for a URL, slashes kept (a `next=` path, a file name in a header).
 pub fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    shequ_text::percent_encode(s, b"/")
 }
 
 /// The cookie is HttpOnly and SameSite=Lax; `Secure` is added when the request came over TLS

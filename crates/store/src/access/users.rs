@@ -17,7 +17,7 @@ pub fn random_token(bytes: usize) -> StoreResult<String> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf)
         .map_err(|e| StoreError::Conflict(format!("系统随机数不可用：{e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(shequ_text::hex(&buf))
 }
 
 pub fn hash_password(password: &str) -> StoreResult<String> {
@@ -284,10 +284,7 @@ pub struct Session {
 
 pub(crate) fn digest(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    shequ_text::hex(&Sha256::digest(token.as_bytes()))
 }
 
 pub fn start_session(conn: &mut Conn, user_id: i64) -> StoreResult<Session> {

@@ -59,20 +59,7 @@ fn format_of(headers_path: &str) -> Format {
 
 /// Text escaped for an XML element.
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 can't carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    shequ_text::xml_escape(s)
 }
 
 /// The spec's order of each record's fields (JSON objects carry no order of their own).

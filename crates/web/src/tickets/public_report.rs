@@ -64,7 +64,7 @@ fn unix_now() -> u64 {
 fn new_stamp() -> String {
     let mut nonce = [0u8; 6];
     let _ = getrandom::fill(&mut nonce);
-    let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = shequ_text::hex(&nonce);
     format!("{}.{hex}", unix_now())
 }
 
@@ -97,11 +97,7 @@ fn sign(st: &AppState, stamp: &str) -> String {
     let mut h = Sha256::new();
     h.update(st.inner.form_secret);
     h.update(stamp.as_bytes());
-    h.finalize()
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    shequ_text::hex(&h.finalize()[..12])
 }
 
 #[derive(Template)]
