@@ -15,7 +15,7 @@ use shequ_store::{StoreError, ledger};
 
 use crate::auth::{PageUser, url_encode};
 use crate::error::AppError;
-use crate::pages::{PageError, PageResult};
+use crate::layout::{PageError, PageResult};
 use crate::state::AppState;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -163,13 +163,8 @@ pub async fn residents(
     ))
 }
 
-/// The audit log as filtered on the auditor's page.
-pub async fn audit_log(
-    State(st): State<AppState>,
-    user: PageUser,
-    Query(q): Query<HashMap<String, String>>,
-) -> PageResult {
-    let filter = crate::pages::audit::filter_of(&q, ledger::MAX_ROWS)?;
+/// The audit log as filtered on the auditor's page (the page reads the filter).
+pub async fn audit_log(st: AppState, user: PageUser, filter: audit::Filter) -> PageResult {
     let actor = user.actor.clone();
     let rows = st
         .db(move |c| {
@@ -267,12 +262,14 @@ fn header_titles(t: &shequ_ingest::Table) -> Option<Vec<String>> {
     )
 }
 
+/// The refused rows of an upload the import page found to be the user's own.
 pub async fn rejected_rows(
-    State(st): State<AppState>,
+    st: AppState,
     user: PageUser,
-    Path(id): Path<i64>,
+    id: i64,
+    upload: &crate::uploads::Upload,
+    report: &crate::importing::Report,
 ) -> PageResult {
-    let (upload, report) = crate::pages::imports::owned_upload(&st, &user, id)?;
     let mut reasons: HashMap<(String, u32), Vec<String>> = HashMap::new();
     for r in &report.rejected {
         reasons

@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 mod field;
 pub mod importing;
+pub mod layout;
 pub mod masking;
 mod mediation;
 pub mod pages;
@@ -15,6 +16,7 @@ mod registry;
 pub mod state;
 pub mod tickets;
 pub mod tls;
+mod today;
 pub mod uploads;
 
 use std::net::SocketAddr;
@@ -204,7 +206,7 @@ async fn page_errors_as_html(req: Request<axum::body::Body>, next: Next) -> Resp
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
     tracing::info!("page error {status} re-rendered in Chinese: {text}");
-    pages::rejection_page(status, method.as_str(), &text)
+    layout::rejection_page(status, method.as_str(), &text)
 }
 
 /// No field takes a NUL character, and PostgreSQL refuses one in text: a query string or form
@@ -216,7 +218,7 @@ async fn refuse_nul(req: Request<axum::body::Body>, next: Next) -> Response {
         if api {
             e.into_response()
         } else {
-            pages::error_page(&e)
+            layout::error_page(&e)
         }
     };
     let nul = |b: &[u8]| b.contains(&0) || b.windows(3).any(|w| w == b"%00");
@@ -304,7 +306,21 @@ async fn audit_denials(
 pub fn routes() -> access::Routes {
     use access::{Need, Routes, Target, rule};
     Routes::new()
+        .merge(today::routes())
         .merge(pages::routes())
+        .merge(registry::tree::routes())
+        .merge(registry::people::routes())
+        .merge(registry::units::routes())
+        .merge(pages::account::routes())
+        .merge(pages::audit::routes())
+        .merge(pages::imports::routes())
+        .merge(tickets::pages::routes())
+        .merge(field::visits_pages::routes())
+        .merge(field::patrols_pages::routes())
+        .merge(pages::files::routes())
+        .merge(mediation::pages::routes())
+        .merge(tickets::public_report::routes())
+        .merge(tickets::settings::routes())
         .merge(api::routes())
         .merge(tickets::open311::routes())
         .get("/static/style.css", rule(Need::Public, Target::None), style)
@@ -355,7 +371,7 @@ async fn fallback(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         e.into_response()
     } else {
-        pages::error_page(&e)
+        layout::error_page(&e)
     }
 }
 
