@@ -53,10 +53,7 @@ pub fn remembered(
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    shequ_text::hex(&Sha256::digest(bytes))
 }
 
 /// Reads and maps a persons ledger. `mapping`: a corrected mapping for sheets with this header

@@ -31,20 +31,14 @@ pub enum Block {
 
 /// Characters XML 1.0 cannot carry are dropped (a pasted control character must not make the
 /// file unreadable); the rest is escaped.
+/// A run's tab and line feed become spaces (Word would ignore them) and its carriage return goes.
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let flat: String = s
+        .chars()
+        .filter(|&c| c != '\r')
+        .map(|c| if matches!(c, '\t' | '\n') { ' ' } else { c })
+        .collect();
+    shequ_text::xml_escape(&flat)
 }
 
 fn run(text: &str, bold: bool, size_half_points: Option<u32>) -> String {

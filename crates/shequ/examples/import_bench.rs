@@ -104,7 +104,7 @@ fn make(file: &str, rows: usize) {
     let meta = FileMeta {
         title: "bench".into(),
         author: "bench".into(),
-        created: chrono::Local::now().fixed_offset(),
+        created: shequ_domain::clock::now_local().fixed_offset(),
         company: "shequ".into(),
         comment: String::new(),
     };

@@ -28,6 +28,9 @@ const DEFAULT_DB: &str = "sqlite://data/shequ.db";
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// 仅供测试：假定当前时间为给定时刻（RFC 3339，如 2027-01-04T09:00:00+08:00），时钟从该时刻起照常走；正式使用时不要设置
+    #[arg(long = "pretend-now", global = true, value_name = "RFC3339")]
+    pretend_now: Option<String>,
 }
 
 #[derive(clap::Args, Clone)]
@@ -365,6 +368,30 @@ fn run_demo(pool: &Pool, people: usize, password: Option<&str>) -> anyhow::Resul
     Ok(())
 }
 
+/// Moves the process's clock when asked plainly (see `shequ_domain::clock`): `--pretend-now`
+/// in any build, `SHEQU_NOW` only in a build with debug assertions, so an environment left over
+/// from testing can't move a production server's clock.
+fn pretend_now(flag: Option<&str>) -> anyhow::Result<()> {
+    let from_env = std::env::var("SHEQU_NOW").ok().filter(|v| !v.is_empty());
+    let chosen = match (flag, from_env) {
+        (Some(f), _) => Some(("--pretend-now", f.to_string())),
+        (None, Some(v)) if cfg!(debug_assertions) => Some(("SHEQU_NOW", v)),
+        (None, Some(_)) => {
+            tracing::warn!("忽略环境变量 SHEQU_NOW：正式版本只接受 --pretend-now 选项");
+            None
+        }
+        (None, None) => None,
+    };
+    if let Some((source, value)) = chosen {
+        let at = chrono::DateTime::parse_from_rfc3339(value.trim()).with_context(|| {
+            format!("{source}：时间格式应为 RFC 3339，如 2027-01-04T09:00:00+08:00")
+        })?;
+        shequ_domain::clock::pretend(at.with_timezone(&chrono::Utc));
+        tracing::warn!("时钟已按 {source} 设定为 {at}（仅供测试）");
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -374,6 +401,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    pretend_now(cli.pretend_now.as_deref())?;
     match cli.command {
         Command::Serve {
             db,

@@ -264,15 +264,11 @@ pub fn check(files: &[FileIn]) -> StoreResult<Vec<Checked>> {
                 name,
                 role: role_code(f.role.as_deref())?,
                 media_type,
-                sha256: hex(&Sha256::digest(&f.bytes)),
+                sha256: shequ_text::hex(&Sha256::digest(&f.bytes)),
                 bytes: f.bytes.clone(),
             })
         })
         .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The hazard rule: a close-up and a wide shot, or an error naming what is missing.

@@ -282,13 +282,7 @@ fn split_token(token: &str) -> Option<(u32, &str)> {
 }
 
 fn lower_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
+    shequ_text::hex(bytes)
 }
 
 #[cfg(test)]
@@ -297,25 +291,20 @@ pub(crate) mod test_util {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     pub fn unhex(s: &str) -> Vec<u8> {
-        assert!(s.len().is_multiple_of(2), "odd hex length");
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+        shequ_text::unhex(s).unwrap()
     }
 
     pub fn hex(bytes: &[u8]) -> String {
-        super::lower_hex(bytes)
+        shequ_text::hex(bytes)
     }
 
     /// A fresh directory under the system temp dir; tests run in parallel, so the name carries
-    /// the process id, a counter and the time.
+    /// the process id, a counter and a random part (the vault sits below the clock).
     pub fn temp_dir(tag: &str) -> PathBuf {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
+        let mut salt = [0u8; 8];
+        getrandom::fill(&mut salt).unwrap();
+        let nanos = u64::from_le_bytes(salt);
         let dir = std::env::temp_dir().join(format!(
             "shequ-vault-{tag}-{}-{}-{nanos}",
             std::process::id(),

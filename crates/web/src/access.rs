@@ -16,7 +16,7 @@ use shequ_store::Actor;
 use shequ_store::access::scope::RecordKind;
 use shequ_store::records;
 
-use crate::auth;
+use crate::auth::{self, Authed};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -141,14 +141,6 @@ pub struct RouteInfo {
     pub path: &'static str,
     pub need: Need,
     pub target: Target,
-}
-
-/// The caller, resolved by the guard and handed to the handler's extractor.
-#[derive(Clone)]
-pub struct Authed {
-    pub actor: Actor,
-    pub csrf: String,
-    pub token: String,
 }
 
 /// Builds the router and the table of rules together: a route can't be added without a rule.
@@ -352,7 +344,7 @@ fn refuse(api: bool, e: AppError) -> Response {
     if api {
         e.into_response()
     } else {
-        crate::pages::error_page(&e)
+        crate::layout::error_page(&e)
     }
 }
 

@@ -8,9 +8,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use shequ_store::{Actor, access::users};
 
-use crate::access::Authed;
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// The caller, resolved by the access guard and handed to the handler's extractor.
+#[derive(Clone)]
+pub struct Authed {
+    pub actor: Actor,
+    pub csrf: String,
+    pub token: String,
+}
 
 pub const COOKIE_NAME: &str = "shequ_session";
 
@@ -119,7 +126,7 @@ impl FromRequestParts<AppState> for PageUser {
         match resolve(state, token.clone()).await {
             Ok(Some((actor, csrf))) => Ok(PageUser { actor, csrf, token }),
             Ok(None) => Err(to_login()),
-            Err(e) => Err(crate::pages::error_page(&e)),
+            Err(e) => Err(crate::layout::error_page(&e)),
         }
     }
 }
@@ -151,15 +158,9 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// Percent-encoded for a URL, slashes kept (a `next=` path, a file name in a header).
 pub fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    shequ_text::percent_encode(s, b"/")
 }
 
 /// The cookie is HttpOnly and SameSite=Lax; `Secure` is added when the request came over TLS

@@ -138,3 +138,15 @@ impl IntoResponse for AppError {
             .into_response()
     }
 }
+
+/// The status the Open311 spec names for each kind of failure (its answers keep their own
+/// body shape, `[{"code", "description"}]`, but the status is decided here like every other).
+pub fn open311_status(kind: shequ_store::tickets::open311::Open311Kind) -> StatusCode {
+    use shequ_store::tickets::open311::Open311Kind;
+    match kind {
+        Open311Kind::BadRequest => StatusCode::BAD_REQUEST,
+        Open311Kind::Forbidden => StatusCode::FORBIDDEN,
+        Open311Kind::NotFound => StatusCode::NOT_FOUND,
+        Open311Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 mod field;
+pub mod layout;
 pub mod ledger;
 mod lines;
 pub mod masking;
@@ -15,6 +16,7 @@ mod registry;
 pub mod state;
 pub mod tickets;
 pub mod tls;
+mod today;
 pub mod uploads;
 
 use std::net::SocketAddr;
@@ -204,7 +206,7 @@ async fn page_errors_as_html(req: Request<axum::body::Body>, next: Next) -> Resp
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
     tracing::info!("page error {status} re-rendered in Chinese: {text}");
-    pages::rejection_page(status, method.as_str(), &text)
+    layout::rejection_page(status, method.as_str(), &text)
 }
 
 /// No field takes a NUL character, and PostgreSQL refuses one in text: a query string or form
@@ -216,7 +218,7 @@ async fn refuse_nul(req: Request<axum::body::Body>, next: Next) -> Response {
         if api {
             e.into_response()
         } else {
-            pages::error_page(&e)
+            layout::error_page(&e)
         }
     };
     let nul = |b: &[u8]| b.contains(&0) || b.windows(3).any(|w| w == b"%00");
@@ -304,8 +306,9 @@ async fn audit_denials(
 pub fn routes() -> access::Routes {
     use access::{Need, Routes, Target, rule};
     Routes::new()
+        .merge(today::routes())
         .merge(pages::routes())
-        .merge(api::routes())
+        .merge(lines::routes())
         .get("/static/style.css", rule(Need::Public, Target::None), style)
         .get(
             "/static/field.js",
@@ -354,7 +357,7 @@ async fn fallback(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         e.into_response()
     } else {
-        pages::error_page(&e)
+        layout::error_page(&e)
     }
 }
 

@@ -284,20 +284,8 @@ pub fn otpauth_uri(secret: &TotpSecret, issuer: &str, account: &str) -> String {
 /// Encodes everything outside RFC 3986 "unreserved", which also covers the
 /// `:` that would otherwise split an issuer or account in the label.
 fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
-            out.push(char::from(HEX_UPPER[usize::from(b & 0x0F)]));
-        }
-    }
-    out
+    shequ_text::percent_encode(s, b"")
 }
-
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// `data` (normally the otpauth URI) as a QR code in an inline SVG element,
 /// black modules on white with the standard quiet zone, at least 200 px

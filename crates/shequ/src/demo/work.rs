@@ -97,7 +97,7 @@ pub fn generate(conn: &mut Conn, tickets: usize, visits: usize) -> anyhow::Resul
         Some(r) => (r.get(0)?, r.get(1)?),
         None => bail!("没有网格员账号"),
     };
-    let now = chrono::Utc::now();
+    let now = shequ_domain::clock::now_utc();
     let mut rng = Rng::new(20_261_122);
     conn.transaction(|c| -> anyhow::Result<()> {
         bulk::without_indexes(c, "tickets", |c| -> anyhow::Result<()> {
@@ -171,7 +171,7 @@ pub fn generate(conn: &mut Conn, tickets: usize, visits: usize) -> anyhow::Resul
         bulk::without_indexes(c, "visits", |c| -> anyhow::Result<()> {
             let first = bulk::next_id(c, "visits")?;
             let mut rows = Vec::with_capacity(10_000);
-            let today = chrono::Local::now().date_naive();
+            let today = shequ_domain::clock::now_local().date_naive();
             for id in (first..).take(visits) {
                 let (person, area, community, household) = rng.pick(&people).clone();
                 let on = today - chrono::Duration::days(rng.range(0, 365));

@@ -19,6 +19,7 @@ mod api;
 mod audit;
 mod authz;
 mod browser;
+mod clock;
 mod daily_work;
 mod district_settings;
 mod exports;

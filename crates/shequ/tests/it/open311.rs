@@ -240,6 +240,31 @@ fn geo_report_v2_as_the_spec_describes_it() {
     assert_eq!((s, json_of(&body)[0]["code"].as_i64()), (404, Some(404)));
     let (_, _, xml) = get(&srv, &format!("/open311/v2/requests/{id}.xml"));
     assert!(xml.contains(&format!("<service_requests><request><service_request_id>{id}</service_request_id><status>open</status>")), "{xml}");
+    // Characters XML 1.0 forbids (a pasted control character, U+FFFF) are dropped from the
+    // .xml answer, which stays well-formed; tab, CR and LF stay.
+    let forbidden = match support::backend() {
+        support::Backend::Sqlite => "char(1) || char(31) || char(65534) || char(65535)",
+        support::Backend::Postgres => "chr(1) || chr(31) || chr(65534) || chr(65535)",
+    };
+    let (ok, out) = srv.db.sql(&format!(
+        "UPDATE tickets SET description = '坑洼' || {forbidden} || '路面' WHERE id = {id}"
+    ));
+    assert!(ok, "{out}");
+    let (_, _, xml) = get(&srv, &format!("/open311/v2/requests/{id}.xml"));
+    assert!(xml.contains("<description>坑洼路面</description>"), "{xml}");
+    assert!(
+        !xml.chars()
+            .any(|c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+                || c == '\u{FFFE}'
+                || c == '\u{FFFF}'),
+        "{xml:?}"
+    );
+    let (_, _, body) = get(&srv, &format!("/open311/v2/requests/{id}.json"));
+    assert_eq!(
+        json_of(&body)[0]["description"],
+        "坑洼\u{1}\u{1f}\u{fffe}\u{ffff}路面",
+        "JSON carries them escaped"
+    );
 
     // It is a ticket of the key's community like any other.
     let head = srv.api("shuji");

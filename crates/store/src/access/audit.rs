@@ -94,10 +94,7 @@ impl Fields {
         .join("\u{1f}");
         match key {
             Some(k) => k.mac_hex(text.as_bytes()),
-            None => Sm3::digest(text.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            None => shequ_text::hex(&Sm3::digest(text.as_bytes())),
         }
     }
 }

@@ -17,7 +17,7 @@ pub fn random_token(bytes: usize) -> StoreResult<String> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf)
         .map_err(|e| StoreError::Conflict(format!("系统随机数不可用：{e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(shequ_text::hex(&buf))
 }
 
 pub fn hash_password(password: &str) -> StoreResult<String> {
@@ -243,7 +243,7 @@ fn settle(
     let locked_until: Option<String> = r.get(1)?;
     let locked = locked_until
         .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .is_some_and(|t| t.with_timezone(&Utc) > Utc::now());
+        .is_some_and(|t| t.with_timezone(&Utc) > shequ_domain::clock::now_utc());
     if locked {
         return Ok(Err("账号锁定中"));
     }
@@ -263,7 +263,7 @@ fn settle(
     )?;
     let failures: i64 = conn.scalar("SELECT failed_logins FROM users WHERE id = ?", params![id])?;
     if failures >= policy.attempts {
-        let until = (Utc::now() + Duration::minutes(policy.lock_minutes))
+        let until = (shequ_domain::clock::now_utc() + Duration::minutes(policy.lock_minutes))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         conn.execute(
             "UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?",
@@ -284,10 +284,7 @@ pub struct Session {
 
 pub(crate) fn digest(token: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    shequ_text::hex(&Sha256::digest(token.as_bytes()))
 }
 
 pub fn start_session(conn: &mut Conn, user_id: i64) -> StoreResult<Session> {
@@ -318,7 +315,7 @@ pub fn resume_session(
     };
     let last: String = r.get(2)?;
     let fresh = DateTime::parse_from_rfc3339(&last)
-        .is_ok_and(|t| Utc::now() - t.with_timezone(&Utc) < idle);
+        .is_ok_and(|t| shequ_domain::clock::now_utc() - t.with_timezone(&Utc) < idle);
     if !fresh {
         conn.execute(
             "DELETE FROM sessions WHERE token_hash = ?",
@@ -327,9 +324,9 @@ pub fn resume_session(
         return Ok(None);
     }
     // Touch at most once a minute: a page view shouldn't be a write.
-    if DateTime::parse_from_rfc3339(&last)
-        .is_ok_and(|t| Utc::now() - t.with_timezone(&Utc) > Duration::seconds(60))
-    {
+    if DateTime::parse_from_rfc3339(&last).is_ok_and(|t| {
+        shequ_domain::clock::now_utc() - t.with_timezone(&Utc) > Duration::seconds(60)
+    }) {
         conn.execute(
             "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
             params![now(), hash.as_str()],

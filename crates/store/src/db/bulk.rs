@@ -72,9 +72,7 @@ fn copy_text(buf: &mut Vec<u8>, v: &Value) {
         }
         Value::Blob(b) => {
             buf.extend_from_slice(b"\\\\x");
-            for byte in b {
-                buf.extend_from_slice(format!("{byte:02x}").as_bytes());
-            }
+            buf.extend_from_slice(shequ_text::hex(b).as_bytes());
         }
     }
 }

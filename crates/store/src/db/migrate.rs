@@ -3,7 +3,6 @@
 //! filled in here, so the two schemas can't drift apart.
 
 use crate::db::{Backend, Conn, DbError, DbResult};
-use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 /// One file of a migration, as it was when the binary was built.
@@ -122,7 +121,12 @@ fn run_locked(conn: &mut Conn) -> DbResult<Vec<i64>> {
             c.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at, checksum)
                  VALUES (?, ?, ?, ?)",
-                crate::params![m.version, m.name, Utc::now().to_rfc3339(), m.checksum()],
+                crate::params![
+                    m.version,
+                    m.name,
+                    shequ_domain::clock::now_utc().to_rfc3339(),
+                    m.checksum()
+                ],
             )?;
             Ok::<_, DbError>(())
         })?;

@@ -373,7 +373,7 @@ fn supervision(
     if !state.is_open() {
         return "none";
     }
-    let now = Local::now().naive_local();
+    let now = shequ_domain::clock::now_local().naive_local();
     if now <= due {
         return "none";
     }
@@ -1104,7 +1104,7 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                     let (code, amount, unit): (String, i64, String) =
                         (limit.get(0)?, limit.get(1)?, limit.get(2)?);
                     let unit = LimitUnit::parse(&unit).unwrap_or(LimitUnit::WorkingDays);
-                    let due = cal.due(Local::now().naive_local(), amount, unit);
+                    let due = cal.due(shequ_domain::clock::now_local().naive_local(), amount, unit);
                     sets.push(("dispatched_at", Value::from(ts.as_str())));
                     sets.push(("limit_code", Value::from(code.as_str())));
                     sets.push(("due_at", Value::from(utc_text(due).as_str())));

@@ -16,16 +16,30 @@ use crate::error::{StoreError, StoreResult};
 use crate::params;
 use crate::registry::tree;
 
-/// An Open311 failure: the HTTP status (400, 403, 404) and its description.
+/// What kind of failure an Open311 call met; the web crate's `error.rs` turns it into the
+/// HTTP status the spec names (400, 403, 404, 500), the store never speaks HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open311Kind {
+    /// A parameter is missing, malformed or out of range.
+    BadRequest,
+    /// The api_key is unknown or disabled.
+    Forbidden,
+    /// No such service, request or token.
+    NotFound,
+    /// Something failed on our side (logged; the caller sees a generic description).
+    Internal,
+}
+
+/// An Open311 failure: its kind and its description.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Open311Error {
-    pub code: u16,
+    pub kind: Open311Kind,
     pub description: String,
 }
 
-fn err(code: u16, description: impl Into<String>) -> Open311Error {
+fn err(kind: Open311Kind, description: impl Into<String>) -> Open311Error {
     Open311Error {
-        code,
+        kind,
         description: description.into(),
     }
 }
@@ -33,11 +47,13 @@ fn err(code: u16, description: impl Into<String>) -> Open311Error {
 impl From<StoreError> for Open311Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Invalid { field, message } => err(400, format!("{field}：{message}")),
-            StoreError::NotFound(m) => err(404, format!("{m}不存在")),
+            StoreError::Invalid { field, message } => {
+                err(Open311Kind::BadRequest, format!("{field}：{message}"))
+            }
+            StoreError::NotFound(m) => err(Open311Kind::NotFound, format!("{m}不存在")),
             other => {
                 tracing::error!("open311: {other}");
-                err(500, "服务器处理出错，请稍后再试")
+                err(Open311Kind::Internal, "服务器处理出错，请稍后再试")
             }
         }
     }
@@ -105,7 +121,7 @@ pub fn service(conn: &mut Conn, code: &str) -> Open311Result<Service> {
     services(conn)?
         .into_iter()
         .find(|s| s.service_code == code)
-        .ok_or_else(|| err(404, format!("没有服务代码“{code}”")))
+        .ok_or_else(|| err(Open311Kind::NotFound, format!("没有服务代码“{code}”")))
 }
 
 /// A key in use: which system, and where its reports go.
@@ -120,14 +136,14 @@ pub struct Key {
 /// The key behind `api_key`: 400 when none is given, 403 when it is not a key in use.
 pub fn key(conn: &mut Conn, api_key: Option<&str>) -> Open311Result<Key> {
     let Some(k) = api_key.map(str::trim).filter(|k| !k.is_empty()) else {
-        return Err(err(400, "缺少 api_key"));
+        return Err(err(Open311Kind::BadRequest, "缺少 api_key"));
     };
     let row = conn
         .query_opt(
             "SELECT id, name, node_id, community_id FROM open311_keys WHERE key_hash = ? AND disabled_at IS NULL",
             params![digest(k)],
         )?
-        .ok_or_else(|| err(403, "api_key 无效或已停用"))?;
+        .ok_or_else(|| err(Open311Kind::Forbidden, "api_key 无效或已停用"))?;
     Ok(Key {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -200,19 +216,22 @@ pub fn submit(conn: &mut Conn, key: &Key, r: &NewRequest) -> Open311Result<Recei
         .filter(|s| !s.is_empty());
     let located = r.lat.is_some() && r.long.is_some();
     if !located && address.is_none() {
-        return Err(err(400, "需要 lat/long 或 address_string 说明地点"));
+        return Err(err(
+            Open311Kind::BadRequest,
+            "需要 lat/long 或 address_string 说明地点",
+        ));
     }
     if let (Some(lat), Some(long)) = (r.lat, r.long)
         && (!(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&long))
     {
-        return Err(err(400, "lat/long 超出范围"));
+        return Err(err(Open311Kind::BadRequest, "lat/long 超出范围"));
     }
     let description = r.description.as_deref().map(str::trim).unwrap_or("");
     if description.chars().count() > 4000 {
-        return Err(err(400, "description 超过 4000 字"));
+        return Err(err(Open311Kind::BadRequest, "description 超过 4000 字"));
     }
     if address.is_some_and(|a| a.chars().count() > 200) {
-        return Err(err(400, "address_string 超过 200 字"));
+        return Err(err(Open311Kind::BadRequest, "address_string 超过 200 字"));
     }
     let name: String = [r.last_name.as_deref(), r.first_name.as_deref()]
         .into_iter()
@@ -368,7 +387,7 @@ pub fn request(conn: &mut Conn, id: &str) -> Open311Result<ServiceRequest> {
     let id: i64 = id
         .trim()
         .parse()
-        .map_err(|_| err(404, format!("没有编号为“{id}”的报事")))?;
+        .map_err(|_| err(Open311Kind::NotFound, format!("没有编号为“{id}”的报事")))?;
     let row = conn
         .query_opt(
             &format!(
@@ -377,7 +396,7 @@ pub fn request(conn: &mut Conn, id: &str) -> Open311Result<ServiceRequest> {
             ),
             params![id],
         )?
-        .ok_or_else(|| err(404, format!("没有编号为“{id}”的报事")))?;
+        .ok_or_else(|| err(Open311Kind::NotFound, format!("没有编号为“{id}”的报事")))?;
     Ok(from_row(conn, &row)?)
 }
 
@@ -388,7 +407,7 @@ pub fn token(conn: &mut Conn, token: &str) -> Open311Result<(String, String)> {
             "SELECT id FROM tickets WHERE open311_token = ?",
             params![token.trim()],
         )?
-        .ok_or_else(|| err(404, "没有这个 token"))?;
+        .ok_or_else(|| err(Open311Kind::NotFound, "没有这个 token"))?;
     let id: i64 = row.get(0)?;
     Ok((id.to_string(), token.trim().to_string()))
 }
@@ -409,7 +428,7 @@ fn when(field: &str, v: &str) -> Open311Result<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| {
             err(
-                400,
+                Open311Kind::BadRequest,
                 format!("{field} 应为 ISO 8601 时间，如 2026-11-01T00:00:00+08:00"),
             )
         })
@@ -429,13 +448,20 @@ pub fn requests(conn: &mut Conn, f: &RequestFilter) -> Open311Result<Vec<Service
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
-            s.parse::<i64>()
-                .map_err(|_| err(400, format!("service_request_id “{s}” 不是编号")))
+            s.parse::<i64>().map_err(|_| {
+                err(
+                    Open311Kind::BadRequest,
+                    format!("service_request_id “{s}” 不是编号"),
+                )
+            })
         })
         .collect::<Open311Result<_>>()?;
     if !ids.is_empty() {
         if ids.len() > 100 {
-            return Err(err(400, "一次最多查询 100 个 service_request_id"));
+            return Err(err(
+                Open311Kind::BadRequest,
+                "一次最多查询 100 个 service_request_id",
+            ));
         }
         sql.push_str(&format!(
             " AND t.id IN ({})",
@@ -445,17 +471,20 @@ pub fn requests(conn: &mut Conn, f: &RequestFilter) -> Open311Result<Vec<Service
     } else {
         let end = match &f.end_date {
             Some(e) => when("end_date", e)?,
-            None => Utc::now(),
+            None => shequ_domain::clock::now_utc(),
         };
         let start = match &f.start_date {
             Some(s) => when("start_date", s)?,
             None => end - Duration::days(90),
         };
         if start > end {
-            return Err(err(400, "start_date 晚于 end_date"));
+            return Err(err(Open311Kind::BadRequest, "start_date 晚于 end_date"));
         }
         if end - start > Duration::days(90) {
-            return Err(err(400, "start_date 与 end_date 相隔不能超过 90 天"));
+            return Err(err(
+                Open311Kind::BadRequest,
+                "start_date 与 end_date 相隔不能超过 90 天",
+            ));
         }
         let fmt = |d: DateTime<Utc>| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         sql.push_str(" AND t.reported_at >= ? AND t.reported_at <= ?");
@@ -490,7 +519,7 @@ pub fn requests(conn: &mut Conn, f: &RequestFilter) -> Open311Result<Vec<Service
                     ),
                     other => {
                         return Err(err(
-                            400,
+                            Open311Kind::BadRequest,
                             format!("status 应为 open 或 closed，不是“{other}”"),
                         ));
                     }
@@ -505,11 +534,11 @@ pub fn requests(conn: &mut Conn, f: &RequestFilter) -> Open311Result<Vec<Service
     }
     let size = f.page_size.unwrap_or(50);
     if !(1..=1000).contains(&size) {
-        return Err(err(400, "page_size 应为 1–1000"));
+        return Err(err(Open311Kind::BadRequest, "page_size 应为 1–1000"));
     }
     let page = f.page.unwrap_or(1);
     if page < 1 {
-        return Err(err(400, "page 从 1 开始"));
+        return Err(err(Open311Kind::BadRequest, "page 从 1 开始"));
     }
     sql.push_str(" ORDER BY t.reported_at DESC, t.id DESC LIMIT ? OFFSET ?");
     args.push(Value::Int(size));

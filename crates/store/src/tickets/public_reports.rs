@@ -200,7 +200,7 @@ pub fn submit(conn: &mut Conn, slug: &str, r: &PublicReport) -> StoreResult<(i64
     conn.transaction(|c| {
         let (link_id, node_id, _) = open_link(c, slug)?;
         let recent = |c: &mut Conn, secs: i64| -> StoreResult<i64> {
-            let since = (chrono::Utc::now() - chrono::Duration::seconds(secs))
+            let since = (shequ_domain::clock::now_utc() - chrono::Duration::seconds(secs))
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             Ok(c.scalar(
                 "SELECT COUNT(*) FROM tickets WHERE report_link_id = ? AND reported_at >= ?",

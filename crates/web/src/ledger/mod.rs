@@ -60,12 +60,7 @@ pub async fn residents(
 }
 
 /// The audit log as filtered on the auditor's page.
-pub async fn audit_log(
-    State(st): State<AppState>,
-    user: PageUser,
-    Query(q): Query<HashMap<String, String>>,
-) -> PageResult {
-    let filter = crate::pages::audit::filter_of(&q, ledger::MAX_ROWS)?;
+pub async fn audit_log(st: AppState, user: PageUser, filter: audit::Filter) -> PageResult {
     let actor = user.actor.clone();
     let rows = st
         .db(move |c| {
@@ -80,11 +75,12 @@ pub async fn audit_log(
 /// The refused rows of an upload as they were in the file, with the reason in a last column.
 /// Audited as an export (the rows hold personal data).
 pub async fn rejected_rows(
-    State(st): State<AppState>,
+    st: AppState,
     user: PageUser,
-    Path(id): Path<i64>,
+    id: i64,
+    upload: &crate::uploads::Upload,
+    report: &shequ_ledgers::importing::Report,
 ) -> PageResult {
-    let (upload, report) = crate::pages::imports::owned_upload(&st, &user, id)?;
     let (sheets, count) =
         export::rejected_sheets(&upload.bytes, &report.file_name, &report.rejected)
             .map_err(|e| PageError(AppError::BadRequest(e)))?;

@@ -14,11 +14,9 @@ use crate::state::AppState;
 
 pub fn routes() -> Routes {
     let audit = rule(Need::ReadAudit, Target::None);
-    Routes::new().get("/audit", audit, page).get(
-        "/audit/export.xlsx",
-        audit,
-        crate::ledger::audit_log,
-    )
+    Routes::new()
+        .get("/audit", audit, page)
+        .get("/audit/export.xlsx", audit, export)
 }
 
 pub const PAGE_SIZE: usize = 100;
@@ -38,6 +36,15 @@ const ACTIONS: &[(&str, &str)] = &[
     ("grant.", "授权"),
     ("totp.", "动态验证码"),
 ];
+
+async fn export(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let filter = filter_of(&q, shequ_store::ledger::MAX_ROWS)?;
+    crate::ledger::audit_log(st, user, filter).await
+}
 
 /// The filter as typed in the query string; a bad date is named in the error.
 pub fn filter_of(q: &HashMap<String, String>, limit: usize) -> Result<Filter, super::PageError> {

@@ -37,11 +37,7 @@ pub fn routes() -> Routes {
         .post("/imports/{id}/mapping", upload, remap)
         .post("/imports/{id}/commit", upload, commit)
         .post("/imports/{id}/cancel", upload, cancel)
-        .get(
-            "/imports/{id}/rejected.xlsx",
-            upload,
-            crate::ledger::rejected_rows,
-        )
+        .get("/imports/{id}/rejected.xlsx", upload, rejected_rows)
 }
 
 #[derive(Template)]
@@ -553,15 +549,14 @@ async fn cancel(
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())
 }
 
-/// For `export::rejected_rows`.
-pub(crate) fn owned_upload(
-    st: &AppState,
-    user: &PageUser,
-    id: i64,
-) -> Result<(Arc<Upload>, Report), PageError> {
-    let u = owned(st, user, id)?;
+async fn rejected_rows(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let u = owned(&st, &user, id)?;
     let report = report_of(&u);
-    Ok((u, report))
+    crate::ledger::rejected_rows(st, user, id, &u, &report).await
 }
 
 /// A preview value: numbers that look like an ID or a phone masked, anything else cut short.

@@ -6,15 +6,14 @@ pub mod audit;
 pub mod files;
 pub mod form;
 pub mod imports;
-mod today;
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use shequ_store::{StoreError, access::users, registry::search};
 
 use crate::access::{Need, Routes, Target, rule};
@@ -25,16 +24,12 @@ use crate::state::AppState;
 /// The pages every line shares (start page, login, search, files), then each line's pages in
 /// the order of `LINES`.
 pub fn routes() -> Routes {
-    let shared = Routes::new()
-        .get("/", rule(Need::LoggedIn, Target::None), today::home)
+    Routes::new()
         .get("/login", rule(Need::Public, Target::None), login_page)
         .post("/login", rule(Need::Public, Target::None), login)
         .post("/logout", rule(Need::LoggedIn, Target::None), logout)
         .get("/search", rule(Need::ReadPeople, Target::None), search_page)
-        .merge(files::routes());
-    crate::lines::LINES
-        .iter()
-        .fold(shared, |routes, line| routes.merge((line.pages)()))
+        .merge(files::routes())
 }
 
 /// A stored time (RFC 3339 UTC) as the office reads it: local, to the minute.
@@ -48,18 +43,10 @@ pub fn local_time(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
-/// What every page shows around its content.
-pub struct Layout {
-    pub title: String,
-    pub user: Option<String>,
-    pub csrf: String,
-    pub query: String,
-    pub crumbs: Vec<(String, String)>,
-    pub flash: Option<String>,
-    /// The search box is shown only to whom `/search` would answer (the same `Need`).
-    pub search: bool,
-}
+pub use crate::layout::{Layout, PageError, PageResult, error_page, rejection_page, render};
 
+/// The layout of a logged-in user's page (here, not in `layout`: it asks `access` whether to
+/// show the search box, and the error page below `access` must not).
 impl Layout {
     pub fn new(title: impl Into<String>, user: &PageUser) -> Layout {
         Layout {
@@ -76,125 +63,7 @@ impl Layout {
             search: Need::ReadPeople.allows(&user.actor),
         }
     }
-
-    pub fn anonymous(title: &str) -> Layout {
-        Layout {
-            title: title.into(),
-            user: None,
-            csrf: String::new(),
-            query: String::new(),
-            crumbs: vec![],
-            flash: None,
-            search: false,
-        }
-    }
 }
-
-/// Renders a template; personal pages must not sit in shared caches or the back/forward cache
-/// of a borrowed phone.
-pub fn render(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => {
-            let mut r = Html(html).into_response();
-            r.headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
-        Err(e) => error_page(&AppError::Internal(format!("模板渲染失败：{e}"))),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    l: Layout,
-    heading: String,
-    message: String,
-    link: Option<(String, String)>,
-}
-
-pub fn error_page(e: &AppError) -> Response {
-    let link = match e {
-        AppError::Store(StoreError::DuplicatePerson { existing, .. }) => {
-            Some(("打开已有档案".to_string(), format!("/people/{existing}")))
-        }
-        _ => None,
-    };
-    error_page_with(e.status(), e.message(), link)
-}
-
-fn error_page_with(
-    status: StatusCode,
-    message: String,
-    link: Option<(String, String)>,
-) -> Response {
-    let heading = match status {
-        StatusCode::FORBIDDEN => "无权访问",
-        StatusCode::NOT_FOUND => "找不到",
-        StatusCode::CONFLICT => "操作未完成",
-        StatusCode::UNPROCESSABLE_ENTITY => "填写有误",
-        StatusCode::PAYLOAD_TOO_LARGE => "文件太大",
-        _ => "出错了",
-    };
-    let page = ErrorPage {
-        l: Layout::anonymous(heading),
-        heading: heading.into(),
-        message,
-        link,
-    };
-    let mut r = render(&page);
-    *r.status_mut() = status;
-    r
-}
-
-/// The Chinese page for an error answered by something other than a page handler: axum's
-/// extractors (a form sent with another content type, a body over the limit, an id that is not
-/// a number) and the router (a method the route lacks) answer in English plain text, which
-/// must never reach a user. `text` is that answer; it picks the message but is never shown.
-pub fn rejection_page(status: StatusCode, method: &str, text: &str) -> Response {
-    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
-        format!("此页面不接受这样打开（{method}）：请从页面上的链接或按钮操作")
-    } else if status == StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit") {
-        "提交的内容太大：请少选几张照片或换小一些的照片，分几次提交".to_string()
-    } else if text.contains("Content-Type")
-        || text.contains("multipart")
-        || text.contains("boundary")
-        || status == StatusCode::UNSUPPORTED_MEDIA_TYPE
-    {
-        "提交的表单格式不对，没有保存：请刷新页面后重新填写提交".to_string()
-    } else if text.starts_with("Failed to deserialize form") {
-        "提交的表单内容无法读取，没有保存：请刷新页面后重新提交".to_string()
-    } else if text.starts_with("Invalid URL") {
-        "网址中的编号不对（应为数字）：请从页面上的链接打开".to_string()
-    } else if text.starts_with("Failed to deserialize query string") {
-        "网址中的参数不对：请从页面上的链接打开".to_string()
-    } else {
-        format!("请求没有完成（错误 {}）：请刷新页面后重试", status.as_u16())
-    };
-    let status = if status.is_client_error() || status.is_server_error() {
-        status
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    error_page_with(status, message, None)
-}
-
-/// Page handlers return this: errors become an error page, not JSON.
-pub struct PageError(pub AppError);
-
-impl From<AppError> for PageError {
-    fn from(e: AppError) -> Self {
-        PageError(e)
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        error_page(&self.0)
-    }
-}
-
-pub type PageResult = Result<Response, PageError>;
 
 pub fn check_csrf(user: &PageUser, form: &HashMap<String, String>) -> Result<(), PageError> {
     match form.get("csrf") {

@@ -8,7 +8,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shequ_store::tickets::open311::{
-    self, NewRequest, Open311Error, Open311Result, Receipt, RequestFilter, Service, ServiceRequest,
+    self, NewRequest, Open311Error, Open311Kind, Open311Result, Receipt, RequestFilter, Service,
+    ServiceRequest,
 };
 
 use crate::access::{Need, Routes, Target, rule};
@@ -59,20 +60,7 @@ fn format_of(headers_path: &str) -> Format {
 
 /// Text escaped for an XML element.
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 can't carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    shequ_text::xml_escape(s)
 }
 
 /// The spec's order of each record's fields (JSON objects carry no order of their own).
@@ -153,11 +141,12 @@ fn list<T: Serialize>(format: Format, outer: &str, inner: &str, items: &[T]) -> 
 }
 
 fn failure(format: Format, e: Open311Error) -> Response {
-    let status = StatusCode::from_u16(e.code).unwrap_or(StatusCode::BAD_REQUEST);
-    let json = serde_json::json!([{ "code": e.code, "description": e.description }]);
+    let status = crate::error::open311_status(e.kind);
+    let code = status.as_u16();
+    let json = serde_json::json!([{ "code": code, "description": e.description }]);
     let xml = format!(
         "<errors><error><code>{}</code><description>{}</description></error></errors>",
-        e.code,
+        code,
         esc(&e.description)
     );
     reply(format, status, json, xml)
@@ -173,7 +162,7 @@ async fn run<T: Send + 'static>(
         Err(e) => {
             tracing::error!("open311: {}", e.message());
             Err(Open311Error {
-                code: 500,
+                kind: Open311Kind::Internal,
                 description: "服务器处理出错，请稍后再试".into(),
             })
         }
@@ -221,7 +210,7 @@ async fn service_definition(State(st): State<AppState>, Path(file): Path<String>
         return failure(
             Format::Json,
             Open311Error {
-                code: 404,
+                kind: Open311Kind::NotFound,
                 description: "请用 .json 或 .xml 结尾".into(),
             },
         );
@@ -257,7 +246,7 @@ fn number(pairs: &[(String, String)], key: &str) -> Open311Result<Option<f64>> {
                 .ok()
                 .filter(|n| n.is_finite())
                 .ok_or_else(|| Open311Error {
-                    code: 400,
+                    kind: Open311Kind::BadRequest,
                     description: format!("{key} 应为数字"),
                 })
         })
@@ -275,7 +264,7 @@ async fn post_request(
         Ok(NewRequest {
             service_code: param(&pairs, "service_code")
                 .ok_or_else(|| Open311Error {
-                    code: 400,
+                    kind: Open311Kind::BadRequest,
                     description: "缺少 service_code".into(),
                 })?
                 .to_string(),
@@ -312,7 +301,7 @@ async fn list_requests(
         param(&pairs, key)
             .map(|v| {
                 v.trim().parse::<i64>().map_err(|_| Open311Error {
-                    code: 400,
+                    kind: Open311Kind::BadRequest,
                     description: format!("{key} 应为整数"),
                 })
             })
@@ -342,7 +331,7 @@ async fn one_request(State(st): State<AppState>, Path(file): Path<String>) -> Re
         return failure(
             Format::Json,
             Open311Error {
-                code: 404,
+                kind: Open311Kind::NotFound,
                 description: "请用 .json 或 .xml 结尾".into(),
             },
         );
@@ -359,7 +348,7 @@ async fn token(State(st): State<AppState>, Path(file): Path<String>) -> Response
         return failure(
             Format::Json,
             Open311Error {
-                code: 404,
+                kind: Open311Kind::NotFound,
                 description: "请用 .json 或 .xml 结尾".into(),
             },
         );

@@ -57,10 +57,7 @@ pub fn routes() -> Routes {
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    shequ_domain::clock::unix_seconds()
 }
 
 /// A form's stamp: when it was handed out and a random nonce, so no two forms share one and a
@@ -68,7 +65,7 @@ fn unix_now() -> u64 {
 fn new_stamp() -> String {
     let mut nonce = [0u8; 6];
     let _ = getrandom::fill(&mut nonce);
-    let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = shequ_text::hex(&nonce);
     format!("{}.{hex}", unix_now())
 }
 
@@ -101,11 +98,7 @@ fn sign(st: &AppState, stamp: &str) -> String {
     let mut h = Sha256::new();
     h.update(st.inner.form_secret);
     h.update(stamp.as_bytes());
-    h.finalize()
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    shequ_text::hex(&h.finalize()[..12])
 }
 
 #[derive(Template)]

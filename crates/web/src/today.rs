@@ -14,10 +14,16 @@ use shequ_store::registry::tree::{self, ChildSummary, Node};
 use shequ_store::tickets::{self, Rate};
 use shequ_store::{Actor, Conn, StoreResult, field::patrols, today};
 
-use super::{Layout, PageResult, render};
+use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
+use crate::pages::{Layout, PageResult, render};
 use crate::state::AppState;
 use crate::tickets::pages::tab_filter;
+
+/// The start page is registered first, as it always was (`shequ routes` lists it on top).
+pub fn routes() -> Routes {
+    Routes::new().get("/", rule(Need::LoggedIn, Target::None), home)
+}
 
 /// A grid (or other area) as its worker starts the day.
 struct FieldArea {
