@@ -110,7 +110,7 @@ impl AuditKey {
     pub fn mac_hex(&self, data: &[u8]) -> String {
         let mut mac = self.mac.clone();
         mac.update(data);
-        lower_hex(&mac.finalize().into_bytes())
+        shequ_text::hex(&mac.finalize().into_bytes())
     }
 }
 
@@ -233,7 +233,7 @@ impl Vault {
         mac.update(&[0]);
         mac.update(value.as_bytes());
         let tag = mac.finalize().into_bytes();
-        Ok(lower_hex(&tag[..BLIND_LEN]))
+        Ok(shequ_text::hex(&tag[..BLIND_LEN]))
     }
 
     /// Blind indexes of the last 4, 5 and 6 characters (chars, not bytes) of `value` for
@@ -279,10 +279,6 @@ fn split_token(token: &str) -> Option<(u32, &str)> {
         return None;
     }
     Some((head.parse().ok()?, body))
-}
-
-fn lower_hex(bytes: &[u8]) -> String {
-    shequ_text::hex(bytes)
 }
 
 #[cfg(test)]

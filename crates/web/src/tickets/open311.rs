@@ -58,11 +58,6 @@ fn format_of(headers_path: &str) -> Format {
     }
 }
 
-/// Text escaped for an XML element.
-fn esc(s: &str) -> String {
-    shequ_text::xml_escape(s)
-}
-
 /// The spec's order of each record's fields (JSON objects carry no order of their own).
 const ORDER: &[&str] = &[
     "service_request_id",
@@ -97,8 +92,8 @@ fn xml_fields(value: &serde_json::Value) -> String {
         for k in keys {
             let text = match &map[k] {
                 serde_json::Value::Null => String::new(),
-                serde_json::Value::String(s) => esc(s),
-                other => esc(&other.to_string()),
+                serde_json::Value::String(s) => shequ_text::xml_escape(s),
+                other => shequ_text::xml_escape(&other.to_string()),
             };
             out.push_str(&format!("<{k}>{text}</{k}>"));
         }
@@ -147,7 +142,7 @@ fn failure(format: Format, e: Open311Error) -> Response {
     let xml = format!(
         "<errors><error><code>{}</code><description>{}</description></error></errors>",
         code,
-        esc(&e.description)
+        shequ_text::xml_escape(&e.description)
     );
     reply(format, status, json, xml)
 }
@@ -192,7 +187,7 @@ async fn discovery(State(st): State<AppState>, uri: axum::http::Uri) -> Response
     });
     let xml = format!(
         "<discovery><changeset>{changeset}</changeset><contact>请联系所在社区居委会</contact><key_service>网上报事接口的 api_key 由社区（系统管理员）开通</key_service><endpoints><endpoint><specification>http://wiki.open311.org/GeoReport_v2</specification><url>{}</url><changeset>{changeset}</changeset><type>production</type><formats><format>application/json</format><format>text/xml</format></formats></endpoint></endpoints></discovery>",
-        esc(&url)
+        shequ_text::xml_escape(&url)
     );
     reply(format, StatusCode::OK, json, xml)
 }
@@ -222,7 +217,7 @@ async fn service_definition(State(st): State<AppState>, Path(file): Path<String>
             let json = serde_json::json!({ "service_code": s.service_code, "attributes": [] });
             let xml = format!(
                 "<service_definition><service_code>{}</service_code><attributes></attributes></service_definition>",
-                esc(&s.service_code)
+                shequ_text::xml_escape(&s.service_code)
             );
             reply(format, StatusCode::OK, json, xml)
         }

@@ -56,17 +56,13 @@ pub fn routes() -> Routes {
         )
 }
 
-fn unix_now() -> u64 {
-    shequ_domain::clock::unix_seconds()
-}
-
 /// A form's stamp: when it was handed out and a random nonce, so no two forms share one and a
 /// stamp can be spent once ("1767225600.9f86d081884c").
 fn new_stamp() -> String {
     let mut nonce = [0u8; 6];
     let _ = getrandom::fill(&mut nonce);
     let hex = shequ_text::hex(&nonce);
-    format!("{}.{hex}", unix_now())
+    format!("{}.{hex}", shequ_domain::clock::unix_seconds())
 }
 
 fn stamp_time(stamp: &str) -> u64 {
@@ -79,7 +75,7 @@ fn stamp_time(stamp: &str) -> u64 {
 /// Spends a stamp: false if it was spent before. Spent stamps are remembered until they would
 /// have expired anyway, so the memory they take is bounded by the links' caps.
 fn spend(st: &AppState, stamp: &str) -> bool {
-    let now = unix_now();
+    let now = shequ_domain::clock::unix_seconds();
     let mut used = match st.inner.used_stamps.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
@@ -177,7 +173,7 @@ async fn submit(
 ) -> PageResult {
     let f = &sent.fields;
     let stamp = field(f, "t");
-    let age = unix_now().saturating_sub(stamp_time(&stamp));
+    let age = shequ_domain::clock::unix_seconds().saturating_sub(stamp_time(&stamp));
     if field(f, "sig") != sign(&st, &stamp) || age > MAX_FILL_SECS {
         return Err(AppError::BadRequest(
             "页面已过期（安全校验失败），请重新扫码打开上报页面".into(),
@@ -260,7 +256,7 @@ async fn rate(
     // Only from the receipt page itself, as it was sent: a forged or stale form does nothing.
     let stamp = field(&f, "t");
     if field(&f, "sig") != sign(&st, &stamp)
-        || unix_now().saturating_sub(stamp_time(&stamp)) > MAX_FILL_SECS
+        || shequ_domain::clock::unix_seconds().saturating_sub(stamp_time(&stamp)) > MAX_FILL_SECS
     {
         return Err(
             AppError::BadRequest("页面已过期（安全校验失败），请刷新本页后再评价".into()).into(),
