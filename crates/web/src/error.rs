@@ -139,6 +139,98 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Whose conventions an answer follows, decided by the request's path: the JSON API's error
+/// shape, Open311's error list, or the Chinese error page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    Api,
+    Open311 { xml: bool },
+    Page,
+}
+
+impl Face {
+    pub fn of(path: &str) -> Face {
+        if path.starts_with("/api/") {
+            Face::Api
+        } else if path.starts_with("/open311/") {
+            Face::Open311 {
+                xml: path.ends_with(".xml"),
+            }
+        } else {
+            Face::Page
+        }
+    }
+}
+
+/// The one way a refusal that is not an `AppError` (an unreadable request, a method or address
+/// the router lacks) is answered, in the face of the route it was sent to.
+pub fn answer(face: Face, status: StatusCode, message: String) -> Response {
+    match face {
+        Face::Api => {
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "too_large"
+            } else if status == StatusCode::NOT_FOUND {
+                "not_found"
+            } else if status.is_server_error() {
+                "internal"
+            } else {
+                "bad_request"
+            };
+            let body = ErrorBody {
+                error: ErrorDetail {
+                    code,
+                    field: None,
+                    message,
+                    existing: None,
+                    allowed: Vec::new(),
+                },
+            };
+            (status, axum::Json(body)).into_response()
+        }
+        Face::Open311 { xml } => open311_errors(xml, status, &message),
+        Face::Page => crate::layout::error_page_with(status, message, None),
+    }
+}
+
+/// What a refusal known only by its status says: the router's 404 and 405, and any error a
+/// layer answers before the handlers run.
+pub fn status_message(face: Face, status: StatusCode, method: &str) -> String {
+    match status {
+        StatusCode::NOT_FOUND => StoreError::NotFound("页面".into()).to_string(),
+        StatusCode::METHOD_NOT_ALLOWED if face == Face::Page => {
+            format!("此页面不接受这样打开（{method}）：请从页面上的链接或按钮操作")
+        }
+        StatusCode::METHOD_NOT_ALLOWED => format!("此地址不支持 {method} 请求"),
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "提交的内容太大（上限 {} MB）：请精简或分几次提交",
+            crate::BODY_LIMIT / (1024 * 1024)
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "提交的表单格式不对，没有保存：请刷新页面后重新填写提交".into()
+        }
+        s => format!("请求没有完成（错误 {}）：请刷新页面后重试", s.as_u16()),
+    }
+}
+
+/// Open311's error list, `[{"code", "description"}]` or `<errors>…</errors>`.
+pub fn open311_errors(xml: bool, status: StatusCode, description: &str) -> Response {
+    let code = status.as_u16();
+    if !xml {
+        let body = serde_json::json!([{ "code": code, "description": description }]);
+        return (status, axum::Json(body)).into_response();
+    }
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><errors><error><code>{code}</code><description>{}</description></error></errors>",
+        shequ_text::xml_escape(description)
+    );
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
 /// The status the Open311 spec names for each kind of failure (its answers keep their own
 /// body shape, `[{"code", "description"}]`, but the status is decided here like every other).
 pub fn open311_status(kind: shequ_store::tickets::open311::Open311Kind) -> StatusCode {

@@ -68,7 +68,7 @@ pub fn error_page(e: &AppError) -> Response {
     error_page_with(e.status(), e.message(), link)
 }
 
-fn error_page_with(
+pub(crate) fn error_page_with(
     status: StatusCode,
     message: String,
     link: Option<(String, String)>,
@@ -90,38 +90,6 @@ fn error_page_with(
     let mut r = render(&page);
     *r.status_mut() = status;
     r
-}
-
-/// The Chinese page for an error answered by something other than a page handler: axum's
-/// extractors (a form sent with another content type, a body over the limit, an id that is not
-/// a number) and the router (a method the route lacks) answer in English plain text, which
-/// must never reach a user. `text` is that answer; it picks the message but is never shown.
-pub fn rejection_page(status: StatusCode, method: &str, text: &str) -> Response {
-    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
-        format!("此页面不接受这样打开（{method}）：请从页面上的链接或按钮操作")
-    } else if status == StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit") {
-        "提交的内容太大：请少选几张照片或换小一些的照片，分几次提交".to_string()
-    } else if text.contains("Content-Type")
-        || text.contains("multipart")
-        || text.contains("boundary")
-        || status == StatusCode::UNSUPPORTED_MEDIA_TYPE
-    {
-        "提交的表单格式不对，没有保存：请刷新页面后重新填写提交".to_string()
-    } else if text.starts_with("Failed to deserialize form") {
-        "提交的表单内容无法读取，没有保存：请刷新页面后重新提交".to_string()
-    } else if text.starts_with("Invalid URL") {
-        "网址中的编号不对（应为数字）：请从页面上的链接打开".to_string()
-    } else if text.starts_with("Failed to deserialize query string") {
-        "网址中的参数不对：请从页面上的链接打开".to_string()
-    } else {
-        format!("请求没有完成（错误 {}）：请刷新页面后重试", status.as_u16())
-    };
-    let status = if status.is_client_error() || status.is_server_error() {
-        status
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    error_page_with(status, message, None)
 }
 
 /// Page handlers return this: errors become an error page, not JSON.

@@ -5,6 +5,7 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extract;
 mod field;
 pub mod layout;
 pub mod ledger;
@@ -40,6 +41,9 @@ const ICON: &str = include_str!("../static/icon.svg");
 
 /// The largest request body accepted (forms and JSON).
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Bodies up to this size are read before any handler runs (see `read_body_first`).
+const SMALL_BODY: usize = 64 * 1024;
 
 async fn style() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
@@ -122,139 +126,100 @@ async fn access_log(req: Request<axum::body::Body>, next: Next) -> Response {
     r
 }
 
-/// The API answers every error in its JSON shape. The extractors of paths and query strings
-/// (and the router, for a method a route lacks) answer in plain English text: such a 4xx is
-/// re-worded here, keeping its status.
-async fn api_errors_as_json(req: Request<axum::body::Body>, next: Next) -> Response {
-    if !req.uri().path().starts_with("/api/") {
-        return next.run(req).await;
-    }
-    let method = req.method().clone();
-    let r = next.run(req).await;
-    let json = r
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !r.status().is_client_error() || json {
-        return r;
-    }
-    let (mut parts, body) = r.into_parts();
-    let text = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-        .unwrap_or_default();
-    let message = if parts.status == axum::http::StatusCode::METHOD_NOT_ALLOWED {
-        format!("此地址不支持 {method} 请求")
-    } else if let Some(rest) = text.strip_prefix("Invalid URL: ") {
-        match rest
-            .strip_prefix("Cannot parse `")
-            .and_then(|r| r.strip_suffix("` to a `i64`"))
-        {
-            Some(id) => format!("网址中的编号“{id}”不对：应为整数"),
-            None => format!("网址中的参数不对：{rest}"),
-        }
-    } else if let Some(rest) = text.strip_prefix("Failed to deserialize query string: ") {
-        format!("查询参数不对：{rest}")
-    } else if text.is_empty() {
-        format!(
-            "请求不对（{}）",
-            parts.status.canonical_reason().unwrap_or("")
-        )
-    } else {
-        format!("请求不对：{text}")
-    };
-    let body = error::ErrorBody {
-        error: error::ErrorDetail {
-            code: "bad_request",
-            field: None,
-            message,
-            existing: None,
-            allowed: Vec::new(),
-        },
-    };
-    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
-/// Pages answer every error with the Chinese error page. Page handlers do so themselves
-/// (`PageError`); what answers before them or instead of them — axum's extractors and the
-/// router — answers in English plain text: any error on a page route that is not HTML is
-/// re-rendered here, keeping its status, so no page handler can forget.
-async fn page_errors_as_html(req: Request<axum::body::Body>, next: Next) -> Response {
-    let path = req.uri().path();
-    if path.starts_with("/api/") || path.starts_with("/open311/") {
-        return next.run(req).await;
-    }
+/// Every error is answered in the face of its route (`error::Face`). Handlers and the
+/// extractors of `extract` do so themselves; an error response from anywhere else (a layer
+/// that answers before the handlers) is told apart by its content type — never by its text,
+/// which is axum's and changes with it — and answered again by its status.
+async fn errors_in_their_face(req: Request<axum::body::Body>, next: Next) -> Response {
+    let face = error::Face::of(req.uri().path());
     let method = req.method().clone();
     let r = next.run(req).await;
     let status = r.status();
-    let html = r
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if html || !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error()) {
         return r;
     }
-    let text = axum::body::to_bytes(r.into_body(), 64 * 1024)
-        .await
-        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
-        .unwrap_or_default();
-    tracing::info!("page error {status} re-rendered in Chinese: {text}");
-    layout::rejection_page(status, method.as_str(), &text)
-}
-
-/// No field takes a NUL character, and PostgreSQL refuses one in text: a query string or form
-/// that carries one (`%00`) is refused here, before any handler runs, on both databases alike.
-/// JSON bodies are checked by `api::ApiJson`, which names the field.
-async fn refuse_nul(req: Request<axum::body::Body>, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
-    let refuse = |e: error::AppError| {
-        if api {
-            e.into_response()
-        } else {
-            layout::error_page(&e)
-        }
-    };
-    let nul = |b: &[u8]| b.contains(&0) || b.windows(3).any(|w| w == b"%00");
-    if req.uri().query().is_some_and(|q| nul(q.as_bytes())) {
-        return refuse(error::AppError::BadRequest(
-            "网址的查询参数含有空字符（%00），请删除后重试".into(),
-        ));
-    }
-    let form = req
+    let ct = r
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    if !form {
+        .unwrap_or_default();
+    let in_face = match face {
+        error::Face::Api => ct.starts_with("application/json"),
+        error::Face::Open311 { .. } => {
+            ct.starts_with("application/json") || ct.starts_with("text/xml")
+        }
+        error::Face::Page => ct.starts_with("text/html"),
+    };
+    if in_face {
+        return r;
+    }
+    tracing::warn!(
+        "an error ({}) answered outside its face was answered again",
+        status.as_u16()
+    );
+    error::answer(
+        face,
+        status,
+        error::status_message(face, status, method.as_str()),
+    )
+}
+
+/// Every body but an upload's is read in full (under the limit) before any handler runs.
+/// A handler or guard that refuses without reading the body would otherwise leave its unread
+/// rest on the connection, and the server then closes that connection: the client's next
+/// request on it fails as "peer disconnected" instead of being answered.
+///
+/// No field takes a NUL character, and PostgreSQL refuses one in text: a query string or form
+/// that carries one (`%00`) is refused here too, on both databases alike. JSON bodies are
+/// checked by `api::ApiJson`, which names the field.
+async fn read_body_first(req: Request<axum::body::Body>, next: Next) -> Response {
+    let face = error::Face::of(req.uri().path());
+    let refuse = |status, message: &str| error::answer(face, status, message.to_string());
+    let nul = |b: &[u8]| b.contains(&0) || b.windows(3).any(|w| w == b"%00");
+    if req.uri().query().is_some_and(|q| nul(q.as_bytes())) {
+        return refuse(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "网址的查询参数含有空字符（%00），请删除后重试",
+        );
+    }
+    let media = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let form = media == "application/x-www-form-urlencoded";
+    // A larger body of another kind (an upload, a visit with its photos) is left to its route's
+    // extractor and limit, so that no route buffers more than its own limit allows.
+    let small = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n <= SMALL_BODY);
+    if media == "multipart/form-data" || !(form || small) {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b,
         Err(_) => {
-            return refuse(error::AppError::TooLarge(format!(
-                "提交的内容超过上限（{} MB），请精简或分批提交",
-                BODY_LIMIT / (1024 * 1024)
-            )));
+            return refuse(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "提交的内容超过上限（{} MB），请精简或分批提交",
+                    BODY_LIMIT / (1024 * 1024)
+                ),
+            );
         }
     };
-    if nul(&bytes) {
-        return refuse(error::AppError::BadRequest(
-            "提交的内容含有空字符（%00），请删除后重试".into(),
-        ));
+    if form && nul(&bytes) {
+        return refuse(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "提交的内容含有空字符（%00），请删除后重试",
+        );
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
@@ -337,11 +302,11 @@ async fn healthz() -> &'static str {
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().into_parts();
     routes
-        .fallback(fallback)
+        .method_not_allowed_fallback(not_allowed)
+        .fallback(not_found)
         .layer(axum::Extension(state.clone()))
-        .layer(middleware::from_fn(refuse_nul))
-        .layer(middleware::from_fn(api_errors_as_json))
-        .layer(middleware::from_fn(page_errors_as_html))
+        .layer(middleware::from_fn(read_body_first))
+        .layer(middleware::from_fn(errors_in_their_face))
         .layer(middleware::from_fn(access_log))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), audit_denials))
@@ -352,13 +317,25 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn fallback(uri: axum::http::Uri) -> Response {
-    let e = error::AppError::Store(shequ_store::StoreError::NotFound("页面".into()));
-    if uri.path().starts_with("/api/") {
-        e.into_response()
-    } else {
-        layout::error_page(&e)
-    }
+async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    by_status(axum::http::StatusCode::NOT_FOUND, &method, &uri)
+}
+
+async fn not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    by_status(axum::http::StatusCode::METHOD_NOT_ALLOWED, &method, &uri)
+}
+
+fn by_status(
+    status: axum::http::StatusCode,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+) -> Response {
+    let face = error::Face::of(uri.path());
+    error::answer(
+        face,
+        status,
+        error::status_message(face, status, method.as_str()),
+    )
 }
 
 /// Serves until Ctrl-C / SIGTERM. `on_ready` gets the bound address (port 0 picks a free one).

@@ -32,12 +32,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         let value = match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => v,
             Err(JsonRejection::JsonDataError(e)) => {
-                return Err(AppError::BadRequest(format!(
-                    "请求内容的字段不对：{}",
-                    e.body_text().trim_start_matches(
-                        "Failed to deserialize the JSON body into the target type: "
-                    )
-                )));
+                // The inner error names the field and what was wrong with it
+                // (`persons[0].birth: invalid type …`), without axum's English preamble.
+                let inner = std::error::Error::source(&e)
+                    .map_or_else(|| e.body_text(), ToString::to_string);
+                return Err(AppError::BadRequest(format!("请求内容的字段不对：{inner}")));
             }
             Err(JsonRejection::JsonSyntaxError(_)) => {
                 return Err(AppError::BadRequest(
@@ -51,10 +50,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             }
             Err(JsonRejection::BytesRejection(e)) => return Err(body_rejection(e)),
             Err(e) => {
-                return Err(AppError::BadRequest(format!(
-                    "无法读取请求内容：{}",
-                    e.body_text()
-                )));
+                tracing::info!("unreadable JSON body: {}", e.body_text());
+                return Err(AppError::BadRequest(
+                    "无法读取请求内容：请检查后重新提交".into(),
+                ));
             }
         };
         // The typed parse succeeded, so the text is valid JSON.

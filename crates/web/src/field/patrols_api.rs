@@ -1,8 +1,9 @@
 //! 巡查 in the JSON API: the types and their checklists, schedules, the due list, recording a
 //! patrol (problems found become 事件).
 
+use crate::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use shequ_store::field::patrols::{

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::extract::{Path, Query};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use shequ_store::field::patrols::{self, ANSWERS, DuePatrol, PatrolInput, PatrolType};

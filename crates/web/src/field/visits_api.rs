@@ -1,8 +1,9 @@
 //! 走访 in the JSON API: the due list of a node (my visits), overdue counts per grid, the rules,
 //! recording a visit (problems found become 事件), a person's past visits.
 
+use crate::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use shequ_store::field::visits::{

@@ -1,8 +1,9 @@
 //! 矛盾纠纷调解 in the JSON API: the 排查 register, cases (parties, sessions, the labour flow's
 //! hand-offs, the outcome), the 人民调解协议书 as .docx, and 排查率 / 调成率 for any period.
 
+use crate::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::extract::{Form, Query};
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use shequ_store::access::second_factor::{self, Status};
 

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::extract::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use shequ_store::access::audit::{self, Entry, Filter};
 
 use super::{Layout, PageResult, date_field, opt_field, render};

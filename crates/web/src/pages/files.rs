@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::extract::{Multipart, Path};
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS,
 };
@@ -60,7 +61,7 @@ impl Submitted {
 }
 
 impl FromRequest<AppState> for Submitted {
-    type Rejection = PageError;
+    type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let multipart = req
@@ -69,25 +70,26 @@ impl FromRequest<AppState> for Submitted {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
-            let axum::extract::Form(fields) =
-                axum::extract::Form::<HashMap<String, String>>::from_request(req, state)
+            let crate::extract::Form(fields) =
+                crate::extract::Form::<HashMap<String, String>>::from_request(req, state)
                     .await
-                    .map_err(|e| unreadable(&e.body_text()))?;
+                    .map_err(IntoResponse::into_response)?;
             return Ok(Submitted {
                 fields,
                 files: Vec::new(),
             });
         }
-        let mut m = Multipart::from_request(req, state)
+        let Multipart(mut m) = Multipart::from_request(req, state)
             .await
-            .map_err(|e| unreadable(&e.body_text()))?;
-        let broken = |e: axum::extract::multipart::MultipartError| {
+            .map_err(IntoResponse::into_response)?;
+        let broken = |e: axum::extract::multipart::MultipartError| -> Response {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 return PageError(AppError::TooLarge(format!(
                     "提交的照片太大：每张照片不超过 {} MB，一次合计不超过 {} MB，请压缩或分次上传",
                     attachments::MAX_BYTES / (1024 * 1024),
                     PHOTO_BODY_LIMIT / (1024 * 1024)
-                )));
+                )))
+                .into_response();
             }
             // axum's text is English: it goes to the log, the user reads what to do.
             tracing::info!("multipart upload broken off: {}", e.body_text());
@@ -95,6 +97,7 @@ impl FromRequest<AppState> for Submitted {
                 "上传没有完成：每张照片不超过 {} MB，请检查网络后重试",
                 attachments::MAX_BYTES / (1024 * 1024)
             )))
+            .into_response()
         };
         let mut out = Submitted {
             fields: HashMap::new(),
@@ -102,10 +105,10 @@ impl FromRequest<AppState> for Submitted {
         };
         while let Some(field) = m.next_field().await.map_err(broken)? {
             let name = field.name().unwrap_or_default().to_string();
-            refuse_nul_in(&name, &name)?;
+            refuse_nul_in(&name, &name).map_err(IntoResponse::into_response)?;
             match field.file_name().map(str::to_string) {
                 Some(file_name) => {
-                    refuse_nul_in(&name, &file_name)?;
+                    refuse_nul_in(&name, &file_name).map_err(IntoResponse::into_response)?;
                     let bytes = field.bytes().await.map_err(broken)?;
                     // A file input left empty still sends a part with no name and no bytes.
                     if !bytes.is_empty() || !file_name.is_empty() {
@@ -121,7 +124,7 @@ impl FromRequest<AppState> for Submitted {
                 }
                 None => {
                     let text = field.text().await.map_err(broken)?;
-                    refuse_nul_in(&name, &text)?;
+                    refuse_nul_in(&name, &text).map_err(IntoResponse::into_response)?;
                     out.fields.insert(name, text);
                 }
             }
@@ -130,15 +133,7 @@ impl FromRequest<AppState> for Submitted {
     }
 }
 
-/// A form that could not be read at all; axum's reason is English, so it is logged, not shown.
-fn unreadable(reason: &str) -> PageError {
-    tracing::info!("form not readable: {reason}");
-    PageError(AppError::BadRequest(
-        "提交的表单无法读取，没有保存：请刷新页面后重新填写提交".into(),
-    ))
-}
-
-/// The NUL check `refuse_nul` makes for urlencoded forms, for the multipart ones that read their
+/// The NUL check `read_body_first` makes for urlencoded forms, for the multipart ones that read their
 /// own fields: no field takes one, and PostgreSQL refuses it in text.
 pub fn refuse_nul_in(label: &str, text: &str) -> Result<(), PageError> {
     if text.contains('\0') {

@@ -8,8 +8,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use crate::extract::{Form, Multipart, Path};
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use shequ_ingest::{Field, Mapping};
 use shequ_store::imports::{self, FileInfo, Kind as _, Plan, Progress};
@@ -97,7 +98,7 @@ async fn receive(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
+    Multipart(mut multipart): Multipart,
 ) -> PageResult {
     let mut csrf = String::new();
     let mut kind = "persons".to_string();

@@ -9,8 +9,9 @@ pub mod imports;
 
 use std::collections::HashMap;
 
+use crate::extract::{Form, Query};
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect};
@@ -43,7 +44,7 @@ pub fn local_time(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
-pub use crate::layout::{Layout, PageError, PageResult, error_page, rejection_page, render};
+pub use crate::layout::{Layout, PageError, PageResult, error_page, render};
 
 /// The layout of a logged-in user's page (here, not in `layout`: it asks `access` whether to
 /// show the search box, and the error page below `access` must not).

@@ -1,8 +1,9 @@
 //! The registry in the JSON API: the tree of areas with its figures, people and their homes,
 //! special groups (重点人群), 十联户 groups, housing and units.
 
+use crate::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;

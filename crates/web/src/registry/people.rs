@@ -1,7 +1,8 @@
 use std::collections::{BTreeMap, HashMap};
 
+use crate::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use shequ_domain::registry::tags::{FieldSpec, FieldType, TAG_KINDS, TagKind, tag_kind};

@@ -1,7 +1,8 @@
 use std::collections::HashMap;
 
+use crate::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use shequ_domain::registry::HOUSING_USES;
 use shequ_domain::registry::org::NodeKind;

@@ -2,8 +2,9 @@
 //! the workflow (409 with the possible steps when the state doesn't allow it), the period's
 //! rates, and the configuration (categories, time limits, the working-day calendar).
 
+use crate::extract::{Path, Query};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};

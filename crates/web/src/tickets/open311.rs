@@ -3,7 +3,8 @@
 //! `.json` or `.xml`, errors as `errors[]{code, description}` with the spec's statuses (404
 //! unknown, 403 bad api_key, 400 otherwise). The data itself is `shequ_store::tickets::open311`.
 
-use axum::extract::{Form, Path, Query, State};
+use crate::extract::{Form, Path, Query};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -137,14 +138,7 @@ fn list<T: Serialize>(format: Format, outer: &str, inner: &str, items: &[T]) -> 
 
 fn failure(format: Format, e: Open311Error) -> Response {
     let status = crate::error::open311_status(e.kind);
-    let code = status.as_u16();
-    let json = serde_json::json!([{ "code": code, "description": e.description }]);
-    let xml = format!(
-        "<errors><error><code>{}</code><description>{}</description></error></errors>",
-        code,
-        shequ_text::xml_escape(&e.description)
-    );
-    reply(format, status, json, xml)
+    crate::error::open311_errors(format == Format::Xml, status, &e.description)
 }
 
 /// Runs a lookup on a pooled connection, answering the spec's way either way.

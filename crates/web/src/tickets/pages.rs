@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::extract::{Form, Path, Query};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use shequ_domain::tickets::{Action, RATINGS, SOURCES, URGENCIES};

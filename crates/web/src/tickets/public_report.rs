@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
+use crate::extract::{Form, Path};
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use sha2::{Digest, Sha256};
 use shequ_store::registry::tree;
@@ -216,7 +217,7 @@ async fn submit(
 async fn status(
     State(st): State<AppState>,
     Path(token): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    crate::extract::Query(q): crate::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
     status_page(&st, token, q.contains_key("new"), None).await
 }

@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
+use crate::extract::Form;
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use shequ_domain::worktime::LimitUnit;
 use shequ_store::field::patrols::{self, PatrolType};
@@ -99,7 +100,7 @@ impl SettingsPage {
 async fn page(
     State(st): State<AppState>,
     user: PageUser,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    crate::extract::Query(q): crate::extract::Query<HashMap<String, String>>,
 ) -> PageResult {
     let scope = settings_scope(&user.actor, "查看事件设置").map_err(AppError::from)?;
     let from = shequ_store::today() - chrono::Duration::days(31);
