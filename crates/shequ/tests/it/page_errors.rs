@@ -132,3 +132,63 @@ fn every_page_error_is_a_chinese_page() {
     );
     println!("{forms} page forms posted with a wrong content type: every answer a Chinese page");
 }
+
+/// A refusal that comes before the body has arrived (a form sent as text/plain, a role the
+/// route refuses) once answered at once and closed the connection, with the body still on
+/// its way: the client's next request on that kept-alive connection failed as "peer
+/// disconnected" (CI saw it in the test above). Here the body follows its headers after a
+/// pause, as on a slow phone network, and the same connection must answer the next request.
+#[test]
+fn a_refused_body_sent_late_leaves_the_connection_open() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let srv = Server::start(20);
+    let host = srv.base.trim_start_matches("http://").to_string();
+    let stream = std::net::TcpStream::connect(&host).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    // Reads one response: its status and body (always with Content-Length here).
+    let mut answer = |r: &mut BufReader<std::net::TcpStream>| -> (u16, String) {
+        let mut status_line = String::new();
+        r.read_line(&mut status_line).unwrap();
+        let status: u16 = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line: {status_line:?}"));
+        let mut length = 0;
+        loop {
+            let mut h = String::new();
+            r.read_line(&mut h).unwrap();
+            if h.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        r.read_exact(&mut body).unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    };
+    let body = b"csrf=x&name=%E5%BC%A0";
+    write!(
+        w,
+        "POST /people/new HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    w.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    w.write_all(body).unwrap();
+    let (status, page) = answer(&mut r);
+    assert!(status >= 300, "{status}: {page}");
+    write!(w, "GET /login HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
+    let (status, page) = answer(&mut r);
+    assert_eq!(status, 200, "the second request on the connection: {page}");
+    assert!(page.contains("登录"), "{page}");
+}
