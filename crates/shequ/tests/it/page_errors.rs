@@ -150,7 +150,7 @@ fn a_refused_body_sent_late_leaves_the_connection_open() {
     let mut w = stream.try_clone().unwrap();
     let mut r = BufReader::new(stream);
     // Reads one response: its status and body (always with Content-Length here).
-    let mut answer = |r: &mut BufReader<std::net::TcpStream>| -> (u16, String) {
+    let answer = |r: &mut BufReader<std::net::TcpStream>| -> (u16, String) {
         let mut status_line = String::new();
         r.read_line(&mut status_line).unwrap();
         let status: u16 = status_line
@@ -165,10 +165,10 @@ fn a_refused_body_sent_late_leaves_the_connection_open() {
             if h.trim().is_empty() {
                 break;
             }
-            if let Some((k, v)) = h.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap();
-                }
+            if let Some((k, v)) = h.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap();
             }
         }
         let mut body = vec![0; length];
