@@ -51,14 +51,7 @@ pub(crate) async fn resolve(
 ) -> Result<Option<(Actor, String)>, AppError> {
     let idle = Duration::from_std(state.inner.idle).unwrap_or(Duration::minutes(30));
     state
-        .db(move |c| {
-            let Some((user_id, csrf, mfa)) = users::resume_session(c, &token, idle)? else {
-                return Ok(None);
-            };
-            let mut actor = Actor::load(c, user_id)?;
-            actor.mfa = mfa;
-            Ok(Some((actor, csrf)))
-        })
+        .db(move |c| users::resume_actor(c, &token, idle))
         .await
 }
 

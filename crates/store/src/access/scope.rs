@@ -47,8 +47,19 @@ impl Actor {
                 params![user_id],
             )?
             .ok_or_else(|| StoreError::NotFound("用户".into()))?;
-        let role_text: String = u.get(2)?;
-        let role = Role::parse(&role_text)
+        Actor::with_scope(conn, user_id, u.get(0)?, u.get(1)?, &u.get::<String>(2)?)
+    }
+
+    /// The actor of a user row already read (`users::resume_actor` reads it with the session):
+    /// its scope, and where it may open personal data.
+    pub(crate) fn with_scope(
+        conn: &mut Conn,
+        user_id: i64,
+        username: String,
+        display_name: String,
+        role_text: &str,
+    ) -> StoreResult<Actor> {
+        let role = Role::parse(role_text)
             .ok_or_else(|| StoreError::Conflict(format!("用户角色“{role_text}”无法识别")))?;
         let nodes = load_nodes(
             conn,
@@ -82,8 +93,8 @@ impl Actor {
         };
         Ok(Actor {
             user_id,
-            username: u.get(0)?,
-            display_name: u.get(1)?,
+            username,
+            display_name,
             role,
             nodes: nodes.0,
             communities: nodes.1,

@@ -298,15 +298,18 @@ pub fn start_session(conn: &mut Conn, user_id: i64) -> StoreResult<Session> {
     Ok(Session { token, csrf })
 }
 
-/// The user behind a session token, if the session is still alive (idle timeout).
-pub fn resume_session(
+/// The user behind a session token, if the session is still alive (idle timeout), with its
+/// CSRF token: the session and the user's row in one query, then the scope. Every request
+/// that is not public starts here, so it reads as little as it can.
+pub fn resume_actor(
     conn: &mut Conn,
     token: &str,
     idle: Duration,
-) -> StoreResult<Option<(i64, String, bool)>> {
+) -> StoreResult<Option<(Actor, String)>> {
     let hash = digest(token);
     let Some(r) = conn.query_opt(
-        "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.mfa_at FROM sessions s JOIN users u ON u.id = s.user_id
+        "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.mfa_at, u.username, u.display_name, u.role
+         FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ? AND u.active = 1",
         params![hash.as_str()],
     )?
@@ -314,9 +317,10 @@ pub fn resume_session(
         return Ok(None);
     };
     let last: String = r.get(2)?;
-    let fresh = DateTime::parse_from_rfc3339(&last)
-        .is_ok_and(|t| shequ_domain::clock::now_utc() - t.with_timezone(&Utc) < idle);
-    if !fresh {
+    let idle_for = DateTime::parse_from_rfc3339(&last)
+        .ok()
+        .map(|t| shequ_domain::clock::now_utc() - t.with_timezone(&Utc));
+    if idle_for.is_none_or(|d| d >= idle) {
         conn.execute(
             "DELETE FROM sessions WHERE token_hash = ?",
             params![hash.as_str()],
@@ -324,16 +328,17 @@ pub fn resume_session(
         return Ok(None);
     }
     // Touch at most once a minute: a page view shouldn't be a write.
-    if DateTime::parse_from_rfc3339(&last).is_ok_and(|t| {
-        shequ_domain::clock::now_utc() - t.with_timezone(&Utc) > Duration::seconds(60)
-    }) {
+    if idle_for.is_some_and(|d| d > Duration::seconds(60)) {
         conn.execute(
             "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
             params![now(), hash.as_str()],
         )?;
     }
     let mfa: Option<String> = r.get(3)?;
-    Ok(Some((r.get(0)?, r.get(1)?, mfa.is_some())))
+    let role: String = r.get(6)?;
+    let mut actor = Actor::with_scope(conn, r.get(0)?, r.get(4)?, r.get(5)?, &role)?;
+    actor.mfa = mfa.is_some();
+    Ok(Some((actor, r.get(1)?)))
 }
 
 /// Checks a login and starts a session; every outcome is audited, a lockout as its own action.
