@@ -17,7 +17,7 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::pages::files::{PHOTO_BODY_LIMIT, Submitted};
 use crate::pages::form::{Text, typed};
-use crate::pages::{Layout, PageError, PageResult, check_csrf, field, render};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -103,8 +103,9 @@ async fn form_page(
     f: HashMap<String, String>,
     error: Option<String>,
 ) -> Result<FormPage, PageError> {
+    let sent: PatrolForm = typed(&f);
     let actor = user.actor.clone();
-    let wanted = field(&f, "type");
+    let wanted = sent.kind.get();
     let (node, types, categories) = st
         .db(move |c| {
             let node = tree::get(c, &actor, id)?;
@@ -124,7 +125,7 @@ async fn form_page(
     l.crumbs = vec![(node.name.clone(), format!("/nodes/{}/patrols", node.id))];
     Ok(FormPage {
         l,
-        schedule: field(&f, "schedule"),
+        schedule: sent.schedule.get(),
         node,
         kind,
         answers: ANSWERS,

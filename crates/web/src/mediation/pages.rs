@@ -21,7 +21,7 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::pages::files::Submitted;
 use crate::pages::form::{Text, typed};
-use crate::pages::{Layout, PageError, PageResult, check_csrf, opt_field, render};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -211,16 +211,18 @@ async fn new_form(
     Ok(render(&new_page(&st, &user, id, q, None).await?))
 }
 
+/// A party as the case form names its fields, by side (`a_name`, `b_phone`, …).
 fn party(f: &HashMap<String, String>, prefix: &str, side: &str) -> Option<PartyInput> {
-    let name = opt_field(f, &format!("{prefix}_name"))?;
+    let text = |key: &str| Text::of(f.get(&format!("{prefix}_{key}"))).opt();
+    let name = text("name")?;
     Some(PartyInput {
         side: side.into(),
         person_id: None,
         name: Some(name),
-        sex: opt_field(f, &format!("{prefix}_sex")),
-        id_number: opt_field(f, &format!("{prefix}_id")),
-        phone: opt_field(f, &format!("{prefix}_phone")),
-        address: opt_field(f, &format!("{prefix}_address")),
+        sex: text("sex"),
+        id_number: text("id"),
+        phone: text("phone"),
+        address: text("address"),
     })
 }
 

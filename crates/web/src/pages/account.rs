@@ -7,9 +7,11 @@ use crate::extract::{Form, Query};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_store::access::second_factor::{self, Status};
 
-use super::{Layout, PageResult, check_csrf, field, render};
+use super::form::{Text, typed};
+use super::{Layout, PageResult, check_csrf, render};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::state::AppState;
@@ -89,19 +91,27 @@ async fn page(
     render_page(&st, &user, None, None, next).await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BeginForm {
+    binding_code: Text,
+    next: Text,
+}
+
 async fn begin(
     State(st): State<AppState>,
     user: PageUser,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
+    check_csrf(&user, &raw)?;
+    let form: BeginForm = typed(&raw);
     let actor = user.actor.clone();
     let username = actor.username.clone();
-    let binding_code = field(&form, "binding_code");
+    let binding_code = form.binding_code.get();
     let made = st
         .db(move |c| second_factor::begin(c, &actor, &binding_code))
         .await;
-    let next = safe_next(&field(&form, "next"));
+    let next = safe_next(&form.next.get());
     match made {
         Ok(secret) => {
             let shown = (second_factor::uri(&secret, &username), secret.to_base32());
@@ -111,14 +121,22 @@ async fn begin(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct VerifyForm {
+    code: Text,
+    next: Text,
+}
+
 async fn verify(
     State(st): State<AppState>,
     mut user: PageUser,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let (actor, token, code) = (user.actor.clone(), user.token.clone(), field(&form, "code"));
-    let next = safe_next(&field(&form, "next"));
+    check_csrf(&user, &raw)?;
+    let form: VerifyForm = typed(&raw);
+    let (actor, token, code) = (user.actor.clone(), user.token.clone(), form.code.get());
+    let next = safe_next(&form.next.get());
     match st
         .db(move |c| second_factor::verify(c, &actor, &token, &code))
         .await

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use crate::extract::Query;
 use askama::Template;
 use axum::extract::State;
+use serde::Deserialize;
 use shequ_store::access::audit::{self, Entry, Filter};
 
-use super::{Layout, PageResult, date_field, opt_field, render};
+use super::form::{Text, typed};
+use super::{Layout, PageResult, render};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::state::AppState;
@@ -47,15 +49,28 @@ async fn export(
     crate::ledger::audit_log(st, user, filter).await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FilterQuery {
+    user: Text,
+    action: Text,
+    target: Text,
+    from: Text,
+    to: Text,
+    before: Text,
+}
+
 /// The filter as typed in the query string; a bad date is named in the error.
 pub fn filter_of(q: &HashMap<String, String>, limit: usize) -> Result<Filter, super::PageError> {
+    let q: FilterQuery = typed(q);
     Ok(Filter {
-        username: opt_field(q, "user"),
-        action: opt_field(q, "action"),
-        target: opt_field(q, "target"),
-        from: date_field(q, "from", "起始日期")?,
-        to: date_field(q, "to", "截止日期")?,
-        before: opt_field(q, "before").and_then(|b| b.parse().ok()),
+        username: q.user.opt(),
+        action: q.action.opt(),
+        target: q.target.opt(),
+        from: q.from.date("起始日期")?,
+        to: q.to.date("截止日期")?,
+        // Set only by the "older" link: one that doesn't parse starts from the newest.
+        before: q.before.opt().and_then(|b| b.parse().ok()),
         limit,
     })
 }

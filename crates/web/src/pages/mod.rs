@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_store::{StoreError, access::users, registry::search};
 
 use crate::access::{Need, Routes, Target, rule};
@@ -73,30 +74,6 @@ pub fn check_csrf(user: &PageUser, form: &HashMap<String, String>) -> Result<(),
             "页面已过期（安全校验失败），请刷新页面后重新提交".into(),
         ))),
     }
-}
-
-pub fn field(form: &HashMap<String, String>, key: &str) -> String {
-    form::Text::of(form.get(key)).get()
-}
-
-pub fn opt_field(form: &HashMap<String, String>, key: &str) -> Option<String> {
-    form::Text::of(form.get(key)).opt()
-}
-
-pub fn date_field(
-    form: &HashMap<String, String>,
-    key: &str,
-    label: &str,
-) -> Result<Option<chrono::NaiveDate>, PageError> {
-    form::Text::of(form.get(key)).date(label)
-}
-
-pub fn int_field(
-    form: &HashMap<String, String>,
-    key: &str,
-    label: &str,
-) -> Result<Option<i64>, PageError> {
-    form::Text::of(form.get(key)).int(label)
 }
 
 #[derive(Template)]
@@ -163,14 +140,26 @@ async fn login_page(
     login_form(&st, page, StatusCode::OK)
 }
 
+/// The login form. Only the user name is trimmed: the password is checked exactly as typed,
+/// and `next` and the token are compared as sent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LoginForm {
+    username: form::Text,
+    password: String,
+    next: String,
+    csrf: String,
+}
+
 async fn login(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let username = field(&form, "username");
-    let password = form.get("password").cloned().unwrap_or_default();
-    let next = safe_next(form.get("next"));
+    let form: LoginForm = form::typed(&raw);
+    let username = form.username.get();
+    let password = form.password;
+    let next = safe_next(Some(&form.next));
     let policy = st.inner.login;
     let page = |error: String| Login {
         l: Layout::anonymous("登录"),
@@ -180,7 +169,7 @@ async fn login(
         attempts: policy.attempts,
         minutes: policy.lock_minutes,
     };
-    let sent = form.get("csrf").map(String::as_str).unwrap_or_default();
+    let sent = form.csrf.as_str();
     let matches = login_cookie(&headers).is_some_and(|c| {
         c.len() == sent.len() && c.bytes().zip(sent.bytes()).fold(0, |a, (x, y)| a | (x ^ y)) == 0
     });

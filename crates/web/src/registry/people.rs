@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use serde::Deserialize;
 use shequ_domain::registry::tags::{FieldSpec, FieldType, TAG_KINDS, TagKind, tag_kind};
 use shequ_domain::registry::{DOC_TYPES, EMPLOYMENT, ETHNICITIES, PERSON_TYPES, RELATIONS};
 use shequ_store::access::personal::{IdNo, PhoneNo, Revealed};
@@ -20,9 +21,8 @@ use shequ_store::{StoreError, registry::tree, today};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
-use crate::pages::{
-    Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
-};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, render};
 use crate::registry::tree::crumbs;
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
@@ -161,17 +161,25 @@ async fn profile(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>
     show_profile(st, user, id, None).await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RevealForm {
+    reason: Text,
+    code: Text,
+}
+
 /// Shows the full ID number and phone: the reason is required, and a session that has not
 /// passed the second factor types a code in the same form.
 async fn reveal(
     State(st): State<AppState>,
     mut user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let reason = field(&form, "reason");
-    let code = field(&form, "code");
+    check_csrf(&user, &raw)?;
+    let form: RevealForm = typed(&raw);
+    let reason = form.reason.get();
+    let code = form.code.get();
     if !user.actor.mfa && !code.trim().is_empty() && reason.trim().chars().count() >= 2 {
         let (actor, token) = (user.actor.clone(), user.token.clone());
         let checked = st
@@ -287,21 +295,44 @@ struct PersonFields {
     notes: String,
 }
 
+/// The person form as sent: the person, then where a new one lives (new only) or the version
+/// edited (edit only). `registered_here` is a checkbox, read beside it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PersonSent {
+    name: Text,
+    id_number: Text,
+    doc_type: Text,
+    doc_no: Text,
+    sex: Text,
+    birth_date: Text,
+    phone: Text,
+    ethnicity: Text,
+    person_type: Text,
+    employment: Text,
+    notes: Text,
+    household_id: Text,
+    relation: Text,
+    moved_in_on: Text,
+    version: Text,
+}
+
 impl PersonFields {
-    fn from_form(f: &HashMap<String, String>) -> PersonFields {
+    fn from_form(raw: &HashMap<String, String>, f: &PersonSent) -> PersonFields {
         PersonFields {
-            name: field(f, "name"),
-            id_number: field(f, "id_number"),
-            doc_type: field(f, "doc_type"),
-            doc_no: field(f, "doc_no"),
-            sex: field(f, "sex"),
-            birth_date: field(f, "birth_date"),
-            phone: field(f, "phone"),
-            ethnicity: field(f, "ethnicity"),
-            person_type: field(f, "person_type"),
-            registered_here: f.contains_key("registered_here"),
-            employment: field(f, "employment"),
-            notes: field(f, "notes"),
+            name: f.name.get(),
+            id_number: f.id_number.get(),
+            doc_type: f.doc_type.get(),
+            doc_no: f.doc_no.get(),
+            sex: f.sex.get(),
+            birth_date: f.birth_date.get(),
+            phone: f.phone.get(),
+            ethnicity: f.ethnicity.get(),
+            person_type: f.person_type.get(),
+            // A checkbox counts by being sent, whatever its value.
+            registered_here: raw.contains_key("registered_here"),
+            employment: f.employment.get(),
+            notes: f.notes.get(),
         }
     }
 
@@ -437,12 +468,20 @@ async fn room_context(
     .await
 }
 
+/// The room a new person is registered in, as the room's page links to the form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RoomQuery {
+    room: Text,
+}
+
 async fn new_form(
     State(st): State<AppState>,
     user: PageUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let room = int_field(&q, "room", "房屋")?.ok_or_else(|| {
+    let q: RoomQuery = typed(&q);
+    let room = q.room.int("房屋")?.ok_or_else(|| {
         PageError(AppError::BadRequest(
             "请先在楼栋里选到具体的房屋（户），再登记人员".into(),
         ))
@@ -467,20 +506,22 @@ async fn create(
     State(st): State<AppState>,
     user: PageUser,
     Query(q): Query<HashMap<String, String>>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let room = int_field(&q, "room", "房屋")?.ok_or_else(|| {
+    check_csrf(&user, &raw)?;
+    let q: RoomQuery = typed(&q);
+    let room = q.room.int("房屋")?.ok_or_else(|| {
         PageError(AppError::BadRequest(
             "缺少房屋，请从房屋页面点“登记人员”".into(),
         ))
     })?;
-    let fields = PersonFields::from_form(&form);
+    let form: PersonSent = typed(&raw);
+    let fields = PersonFields::from_form(&raw, &form);
     let res = Residence {
         room_id: room,
-        household_id: int_field(&form, "household_id", "所在户")?,
-        relation: opt_field(&form, "relation"),
-        moved_in_on: date_field(&form, "moved_in_on", "迁入日期")?,
+        household_id: form.household_id.int("所在户")?,
+        relation: form.relation.opt(),
+        moved_in_on: form.moved_in_on.date("迁入日期")?,
     };
     let actor = user.actor.clone();
     let result = match fields.input() {
@@ -519,11 +560,12 @@ async fn update(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let fields = PersonFields::from_form(&form);
-    let version = int_field(&form, "version", "版本")?;
+    check_csrf(&user, &raw)?;
+    let form: PersonSent = typed(&raw);
+    let fields = PersonFields::from_form(&raw, &form);
+    let version = form.version.int("版本")?;
     let actor = user.actor.clone();
     let result = match fields.input() {
         Ok(input) => {
@@ -544,16 +586,25 @@ async fn update(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct MoveOutForm {
+    on: Text,
+    reason: Text,
+}
+
 async fn move_out(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let on = date_field(&form, "on", "迁出日期")?.unwrap_or_else(today);
+    check_csrf(&user, &raw)?;
+    let form: MoveOutForm = typed(&raw);
+    let on = form.on.date("迁出日期")?.unwrap_or_else(today);
+    let reason = form.reason.get();
     let actor = user.actor.clone();
-    st.db(move |c| people::move_out(c, &actor, id, on, &field(&form, "reason")))
+    st.db(move |c| people::move_out(c, &actor, id, on, &reason))
         .await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
@@ -589,13 +640,21 @@ impl TagForm {
     }
 }
 
+/// The kind of group a new tag is for, as the profile links to its form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TagQuery {
+    kind: Text,
+}
+
 async fn tag_form(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let kind = tag_kind(&field(&q, "kind"))
+    let q: TagQuery = typed(&q);
+    let kind = tag_kind(&q.kind.get())
         .ok_or_else(|| PageError(AppError::BadRequest("请选择重点人群类别".into())))?;
     let actor = user.actor.clone();
     let p = st.db(move |c| people::get(c, &actor, id)).await?;
@@ -611,16 +670,25 @@ async fn tag_form(
     }))
 }
 
+/// A new tag: its kind and start; the kind's own fields are read beside it, by their keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NewTagForm {
+    kind: Text,
+    started_on: Text,
+}
+
 async fn add_tag(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let kind_code = field(&form, "kind");
-    let started_on = date_field(&form, "started_on", "开始日期")?;
-    let values: BTreeMap<String, String> = form
+    check_csrf(&user, &raw)?;
+    let form: NewTagForm = typed(&raw);
+    let kind_code = form.kind.get();
+    let started_on = form.started_on.date("开始日期")?;
+    let values: BTreeMap<String, String> = raw
         .iter()
         .filter(|(k, v)| {
             !["csrf", "kind", "started_on"].contains(&k.as_str()) && !v.trim().is_empty()
@@ -656,43 +724,69 @@ async fn add_tag(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EndTagForm {
+    person: Text,
+    on: Text,
+    reason: Text,
+}
+
 async fn end_tag(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let person = int_field(&form, "person", "人员")?;
-    let on = date_field(&form, "on", "结束日期")?.unwrap_or_else(today);
+    check_csrf(&user, &raw)?;
+    let form: EndTagForm = typed(&raw);
+    let person = form.person.int("人员")?;
+    let on = form.on.date("结束日期")?.unwrap_or_else(today);
+    let reason = form.reason.get();
     let actor = user.actor.clone();
-    st.db(move |c| tags::end(c, &actor, id, on, &field(&form, "reason")))
+    st.db(move |c| tags::end(c, &actor, id, on, &reason))
         .await?;
     let back = person.map_or("/".to_string(), |p| format!("/people/{p}"));
     Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct GroupForm {
+    group_id: Text,
 }
 
 async fn join_group(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let group = int_field(&form, "group_id", "十联户")?;
+    check_csrf(&user, &raw)?;
+    let form: GroupForm = typed(&raw);
+    let group = form.group_id.int("十联户")?;
     let actor = user.actor.clone();
     st.db(move |c| groups::assign(c, &actor, id, group)).await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LeaderForm {
+    person: Text,
 }
 
 async fn make_leader(
     State(st): State<AppState>,
     user: PageUser,
     Path(group): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let person = int_field(&form, "person", "人员")?
+    check_csrf(&user, &raw)?;
+    let form: LeaderForm = typed(&raw);
+    let person = form
+        .person
+        .int("人员")?
         .ok_or_else(|| PageError(AppError::BadRequest("缺少人员，请从人员档案页操作".into())))?;
     let actor = user.actor.clone();
     st.db(move |c| groups::set_leader(c, &actor, group, person))
@@ -700,21 +794,31 @@ async fn make_leader(
     Ok(Redirect::to(&format!("/people/{person}")).into_response())
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RelocateForm {
+    on: Text,
+    address: Text,
+    relation: Text,
+}
+
 async fn relocate(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let on = date_field(&form, "on", "迁入日期")?;
+    check_csrf(&user, &raw)?;
+    let form: RelocateForm = typed(&raw);
+    let on = form.on.date("迁入日期")?;
+    let (address, relation) = (form.address.get(), form.relation.opt());
     let actor = user.actor.clone();
     st.db(move |c| {
-        let room_id = room_by_address(c, &actor, &field(&form, "address"))?;
+        let room_id = room_by_address(c, &actor, &address)?;
         let res = Residence {
             room_id,
             household_id: None,
-            relation: opt_field(&form, "relation"),
+            relation,
             moved_in_on: on,
         };
         people::relocate(c, &actor, id, &res)

@@ -4,6 +4,7 @@ use crate::extract::{Form, Path, Query};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_domain::registry::HOUSING_USES;
 use shequ_domain::registry::org::NodeKind;
 use shequ_store::indicators::{Overview, overview};
@@ -14,7 +15,8 @@ use shequ_store::{Actor, Conn, StoreResult, registry::housing, today};
 
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
-use crate::pages::{Layout, PageResult, check_csrf, date_field, field, int_field, render};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageResult, check_csrf, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -210,14 +212,24 @@ async fn node_page(State(st): State<AppState>, user: PageUser, Path(id): Path<i6
     }))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ChildForm {
+    kind: Text,
+    name: Text,
+    code: Text,
+}
+
 async fn add_child(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let kind = NodeKind::parse(&field(&form, "kind"));
+    check_csrf(&user, &raw)?;
+    let form: ChildForm = typed(&raw);
+    let kind = NodeKind::parse(&form.kind.get());
+    let (name, code) = (form.name.get(), form.code.get());
     let actor = user.actor.clone();
     let new_id = st
         .db(move |c| {
@@ -229,8 +241,8 @@ async fn add_child(
                 &NewNode {
                     parent_id: Some(id),
                     kind,
-                    name: &field(&form, "name"),
-                    code: Some(&field(&form, "code")),
+                    name: &name,
+                    code: Some(&code),
                     on: today(),
                 },
             )
@@ -239,31 +251,48 @@ async fn add_child(
     Ok(Redirect::to(&format!("/nodes/{new_id}")).into_response())
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RenameForm {
+    version: Text,
+    name: Text,
+    code: Text,
+}
+
 async fn rename(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let version = int_field(&form, "version", "版本")?;
+    check_csrf(&user, &raw)?;
+    let form: RenameForm = typed(&raw);
+    let version = form.version.int("版本")?;
+    let (name, code) = (form.name.get(), form.code.get());
     let actor = user.actor.clone();
     st.db(move |c| {
-        tree::rename(c, &actor, id, &field(&form, "name"), version, today())?;
-        tree::recode(c, &actor, id, &field(&form, "code"), today())
+        tree::rename(c, &actor, id, &name, version, today())?;
+        tree::recode(c, &actor, id, &code, today())
     })
     .await?;
     Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct MoveForm {
+    parent_id: Text,
 }
 
 async fn move_node(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let target = int_field(&form, "parent_id", "调整到")?.unwrap_or_default();
+    check_csrf(&user, &raw)?;
+    let form: MoveForm = typed(&raw);
+    let target = form.parent_id.int("调整到")?.unwrap_or_default();
     let actor = user.actor.clone();
     st.db(move |c| tree::move_to(c, &actor, id, target, today()))
         .await?;
@@ -326,13 +355,20 @@ struct StatsPage {
     s: Overview,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StatsQuery {
+    as_of: Text,
+}
+
 async fn stats(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let as_of = date_field(&q, "as_of", "截至日期")?.unwrap_or_else(today);
+    let q: StatsQuery = typed(&q);
+    let as_of = q.as_of.date("截至日期")?.unwrap_or_else(today);
     let actor = user.actor.clone();
     let (s, crumbs) = st
         .db(move |c| {
@@ -347,34 +383,53 @@ async fn stats(
     Ok(render(&StatsPage { l, s }))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct HousingForm {
+    usage: Text,
+    landlord_name: Text,
+    landlord_phone: Text,
+    agreement_signed_on: Text,
+    notes: Text,
+}
+
 async fn set_housing(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
+    check_csrf(&user, &raw)?;
+    let form: HousingForm = typed(&raw);
     let h = housing::Housing {
-        usage: field(&form, "usage"),
-        landlord_name: crate::pages::opt_field(&form, "landlord_name"),
-        landlord_phone: crate::pages::opt_field(&form, "landlord_phone"),
-        agreement_signed_on: date_field(&form, "agreement_signed_on", "治安责任书签订日期")?,
-        notes: crate::pages::opt_field(&form, "notes"),
+        usage: form.usage.get(),
+        landlord_name: form.landlord_name.opt(),
+        landlord_phone: form.landlord_phone.opt(),
+        agreement_signed_on: form.agreement_signed_on.date("治安责任书签订日期")?,
+        notes: form.notes.opt(),
     };
     let actor = user.actor.clone();
     st.db(move |c| housing::set(c, &actor, id, &h)).await?;
     Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NewGroupForm {
+    name: Text,
+}
+
 async fn add_group(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
+    check_csrf(&user, &raw)?;
+    let form: NewGroupForm = typed(&raw);
+    let name = form.name.get();
     let actor = user.actor.clone();
-    st.db(move |c| groups::create(c, &actor, id, &field(&form, "name"), None))
+    st.db(move |c| groups::create(c, &actor, id, &name, None))
         .await?;
     Ok(Redirect::to(&format!("/nodes/{id}")).into_response())
 }

@@ -4,6 +4,7 @@ use crate::extract::{Form, Path, Query};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_domain::registry::UNIT_KINDS;
 use shequ_store::registry::tree::{self, Node};
 use shequ_store::registry::units::{self, Unit, UnitInput};
@@ -11,9 +12,8 @@ use shequ_store::registry::units::{self, Unit, UnitInput};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
-use crate::pages::{
-    Layout, PageError, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
-};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -80,19 +80,37 @@ struct UnitFields {
     notes: String,
 }
 
+/// The unit form as sent (new or edit).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct UnitSent {
+    node_id: Text,
+    version: Text,
+    name: Text,
+    kind: Text,
+    credit_code: Text,
+    address: Text,
+    contact_name: Text,
+    contact_phone: Text,
+    employees: Text,
+    safety_agreement_on: Text,
+    fire_agreement_on: Text,
+    notes: Text,
+}
+
 impl UnitFields {
-    fn from_form(f: &HashMap<String, String>) -> UnitFields {
+    fn from_form(f: &UnitSent) -> UnitFields {
         UnitFields {
-            name: field(f, "name"),
-            kind: field(f, "kind"),
-            credit_code: field(f, "credit_code"),
-            address: field(f, "address"),
-            contact_name: field(f, "contact_name"),
-            contact_phone: field(f, "contact_phone"),
-            employees: field(f, "employees"),
-            safety_agreement_on: field(f, "safety_agreement_on"),
-            fire_agreement_on: field(f, "fire_agreement_on"),
-            notes: field(f, "notes"),
+            name: f.name.get(),
+            kind: f.kind.get(),
+            credit_code: f.credit_code.get(),
+            address: f.address.get(),
+            contact_name: f.contact_name.get(),
+            contact_phone: f.contact_phone.get(),
+            employees: f.employees.get(),
+            safety_agreement_on: f.safety_agreement_on.get(),
+            fire_agreement_on: f.fire_agreement_on.get(),
+            notes: f.notes.get(),
         }
     }
 
@@ -128,19 +146,19 @@ impl UnitFields {
     }
 }
 
-fn input_of(form: &HashMap<String, String>, node_id: i64) -> Result<UnitInput, PageError> {
+fn input_of(form: &UnitSent, node_id: i64) -> Result<UnitInput, PageError> {
     Ok(UnitInput {
         node_id,
-        name: field(form, "name"),
-        kind: field(form, "kind"),
-        credit_code: opt_field(form, "credit_code"),
-        address: opt_field(form, "address"),
-        contact_name: opt_field(form, "contact_name"),
-        contact_phone: opt_field(form, "contact_phone"),
-        employees: int_field(form, "employees", "从业人数")?,
-        safety_agreement_on: date_field(form, "safety_agreement_on", "安全生产责任书签订日期")?,
-        fire_agreement_on: date_field(form, "fire_agreement_on", "消防安全责任书签订日期")?,
-        notes: opt_field(form, "notes"),
+        name: form.name.get(),
+        kind: form.kind.get(),
+        credit_code: form.credit_code.opt(),
+        address: form.address.opt(),
+        contact_name: form.contact_name.opt(),
+        contact_phone: form.contact_phone.opt(),
+        employees: form.employees.int("从业人数")?,
+        safety_agreement_on: form.safety_agreement_on.date("安全生产责任书签订日期")?,
+        fire_agreement_on: form.fire_agreement_on.date("消防安全责任书签订日期")?,
+        notes: form.notes.opt(),
     })
 }
 
@@ -155,8 +173,16 @@ struct UnitForm {
     kinds: &'static [&'static str],
 }
 
+/// Where a new unit is registered, as the units list links to the form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NodeQuery {
+    node: Text,
+}
+
 async fn new_form(user: PageUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
-    let node_id = int_field(&q, "node", "所在位置")?.unwrap_or_default();
+    let q: NodeQuery = typed(&q);
+    let node_id = q.node.int("所在位置")?.unwrap_or_default();
     let l = Layout::new("登记辖区单位", &user);
     Ok(render(&UnitForm {
         l,
@@ -168,13 +194,7 @@ async fn new_form(user: PageUser, Query(q): Query<HashMap<String, String>>) -> P
     }))
 }
 
-fn retry(
-    user: &PageUser,
-    title: &str,
-    form: &HashMap<String, String>,
-    node_id: i64,
-    e: AppError,
-) -> PageResult {
+fn retry(user: &PageUser, title: &str, form: &UnitSent, node_id: i64, e: AppError) -> PageResult {
     if !matches!(e.status().as_u16(), 409 | 422) {
         return Err(e.into());
     }
@@ -182,7 +202,7 @@ fn retry(
         l: Layout::new(title, user),
         f: UnitFields::from_form(form),
         node_id,
-        version: field(form, "version"),
+        version: form.version.get(),
         error: Some(e.message()),
         kinds: UNIT_KINDS,
     };
@@ -194,10 +214,11 @@ fn retry(
 async fn create(
     State(st): State<AppState>,
     user: PageUser,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let node_id = int_field(&form, "node_id", "所在位置")?.unwrap_or_default();
+    check_csrf(&user, &raw)?;
+    let form: UnitSent = typed(&raw);
+    let node_id = form.node_id.int("所在位置")?.unwrap_or_default();
     let input = input_of(&form, node_id)?;
     let actor = user.actor.clone();
     match st.db(move |c| units::create(c, &actor, &input)).await {
@@ -225,11 +246,12 @@ async fn update(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &form)?;
-    let node_id = int_field(&form, "node_id", "所在位置")?.unwrap_or_default();
-    let version = int_field(&form, "version", "版本")?;
+    check_csrf(&user, &raw)?;
+    let form: UnitSent = typed(&raw);
+    let node_id = form.node_id.int("所在位置")?.unwrap_or_default();
+    let version = form.version.int("版本")?;
     let input = input_of(&form, node_id)?;
     let actor = user.actor.clone();
     match st

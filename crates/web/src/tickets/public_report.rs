@@ -9,6 +9,7 @@ use crate::extract::{Form, Path};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use shequ_store::registry::tree;
 use shequ_store::tickets::public_reports::{self, Link, PublicReport, PublicStatus};
@@ -18,9 +19,8 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
 use crate::pages::files::Submitted;
-use crate::pages::{
-    Layout, PageError, PageResult, check_csrf, field, int_field, opt_field, render,
-};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageError, PageResult, check_csrf, render};
 use crate::state::AppState;
 use shequ_store::access::scope::RecordKind;
 
@@ -167,22 +167,38 @@ impl StatusPage {
     }
 }
 
+/// A resident's report as sent (its photos are read beside it): the form's signed stamp, the
+/// field only robots fill, and the report.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PublicReportForm {
+    #[serde(rename = "t")]
+    stamp: Text,
+    sig: Text,
+    website: Text,
+    category_code: Text,
+    description: Text,
+    location: Text,
+    name: Text,
+    phone: Text,
+}
+
 async fn submit(
     State(st): State<AppState>,
     Path(slug): Path<String>,
     sent: Submitted,
 ) -> PageResult {
-    let f = &sent.fields;
-    let stamp = field(f, "t");
+    let f: PublicReportForm = typed(&sent.fields);
+    let stamp = f.stamp.get();
     let age = shequ_domain::clock::unix_seconds().saturating_sub(stamp_time(&stamp));
-    if field(f, "sig") != sign(&st, &stamp) || age > MAX_FILL_SECS {
+    if f.sig.get() != sign(&st, &stamp) || age > MAX_FILL_SECS {
         return Err(AppError::BadRequest(
             "页面已过期（安全校验失败），请重新扫码打开上报页面".into(),
         )
         .into());
     }
     // Filled in by robots only (the field is off screen), or sent faster than anyone types.
-    if !field(f, "website").is_empty() || age < MIN_FILL_SECS {
+    if !f.website.get().is_empty() || age < MIN_FILL_SECS {
         return Err(AppError::BadRequest("提交太快，请稍候片刻再提交".into()).into());
     }
     // One form, one report: a stamp sent again (a replayed request) is refused.
@@ -193,11 +209,11 @@ async fn submit(
         .into());
     }
     let report = PublicReport {
-        category_code: field(f, "category_code"),
-        description: field(f, "description"),
-        location: opt_field(f, "location"),
-        name: opt_field(f, "name"),
-        phone: opt_field(f, "phone"),
+        category_code: f.category_code.get(),
+        description: f.description.get(),
+        location: f.location.opt(),
+        name: f.name.opt(),
+        phone: f.phone.opt(),
         photos: sent.files_of("photos", "other"),
     };
     let s = slug.clone();
@@ -248,22 +264,32 @@ async fn status_page(
     Ok(r)
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RateForm {
+    #[serde(rename = "t")]
+    stamp: Text,
+    sig: Text,
+    rating: Text,
+}
+
 /// The resident rates their closed report: the rating is theirs, given through the receipt.
 async fn rate(
     State(st): State<AppState>,
     Path(token): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
+    let form: RateForm = typed(&raw);
     // Only from the receipt page itself, as it was sent: a forged or stale form does nothing.
-    let stamp = field(&f, "t");
-    if field(&f, "sig") != sign(&st, &stamp)
+    let stamp = form.stamp.get();
+    if form.sig.get() != sign(&st, &stamp)
         || shequ_domain::clock::unix_seconds().saturating_sub(stamp_time(&stamp)) > MAX_FILL_SECS
     {
         return Err(
             AppError::BadRequest("页面已过期（安全校验失败），请刷新本页后再评价".into()).into(),
         );
     }
-    let (t, rating) = (token.clone(), field(&f, "rating"));
+    let (t, rating) = (token.clone(), form.rating.get());
     match st.db(move |c| public_reports::rate(c, &t, &rating)).await {
         Ok(()) => Ok(Redirect::to(&format!("/r/status/{token}")).into_response()),
         Err(e) if matches!(e.status().as_u16(), 409 | 422) => {
@@ -309,16 +335,25 @@ async fn links(State(st): State<AppState>, user: PageUser, Path(id): Path<i64>) 
     Ok(render(&LinksPage { l, links }))
 }
 
+/// Makes a link (named) or revokes one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct LinksForm {
+    link: Text,
+    name: Text,
+}
+
 async fn change_links(
     State(st): State<AppState>,
     user: PageUser,
     Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &f)?;
+    check_csrf(&user, &raw)?;
+    let form: LinksForm = typed(&raw);
     let actor = user.actor.clone();
-    let link = int_field(&f, "link", "链接")?;
-    let name = field(&f, "name");
+    let link = form.link.int("链接")?;
+    let name = form.name.get();
     st.db(move |c| match link {
         Some(link) => public_reports::revoke(c, &actor, id, link),
         None => public_reports::make_link(c, &actor, id, &name).map(|_| ()),

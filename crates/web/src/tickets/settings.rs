@@ -9,6 +9,7 @@ use crate::extract::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use shequ_domain::worktime::LimitUnit;
 use shequ_store::field::patrols::{self, PatrolType};
 use shequ_store::tickets::settings::{
@@ -19,9 +20,8 @@ use shequ_store::tickets::{self, TimeLimit};
 use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
-use crate::pages::{
-    Layout, PageResult, check_csrf, date_field, field, int_field, opt_field, render,
-};
+use crate::pages::form::{Text, typed};
+use crate::pages::{Layout, PageResult, check_csrf, render};
 use crate::state::AppState;
 
 pub fn routes() -> Routes {
@@ -164,44 +164,66 @@ async fn page(
     }))
 }
 
+/// The page's forms as sent; `form` says which (a category, a time limit, a calendar day, a
+/// checklist).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SettingsForm {
+    form: Text,
+    code: Text,
+    name: Text,
+    limit_normal: Text,
+    limit_urgent: Text,
+    active: Text,
+    photos_required: Text,
+    amount: Text,
+    unit: Text,
+    day: Text,
+    workday: Text,
+    items: Text,
+}
+
 async fn save(
     State(st): State<AppState>,
     user: PageUser,
-    Form(f): Form<HashMap<String, String>>,
+    Form(raw): Form<HashMap<String, String>>,
 ) -> PageResult {
-    check_csrf(&user, &f)?;
+    check_csrf(&user, &raw)?;
+    let f: SettingsForm = typed(&raw);
     let actor = user.actor.clone();
-    match field(&f, "form").as_str() {
+    match f.form.get().as_str() {
         "category" => {
             let input = CategoryInput {
-                code: field(&f, "code"),
-                name: field(&f, "name"),
-                limit_normal: opt_field(&f, "limit_normal"),
-                limit_urgent: opt_field(&f, "limit_urgent"),
-                active: Some(field(&f, "active") != "0"),
-                photos_required: opt_field(&f, "photos_required").map(|v| v == "1"),
+                code: f.code.get(),
+                name: f.name.get(),
+                limit_normal: f.limit_normal.opt(),
+                limit_urgent: f.limit_urgent.opt(),
+                active: Some(f.active.get() != "0"),
+                photos_required: f.photos_required.opt().map(|v| v == "1"),
             };
             st.db(move |c| settings::set_category(c, &actor, &input))
                 .await?;
         }
         "limit" => {
-            let code = field(&f, "code");
-            let amount = int_field(&f, "amount", "时限")?.unwrap_or(0);
-            let unit = field(&f, "unit");
+            let code = f.code.get();
+            let amount = f.amount.int("时限")?.unwrap_or(0);
+            let unit = f.unit.get();
             st.db(move |c| tickets::set_time_limit(c, &actor, &code, amount, &unit))
                 .await?;
         }
         "day" => {
-            let day = date_field(&f, "day", "日期")?
+            let day = f
+                .day
+                .date("日期")?
                 .ok_or_else(|| AppError::BadRequest("日期：请选择日期".into()))?;
-            let workday = field(&f, "workday") == "1";
-            let name = field(&f, "name");
+            let workday = f.workday.get() == "1";
+            let name = f.name.get();
             st.db(move |c| tickets::set_calendar_day(c, &actor, day, workday, &name))
                 .await?;
         }
         "checklist" => {
-            let code = field(&f, "code");
-            let items: Vec<String> = field(&f, "items").lines().map(str::to_string).collect();
+            let code = f.code.get();
+            let items: Vec<String> = f.items.get().lines().map(str::to_string).collect();
             st.db(move |c| {
                 if actor.role.manages_district_settings() {
                     patrols::set_checklist(c, &actor, &code, &items)
