@@ -32,11 +32,11 @@ impl SqliteConn {
              PRAGMA temp_store = MEMORY;
              PRAGMA secure_delete = ON;",
         )?;
-        // Without the query planner's stability guarantee, SQLite marks a statement to be
-        // planned again whenever a value is bound to some of its parameters (a `LIMIT ?`, a
-        // term it compares with a partial index's condition): a cached statement was parsed
-        // and planned afresh on every use, 40% of the server's CPU under 64 connections. Our
-        // plans come from the indexes and the SQL as written, never from a bound value.
+        // Without the query planner's stability guarantee, SQLite may mark a statement to be
+        // planned again whenever a new value is bound to one of its parameters (its plan could
+        // depend on the value): under 64 connections the cached session lookup and search were
+        // parsed and planned afresh on every request, 40% of the server's CPU. Our plans come
+        // from the indexes and the SQL as written, never from a bound value.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
