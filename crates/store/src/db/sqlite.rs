@@ -135,3 +135,23 @@ pub(crate) fn private_file(path: &Path) -> std::io::Result<()> {
     let _ = path;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// Without the planner's stability guarantee, cached statements were planned again on every
+    /// use under load (see `SqliteConn::open`); only `scripts/bench` would notice it gone.
+    #[test]
+    fn every_connection_keeps_the_planners_stability_guarantee() {
+        let dir = std::env::temp_dir().join(format!("shequ-qpsg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut c = super::SqliteConn::open(&dir.join("t.db")).unwrap();
+        let on = c
+            .raw()
+            .db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(on);
+    }
+}
