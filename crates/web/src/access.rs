@@ -310,7 +310,11 @@ async fn check_rule(State(rule): State<Rule>, req: Request, next: Next) -> Respo
         // A malformed or unknown id is left to the handler, which answers 400 or 404.
         if let Some(id) = id {
             let area = match rule.target {
-                Target::Record(kind) => state.db(move |c| records::area_of(c, kind, id)).await,
+                Target::Record(kind) => {
+                    state
+                        .point_read(move |c| records::area_of(c, kind, id))
+                        .await
+                }
                 // An upload waiting in memory sits in the grid it is for.
                 Target::Upload => Ok(state.inner.uploads.get(id).map(|u| u.grid_path.clone())),
                 Target::None => Ok(None),

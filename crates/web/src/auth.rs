@@ -50,6 +50,14 @@ pub(crate) async fn resolve(
     token: String,
 ) -> Result<Option<(Actor, String)>, AppError> {
     let idle = Duration::from_std(state.inner.idle).unwrap_or(Duration::minutes(30));
+    // Most requests come from a session seen within the minute: answered by reads alone,
+    // here. Ending or touching a session is a write, which waits for a database worker.
+    let read = state.read_here(|c| users::resume_without_writing(c, &token, idle));
+    match read {
+        Ok(Ok(users::Resumed::Found(found))) => return Ok(found),
+        Ok(Err(e)) => return Err(e),
+        Ok(Ok(users::Resumed::Expired | users::Resumed::DueTouch(_))) | Err(_) => {}
+    }
     state
         .db(move |c| users::resume_actor(c, &token, idle))
         .await

@@ -122,3 +122,61 @@ fn weak_passwords_are_refused_naming_the_rule() {
         }
     }
 }
+
+/// A session's last-seen time moves on at most once a minute (a page view isn't a write), and a
+/// session idle past the limit ends. The server answers most requests from reads alone, on the
+/// thread that received them, and hands the touch and the ending to a database worker: each
+/// of the three cases is checked over HTTP against the stored row.
+#[test]
+fn a_session_is_touched_at_most_once_a_minute_and_ends_when_idle() {
+    let srv = Server::start(300);
+    let api = srv.api("wangge");
+    assert_eq!(api.get("/api/v1/me").0, 200);
+    let mine = "user_id = (SELECT id FROM users WHERE username = 'wangge')";
+    let seen = |ago: chrono::Duration| {
+        let at = (chrono::Utc::now() - ago).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (ok, out) = srv.db.sql(&format!(
+            "UPDATE sessions SET last_seen_at = '{at}' WHERE {mine}"
+        ));
+        assert!(ok, "{out}");
+        at
+    };
+    let rows_seen_at = |at: &str| {
+        support::sql_int(
+            &srv.db,
+            &format!("SELECT count(*) FROM sessions WHERE {mine} AND last_seen_at = '{at}'"),
+        )
+    };
+    let sessions = support::sql_int(
+        &srv.db,
+        &format!("SELECT count(*) FROM sessions WHERE {mine}"),
+    );
+    assert!(sessions >= 1);
+
+    let recent = seen(chrono::Duration::seconds(10));
+    assert_eq!(api.get("/api/v1/me").0, 200);
+    assert_eq!(
+        rows_seen_at(&recent),
+        sessions,
+        "seen 10 s ago: not written"
+    );
+
+    let earlier = seen(chrono::Duration::minutes(2));
+    assert_eq!(api.get("/api/v1/me").0, 200);
+    assert_eq!(
+        rows_seen_at(&earlier),
+        sessions - 1,
+        "seen 2 minutes ago: this session's last-seen time moved on"
+    );
+
+    seen(chrono::Duration::minutes(31));
+    assert_eq!(api.get("/api/v1/me").0, 401, "idle past 30 minutes");
+    assert_eq!(
+        support::sql_int(
+            &srv.db,
+            &format!("SELECT count(*) FROM sessions WHERE {mine}")
+        ),
+        sessions - 1,
+        "the idle session's row is gone"
+    );
+}

@@ -306,39 +306,70 @@ pub fn resume_actor(
     token: &str,
     idle: Duration,
 ) -> StoreResult<Option<(Actor, String)>> {
-    let hash = digest(token);
+    match resume_without_writing(conn, token, idle)? {
+        Resumed::Found(found) => Ok(found),
+        Resumed::Expired => {
+            conn.execute(
+                "DELETE FROM sessions WHERE token_hash = ?",
+                params![digest(token).as_str()],
+            )?;
+            Ok(None)
+        }
+        Resumed::DueTouch(found) => {
+            conn.execute(
+                "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+                params![now(), digest(token).as_str()],
+            )?;
+            Ok(Some(found))
+        }
+    }
+}
+
+/// What reading a session found, before anything is written.
+pub enum Resumed {
+    /// The answer, with nothing to write: a live session seen within the last minute, or no
+    /// such session.
+    Found(Option<(Actor, String)>),
+    /// Idle too long: the session is to be deleted.
+    Expired,
+    /// Alive, and its last-seen time is to be moved on (at most once a minute: a page view
+    /// shouldn't be a write).
+    DueTouch((Actor, String)),
+}
+
+/// `resume_actor`'s reads alone: the server answers most requests from these on the thread
+/// that received them, and leaves the rare write to a database worker.
+pub fn resume_without_writing(
+    conn: &mut Conn,
+    token: &str,
+    idle: Duration,
+) -> StoreResult<Resumed> {
     let Some(r) = conn.query_opt(
         "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.mfa_at, u.username, u.display_name, u.role
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ? AND u.active = 1",
-        params![hash.as_str()],
+        params![digest(token).as_str()],
     )?
     else {
-        return Ok(None);
+        return Ok(Resumed::Found(None));
     };
     let last: String = r.get(2)?;
     let idle_for = DateTime::parse_from_rfc3339(&last)
         .ok()
         .map(|t| shequ_domain::clock::now_utc() - t.with_timezone(&Utc));
     if idle_for.is_none_or(|d| d >= idle) {
-        conn.execute(
-            "DELETE FROM sessions WHERE token_hash = ?",
-            params![hash.as_str()],
-        )?;
-        return Ok(None);
-    }
-    // Touch at most once a minute: a page view shouldn't be a write.
-    if idle_for.is_some_and(|d| d > Duration::seconds(60)) {
-        conn.execute(
-            "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
-            params![now(), hash.as_str()],
-        )?;
+        return Ok(Resumed::Expired);
     }
     let mfa: Option<String> = r.get(3)?;
     let role: String = r.get(6)?;
     let mut actor = Actor::with_scope(conn, r.get(0)?, r.get(4)?, r.get(5)?, &role)?;
     actor.mfa = mfa.is_some();
-    Ok(Some((actor, r.get(1)?)))
+    let found = (actor, r.get(1)?);
+    if idle_for.is_some_and(|d| d > Duration::seconds(60)) {
+        Ok(Resumed::DueTouch(found))
+    } else {
+        Ok(Resumed::Found(Some(found)))
+    }
 }
 
 /// Checks a login and starts a session; every outcome is audited, a lockout as its own action.

@@ -94,6 +94,11 @@ impl Pool {
         self.inner.max_size() as usize
     }
 
+    /// A connection if one is idle right now, never waiting (nor opening one).
+    pub fn try_get(&self) -> Option<PooledConn> {
+        self.inner.try_get().map(|conn| PooledConn { conn })
+    }
+
     pub fn get(&self) -> DbResult<PooledConn> {
         if !self.reachable.load(Ordering::Relaxed) && self.inner.state().idle_connections == 0 {
             // The error the database gives, now, rather than "busy" in 30 seconds.
