@@ -8,6 +8,7 @@
 pub mod access;
 pub mod clock;
 pub mod dates;
+pub mod figures;
 pub mod mediation;
 pub mod parallel;
 pub mod registry;

@@ -23,3 +23,17 @@ pub fn now_with_zone() -> String {
 pub fn now_fixed() -> chrono::DateTime<chrono::FixedOffset> {
     clock::now_local().fixed_offset()
 }
+
+/// The instant a local calendar day starts, as stored in `reported_at` and friends (RFC 3339
+/// UTC): the bound that puts instants into local days. On a day that starts inside a clock
+/// change, the earliest such instant.
+pub fn local_day_start_utc(day: NaiveDate) -> String {
+    use chrono::{Local, TimeZone, Utc};
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}

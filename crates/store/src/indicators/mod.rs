@@ -1,6 +1,8 @@
 //! Figures for any node of the tree, now or as of any past date, computed from the dated
 //! records (residences, tags), never stored.
 
+pub mod place;
+
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 use shequ_domain::registry::tags::TAG_KINDS;
@@ -8,9 +10,7 @@ use shequ_domain::registry::tags::TAG_KINDS;
 use crate::access::scope::Actor;
 use crate::db::{Conn, Value, prefix_end};
 use crate::error::StoreResult;
-use crate::params;
 use crate::registry::tree;
-use shequ_domain::registry::org::NodeKind;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TagCount {
@@ -36,54 +36,6 @@ pub struct Overview {
     pub tags: Vec<TagCount>,
 }
 
-/// The path ranges that made up `node` on `as_of`. A grid's buildings may have moved since
-/// (moves are dated in `node_events`): each building counts for the grid it was in on that day.
-/// Every other level is its own subtree, since buildings only move between grids.
-fn ranges_at(conn: &mut Conn, node: &tree::Node, as_of: NaiveDate) -> StoreResult<Vec<String>> {
-    let whole = vec![node.path.clone()];
-    if node.kind != NodeKind::Grid {
-        return Ok(whole);
-    }
-    let touched = conn.query(
-        "SELECT DISTINCT node_id FROM node_events
-         WHERE kind = 'moved' AND happened_on > ? AND (from_parent_id = ? OR to_parent_id = ?)",
-        params![as_of, node.id, node.id],
-    )?;
-    if touched.is_empty() {
-        return Ok(whole);
-    }
-    let mut candidates: Vec<i64> = Vec::new();
-    for r in conn.query(
-        "SELECT id FROM org_nodes WHERE parent_id = ?",
-        params![node.id],
-    )? {
-        candidates.push(r.get(0)?);
-    }
-    for r in &touched {
-        candidates.push(r.get(0)?);
-    }
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut paths = Vec::new();
-    for b in candidates {
-        let building = tree::load(conn, b)?;
-        // The first move after that day says where it was then; no later move: where it is now.
-        let first = conn.query_opt(
-            "SELECT from_parent_id FROM node_events WHERE node_id = ? AND kind = 'moved' AND happened_on > ?
-             ORDER BY happened_on, id LIMIT 1",
-            params![b, as_of],
-        )?;
-        let parent_then = match first {
-            Some(r) => r.get::<Option<i64>>(0)?,
-            None => building.parent_id,
-        };
-        if parent_then == Some(node.id) {
-            paths.push(building.path);
-        }
-    }
-    Ok(paths)
-}
-
 pub fn overview(
     conn: &mut Conn,
     actor: &Actor,
@@ -92,23 +44,14 @@ pub fn overview(
 ) -> StoreResult<Overview> {
     let node = tree::get(conn, actor, node_id)?;
     let end = prefix_end(&node.path);
-    let ranges = ranges_at(conn, &node, as_of)?;
-    // Residences open on `as_of` in a room of the node as it was then (a subquery over `r`).
+    // Residences open on `as_of` in a room of the node as the tree was then.
+    let (inside, inside_args) = place::on(conn, &node, as_of)?.areas("n.path");
     let living_at = format!(
-        "FROM residences r JOIN org_nodes n ON n.id = r.room_id WHERE ({}) AND r.moved_in_on <= ? \
-         AND (r.moved_out_on IS NULL OR r.moved_out_on > ?)",
-        if ranges.is_empty() {
-            "1 = 0".to_string()
-        } else {
-            vec!["(n.path >= ? AND n.path < ?)"; ranges.len()].join(" OR ")
-        }
+        "FROM residences r JOIN org_nodes n ON n.id = r.room_id WHERE {inside} AND r.moved_in_on <= ? \
+         AND (r.moved_out_on IS NULL OR r.moved_out_on > ?)"
     );
     let at = |extra: Vec<Value>| -> Vec<Value> {
-        let mut v = Vec::new();
-        for p in &ranges {
-            v.push(Value::from(p.as_str()));
-            v.push(Value::from(prefix_end(p)));
-        }
+        let mut v = inside_args.clone();
         v.push(as_of.into());
         v.push(as_of.into());
         v.extend(extra);
