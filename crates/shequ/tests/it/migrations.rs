@@ -226,8 +226,11 @@ fn of_runs_started_at_once_one_applies_everything_and_the_others_nothing() {
         .map(|_| {
             let (url, barrier) = (url.clone(), barrier.clone());
             std::thread::spawn(move || {
-                let mut conn = shequ_store::Conn::open(&url).unwrap();
+                // Every runner reaches the barrier, opened or not: a failed open must fail the
+                // test, not leave the others waiting for it for ever.
+                let conn = shequ_store::Conn::open(&url);
                 barrier.wait();
+                let mut conn = conn.unwrap();
                 shequ_store::db::migrate::run(&mut conn).unwrap()
             })
         })

@@ -12,6 +12,9 @@ pub struct SqliteConn {
     pub(crate) commit_hooks: Vec<super::CommitHook>,
 }
 
+/// How long a connection waits for another's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl SqliteConn {
     pub fn open(path: &Path) -> DbResult<SqliteConn> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -22,16 +25,31 @@ impl SqliteConn {
             DbError::Open(format!("无法设置数据库文件 {} 的权限：{e}", path.display()))
         })?;
         let conn = rusqlite::Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // Records are legal evidence: durability over speed. WAL lets readers run beside the
-        // one writer.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;
-             PRAGMA secure_delete = ON;",
-        )?;
+        // one writer. Switching a new file to WAL takes a lock SQLite doesn't wait for: when
+        // servers start at once on a new file, all but one are told "database is locked" at
+        // once. The settings are idempotent, so they are tried again for as long as a busy
+        // database is waited for anywhere else.
+        let started = std::time::Instant::now();
+        loop {
+            match conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA temp_store = MEMORY;
+                 PRAGMA secure_delete = ON;",
+            ) {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         // Without the query planner's stability guarantee, SQLite may mark a statement to be
         // planned again whenever a new value is bound to one of its parameters (its plan could
         // depend on the value): under 64 connections the cached session lookup and search were
@@ -153,5 +171,34 @@ mod tests {
             .unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         assert!(on);
+    }
+
+    /// Servers (or `shequ migrate` runs) started at once on a new database file: every one
+    /// opens it. Switching a new file to WAL takes a lock that SQLite doesn't wait for.
+    #[test]
+    fn connections_opened_at_once_on_a_new_file_all_open() {
+        use std::sync::{Arc, Barrier};
+        let dir = std::env::temp_dir().join(format!("shequ-open-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for round in 0..100 {
+            let file = dir.join(format!("r{round}.db"));
+            let barrier = Arc::new(Barrier::new(6));
+            let threads: Vec<_> = (0..6)
+                .map(|_| {
+                    let (file, barrier) = (file.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        super::SqliteConn::open(&file)
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            for t in threads {
+                let opened = t.join().unwrap();
+                assert!(opened.is_ok(), "round {round}: {opened:?}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
