@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod field;
+mod figures;
 pub mod layout;
 pub mod ledger;
 mod lines;

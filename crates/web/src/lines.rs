@@ -87,6 +87,14 @@ pub(crate) const LINES: &[Line] = &[
         }),
         pages: crate::mediation::pages::routes,
     },
+    Line {
+        name: "figures",
+        api: Some(Api {
+            routes: crate::figures::api::routes,
+            doc: crate::figures::api::FiguresDoc::openapi,
+        }),
+        pages: crate::access::Routes::new,
+    },
 ];
 
 #[cfg(test)]
@@ -107,7 +115,11 @@ mod tests {
                 }
             }
             let (_, table) = (line.pages)().into_parts();
-            assert!(!table.is_empty(), "{}: no pages", line.name);
+            assert!(
+                !table.is_empty() || line.api.is_some(),
+                "{}: neither pages nor an API",
+                line.name
+            );
             for r in table {
                 assert!(!r.path.starts_with("/api/"), "{}: {}", line.name, r.path);
             }

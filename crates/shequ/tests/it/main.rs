@@ -25,6 +25,7 @@ mod district_settings;
 mod exports;
 mod field_browser;
 mod field_forms_browser;
+mod figures;
 mod forms_browser;
 mod forms_covered;
 mod imports;

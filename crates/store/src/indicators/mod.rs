@@ -1,7 +1,9 @@
 //! Figures for any node of the tree, now or as of any past date, computed from the dated
 //! records (residences, tags), never stored.
 
+pub mod catalogue;
 pub mod place;
+pub mod registry;
 
 use chrono::{Months, NaiveDate};
 use serde::Serialize;

@@ -1,0 +1,307 @@
+//! The indicator catalogue over HTTP: a small grid built here, whose figures are counted by
+//! hand below, on both databases; the period and place rules at their edges (a move-out on the
+//! period's last day, a move-in after it, a tag started after it); bad periods, codes and nodes.
+
+use crate::support;
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use shequ_domain::IdNumber;
+use support::{Api, Server};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn created(api: &Api, path: &str, body: Value) -> i64 {
+    let (s, v) = api.post(path, body);
+    assert_eq!(s, 201, "{path}: {v}");
+    v["id"].as_i64().unwrap()
+}
+
+fn node(api: &Api, parent: i64, kind: &str, name: &str) -> i64 {
+    created(
+        api,
+        "/api/v1/nodes",
+        json!({"parent_id": parent, "kind": kind, "name": name}),
+    )
+}
+
+/// A person living in `room` from `since`; `household` joins an existing one.
+/// `who` is (name, birth date, sequence number: odd for a man).
+fn resident(
+    api: &Api,
+    (name, born, seq): (&str, &str, u16),
+    room: i64,
+    since: &str,
+    household: Option<(i64, &str)>,
+    more: Value,
+) -> i64 {
+    let id = IdNumber::generate("110105", d(born), seq).unwrap();
+    let mut person = json!({"name": name, "id_number": id.as_str()});
+    for (k, v) in more.as_object().unwrap() {
+        person[k] = v.clone();
+    }
+    created(
+        api,
+        "/api/v1/persons",
+        json!({
+            "person": person,
+            "residence": {
+                "room_id": room,
+                "household_id": household.map(|h| h.0),
+                "relation": household.map(|h| h.1),
+                "moved_in_on": since
+            }
+        }),
+    )
+}
+
+fn household_of(api: &Api, person: i64) -> i64 {
+    let (s, v) = api.get(&format!("/api/v1/persons/{person}"));
+    assert_eq!(s, 200, "{v}");
+    v["home"]["household_id"].as_i64().unwrap()
+}
+
+/// Value of each indicator (a rate's percent) by code.
+fn values(v: &Value) -> std::collections::BTreeMap<String, Value> {
+    v["figures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}
+
+fn count(figures: &std::collections::BTreeMap<String, Value>, code: &str) -> i64 {
+    figures[code]["amount"]["value"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{code}: {}", figures[code]))
+}
+
+#[test]
+fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
+    let srv = Server::start(300);
+    let head = srv.api("shuji");
+    let (_, me) = head.get("/api/v1/me");
+    let community = me["scope"][0].as_i64().unwrap();
+    let grid = node(&head, community, "grid", "统计网格");
+    let building = node(&head, grid, "building", "统计楼");
+    let unit = node(&head, building, "unit", "1单元");
+    let r1 = node(&head, unit, "room", "101");
+    let r2 = node(&head, unit, "room", "102");
+
+    // 张一 (male, 75 at the end of 2025), since 2020, a disability from May 2024.
+    let zhang = resident(
+        &head,
+        ("张一", "1950-03-01", 11),
+        r1,
+        "2020-01-01",
+        None,
+        json!({"employment": "离退休"}),
+    );
+    let home = household_of(&head, zhang);
+    // 王三 (female, 15), in 张一's household since 2019, registered elsewhere (人户分离).
+    resident(
+        &head,
+        ("王三", "2010-01-10", 12),
+        r1,
+        "2019-05-05",
+        Some((home, "女")),
+        json!({"registered_here": false}),
+    );
+    // 李二 (male, 35), floating, employed, moved in on 1 March 2025; 党员 only from 2026.
+    let li = resident(
+        &head,
+        ("李二", "1990-06-15", 13),
+        r2,
+        "2025-03-01",
+        None,
+        json!({"person_type": "流动", "employment": "在业"}),
+    );
+    // 赵四 (female, 45), registered unemployed, moved out on 2025's last day.
+    let zhao = resident(
+        &head,
+        ("赵四", "1980-02-02", 14),
+        r2,
+        "2021-01-01",
+        None,
+        json!({"employment": "登记失业"}),
+    );
+    let (s, v) = head.post(
+        &format!("/api/v1/persons/{zhao}/move-out"),
+        json!({"on": "2025-12-31", "reason": "迁往外省"}),
+    );
+    assert_eq!(s, 204, "{v}");
+    // 钱五 (male, 85): moved in after 2025.
+    resident(
+        &head,
+        ("钱五", "1940-01-01", 15),
+        r2,
+        "2026-01-10",
+        None,
+        json!({}),
+    );
+    for (person, body) in [
+        (
+            zhang,
+            json!({"kind": "disability", "started_on": "2024-05-01", "values": {"category": "肢体", "grade": "2"}}),
+        ),
+        (
+            zhang,
+            json!({"kind": "dibao", "started_on": "2025-06-01", "values": {"category": "A类", "household_size": "2", "amount": "680"}}),
+        ),
+        (
+            li,
+            json!({"kind": "party_member", "started_on": "2026-02-01", "values": {"category": "预备党员"}}),
+        ),
+    ] {
+        created(&head, &format!("/api/v1/persons/{person}/tags"), body);
+    }
+
+    let figures = |period: &str| {
+        let (s, v) = head.get(&format!("/api/v1/nodes/{grid}/figures?period={period}"));
+        assert_eq!(s, 200, "{period}: {v}");
+        v
+    };
+    let year = figures("2025");
+    assert_eq!(year["label"], "2025年");
+    assert_eq!(year["as_of"], "2025-12-31");
+    assert_eq!(year["previous_period"], "2024");
+    let f = values(&year);
+    for (code, expected) in [
+        // 张一, 王三, 李二: 赵四 left on the last day, 钱五 came after.
+        ("people.total", 3),
+        // 张一's (with 王三) and 李二's.
+        ("households.total", 2),
+        ("people.huji", 2),
+        ("people.floating", 1),
+        ("people.registered_here", 1),
+        ("people.registered_elsewhere", 1),
+        ("people.male", 2),
+        ("people.female", 1),
+        ("people.under_18", 1),
+        ("people.aged_60", 1),
+        ("people.aged_65", 1),
+        ("people.aged_80", 0),
+        ("labour.working_age", 1),
+        ("labour.employed", 1),
+        ("labour.unemployed", 0),
+        ("disability.persons", 1),
+        ("dibao.households", 1),
+        ("dibao.households_a", 1),
+        ("dibao.households_b", 0),
+        // The household's two members.
+        ("dibao.persons", 2),
+        ("party_member.persons", 0),
+    ] {
+        assert_eq!(count(&f, code), expected, "2025 {code}");
+    }
+    // 2024, as the year before: 张一, 王三 and 赵四; no 低保 yet.
+    let before = values(&figures("2024"));
+    assert_eq!(count(&before, "people.total"), 3);
+    assert_eq!(count(&before, "labour.unemployed"), 1);
+    assert_eq!(count(&before, "dibao.households"), 0);
+    assert_eq!(f["people.total"]["previous"]["previous"]["value"], 3);
+    assert_eq!(f["people.total"]["previous"]["difference"], 0.0);
+    assert_eq!(f["dibao.households"]["year_ago"]["difference"], 1.0);
+    assert!(
+        f["dibao.households"]["year_ago"]["percent"].is_null(),
+        "no percent change from zero"
+    );
+    // The first quarter ends with 李二 arrived and 赵四 still there: four people.
+    let q1 = values(&figures("2025Q1"));
+    assert_eq!(count(&q1, "people.total"), 4);
+    assert_eq!(count(&q1, "households.total"), 3);
+    // 2026 so far: 钱五 arrived, 李二 joined the party.
+    let now = values(&figures("2026"));
+    assert_eq!(count(&now, "people.aged_80"), 1);
+    assert_eq!(count(&now, "party_member.persons"), 1);
+    // Asking for a few codes gives just those, in that order.
+    let (s, v) = head.get(&format!(
+        "/api/v1/nodes/{grid}/figures?period=2025H2&codes=people.floating,people.total"
+    ));
+    assert_eq!(s, 200, "{v}");
+    let codes: Vec<&str> = v["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["people.floating", "people.total"]);
+    assert_eq!(v["previous_period"], "2025H1");
+}
+
+#[test]
+fn bad_periods_codes_and_nodes_are_refused_naming_what_is_wrong() {
+    let srv = Server::start(300);
+    let head = srv.api("shuji");
+    let (_, me) = head.get("/api/v1/me");
+    let community = me["scope"][0].as_i64().unwrap();
+    for (query, says) in [
+        ("period=2024Q5", "季度"),
+        ("period=2024-03-31..2024-01-01", "早于"),
+        ("period=%E6%98%8E%E5%B9%B4", "无法识别"),
+        ("codes=people.nobody", "people.nobody"),
+    ] {
+        let (s, v) = head.get(&format!("/api/v1/nodes/{community}/figures?{query}"));
+        assert_eq!(s, 422, "{query}: {v}");
+        let message = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{query}: {message}");
+    }
+    let (s, _) = head.get("/api/v1/nodes/999999/figures?period=2025");
+    assert_eq!(s, 404);
+    // A grid worker sees the figures of their grid, not of the community above it.
+    let worker = srv.api("wangge");
+    let grid = support::grid_of_wangge(&srv);
+    assert_eq!(worker.get(&format!("/api/v1/nodes/{grid}/figures")).0, 200);
+    assert_eq!(
+        worker.get(&format!("/api/v1/nodes/{community}/figures")).0,
+        403
+    );
+    // The catalogue lists every indicator with its unit and line.
+    let (s, v) = head.get("/api/v1/indicators");
+    assert_eq!(s, 200);
+    let total = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "people.total")
+        .cloned()
+        .unwrap();
+    assert_eq!(total["unit"], "persons");
+    assert_eq!(total["line"], "registry");
+}
+
+/// The street's figure is the sum of its communities' (registry counts are additive).
+#[test]
+fn a_street_counts_what_its_communities_count() {
+    let srv = Server::start(300);
+    let street_user = srv.api("jiedao");
+    let (_, me) = street_user.get("/api/v1/me");
+    let street = me["scope"][0].as_i64().unwrap();
+    let people = |node: i64| {
+        let (s, v) = street_user.get(&format!(
+            "/api/v1/nodes/{node}/figures?codes=people.total,households.total"
+        ));
+        assert_eq!(s, 200, "{v}");
+        (
+            v["figures"][0]["amount"]["value"].as_i64().unwrap(),
+            v["figures"][1]["amount"]["value"].as_i64().unwrap(),
+        )
+    };
+    let (_, children) = street_user.get(&format!("/api/v1/nodes/{street}/children"));
+    let mut sum = (0, 0);
+    for c in children.as_array().unwrap() {
+        let (p, h) = people(c["node"]["id"].as_i64().unwrap());
+        sum = (sum.0 + p, sum.1 + h);
+    }
+    let whole = people(street);
+    assert!(whole.0 > 0);
+    assert_eq!(whole, sum);
+    // And the same as the people living there now, counted with SQL apart.
+    assert_eq!(
+        whole.0,
+        support::sql_int(&srv.db, "SELECT count(*) FROM persons WHERE living = 1")
+    );
+}

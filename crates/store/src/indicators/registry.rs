@@ -1,0 +1,271 @@
+//! The registry's indicators (实有人口、户、重点人群), taken on the period's as-of day from the
+//! dated residences and tags.
+
+use shequ_domain::figures::Unit;
+
+use super::catalogue::{Indicator, Line, Measure, Param, Source, Timing};
+
+/// Who lived where on the day: a residence open that day, with its person and room.
+pub static RESIDENTS: Source = Source {
+    code: "residents",
+    from: "residences r JOIN org_nodes n ON n.id = r.room_id JOIN persons p ON p.id = r.person_id",
+    path: "n.path",
+    community: "r.community_id",
+    key: "r.person_id",
+    timing: Timing::Alive(&[("r.moved_in_on", "r.moved_out_on")]),
+};
+
+/// A person's special-group tag open that day, placed where the person lived that day.
+pub static PERSON_TAGS: Source = Source {
+    code: "person_tags",
+    from: "tags t JOIN residences r ON r.person_id = t.person_id JOIN org_nodes n ON n.id = r.room_id",
+    path: "n.path",
+    community: "t.community_id",
+    key: "t.person_id",
+    timing: Timing::Alive(&[
+        ("t.started_on", "t.ended_on"),
+        ("r.moved_in_on", "r.moved_out_on"),
+    ]),
+};
+
+/// A household's tag open that day, placed at the household's room.
+pub static HOUSEHOLD_TAGS: Source = Source {
+    code: "household_tags",
+    from: "tags t JOIN households h ON h.id = t.household_id JOIN org_nodes n ON n.id = h.room_id",
+    path: "n.path",
+    community: "t.community_id",
+    key: "t.household_id",
+    timing: Timing::Alive(&[
+        ("t.started_on", "t.ended_on"),
+        ("h.created_on", "h.dissolved_on"),
+    ]),
+};
+
+/// The members of a tagged household that day (低保人数 counts them).
+pub static HOUSEHOLD_TAG_MEMBERS: Source = Source {
+    code: "household_tag_members",
+    from: "tags t JOIN residences r ON r.household_id = t.household_id JOIN org_nodes n ON n.id = r.room_id",
+    path: "n.path",
+    community: "t.community_id",
+    key: "r.person_id",
+    timing: Timing::Alive(&[
+        ("t.started_on", "t.ended_on"),
+        ("r.moved_in_on", "r.moved_out_on"),
+    ]),
+};
+
+const fn people(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
+    Indicator {
+        code,
+        name,
+        unit: Unit::Persons,
+        measure: Measure::Distinct {
+            source: &RESIDENTS,
+            of: "r.person_id",
+            when,
+            params: &[],
+        },
+    }
+}
+
+const fn aged(
+    code: &'static str,
+    name: &'static str,
+    when: &'static str,
+    params: &'static [Param],
+) -> Indicator {
+    Indicator {
+        code,
+        name,
+        unit: Unit::Persons,
+        measure: Measure::Distinct {
+            source: &RESIDENTS,
+            of: "r.person_id",
+            when,
+            params,
+        },
+    }
+}
+
+const fn tagged(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
+    Indicator {
+        code,
+        name,
+        unit: Unit::Persons,
+        measure: Measure::Distinct {
+            source: &PERSON_TAGS,
+            of: "t.person_id",
+            when,
+            params: &[],
+        },
+    }
+}
+
+const fn tagged_households(
+    code: &'static str,
+    name: &'static str,
+    when: &'static str,
+) -> Indicator {
+    Indicator {
+        code,
+        name,
+        unit: Unit::Households,
+        measure: Measure::Distinct {
+            source: &HOUSEHOLD_TAGS,
+            of: "t.household_id",
+            when,
+            params: &[],
+        },
+    }
+}
+
+const fn tagged_members(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
+    Indicator {
+        code,
+        name,
+        unit: Unit::Persons,
+        measure: Measure::Distinct {
+            source: &HOUSEHOLD_TAG_MEMBERS,
+            of: "r.person_id",
+            when,
+            params: &[],
+        },
+    }
+}
+
+/// Working age (劳动年龄), as the census counts it: 16 to 59 on the day.
+const WORKING_AGE: &str = "p.birth_date <= ? AND p.birth_date > ?";
+
+pub static LINE: Line = Line {
+    code: "registry",
+    name: "实有人口",
+    indicators: &[
+        people("people.total", "实有人口", "1 = 1"),
+        Indicator {
+            code: "households.total",
+            name: "户数",
+            unit: Unit::Households,
+            measure: Measure::Distinct {
+                source: &RESIDENTS,
+                of: "r.household_id",
+                when: "1 = 1",
+                params: &[],
+            },
+        },
+        people("people.huji", "户籍人口", "p.person_type = '户籍'"),
+        people("people.floating", "流动人口", "p.person_type = '流动'"),
+        people("people.overseas", "境外人员", "p.person_type = '境外'"),
+        people("people.unsettled", "未落户人员", "p.person_type = '未落户'"),
+        people(
+            "people.registered_here",
+            "人户一致",
+            "p.person_type = '户籍' AND p.registered_here = 1",
+        ),
+        people(
+            "people.registered_elsewhere",
+            "人户分离",
+            "p.person_type = '户籍' AND p.registered_here = 0",
+        ),
+        people("people.male", "男性", "p.sex = '男'"),
+        people("people.female", "女性", "p.sex = '女'"),
+        aged(
+            "people.under_18",
+            "18岁以下",
+            "p.birth_date > ?",
+            &[Param::BornBy(18)],
+        ),
+        aged(
+            "people.aged_60",
+            "60岁及以上",
+            "p.birth_date <= ?",
+            &[Param::BornBy(60)],
+        ),
+        aged(
+            "people.aged_65",
+            "65岁及以上",
+            "p.birth_date <= ?",
+            &[Param::BornBy(65)],
+        ),
+        aged(
+            "people.aged_80",
+            "80岁及以上",
+            "p.birth_date <= ?",
+            &[Param::BornBy(80)],
+        ),
+        aged(
+            "labour.working_age",
+            "劳动年龄人口（16—59岁）",
+            WORKING_AGE,
+            &[Param::BornBy(16), Param::BornBy(60)],
+        ),
+        aged(
+            "labour.employed",
+            "在业人员",
+            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '在业'",
+            &[Param::BornBy(16), Param::BornBy(60)],
+        ),
+        aged(
+            "labour.public_welfare_jobs",
+            "公益性岗位",
+            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '公益性岗位'",
+            &[Param::BornBy(16), Param::BornBy(60)],
+        ),
+        aged(
+            "labour.flexible",
+            "灵活就业",
+            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '灵活就业'",
+            &[Param::BornBy(16), Param::BornBy(60)],
+        ),
+        aged(
+            "labour.unemployed",
+            "登记失业",
+            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '登记失业'",
+            &[Param::BornBy(16), Param::BornBy(60)],
+        ),
+        tagged_households("dibao.households", "低保户", "t.kind = 'dibao'"),
+        tagged_households(
+            "dibao.households_a",
+            "低保户（A类）",
+            "t.kind = 'dibao' AND t.category = 'A类'",
+        ),
+        tagged_households(
+            "dibao.households_b",
+            "低保户（B类）",
+            "t.kind = 'dibao' AND t.category = 'B类'",
+        ),
+        tagged_households(
+            "dibao.households_c",
+            "低保户（C类）",
+            "t.kind = 'dibao' AND t.category = 'C类'",
+        ),
+        tagged_members("dibao.persons", "低保人数", "t.kind = 'dibao'"),
+        tagged("tekun.persons", "特困人员", "t.kind = 'tekun'"),
+        tagged("disability.persons", "残疾人", "t.kind = 'disability'"),
+        tagged(
+            "veteran.persons",
+            "退役军人及优抚对象",
+            "t.kind = 'veteran'",
+        ),
+        tagged_households(
+            "family_planning.households",
+            "计生特扶家庭",
+            "t.kind = 'family_planning'",
+        ),
+        tagged(
+            "correction.persons",
+            "刑释解教/社区矫正人员",
+            "t.kind = 'correction'",
+        ),
+        tagged(
+            "left_behind_child.persons",
+            "留守儿童",
+            "t.kind = 'left_behind_child'",
+        ),
+        tagged(
+            "elderly_alone.persons",
+            "空巢/独居老人",
+            "t.kind = 'elderly_alone'",
+        ),
+        tagged("party_member.persons", "党员", "t.kind = 'party_member'"),
+    ],
+};

@@ -1,0 +1,116 @@
+//! The figures of a node for a period, each with the period before and the year before, and
+//! the catalogue they come from.
+
+use crate::extract::{Path, Query};
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use shequ_domain::figures::{Period, Unit};
+use shequ_store::StoreError;
+use shequ_store::access::scope::RecordKind;
+use shequ_store::indicators::catalogue::{self, Figures};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::access::{Need, Routes, Target, rule};
+use crate::api::ApiResult;
+use crate::auth::ApiUser;
+use crate::error::ErrorBody;
+use crate::state::AppState;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get(
+            "/api/v1/indicators",
+            rule(Need::ViewArea, Target::None),
+            list_indicators,
+        )
+        .get(
+            "/api/v1/nodes/{id}/figures",
+            rule(Need::ViewArea, Target::Record(RecordKind::Node)),
+            node_figures,
+        )
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(list_indicators, node_figures))]
+pub struct FiguresDoc;
+
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorInfo {
+    code: &'static str,
+    name: &'static str,
+    unit: Unit,
+    /// The line of work it belongs to (the work summary's section).
+    line: &'static str,
+    line_name: &'static str,
+    /// For a rate: the indicators it divides.
+    numerator: Option<&'static str>,
+    denominator: Option<&'static str>,
+}
+
+#[utoipa::path(get, path = "/api/v1/indicators",
+    responses((status = 200, body = Vec<IndicatorInfo>)))]
+async fn list_indicators(_user: ApiUser) -> ApiResult<Vec<IndicatorInfo>> {
+    Ok(Json(
+        catalogue::all()
+            .map(|(line, i)| {
+                let (numerator, denominator) = match i.measure {
+                    catalogue::Measure::Rate {
+                        numerator,
+                        denominator,
+                    } => (Some(numerator), Some(denominator)),
+                    _ => (None, None),
+                };
+                IndicatorInfo {
+                    code: i.code,
+                    name: i.name,
+                    unit: i.unit,
+                    line: line.code,
+                    line_name: line.name,
+                    numerator,
+                    denominator,
+                }
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// 2024, 2024H1, 2024Q3, 2024-05 or 2024-01-01..2024-03-31 (default: this year).
+    period: Option<String>,
+    /// Indicator codes, comma-separated (default: every indicator).
+    codes: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/figures", params(("id" = i64, Path), FiguresQuery),
+    responses((status = 200, body = Figures), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn node_figures(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<FiguresQuery>,
+) -> ApiResult<Figures> {
+    let period = match q.period.as_deref() {
+        Some(p) => Period::parse(p).map_err(|e| StoreError::invalid("period", e.to_string()))?,
+        None => Period::default_at(shequ_store::today()),
+    };
+    let codes: Vec<String> = q
+        .codes
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok(Json(
+        st.db(move |c| {
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            catalogue::figures(c, &user.actor, id, &period, &codes)
+        })
+        .await?,
+    ))
+}
