@@ -7,8 +7,10 @@ use serde::Serialize;
 
 pub use period::{Period, PeriodError, Span};
 
-/// What a figure counts, as a document writes it after the number.
+/// What a figure counts, as a document writes it after the number. (Named apart in the API
+/// document: `Unit` there is a 辖区单位.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = FigureUnit)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// 人
