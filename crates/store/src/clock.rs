@@ -24,16 +24,20 @@ pub fn now_fixed() -> chrono::DateTime<chrono::FixedOffset> {
     clock::now_local().fixed_offset()
 }
 
-/// The instant a local calendar day starts, as stored in `reported_at` and friends (RFC 3339
-/// UTC): the bound that puts instants into local days. On a day that starts inside a clock
-/// change, the earliest such instant.
-pub fn local_day_start_utc(day: NaiveDate) -> String {
+/// A local wall-clock time as stored in `reported_at`, `due_at` and friends (RFC 3339 UTC). In a
+/// clock change's repeated hour, the earliest such instant; in its skipped hour, read as UTC.
+pub fn local_to_utc_text(local: chrono::NaiveDateTime) -> String {
     use chrono::{Local, TimeZone, Utc};
-    let midnight = day.and_time(chrono::NaiveTime::MIN);
     Local
-        .from_local_datetime(&midnight)
+        .from_local_datetime(&local)
         .earliest()
         .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&local))
         .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The instant a local calendar day starts, in the stored form: the bound that puts instants
+/// into local days.
+pub fn local_day_start_utc(day: NaiveDate) -> String {
+    local_to_utc_text(day.and_time(chrono::NaiveTime::MIN))
 }

@@ -50,17 +50,26 @@ pub(crate) async fn resolve(
     token: String,
 ) -> Result<Option<(Actor, String)>, AppError> {
     let idle = Duration::from_std(state.inner.idle).unwrap_or(Duration::minutes(30));
+    let read_token = token.clone();
     // Most requests come from a session seen within the minute: answered by reads alone,
-    // here. Ending or touching a session is a write, which waits for a database worker.
-    let read = state.read_here(|c| users::resume_without_writing(c, &token, idle));
-    match read {
-        Ok(Ok(users::Resumed::Found(found))) => return Ok(found),
-        Ok(Err(e)) => return Err(e),
-        Ok(Ok(users::Resumed::Expired | users::Resumed::DueTouch(_))) | Err(_) => {}
+    // here when it can be (`AppState::read_here`). Ending or touching a session is a write,
+    // which waits for a database worker, without reading the session again.
+    let resumed = state
+        .point_read(move |c| users::resume_without_writing(c, &read_token, idle))
+        .await?;
+    match resumed {
+        users::Resumed::Found(found) => Ok(found),
+        users::Resumed::Expired => {
+            state
+                .db(move |c| users::end_idle_session(c, &token))
+                .await?;
+            Ok(None)
+        }
+        users::Resumed::DueTouch(found) => {
+            state.db(move |c| users::touch_session(c, &token)).await?;
+            Ok(Some(found))
+        }
     }
-    state
-        .db(move |c| users::resume_actor(c, &token, idle))
-        .await
 }
 
 /// Checks a login in three steps, so that hashing never blocks a writer: read the account

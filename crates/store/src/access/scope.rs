@@ -50,7 +50,7 @@ impl Actor {
         Actor::with_scope(conn, user_id, u.get(0)?, u.get(1)?, &u.get::<String>(2)?)
     }
 
-    /// The actor of a user row already read (`users::resume_actor` reads it with the session):
+    /// The actor of a user row already read (`users::resume_without_writing` reads it with the session):
     /// its scope, and where it may open personal data.
     pub(crate) fn with_scope(
         conn: &mut Conn,

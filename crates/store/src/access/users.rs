@@ -298,31 +298,22 @@ pub fn start_session(conn: &mut Conn, user_id: i64) -> StoreResult<Session> {
     Ok(Session { token, csrf })
 }
 
-/// The user behind a session token, if the session is still alive (idle timeout), with its
-/// CSRF token: the session and the user's row in one query, then the scope. Every request
-/// that is not public starts here, so it reads as little as it can.
-pub fn resume_actor(
-    conn: &mut Conn,
-    token: &str,
-    idle: Duration,
-) -> StoreResult<Option<(Actor, String)>> {
-    match resume_without_writing(conn, token, idle)? {
-        Resumed::Found(found) => Ok(found),
-        Resumed::Expired => {
-            conn.execute(
-                "DELETE FROM sessions WHERE token_hash = ?",
-                params![digest(token).as_str()],
-            )?;
-            Ok(None)
-        }
-        Resumed::DueTouch(found) => {
-            conn.execute(
-                "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
-                params![now(), digest(token).as_str()],
-            )?;
-            Ok(Some(found))
-        }
-    }
+/// Ends a session found idle too long (`Resumed::Expired`).
+pub fn end_idle_session(conn: &mut Conn, token: &str) -> StoreResult<()> {
+    conn.execute(
+        "DELETE FROM sessions WHERE token_hash = ?",
+        params![digest(token).as_str()],
+    )?;
+    Ok(())
+}
+
+/// Moves a session's last-seen time on (`Resumed::DueTouch`).
+pub fn touch_session(conn: &mut Conn, token: &str) -> StoreResult<()> {
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+        params![now(), digest(token).as_str()],
+    )?;
+    Ok(())
 }
 
 /// What reading a session found, before anything is written.
@@ -337,8 +328,11 @@ pub enum Resumed {
     DueTouch((Actor, String)),
 }
 
-/// `resume_actor`'s reads alone: the server answers most requests from these on the thread
-/// that received them, and leaves the rare write to a database worker.
+/// The user behind a session token, if the session is still alive (idle timeout), with its
+/// CSRF token: the session and the user's row in one query, then the scope. Every request
+/// that is not public starts here, so it reads as little as it can, and writes nothing: the
+/// server answers most requests from it on the thread that received them and leaves the rare
+/// write (`touch_session`, `end_idle_session`) to a database worker.
 pub fn resume_without_writing(
     conn: &mut Conn,
     token: &str,

@@ -146,9 +146,8 @@ pub fn compute(
     for i in &wanted {
         add_with_parts(i, &mut needed);
     }
-    let as_of = period.as_of(crate::clock::today());
-    let events = place::over(conn, node, period.first(), period.last())?;
-    let on_day = place::on(conn, node, as_of)?;
+    let mut places = Places::new(node, period);
+    let as_of = places.as_of;
     let mut values: HashMap<&'static str, i64> = HashMap::new();
     // One scan per source, in catalogue order (the order of first use), for every plain
     // indicator on it.
@@ -167,7 +166,7 @@ pub fn compute(
             .filter(|i| source_of(i).is_some_and(|x| x.code == s.code))
             .collect();
         let (selects, mut args) = aggregates(&on_source, as_of);
-        let (wher, where_args) = placed(s, actor, &events, &on_day, as_of);
+        let (wher, where_args) = places.placed(conn, s, actor)?;
         args.extend(where_args);
         let sql = format!("SELECT {} FROM {} WHERE {wher}", selects.join(", "), s.from);
         let row = conn
@@ -287,11 +286,10 @@ pub fn records(
         } => (*source, *of, *when, *params),
         Measure::Sum { .. } | Measure::Rate { .. } => return Ok(None),
     };
-    let as_of = period.as_of(crate::clock::today());
-    let events = place::over(conn, node, period.first(), period.last())?;
-    let on_day = place::on(conn, node, as_of)?;
+    let mut places = Places::new(node, period);
+    let as_of = places.as_of;
     let mut args: Vec<Value> = params.iter().map(|p| param_value(*p, as_of)).collect();
-    let (wher, where_args) = placed(source, actor, &events, &on_day, as_of);
+    let (wher, where_args) = places.placed(conn, source, actor)?;
     args.extend(where_args);
     let sql = format!(
         "SELECT DISTINCT {key} FROM {} WHERE ({when}) AND {wher} ORDER BY {key}",
@@ -365,33 +363,68 @@ fn param_value(p: Param, as_of: NaiveDate) -> Value {
     }
 }
 
-/// The condition placing a source's records in the node and period, within the actor's scope.
-fn placed(
-    s: &Source,
-    actor: &Actor,
-    events: &Place,
-    on_day: &Place,
+/// The node over the period (for events) and on its as-of day (for what was alive then), each
+/// worked out when a source first needs it.
+struct Places<'a> {
+    node: &'a Node,
+    period: &'a Period,
     as_of: NaiveDate,
-) -> (String, Vec<Value>) {
-    let (scope, mut args) = actor.path_filter(s.path);
-    let (communities, c_args) = actor.community_filter(s.community);
-    args.extend(c_args);
-    let (here, here_args) = match s.timing {
-        Timing::Event(day) => events.events(s.path, day),
-        Timing::Alive(spans) => {
-            let (mut sql, mut a) = on_day.areas(s.path);
-            for (from, until) in spans {
-                sql.push_str(&format!(
-                    " AND {from} <= ? AND ({until} IS NULL OR {until} > ?)"
-                ));
-                a.push(Value::from(as_of));
-                a.push(Value::from(as_of));
-            }
-            (sql, a)
+    events: Option<Place>,
+    on_day: Option<Place>,
+}
+
+impl<'a> Places<'a> {
+    fn new(node: &'a Node, period: &'a Period) -> Places<'a> {
+        Places {
+            node,
+            period,
+            as_of: period.as_of(crate::clock::today()),
+            events: None,
+            on_day: None,
         }
-    };
-    args.extend(here_args);
-    (format!("({scope}) AND {communities} AND {here}"), args)
+    }
+
+    /// The condition placing a source's records in the node and period, within the actor's
+    /// scope.
+    fn placed(
+        &mut self,
+        conn: &mut Conn,
+        s: &Source,
+        actor: &Actor,
+    ) -> StoreResult<(String, Vec<Value>)> {
+        let (scope, mut args) = actor.path_filter(s.path);
+        let (communities, c_args) = actor.community_filter(s.community);
+        args.extend(c_args);
+        let (here, here_args) = match s.timing {
+            Timing::Event(day) => {
+                let events = match self.events.take() {
+                    Some(p) => p,
+                    None => place::over(conn, self.node, self.period.first(), self.period.last())?,
+                };
+                let here = events.events(s.path, day);
+                self.events = Some(events);
+                here
+            }
+            Timing::Alive(spans) => {
+                let on_day = match self.on_day.take() {
+                    Some(p) => p,
+                    None => place::on(conn, self.node, self.as_of)?,
+                };
+                let (mut sql, mut a) = on_day.areas(s.path);
+                self.on_day = Some(on_day);
+                for (from, until) in spans {
+                    sql.push_str(&format!(
+                        " AND {from} <= ? AND ({until} IS NULL OR {until} > ?)"
+                    ));
+                    a.push(Value::from(self.as_of));
+                    a.push(Value::from(self.as_of));
+                }
+                (sql, a)
+            }
+        };
+        args.extend(here_args);
+        Ok((format!("({scope}) AND {communities} AND {here}"), args))
+    }
 }
 
 fn amount_of(i: &Indicator, values: &HashMap<&'static str, i64>) -> Amount {

@@ -54,51 +54,58 @@ pub static HOUSEHOLD_TAG_MEMBERS: Source = Source {
     ]),
 };
 
-const fn people(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
-    Indicator {
-        code,
-        name,
-        unit: Unit::Persons,
-        measure: Measure::Distinct {
-            source: &RESIDENTS,
-            of: "r.person_id",
-            when,
-            params: &[],
-        },
-    }
-}
-
-const fn aged(
-    code: &'static str,
-    name: &'static str,
+/// Distinct values of `of` among the records of `source` meeting `when`.
+const fn distinct(
+    source: &'static Source,
+    of: &'static str,
+    unit: Unit,
+    (code, name): (&'static str, &'static str),
     when: &'static str,
     params: &'static [Param],
 ) -> Indicator {
     Indicator {
         code,
         name,
-        unit: Unit::Persons,
+        unit,
         measure: Measure::Distinct {
-            source: &RESIDENTS,
-            of: "r.person_id",
+            source,
+            of,
             when,
             params,
         },
     }
 }
 
+/// Residents meeting `when` on the as-of day, whose `?`s are `params`.
+const fn aged(
+    code: &'static str,
+    name: &'static str,
+    when: &'static str,
+    params: &'static [Param],
+) -> Indicator {
+    distinct(
+        &RESIDENTS,
+        "r.person_id",
+        Unit::Persons,
+        (code, name),
+        when,
+        params,
+    )
+}
+
+const fn people(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
+    aged(code, name, when, &[])
+}
+
 const fn tagged(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
-    Indicator {
-        code,
-        name,
-        unit: Unit::Persons,
-        measure: Measure::Distinct {
-            source: &PERSON_TAGS,
-            of: "t.person_id",
-            when,
-            params: &[],
-        },
-    }
+    distinct(
+        &PERSON_TAGS,
+        "t.person_id",
+        Unit::Persons,
+        (code, name),
+        when,
+        &[],
+    )
 }
 
 const fn tagged_households(
@@ -106,35 +113,39 @@ const fn tagged_households(
     name: &'static str,
     when: &'static str,
 ) -> Indicator {
-    Indicator {
-        code,
-        name,
-        unit: Unit::Households,
-        measure: Measure::Distinct {
-            source: &HOUSEHOLD_TAGS,
-            of: "t.household_id",
-            when,
-            params: &[],
-        },
-    }
+    distinct(
+        &HOUSEHOLD_TAGS,
+        "t.household_id",
+        Unit::Households,
+        (code, name),
+        when,
+        &[],
+    )
 }
 
 const fn tagged_members(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
-    Indicator {
-        code,
-        name,
-        unit: Unit::Persons,
-        measure: Measure::Distinct {
-            source: &HOUSEHOLD_TAG_MEMBERS,
-            of: "r.person_id",
-            when,
-            params: &[],
-        },
-    }
+    distinct(
+        &HOUSEHOLD_TAG_MEMBERS,
+        "r.person_id",
+        Unit::Persons,
+        (code, name),
+        when,
+        &[],
+    )
 }
 
-/// Working age (劳动年龄), as the census counts it: 16 to 59 on the day.
-const WORKING_AGE: &str = "p.birth_date <= ? AND p.birth_date > ?";
+/// Working age (劳动年龄), as the census counts it: 16 to 59 on the day, with `$more`; its two
+/// `?`s are `WORKING_AGE_PARAMS`.
+macro_rules! working_age {
+    () => {
+        "p.birth_date <= ? AND p.birth_date > ?"
+    };
+    ($more:literal) => {
+        concat!(working_age!(), " AND ", $more)
+    };
+}
+
+const WORKING_AGE_PARAMS: &[Param] = &[Param::BornBy(16), Param::BornBy(60)];
 
 pub static LINE: Line = Line {
     code: "registry",
@@ -195,32 +206,32 @@ pub static LINE: Line = Line {
         aged(
             "labour.working_age",
             "劳动年龄人口（16—59岁）",
-            WORKING_AGE,
-            &[Param::BornBy(16), Param::BornBy(60)],
+            working_age!(),
+            WORKING_AGE_PARAMS,
         ),
         aged(
             "labour.employed",
             "在业人员",
-            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '在业'",
-            &[Param::BornBy(16), Param::BornBy(60)],
+            working_age!("p.employment = '在业'"),
+            WORKING_AGE_PARAMS,
         ),
         aged(
             "labour.public_welfare_jobs",
             "公益性岗位",
-            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '公益性岗位'",
-            &[Param::BornBy(16), Param::BornBy(60)],
+            working_age!("p.employment = '公益性岗位'"),
+            WORKING_AGE_PARAMS,
         ),
         aged(
             "labour.flexible",
             "灵活就业",
-            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '灵活就业'",
-            &[Param::BornBy(16), Param::BornBy(60)],
+            working_age!("p.employment = '灵活就业'"),
+            WORKING_AGE_PARAMS,
         ),
         aged(
             "labour.unemployed",
             "登记失业",
-            "p.birth_date <= ? AND p.birth_date > ? AND p.employment = '登记失业'",
-            &[Param::BornBy(16), Param::BornBy(60)],
+            working_age!("p.employment = '登记失业'"),
+            WORKING_AGE_PARAMS,
         ),
         tagged_households("dibao.households", "低保户", "t.kind = 'dibao'"),
         tagged_households(

@@ -9,7 +9,7 @@ pub mod open311;
 pub mod public_reports;
 pub mod settings;
 
-use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Local, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use shequ_domain::tickets::{self as flow, Action, State};
 use shequ_domain::worktime::{Calendar, LimitUnit};
@@ -348,15 +348,6 @@ fn local(utc: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(utc)
         .ok()
         .map(|d| d.with_timezone(&Local).naive_local())
-}
-
-fn utc_text(local: NaiveDateTime) -> String {
-    Local
-        .from_local_datetime(&local)
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&local))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// How overdue an open ticket is: yellow once past its limit, red once past it by another
@@ -1107,9 +1098,9 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                     let due = cal.due(shequ_domain::clock::now_local().naive_local(), amount, unit);
                     sets.push(("dispatched_at", Value::from(ts.as_str())));
                     sets.push(("limit_code", Value::from(code.as_str())));
-                    sets.push(("due_at", Value::from(utc_text(due).as_str())));
+                    sets.push(("due_at", Value::from(crate::clock::local_to_utc_text(due).as_str())));
                     detail = serde_json::json!({
-                        "派给": name, "时限": format!("{amount}{}", unit.label()), "期限": utc_text(due)
+                        "派给": name, "时限": format!("{amount}{}", unit.label()), "期限": crate::clock::local_to_utc_text(due)
                     });
                 } else {
                     detail = serde_json::json!({ "派给": name });
@@ -1179,8 +1170,8 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                         .and_then(LimitUnit::parse)
                         .unwrap_or(LimitUnit::WorkingDays);
                     let new_due = cal.due(due, amount, unit);
-                    sets.push(("due_at", Value::from(utc_text(new_due).as_str())));
-                    detail = serde_json::json!({ "新期限": utc_text(new_due) });
+                    sets.push(("due_at", Value::from(crate::clock::local_to_utc_text(new_due).as_str())));
+                    detail = serde_json::json!({ "新期限": crate::clock::local_to_utc_text(new_due) });
                 }
                 sets.push(("extension_pending", Value::Int(0)));
             }
@@ -1295,8 +1286,8 @@ pub fn rates(
     }
     let node = tree::get(conn, actor, node_id)?;
     let cal = calendar(conn)?;
-    let start = utc_text(from.and_time(chrono::NaiveTime::MIN));
-    let end = utc_text((to + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN));
+    let start = crate::clock::local_day_start_utc(from);
+    let end = crate::clock::local_day_start_utc(to + chrono::Duration::days(1));
     let (cf, mut args) = actor.community_filter("community_id");
     let (pf, pargs) = actor.path_filter("area_path");
     args.push(Value::from(node.path.as_str()));
