@@ -32,6 +32,7 @@ pub fn open(url: &str, pool_size: usize) -> StoreResult<Pool> {
     let pool = Pool::new(url, pool_size);
     let mut conn = pool.get()?;
     db::migrate::run(&mut conn)?;
+    tickets::fill_respond_by(&mut conn)?;
     drop(conn);
     Ok(pool)
 }

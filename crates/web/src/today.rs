@@ -6,7 +6,6 @@
 
 use askama::Template;
 use axum::extract::State;
-use chrono::Datelike;
 use shequ_domain::access::roles::Role;
 use shequ_domain::registry::org::NodeKind;
 use shequ_store::field::visits::{self, DueCounts};
@@ -137,8 +136,7 @@ fn communities_under(c: &mut Conn, actor: &Actor, node: Node) -> StoreResult<Vec
 }
 
 fn community_figures(c: &mut Conn, actor: &Actor, node: Node) -> StoreResult<CommunityFigures> {
-    let day = today();
-    let first = day.with_day(1).unwrap_or(day);
+    let (first, day) = crate::figures::this_year_so_far();
     Ok(CommunityFigures {
         people: tree::count_people(c, &node.path)?,
         to_accept: tickets::count(c, actor, node.id, &tab_filter("reported"))?,

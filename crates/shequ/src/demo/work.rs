@@ -36,6 +36,8 @@ const TICKET_COLS: &[&str] = &[
     "rating",
     "created_at",
     "updated_at",
+    "respond_by",
+    "responded_at",
 ];
 
 const VISIT_COLS: &[&str] = &[
@@ -159,6 +161,9 @@ pub fn generate(conn: &mut Conn, tickets: usize, visits: usize) -> anyhow::Resul
                     rating.map_or(Value::Null, Value::from),
                     Value::from(reported_at.as_str()),
                     Value::from(reported_at.as_str()),
+                    // A day to answer; taken up ten minutes after it came in.
+                    Value::from(at(now, reported - 60 * 24).as_str()),
+                    Value::from(at(now, reported - 10).as_str()),
                 ]);
                 if rows.len() >= 10_000 {
                     bulk::insert_rows(c, "tickets", TICKET_COLS, &rows)?;

@@ -26,6 +26,7 @@ mod exports;
 mod field_browser;
 mod field_forms_browser;
 mod figures;
+mod figures_events;
 mod forms_browser;
 mod forms_covered;
 mod imports;

@@ -10,13 +10,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 use shequ_domain::figures::{Amount, Change, Period, Unit};
 
 use super::place::{self, Day, Place};
 use crate::access::scope::Actor;
-use crate::db::{Conn, Value};
+use crate::db::{Backend, Conn, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::registry::tree::Node;
 
@@ -32,7 +32,55 @@ pub struct Source {
     pub community: &'static str,
     /// The column naming each record, for the list behind a figure.
     pub key: &'static str,
+    /// What `key` names.
+    pub shows: Shows,
     pub timing: Timing,
+}
+
+/// What the records behind a figure are, so the list can link each to its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Shows {
+    Person,
+    Household,
+    Ticket,
+    Visit,
+    Patrol,
+    Screening,
+    Case,
+    Node,
+}
+
+impl Shows {
+    /// The page of one record, where it has one of its own.
+    pub fn link(self, id: i64) -> Option<String> {
+        match self {
+            Shows::Person => Some(format!("/people/{id}")),
+            Shows::Ticket => Some(format!("/tickets/{id}")),
+            Shows::Case => Some(format!("/mediation-cases/{id}")),
+            Shows::Node => Some(format!("/nodes/{id}")),
+            Shows::Household | Shows::Visit | Shows::Patrol | Shows::Screening => None,
+        }
+    }
+
+    /// Whether listing these records shows personal data (everything but places).
+    pub fn personal(self) -> bool {
+        self != Shows::Node
+    }
+
+    /// What a column of record ids names: a person or a household by its name, else the
+    /// source's own records.
+    fn of_column(column: &str, source: &Source) -> Option<Shows> {
+        if column.ends_with("person_id") {
+            Some(Shows::Person)
+        } else if column.ends_with("household_id") {
+            Some(Shows::Household)
+        } else if column == source.key {
+            Some(source.shows)
+        } else {
+            None
+        }
+    }
 }
 
 /// When a source's record counts.
@@ -51,6 +99,15 @@ pub enum Timing {
 pub enum Param {
     /// The last birth date of someone aged at least this many years on the as-of day.
     BornBy(u32),
+    /// The period's first day, as a date.
+    First,
+    /// The period's last day, as a date.
+    Last,
+    /// The as-of day, as a date.
+    AsOf,
+    /// The end of the as-of day (the next local midnight) as a UTC instant: a stored time
+    /// before it happened by the as-of day.
+    AsOfEnd,
 }
 
 #[derive(Debug)]
@@ -73,7 +130,20 @@ pub enum Measure {
         source: &'static Source,
         of: &'static str,
         when: &'static str,
+        params: &'static [Param],
     },
+    /// The average number of hours from `from` to `to` (two stored instants) over the records
+    /// meeting `when` (average handling time).
+    MeanHours {
+        source: &'static Source,
+        from: &'static str,
+        to: &'static str,
+        when: &'static str,
+        params: &'static [Param],
+    },
+    /// Another indicator times the calendar months of the period (grid-months: each grid is
+    /// due a round of 排查 every month).
+    Monthly { of: &'static str },
     /// One indicator over another, both in the catalogue.
     Rate {
         numerator: &'static str,
@@ -90,6 +160,46 @@ pub struct Indicator {
     pub measure: Measure,
 }
 
+impl Indicator {
+    /// The records of `source` meeting `when` (no parameters).
+    pub const fn count(
+        source: &'static Source,
+        unit: Unit,
+        code: &'static str,
+        name: &'static str,
+        when: &'static str,
+    ) -> Indicator {
+        Indicator {
+            code,
+            name,
+            unit,
+            measure: Measure::Count {
+                source,
+                when,
+                params: &[],
+            },
+        }
+    }
+
+    /// `numerator` over `denominator`, in percent.
+    pub const fn rate(
+        code: &'static str,
+        name: &'static str,
+        numerator: &'static str,
+        denominator: &'static str,
+    ) -> Indicator {
+        Indicator {
+            code,
+            name,
+            unit: Unit::Percent,
+            measure: Measure::Rate {
+                numerator,
+                denominator,
+            },
+        }
+    }
+}
+
 /// A line of work's indicators, as its section of the work summary groups them.
 #[derive(Debug)]
 pub struct Line {
@@ -99,7 +209,13 @@ pub struct Line {
 }
 
 /// Every line of work's indicators: the one registration of a new line.
-pub const LINES: &[&Line] = &[&super::registry::LINE];
+pub const LINES: &[&Line] = &[
+    &super::registry::LINE,
+    &super::visits::LINE,
+    &super::patrols::LINE,
+    &super::tickets::LINE,
+    &super::mediation::LINE,
+];
 
 /// Every indicator, in catalogue order.
 pub fn all() -> impl Iterator<Item = (&'static Line, &'static Indicator)> {
@@ -147,8 +263,7 @@ pub fn compute(
         add_with_parts(i, &mut needed);
     }
     let mut places = Places::new(node, period);
-    let as_of = places.as_of;
-    let mut values: HashMap<&'static str, i64> = HashMap::new();
+    let mut values: HashMap<&'static str, Raw> = HashMap::new();
     // One scan per source, in catalogue order (the order of first use), for every plain
     // indicator on it.
     let mut sources: Vec<&'static Source> = Vec::new();
@@ -165,16 +280,33 @@ pub fn compute(
             .copied()
             .filter(|i| source_of(i).is_some_and(|x| x.code == s.code))
             .collect();
-        let (selects, mut args) = aggregates(&on_source, as_of);
-        let (wher, where_args) = places.placed(conn, s, actor)?;
+        let (selects, mut args) = aggregates(conn.backend(), &on_source, &places.when);
+        let (wher, where_args) = places.placed(conn, s, actor, false)?;
         args.extend(where_args);
         let sql = format!("SELECT {} FROM {} WHERE {wher}", selects.join(", "), s.from);
         let row = conn
             .query_opt(&sql, &args)?
             .ok_or_else(|| StoreError::Conflict("统计查询没有返回结果".into()))?;
-        for (k, i) in on_source.iter().enumerate() {
-            let v: Option<i64> = row.get(k)?;
-            values.insert(i.code, v.unwrap_or(0));
+        let mut column = 0;
+        for i in &on_source {
+            let raw = if let Measure::MeanHours { .. } = i.measure {
+                let total: Option<f64> = row.get(column)?;
+                let count: Option<i64> = row.get(column + 1)?;
+                column += 2;
+                Raw::Mean(total.unwrap_or(0.0), count.unwrap_or(0))
+            } else {
+                let v: Option<i64> = row.get(column)?;
+                column += 1;
+                Raw::N(v.unwrap_or(0))
+            };
+            values.insert(i.code, raw);
+        }
+    }
+    let months = places.when.months;
+    for i in &needed {
+        if let Measure::Monthly { of } = i.measure {
+            let v = values.get(of).map_or(0, Raw::n);
+            values.insert(i.code, Raw::N(v.saturating_mul(months)));
         }
     }
     Ok(wanted
@@ -186,6 +318,85 @@ pub fn compute(
             amount: amount_of(i, &values),
         })
         .collect())
+}
+
+/// A plain indicator's value before it becomes an [`Amount`].
+#[derive(Debug, Clone, Copy)]
+enum Raw {
+    N(i64),
+    Mean(f64, i64),
+}
+
+impl Raw {
+    fn n(&self) -> i64 {
+        match *self {
+            Raw::N(n) => n,
+            Raw::Mean(_, count) => count,
+        }
+    }
+}
+
+/// The days a period's conditions speak of.
+#[derive(Debug, Clone, Copy)]
+struct When {
+    first: NaiveDate,
+    last: NaiveDate,
+    as_of: NaiveDate,
+    months: i64,
+}
+
+impl When {
+    fn of(period: &Period) -> When {
+        When::at(period, crate::clock::today())
+    }
+
+    /// The period's days as seen on `today`; its months are those begun by the as-of day (a
+    /// year under way is due the rounds of its months so far).
+    fn at(period: &Period, today: NaiveDate) -> When {
+        let (first, as_of) = (period.first(), period.as_of(today));
+        let months = (i64::from(as_of.year()) * 12 + i64::from(as_of.month0()))
+            - (i64::from(first.year()) * 12 + i64::from(first.month0()))
+            + 1;
+        When {
+            first,
+            last: period.last(),
+            as_of,
+            months: if today < first { 0 } else { months },
+        }
+    }
+
+    fn value(&self, p: Param) -> Value {
+        match p {
+            Param::BornBy(years) => Value::from(
+                self.as_of
+                    .checked_sub_months(Months::new(years * 12))
+                    .unwrap_or(self.as_of),
+            ),
+            Param::First => Value::from(self.first),
+            Param::Last => Value::from(self.last),
+            Param::AsOf => Value::from(self.as_of),
+            Param::AsOfEnd => Value::from(crate::clock::local_day_start_utc(
+                self.as_of + chrono::Duration::days(1),
+            )),
+        }
+    }
+}
+
+/// The amount of `code` among `figures` computed for it.
+pub fn amount_in(figures: &[Figure], code: &str) -> StoreResult<Amount> {
+    figures
+        .iter()
+        .find(|f| f.code == code)
+        .map(|f| f.amount)
+        .ok_or_else(|| StoreError::Conflict(format!("统计结果里没有指标“{code}”")))
+}
+
+/// The value of the count `code` among `figures` computed for it.
+pub fn count_in(figures: &[Figure], code: &str) -> StoreResult<i64> {
+    match amount_in(figures, code)? {
+        Amount::Count { value } => Ok(value),
+        _ => Err(StoreError::Conflict(format!("指标“{code}”不是计数"))),
+    }
 }
 
 /// A figure of a period, with the period before and the same period a year earlier.
@@ -261,22 +472,46 @@ pub fn figures(
     })
 }
 
-/// The records behind a count (tap 213 → those 213 records): their keys, within `actor`'s
-/// scope, by the same condition the count uses. `None` for a rate or a sum.
+/// The records behind a figure (tap 213 → those 213 records).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Records {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub shows: Shows,
+    pub ids: Vec<i64>,
+}
+
+/// The records behind a figure, by the same condition the figure uses (for a sum or an
+/// average, the records it is taken over), where `actor` may see them: personal records only
+/// where the actor may open people's data (a street officer: where granted). `None` for a rate
+/// or a figure of grid-months, which have no records of their own.
 pub fn records(
     conn: &mut Conn,
     actor: &Actor,
     node: &Node,
     period: &Period,
     code: &str,
-) -> StoreResult<Option<(&'static Source, Vec<i64>)>> {
-    let i = find(code)
-        .ok_or_else(|| StoreError::invalid("指标", format!("没有编号为“{code}”的指标")))?;
+) -> StoreResult<Option<Records>> {
+    let i = find(code).ok_or_else(|| {
+        StoreError::invalid("指标", format!("没有编号为“{code}”的指标，请查看指标目录"))
+    })?;
     let (source, key, when, params) = match &i.measure {
         Measure::Count {
             source,
             when,
             params,
+        }
+        | Measure::Sum {
+            source,
+            when,
+            params,
+            ..
+        }
+        | Measure::MeanHours {
+            source,
+            when,
+            params,
+            ..
         } => (*source, source.key, *when, *params),
         Measure::Distinct {
             source,
@@ -284,12 +519,17 @@ pub fn records(
             when,
             params,
         } => (*source, *of, *when, *params),
-        Measure::Sum { .. } | Measure::Rate { .. } => return Ok(None),
+        Measure::Rate { .. } | Measure::Monthly { .. } => return Ok(None),
     };
+    let Some(shows) = Shows::of_column(key, source) else {
+        return Ok(None);
+    };
+    if shows.personal() {
+        actor.require(actor.reads_people(), "查看统计数字背后的人员和记录明细")?;
+    }
     let mut places = Places::new(node, period);
-    let as_of = places.as_of;
-    let mut args: Vec<Value> = params.iter().map(|p| param_value(*p, as_of)).collect();
-    let (wher, where_args) = places.placed(conn, source, actor)?;
+    let mut args: Vec<Value> = params.iter().map(|p| places.when.value(*p)).collect();
+    let (wher, where_args) = places.placed(conn, source, actor, shows.personal())?;
     args.extend(where_args);
     let sql = format!(
         "SELECT DISTINCT {key} FROM {} WHERE ({when}) AND {wher} ORDER BY {key}",
@@ -299,68 +539,105 @@ pub fn records(
     for r in conn.query(&sql, &args)? {
         ids.push(r.get(0)?);
     }
-    Ok(Some((source, ids)))
+    Ok(Some(Records {
+        code: i.code,
+        name: i.name,
+        shows,
+        ids,
+    }))
 }
 
 fn add_with_parts(i: &'static Indicator, out: &mut Vec<&'static Indicator>) {
     if out.iter().any(|x| x.code == i.code) {
         return;
     }
-    if let Measure::Rate {
-        numerator,
-        denominator,
-    } = i.measure
-    {
-        for part in [numerator, denominator] {
-            if let Some(p) = find(part) {
-                add_with_parts(p, out);
-            }
+    for part in parts(i) {
+        if let Some(p) = find(part) {
+            add_with_parts(p, out);
         }
     }
     out.push(i);
+}
+
+/// The indicators a derived one is made of.
+fn parts(i: &Indicator) -> Vec<&'static str> {
+    match i.measure {
+        Measure::Rate {
+            numerator,
+            denominator,
+        } => vec![numerator, denominator],
+        Measure::Monthly { of } => vec![of],
+        _ => Vec::new(),
+    }
 }
 
 fn source_of(i: &Indicator) -> Option<&'static Source> {
     match &i.measure {
         Measure::Count { source, .. }
         | Measure::Distinct { source, .. }
-        | Measure::Sum { source, .. } => Some(source),
-        Measure::Rate { .. } => None,
+        | Measure::Sum { source, .. }
+        | Measure::MeanHours { source, .. } => Some(source),
+        Measure::Rate { .. } | Measure::Monthly { .. } => None,
     }
 }
 
-fn aggregates(on_source: &[&'static Indicator], as_of: NaiveDate) -> (Vec<String>, Vec<Value>) {
+/// Hours from one stored UTC instant to another, in each dialect.
+fn hours_between(backend: Backend, from: &str, to: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("(julianday({to}) - julianday({from})) * 24.0"),
+        Backend::Postgres => format!(
+            "EXTRACT(EPOCH FROM (CAST({to} AS timestamptz) - CAST({from} AS timestamptz))) / 3600.0"
+        ),
+    }
+}
+
+fn aggregates(
+    backend: Backend,
+    on_source: &[&'static Indicator],
+    w: &When,
+) -> (Vec<String>, Vec<Value>) {
     let mut selects = Vec::new();
     let mut args = Vec::new();
     for i in on_source {
         match &i.measure {
             Measure::Count { when, params, .. } => {
                 selects.push(format!("SUM(CASE WHEN ({when}) THEN 1 ELSE 0 END)"));
-                args.extend(params.iter().map(|p| param_value(*p, as_of)));
+                args.extend(params.iter().map(|p| w.value(*p)));
             }
             Measure::Distinct {
                 of, when, params, ..
             } => {
                 selects.push(format!("COUNT(DISTINCT CASE WHEN ({when}) THEN {of} END)"));
-                args.extend(params.iter().map(|p| param_value(*p, as_of)));
+                args.extend(params.iter().map(|p| w.value(*p)));
             }
-            Measure::Sum { of, when, .. } => {
-                selects.push(format!("SUM(CASE WHEN ({when}) THEN {of} ELSE 0 END)"));
+            Measure::Sum {
+                of, when, params, ..
+            } => {
+                // SUM of a BIGINT is NUMERIC on PostgreSQL.
+                selects.push(format!(
+                    "CAST(SUM(CASE WHEN ({when}) THEN {of} ELSE 0 END) AS BIGINT)"
+                ));
+                args.extend(params.iter().map(|p| w.value(*p)));
             }
-            Measure::Rate { .. } => {}
+            Measure::MeanHours {
+                from,
+                to,
+                when,
+                params,
+                ..
+            } => {
+                let hours = hours_between(backend, from, to);
+                selects.push(format!(
+                    "CAST(SUM(CASE WHEN ({when}) THEN {hours} END) AS DOUBLE PRECISION)"
+                ));
+                selects.push(format!("SUM(CASE WHEN ({when}) THEN 1 ELSE 0 END)"));
+                args.extend(params.iter().map(|p| w.value(*p)));
+                args.extend(params.iter().map(|p| w.value(*p)));
+            }
+            Measure::Rate { .. } | Measure::Monthly { .. } => {}
         }
     }
     (selects, args)
-}
-
-fn param_value(p: Param, as_of: NaiveDate) -> Value {
-    match p {
-        Param::BornBy(years) => Value::from(
-            as_of
-                .checked_sub_months(Months::new(years * 12))
-                .unwrap_or(as_of),
-        ),
-    }
 }
 
 /// The node over the period (for events) and on its as-of day (for what was alive then), each
@@ -368,7 +645,7 @@ fn param_value(p: Param, as_of: NaiveDate) -> Value {
 struct Places<'a> {
     node: &'a Node,
     period: &'a Period,
-    as_of: NaiveDate,
+    when: When,
     events: Option<Place>,
     on_day: Option<Place>,
 }
@@ -378,7 +655,7 @@ impl<'a> Places<'a> {
         Places {
             node,
             period,
-            as_of: period.as_of(crate::clock::today()),
+            when: When::of(period),
             events: None,
             on_day: None,
         }
@@ -391,9 +668,19 @@ impl<'a> Places<'a> {
         conn: &mut Conn,
         s: &Source,
         actor: &Actor,
+        people: bool,
     ) -> StoreResult<(String, Vec<Value>)> {
-        let (scope, mut args) = actor.path_filter(s.path);
-        let (communities, c_args) = actor.community_filter(s.community);
+        let ((scope, mut args), (communities, c_args)) = if people {
+            (
+                actor.people_path_filter(s.path),
+                actor.people_community_filter(s.community),
+            )
+        } else {
+            (
+                actor.path_filter(s.path),
+                actor.community_filter(s.community),
+            )
+        };
         args.extend(c_args);
         let (here, here_args) = match s.timing {
             Timing::Event(day) => {
@@ -408,7 +695,7 @@ impl<'a> Places<'a> {
             Timing::Alive(spans) => {
                 let on_day = match self.on_day.take() {
                     Some(p) => p,
-                    None => place::on(conn, self.node, self.as_of)?,
+                    None => place::on(conn, self.node, self.when.as_of)?,
                 };
                 let (mut sql, mut a) = on_day.areas(s.path);
                 self.on_day = Some(on_day);
@@ -416,8 +703,8 @@ impl<'a> Places<'a> {
                     sql.push_str(&format!(
                         " AND {from} <= ? AND ({until} IS NULL OR {until} > ?)"
                     ));
-                    a.push(Value::from(self.as_of));
-                    a.push(Value::from(self.as_of));
+                    a.push(Value::from(self.when.as_of));
+                    a.push(Value::from(self.when.as_of));
                 }
                 (sql, a)
             }
@@ -427,22 +714,60 @@ impl<'a> Places<'a> {
     }
 }
 
-fn amount_of(i: &Indicator, values: &HashMap<&'static str, i64>) -> Amount {
+fn amount_of(i: &Indicator, values: &HashMap<&'static str, Raw>) -> Amount {
+    let n = |code: &str| values.get(code).map_or(0, Raw::n);
     match i.measure {
         Measure::Rate {
             numerator,
             denominator,
-        } => Amount::rate(
-            values.get(numerator).copied().unwrap_or(0),
-            values.get(denominator).copied().unwrap_or(0),
-        ),
-        _ => Amount::count(values.get(i.code).copied().unwrap_or(0)),
+        } => Amount::rate(n(numerator), n(denominator)),
+        _ => match values.get(i.code) {
+            Some(Raw::Mean(total, count)) => Amount::mean(*total, *count),
+            _ => Amount::count(n(i.code)),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_is_due_the_months_begun_by_its_as_of_day() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let p = |s: &str| Period::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let today = d("2026-07-15");
+        assert_eq!(When::at(&p("2025"), today).months, 12);
+        assert_eq!(When::at(&p("2026"), today).months, 7);
+        assert_eq!(When::at(&p("2026Q3"), today).months, 1);
+        assert_eq!(When::at(&p("2025-11-05..2026-02-01"), today).months, 4);
+        assert_eq!(When::at(&p("2026-03"), today).months, 1);
+        // A period that hasn't begun is due nothing.
+        assert_eq!(When::at(&p("2026Q4"), today).months, 0);
+    }
+
+    #[test]
+    fn every_vocabulary_entry_has_its_indicator() {
+        use shequ_domain::{mediation, tickets};
+        for (code, label) in tickets::SOURCES {
+            let i = find(&format!("tickets.source.{code}"))
+                .unwrap_or_else(|| panic!("no indicator for the ticket source {code}"));
+            assert_eq!(i.name, *label);
+        }
+        for (code, label, _) in mediation::TYPES {
+            for prefix in ["disputes.found", "cases.received"] {
+                let i = find(&format!("{prefix}.{code}"))
+                    .unwrap_or_else(|| panic!("no {prefix} indicator for {code}"));
+                assert_eq!(i.name, *label);
+            }
+        }
+        for (code, _) in tickets::RATING_CHANNELS {
+            assert!(
+                find(&format!("tickets.satisfaction_rate.{code}")).is_some(),
+                "{code}"
+            );
+        }
+    }
 
     #[test]
     fn codes_are_unique_and_rates_are_made_of_catalogue_indicators() {

@@ -2,8 +2,12 @@
 //! records (residences, tags), never stored.
 
 pub mod catalogue;
+pub mod mediation;
+pub mod patrols;
 pub mod place;
 pub mod registry;
+pub mod tickets;
+pub mod visits;
 
 use chrono::{Months, NaiveDate};
 use serde::Serialize;

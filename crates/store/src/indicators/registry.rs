@@ -3,7 +3,7 @@
 
 use shequ_domain::figures::Unit;
 
-use super::catalogue::{Indicator, Line, Measure, Param, Source, Timing};
+use super::catalogue::{Indicator, Line, Measure, Param, Shows, Source, Timing};
 
 /// Who lived where on the day: a residence open that day, with its person and room.
 pub static RESIDENTS: Source = Source {
@@ -12,6 +12,7 @@ pub static RESIDENTS: Source = Source {
     path: "n.path",
     community: "r.community_id",
     key: "r.person_id",
+    shows: Shows::Person,
     timing: Timing::Alive(&[("r.moved_in_on", "r.moved_out_on")]),
 };
 
@@ -22,6 +23,7 @@ pub static PERSON_TAGS: Source = Source {
     path: "n.path",
     community: "t.community_id",
     key: "t.person_id",
+    shows: Shows::Person,
     timing: Timing::Alive(&[
         ("t.started_on", "t.ended_on"),
         ("r.moved_in_on", "r.moved_out_on"),
@@ -35,6 +37,7 @@ pub static HOUSEHOLD_TAGS: Source = Source {
     path: "n.path",
     community: "t.community_id",
     key: "t.household_id",
+    shows: Shows::Household,
     timing: Timing::Alive(&[
         ("t.started_on", "t.ended_on"),
         ("h.created_on", "h.dissolved_on"),
@@ -48,6 +51,7 @@ pub static HOUSEHOLD_TAG_MEMBERS: Source = Source {
     path: "n.path",
     community: "t.community_id",
     key: "r.person_id",
+    shows: Shows::Person,
     timing: Timing::Alive(&[
         ("t.started_on", "t.ended_on"),
         ("r.moved_in_on", "r.moved_out_on"),

@@ -22,6 +22,7 @@ use crate::attachments::{self, Attachment, FileIn, NewFile, Owner};
 use crate::clock::now;
 use crate::db::{Conn, Row, Value};
 use crate::error::{StoreError, StoreResult, text};
+use crate::indicators::catalogue::{amount_in, count_in};
 use crate::params;
 use crate::registry::tree;
 use crate::tickets::settings::{SettingsScope, settings_scope};
@@ -344,6 +345,41 @@ const COLS: &str = "t.id, t.community_id, t.node_id, t.category_code, c.name, t.
 const FROM: &str = "tickets t JOIN ticket_categories c ON c.code = t.category_code \
      LEFT JOIN ticket_time_limits l ON l.code = t.limit_code";
 
+/// The deadline for taking up or declining a report that came in at `reported_at`: one working
+/// day by the calendar as it is now, stored with the report so the 响应率 of its period never
+/// follows later edits of the calendar.
+fn respond_by(cal: &Calendar, reported_at: &str) -> Option<String> {
+    local(reported_at)
+        .map(|at| crate::clock::local_to_utc_text(cal.due(at, 1, LimitUnit::WorkingDays)))
+}
+
+/// Gives reports stored before deadlines were kept (migration 0022) theirs, by the calendar as
+/// it is when this runs. Returns how many were filled.
+pub fn fill_respond_by(conn: &mut Conn) -> StoreResult<usize> {
+    conn.transaction(|c| {
+        let rows = c.query(
+            "SELECT id, reported_at FROM tickets WHERE respond_by IS NULL",
+            &[],
+        )?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let cal = calendar(c)?;
+        let mut n = 0;
+        for r in rows {
+            let (id, reported_at): (i64, String) = (r.get(0)?, r.get(1)?);
+            if let Some(by) = respond_by(&cal, &reported_at) {
+                c.execute(
+                    "UPDATE tickets SET respond_by = ? WHERE id = ?",
+                    params![by.as_str(), id],
+                )?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    })
+}
+
 fn local(utc: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(utc)
         .ok()
@@ -570,10 +606,12 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
             attachments::require_close_and_wide(&files, &format!("“{name}”属安全隐患，"))?;
         }
         let ts = now();
+        let respond_by = respond_by(&calendar(c)?, &ts);
         let id = c.insert(
             "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
-                source, reporter_user_id, reporter_name, reporter_phone, state, reported_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                source, reporter_user_id, reporter_name, reporter_phone, state, reported_at, created_at, updated_at,
+                respond_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 community_id,
                 node.id,
@@ -590,7 +628,8 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
                 State::Reported.as_str(),
                 ts.as_str(),
                 ts.as_str(),
-                ts.as_str()
+                ts.as_str(),
+                respond_by
             ],
         )?;
         event(
@@ -711,11 +750,12 @@ pub(crate) struct OutsideReport<'a> {
 
 pub(crate) fn file_outside_report(c: &mut Conn, r: &OutsideReport) -> StoreResult<i64> {
     let ts = now();
+    let respond_by = respond_by(&calendar(c)?, &ts);
     let id = c.insert(
         "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
             source, reporter_name, reporter_phone, state, reported_at, created_at, updated_at,
-            latitude, longitude, open311_key_id, open311_token, report_link_id)
-         VALUES (?, ?, ?, ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            latitude, longitude, open311_key_id, open311_token, report_link_id, respond_by)
+         VALUES (?, ?, ?, ?, 'normal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         params![
             r.community_id,
             r.node.id,
@@ -735,7 +775,8 @@ pub(crate) fn file_outside_report(c: &mut Conn, r: &OutsideReport) -> StoreResul
             r.lat_long.1,
             r.open311_key_id,
             r.token,
-            r.report_link_id
+            r.report_link_id,
+            respond_by
         ],
     )?;
     c.execute(
@@ -1204,6 +1245,13 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                 "这件事件刚被他人办理过，请刷新后再办".into(),
             ));
         }
+        if matches!(action, Action::Accept | Action::Refuse) {
+            // The first answer is the response; a reopened report taken up again is not.
+            c.execute(
+                "UPDATE tickets SET responded_at = ? WHERE id = ? AND responded_at IS NULL",
+                params![ts.as_str(), id],
+            )?;
+        }
         event(
             c,
             actor,
@@ -1234,13 +1282,28 @@ pub struct Rate {
     pub percent: Option<f64>,
 }
 
-impl Rate {
-    pub(crate) fn of(numerator: i64, denominator: i64) -> Rate {
-        Rate {
-            numerator,
-            denominator,
-            percent: (denominator > 0)
-                .then(|| (numerator as f64 * 1000.0 / denominator as f64).round() / 10.0),
+impl From<shequ_domain::figures::Amount> for Rate {
+    fn from(a: shequ_domain::figures::Amount) -> Rate {
+        match a {
+            shequ_domain::figures::Amount::Rate {
+                numerator,
+                denominator,
+                percent,
+            } => Rate {
+                numerator,
+                denominator,
+                percent,
+            },
+            shequ_domain::figures::Amount::Count { value } => Rate {
+                numerator: value,
+                denominator: 0,
+                percent: None,
+            },
+            shequ_domain::figures::Amount::Mean { count, .. } => Rate {
+                numerator: count,
+                denominator: 0,
+                percent: None,
+            },
         }
     }
 }
@@ -1272,7 +1335,8 @@ pub struct Rates {
     pub on_time: Rate,
 }
 
-/// The period's figures under a node, counted from the tickets themselves.
+/// The period's figures under a node, as the indicator catalogue defines them (the
+/// `tickets.*` indicators): one definition for this page, the API and the work summary.
 pub fn rates(
     conn: &mut Conn,
     actor: &Actor,
@@ -1281,114 +1345,45 @@ pub fn rates(
     to: chrono::NaiveDate,
 ) -> StoreResult<Rates> {
     actor.require(actor.role.views_area(), "查看事件统计")?;
-    if to < from {
-        return Err(StoreError::invalid("统计期间", "结束日期早于开始日期"));
-    }
+    let period = shequ_domain::figures::Period::range(from, to)
+        .ok_or_else(|| StoreError::invalid("统计期间", "结束日期早于开始日期"))?;
     let node = tree::get(conn, actor, node_id)?;
-    let cal = calendar(conn)?;
-    let start = crate::clock::local_day_start_utc(from);
-    let end = crate::clock::local_day_start_utc(to + chrono::Duration::days(1));
-    let (cf, mut args) = actor.community_filter("community_id");
-    let (pf, pargs) = actor.path_filter("area_path");
-    args.push(Value::from(node.path.as_str()));
-    args.push(Value::from(crate::db::prefix_end(&node.path)));
-    args.extend(pargs);
-    args.push(Value::from(start.as_str()));
-    args.push(Value::from(end.as_str()));
-    let rows = conn.query(
-        &format!(
-            "SELECT id, state, reported_at, accepted_at, closed_at, due_at, rating, rating_channel FROM tickets
-             WHERE {cf} AND area_path >= ? AND area_path < ? AND {pf} AND reported_at >= ? AND reported_at < ?"
-        ),
-        &args,
-    )?;
-    let mut reported = 0;
-    let (mut responded, mut accepted, mut resolved) = (0, 0, 0);
-    let (mut rated, mut satisfied, mut closed, mut on_time) = (0, 0, 0, 0);
-    let mut refused_ids = Vec::new();
-    let mut by_channel: Vec<(&str, i64, i64)> = flow::RATING_CHANNELS
+    let mut codes = vec![
+        "tickets.reported",
+        "tickets.response_rate",
+        "tickets.resolution_rate",
+        "tickets.satisfaction_rate",
+        "tickets.on_time_rate",
+    ];
+    let channel_codes: Vec<(&str, String)> = flow::RATING_CHANNELS
         .iter()
-        .map(|(c, _)| (*c, 0, 0))
+        .map(|(c, _)| (*c, format!("tickets.satisfaction_rate.{c}")))
         .collect();
-    for r in &rows {
-        reported += 1;
-        let id: i64 = r.get(0)?;
-        let state: String = r.get(1)?;
-        let reported_at: String = r.get(2)?;
-        let accepted_at: Option<String> = r.get(3)?;
-        let closed_at: Option<String> = r.get(4)?;
-        let due_at: Option<String> = r.get(5)?;
-        let rating: Option<String> = r.get(6)?;
-        if state == State::Refused.as_str() {
-            refused_ids.push(id);
-        }
-        if let (Some(rep), Some(acc)) =
-            (local(&reported_at), accepted_at.as_deref().and_then(local))
-        {
-            accepted += 1;
-            if acc <= cal.due(rep, 1, LimitUnit::WorkingDays) {
-                responded += 1;
-            }
-            if closed_at.is_some() {
-                resolved += 1;
-            }
-        }
-        if let Some(closed_on) = closed_at.as_deref() {
-            closed += 1;
-            if due_at.as_deref().is_none_or(|d| closed_on <= d) {
-                on_time += 1;
-            }
-        }
-        if let Some(rating) = rating {
-            rated += 1;
-            let channel: Option<String> = r.get(7)?;
-            let channel = channel.as_deref().unwrap_or("unrecorded");
-            let slot = by_channel.iter_mut().find(|(c, _, _)| *c == channel);
-            if let Some(slot) = slot {
-                slot.2 += 1;
-            }
-            if rating != "不满意" {
-                satisfied += 1;
-                if let Some(slot) = by_channel.iter_mut().find(|(c, _, _)| *c == channel) {
-                    slot.1 += 1;
-                }
-            }
-        }
-    }
-    // A refusal is a response too: when it came is on its event.
-    for id in refused_ids {
-        let times = conn.query_opt(
-            "SELECT t.reported_at, e.at FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.action = 'refuse'
-             WHERE t.id = ? ORDER BY e.id LIMIT 1",
-            params![id],
-        )?;
-        if let Some(r) = times {
-            let (rep, at): (String, String) = (r.get(0)?, r.get(1)?);
-            if let (Some(rep), Some(at)) = (local(&rep), local(&at))
-                && at <= cal.due(rep, 1, LimitUnit::WorkingDays)
-            {
-                responded += 1;
-            }
+    codes.extend(channel_codes.iter().map(|(_, code)| code.as_str()));
+    let figures = crate::indicators::catalogue::compute(conn, actor, &node, &period, &codes)?;
+    let amount = |code: &str| amount_in(&figures, code);
+    let reported = count_in(&figures, "tickets.reported")?;
+    let mut satisfied_by_channel = Vec::new();
+    for (channel, code) in &channel_codes {
+        let rate = Rate::from(amount(code)?);
+        // Unrecorded evaluations are shown only where there are any.
+        if *channel != "unrecorded" || rate.denominator > 0 {
+            satisfied_by_channel.push(ChannelRate {
+                channel: channel.to_string(),
+                label: flow::rating_channel_label(channel).to_string(),
+                rate,
+            });
         }
     }
     Ok(Rates {
         from,
         to,
         reported,
-        responded: Rate::of(responded, reported),
-        resolved: Rate::of(resolved, accepted),
-        satisfied: Rate::of(satisfied, rated),
-        satisfied_by_channel: by_channel
-            .into_iter()
-            // Unrecorded evaluations are shown only where there are any.
-            .filter(|(c, _, d)| *c != "unrecorded" || *d > 0)
-            .map(|(c, n, d)| ChannelRate {
-                channel: c.to_string(),
-                label: flow::rating_channel_label(c).to_string(),
-                rate: Rate::of(n, d),
-            })
-            .collect(),
-        on_time: Rate::of(on_time, closed),
+        responded: Rate::from(amount("tickets.response_rate")?),
+        resolved: Rate::from(amount("tickets.resolution_rate")?),
+        satisfied: Rate::from(amount("tickets.satisfaction_rate")?),
+        satisfied_by_channel,
+        on_time: Rate::from(amount("tickets.on_time_rate")?),
     })
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shequ_domain::figures::{Period, Unit};
 use shequ_store::StoreError;
 use shequ_store::access::scope::RecordKind;
-use shequ_store::indicators::catalogue::{self, Figures};
+use shequ_store::indicators::catalogue::{self, Figures, Shows};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::access::{Need, Routes, Target, rule};
@@ -29,10 +29,15 @@ pub fn routes() -> Routes {
             rule(Need::ViewArea, Target::Record(RecordKind::Node)),
             node_figures,
         )
+        .get(
+            "/api/v1/nodes/{id}/figures/{code}/records",
+            rule(Need::ViewArea, Target::Record(RecordKind::Node)),
+            figure_records,
+        )
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list_indicators, node_figures))]
+#[openapi(paths(list_indicators, node_figures, figure_records))]
 pub struct FiguresDoc;
 
 #[derive(Serialize, ToSchema)]
@@ -93,10 +98,7 @@ async fn node_figures(
     Path(id): Path<i64>,
     Query(q): Query<FiguresQuery>,
 ) -> ApiResult<Figures> {
-    let period = match q.period.as_deref() {
-        Some(p) => Period::parse(p).map_err(|e| StoreError::invalid("period", e.to_string()))?,
-        None => Period::default_at(shequ_store::today()),
-    };
+    let period = period_of(q.period.as_deref())?;
     let codes: Vec<String> = q
         .codes
         .as_deref()
@@ -110,6 +112,85 @@ async fn node_figures(
         st.db(move |c| {
             let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
             catalogue::figures(c, &user.actor, id, &period, &codes)
+        })
+        .await?,
+    ))
+}
+
+/// The period asked for, this year when none is.
+fn period_of(asked: Option<&str>) -> Result<Period, StoreError> {
+    match asked {
+        Some(p) => Period::parse(p).map_err(|e| StoreError::invalid("period", e.to_string())),
+        None => Ok(Period::default_at(shequ_store::today())),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsQuery {
+    /// 2024, 2024H1, 2024Q3, 2024-05 or 2024-01-01..2024-03-31 (default: this year).
+    period: Option<String>,
+}
+
+/// One of the records behind a figure.
+#[derive(Serialize, ToSchema)]
+pub struct RecordRef {
+    id: i64,
+    /// Its page, where it has one.
+    link: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FigureRecords {
+    code: &'static str,
+    name: &'static str,
+    #[schema(value_type = String, example = "2024H1")]
+    period: Period,
+    shows: Shows,
+    /// As many as the figure counts (for a sum or an average: the records it is taken over).
+    total: usize,
+    records: Vec<RecordRef>,
+}
+
+/// The records behind a figure (tap 213 → those 213 tickets), within the caller's scope:
+/// personal records only where the caller may open people's data.
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/figures/{code}/records",
+    params(("id" = i64, Path), ("code" = String, Path, description = "指标编号，如 tickets.closed"), RecordsQuery),
+    responses((status = 200, body = FigureRecords), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn figure_records(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path((id, code)): Path<(i64, String)>,
+    Query(q): Query<RecordsQuery>,
+) -> ApiResult<FigureRecords> {
+    let period = period_of(q.period.as_deref())?;
+    Ok(Json(
+        st.db(move |c| {
+            let node = shequ_store::registry::tree::get(c, &user.actor, id)?;
+            let found =
+                catalogue::records(c, &user.actor, &node, &period, &code)?.ok_or_else(|| {
+                    StoreError::invalid(
+                        "指标",
+                        format!("“{code}”是比率或网格·月数，没有自己的明细：请查看它的分子或分母"),
+                    )
+                })?;
+            Ok(FigureRecords {
+                code: found.code,
+                name: found.name,
+                period,
+                shows: found.shows,
+                total: found.ids.len(),
+                records: found
+                    .ids
+                    .into_iter()
+                    .map(|id| RecordRef {
+                        id,
+                        link: found.shows.link(id),
+                    })
+                    .collect(),
+            })
         })
         .await?,
     ))

@@ -2,10 +2,10 @@
 //! hand-offs, the outcome), the 人民调解协议书 as .docx, and 排查率 / 调成率 for any period.
 
 use crate::extract::{Path, Query};
+use crate::figures::PeriodQuery;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use shequ_domain::mediation::{HAND_OFFS, OUTCOMES, SOURCES, TYPES};
 use shequ_store::mediation::{
@@ -169,28 +169,6 @@ async fn screen(
         .db(move |c| mediation::screen(c, &user.actor, id, &req))
         .await?;
     Ok((axum::http::StatusCode::CREATED, Json(Screened { ids })))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeriodQuery {
-    /// First day (default: 1 January of this year).
-    #[serde(default)]
-    from: Option<NaiveDate>,
-    /// Last day (default: today).
-    #[serde(default)]
-    to: Option<NaiveDate>,
-}
-
-impl PeriodQuery {
-    pub fn period(&self) -> (NaiveDate, NaiveDate) {
-        let today = shequ_store::today();
-        let to = self.to.unwrap_or(today);
-        let from = self
-            .from
-            .unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
-        (from, to)
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/screenings", params(("id" = i64, Path), PeriodQuery),

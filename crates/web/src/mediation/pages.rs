@@ -107,7 +107,7 @@ async fn overview(
     let actor = user.actor.clone();
     let today = shequ_store::today();
     let month = today.with_day(1).unwrap_or(today);
-    let year = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let (year, _) = crate::figures::this_year_so_far();
     let (node, cases, register, rates) = st
         .db(move |c| {
             Ok((

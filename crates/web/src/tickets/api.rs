@@ -3,17 +3,18 @@
 //! rates, and the configuration (categories, time limits, the working-day calendar).
 
 use crate::extract::{Path, Query};
+use crate::figures::PeriodQuery;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shequ_store::tickets::dispatch_targets::{self as targets, Target as DispatchTarget};
 use shequ_store::tickets::{
     self, Category, ChannelRate, ListFilter, Rate, Rates, StepInput, Ticket, TicketEvent,
     TicketInput, TimeLimit,
 };
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 use shequ_store::attachments::{Attachment, NewFile};
 use shequ_store::tickets::settings::CategoryInput;
@@ -266,17 +267,6 @@ async fn dispatch_targets(
     ))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeriodQuery {
-    /// First day of the period (default: the first of this month).
-    #[serde(default)]
-    from: Option<NaiveDate>,
-    /// Last day (default: today).
-    #[serde(default)]
-    to: Option<NaiveDate>,
-}
-
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/ticket-rates", params(("id" = i64, Path), PeriodQuery),
     responses((status = 200, body = Rates), (status = 422, body = ErrorBody)))]
 async fn rates(
@@ -285,9 +275,7 @@ async fn rates(
     Path(id): Path<i64>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Rates> {
-    let today = shequ_store::today();
-    let to = q.to.unwrap_or(today);
-    let from = q.from.unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+    let (from, to) = q.period();
     Ok(Json(
         st.db(move |c| tickets::rates(c, &user.actor, id, from, to))
             .await?,

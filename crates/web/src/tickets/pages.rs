@@ -191,10 +191,8 @@ async fn list(
         .db(move |c| {
             let node = tree::get(c, &actor, id)?;
             let found = tickets::list(c, &actor, id, &filter)?;
-            let today = shequ_store::today();
             let rates = if actor.role.views_area() {
-                use chrono::Datelike;
-                let first = today.with_day(1).unwrap_or(today);
+                let (first, today) = crate::figures::this_year_so_far();
                 Some(tickets::rates(c, &actor, id, first, today)?)
             } else {
                 None

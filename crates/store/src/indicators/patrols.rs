@@ -1,0 +1,69 @@
+//! 巡查: patrols made, by type, and the problems they found.
+
+use shequ_domain::figures::Unit;
+
+use super::catalogue::{Indicator, Line, Measure, Shows, Source, Timing};
+use super::place::Day;
+
+/// The patrols of the period, where they were made.
+pub static PATROLS: Source = Source {
+    code: "patrols",
+    from: "patrols pa",
+    path: "pa.area_path",
+    community: "pa.community_id",
+    key: "pa.id",
+    shows: Shows::Patrol,
+    timing: Timing::Event(Day::Date("pa.patrolled_on")),
+};
+
+const fn patrols(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
+    Indicator::count(&PATROLS, Unit::Times, code, name, when)
+}
+
+pub static LINE: Line = Line {
+    code: "patrols",
+    name: "巡查",
+    indicators: &[
+        patrols("patrols.total", "巡查", "1 = 1"),
+        patrols("patrols.type.safety", "安全巡查", "pa.type_code = 'safety'"),
+        patrols("patrols.type.fire", "消防巡查", "pa.type_code = 'fire'"),
+        patrols(
+            "patrols.type.river",
+            "河道巡查（河长制）",
+            "pa.type_code = 'river'",
+        ),
+        patrols("patrols.type.food", "食品安全检查", "pa.type_code = 'food'"),
+        patrols(
+            "patrols.type.waste",
+            "垃圾分类巡查",
+            "pa.type_code = 'waste'",
+        ),
+        patrols(
+            "patrols.type.pests",
+            "病媒防制巡查",
+            "pa.type_code = 'pests'",
+        ),
+        patrols(
+            "patrols.type.rental",
+            "出租房治安查验",
+            "pa.type_code = 'rental'",
+        ),
+        patrols(
+            "patrols.type.forest",
+            "森林防火巡查",
+            "pa.type_code = 'forest'",
+        ),
+        patrols("patrols.with_problems", "发现问题的巡查", "pa.problems > 0"),
+        Indicator {
+            code: "patrols.problems",
+            name: "巡查发现问题",
+            unit: Unit::Items,
+            measure: Measure::Sum {
+                source: &PATROLS,
+                of: "pa.problems",
+                when: "pa.problems > 0",
+                params: &[],
+            },
+        },
+    ],
+};
