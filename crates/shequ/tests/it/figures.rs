@@ -230,6 +230,60 @@ fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
         .collect();
     assert_eq!(codes, ["people.floating", "people.total"]);
     assert_eq!(v["previous_period"], "2025H1");
+    // The breakdowns: by class and grade, by household class; the node page's 统计 reads them.
+    let parts = |code: &str, period: &str| {
+        let (s, v) = head.get(&format!(
+            "/api/v1/nodes/{grid}/breakdowns/{code}?period={period}"
+        ));
+        assert_eq!(s, 200, "{code}: {v}");
+        v["parts"].clone()
+    };
+    assert_eq!(
+        parts("disability.by_grade", "2025"),
+        json!([{"group": ["肢体", "2"], "value": 1}])
+    );
+    assert_eq!(
+        parts("household_tags.by_class", "2025"),
+        json!([{"group": ["dibao", "A类"], "value": 1}])
+    );
+    assert_eq!(parts("household_tags.by_class", "2024"), json!([]));
+    assert_eq!(
+        parts("people.by_type", "2025"),
+        json!([{"group": ["户籍"], "value": 2}, {"group": ["流动"], "value": 1}])
+    );
+    let (s, v) = head.get(&format!("/api/v1/nodes/{grid}/stats?as_of=2025-12-31"));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (
+            v["people"].as_i64(),
+            v["households"].as_i64(),
+            v["floating"].as_i64()
+        ),
+        (Some(3), Some(2), Some(1)),
+        "{v}"
+    );
+    let tags: Vec<(&str, Option<&str>, i64)> = v["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["kind"].as_str().unwrap(),
+                t["category"].as_str(),
+                t["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        [("dibao", Some("A类"), 1), ("disability", Some("肢体"), 1)]
+    );
+    let (s, v) = head.get(&format!("/api/v1/nodes/{grid}/breakdowns/nonesuch"));
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (422, Some("分组统计")),
+        "{v}"
+    );
 }
 
 #[test]

@@ -49,6 +49,8 @@ pub enum Shows {
     Screening,
     Case,
     Node,
+    Unit,
+    Group,
 }
 
 impl Shows {
@@ -59,13 +61,16 @@ impl Shows {
             Shows::Ticket => Some(format!("/tickets/{id}")),
             Shows::Case => Some(format!("/mediation-cases/{id}")),
             Shows::Node => Some(format!("/nodes/{id}")),
-            Shows::Household | Shows::Visit | Shows::Patrol | Shows::Screening => None,
+            Shows::Unit => Some(format!("/units/{id}")),
+            Shows::Household | Shows::Visit | Shows::Patrol | Shows::Screening | Shows::Group => {
+                None
+            }
         }
     }
 
-    /// Whether listing these records shows personal data (everything but places).
+    /// Whether listing these records shows personal data (everything but places and units).
     pub fn personal(self) -> bool {
-        self != Shows::Node
+        !matches!(self, Shows::Node | Shows::Unit)
     }
 
     /// What a column of record ids names: a person or a household by its name, else the
@@ -200,17 +205,42 @@ impl Indicator {
     }
 }
 
+/// Records of a source split into groups (special groups by class, reports by category): a
+/// count of `of` per value of the `by` expressions, among the records meeting `when`.
+#[derive(Debug)]
+pub struct Breakdown {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub unit: Unit,
+    pub source: &'static Source,
+    pub of: &'static str,
+    /// SQL expressions giving a record's group, as text.
+    pub by: &'static [&'static str],
+    pub when: &'static str,
+    pub params: &'static [Param],
+}
+
+/// One group of a breakdown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Part {
+    /// The values of the breakdown's `by`, in order (None where a record has none).
+    pub group: Vec<Option<String>>,
+    pub value: i64,
+}
+
 /// A line of work's indicators, as its section of the work summary groups them.
 #[derive(Debug)]
 pub struct Line {
     pub code: &'static str,
     pub name: &'static str,
     pub indicators: &'static [Indicator],
+    pub breakdowns: &'static [Breakdown],
 }
 
 /// Every line of work's indicators: the one registration of a new line.
 pub const LINES: &[&Line] = &[
     &super::registry::LINE,
+    &super::housing::LINE,
     &super::visits::LINE,
     &super::patrols::LINE,
     &super::tickets::LINE,
@@ -222,6 +252,49 @@ pub fn all() -> impl Iterator<Item = (&'static Line, &'static Indicator)> {
     LINES
         .iter()
         .flat_map(|l| l.indicators.iter().map(move |i| (*l, i)))
+}
+
+pub fn find_breakdown(code: &str) -> Option<&'static Breakdown> {
+    LINES
+        .iter()
+        .flat_map(|l| l.breakdowns.iter())
+        .find(|b| b.code == code)
+}
+
+/// The groups of the breakdown `code` for `node` over `period`, within `actor`'s scope, in the
+/// order of their values.
+pub fn breakdown(
+    conn: &mut Conn,
+    actor: &Actor,
+    node: &Node,
+    period: &Period,
+    code: &str,
+) -> StoreResult<Vec<Part>> {
+    let b = find_breakdown(code)
+        .ok_or_else(|| StoreError::invalid("分组统计", format!("没有编号为“{code}”的分组统计")))?;
+    let mut places = Places::new(node, period);
+    let mut args: Vec<Value> = b.params.iter().map(|p| places.when.value(*p)).collect();
+    let (wher, where_args) = places.placed(conn, b.source, actor, false)?;
+    args.extend(where_args);
+    let by = b.by.join(", ");
+    let sql = format!(
+        "SELECT {by}, COUNT(DISTINCT {of}) FROM {from} WHERE ({when}) AND {wher} GROUP BY {by} ORDER BY {by}",
+        of = b.of,
+        from = b.source.from,
+        when = b.when,
+    );
+    let mut parts = Vec::new();
+    for r in conn.query(&sql, &args)? {
+        let mut group = Vec::with_capacity(b.by.len());
+        for k in 0..b.by.len() {
+            group.push(r.get(k)?);
+        }
+        parts.push(Part {
+            group,
+            value: r.get(b.by.len())?,
+        });
+    }
+    Ok(parts)
 }
 
 pub fn find(code: &str) -> Option<&'static Indicator> {

@@ -223,4 +223,5 @@ pub static LINE: Line = Line {
             },
         },
     ],
+    breakdowns: &[],
 };

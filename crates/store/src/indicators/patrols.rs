@@ -2,7 +2,7 @@
 
 use shequ_domain::figures::Unit;
 
-use super::catalogue::{Indicator, Line, Measure, Shows, Source, Timing};
+use super::catalogue::{Breakdown, Indicator, Line, Measure, Shows, Source, Timing};
 use super::place::Day;
 
 /// The patrols of the period, where they were made.
@@ -66,4 +66,14 @@ pub static LINE: Line = Line {
             },
         },
     ],
+    breakdowns: &[Breakdown {
+        code: "patrols.by_type",
+        name: "巡查按类型",
+        unit: Unit::Times,
+        source: &PATROLS,
+        of: "pa.id",
+        by: &["pa.type_code"],
+        when: "1 = 1",
+        params: &[],
+    }],
 };

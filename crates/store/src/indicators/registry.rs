@@ -3,7 +3,7 @@
 
 use shequ_domain::figures::Unit;
 
-use super::catalogue::{Indicator, Line, Measure, Param, Shows, Source, Timing};
+use super::catalogue::{Breakdown, Indicator, Line, Measure, Param, Shows, Source, Timing};
 
 /// Who lived where on the day: a residence open that day, with its person and room.
 pub static RESIDENTS: Source = Source {
@@ -169,6 +169,19 @@ pub static LINE: Line = Line {
         },
         people("people.huji", "户籍人口", "p.person_type = '户籍'"),
         people("people.floating", "流动人口", "p.person_type = '流动'"),
+        aged(
+            "people.floating_registered",
+            "已登记流动人口",
+            "p.person_type = '流动' AND EXISTS (SELECT 1 FROM tags ft WHERE ft.person_id = p.id \
+             AND ft.kind = 'floating' AND ft.started_on <= ? AND (ft.ended_on IS NULL OR ft.ended_on > ?))",
+            &[Param::AsOf, Param::AsOf],
+        ),
+        Indicator::rate(
+            "people.floating_registration_rate",
+            "流动人口登记率",
+            "people.floating_registered",
+            "people.floating",
+        ),
         people("people.overseas", "境外人员", "p.person_type = '境外'"),
         people("people.unsettled", "未落户人员", "p.person_type = '未落户'"),
         people(
@@ -282,5 +295,47 @@ pub static LINE: Line = Line {
             "t.kind = 'elderly_alone'",
         ),
         tagged("party_member.persons", "党员", "t.kind = 'party_member'"),
+    ],
+    breakdowns: &[
+        Breakdown {
+            code: "people.by_type",
+            name: "实有人口按人员类型",
+            unit: Unit::Persons,
+            source: &RESIDENTS,
+            of: "r.person_id",
+            by: &["p.person_type"],
+            when: "1 = 1",
+            params: &[],
+        },
+        Breakdown {
+            code: "person_tags.by_class",
+            name: "重点人群（人）按类别",
+            unit: Unit::Persons,
+            source: &PERSON_TAGS,
+            of: "t.person_id",
+            by: &["t.kind", "t.category"],
+            when: "1 = 1",
+            params: &[],
+        },
+        Breakdown {
+            code: "household_tags.by_class",
+            name: "重点人群（户）按类别",
+            unit: Unit::Households,
+            source: &HOUSEHOLD_TAGS,
+            of: "t.household_id",
+            by: &["t.kind", "t.category"],
+            when: "1 = 1",
+            params: &[],
+        },
+        Breakdown {
+            code: "disability.by_grade",
+            name: "残疾人按类别和等级",
+            unit: Unit::Persons,
+            source: &PERSON_TAGS,
+            of: "t.person_id",
+            by: &["t.category", "CAST(t.grade AS TEXT)"],
+            when: "t.kind = 'disability'",
+            params: &[],
+        },
     ],
 };

@@ -4,7 +4,7 @@
 
 use shequ_domain::figures::Unit;
 
-use super::catalogue::{Indicator, Line, Measure, Param, Shows, Source, Timing};
+use super::catalogue::{Breakdown, Indicator, Line, Measure, Param, Shows, Source, Timing};
 use super::place::Day;
 
 /// The reports of the period.
@@ -239,4 +239,14 @@ pub static LINE: Line = Line {
             },
         },
     ],
+    breakdowns: &[Breakdown {
+        code: "tickets.by_category",
+        name: "发现上报事件按小类",
+        unit: Unit::Items,
+        source: &REPORTED,
+        of: "t.id",
+        by: &["t.category_code"],
+        when: "1 = 1",
+        params: &[],
+    }],
 };

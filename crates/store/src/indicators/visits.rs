@@ -113,6 +113,7 @@ macro_rules! line {
                     rule!(@rate $code, $name),
                 )*
             ],
+            breakdowns: &[],
         }
     };
 }

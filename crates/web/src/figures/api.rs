@@ -30,6 +30,11 @@ pub fn routes() -> Routes {
             node_figures,
         )
         .get(
+            "/api/v1/nodes/{id}/breakdowns/{code}",
+            rule(Need::ViewArea, Target::Record(RecordKind::Node)),
+            node_breakdown,
+        )
+        .get(
             "/api/v1/nodes/{id}/figures/{code}/records",
             rule(Need::ViewArea, Target::Record(RecordKind::Node)),
             figure_records,
@@ -37,7 +42,7 @@ pub fn routes() -> Routes {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list_indicators, node_figures, figure_records))]
+#[openapi(paths(list_indicators, node_figures, node_breakdown, figure_records))]
 pub struct FiguresDoc;
 
 #[derive(Serialize, ToSchema)]
@@ -190,6 +195,50 @@ async fn figure_records(
                         link: found.shows.link(id),
                     })
                     .collect(),
+            })
+        })
+        .await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BreakdownOut {
+    code: &'static str,
+    name: &'static str,
+    unit: Unit,
+    #[schema(value_type = String, example = "2024H1")]
+    period: Period,
+    parts: Vec<catalogue::Part>,
+}
+
+/// A breakdown of the catalogue (special groups by class, reports by category …) for a node
+/// and a period.
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/breakdowns/{code}",
+    params(("id" = i64, Path), ("code" = String, Path, description = "分组统计编号，如 person_tags.by_class"), RecordsQuery),
+    responses((status = 200, body = BreakdownOut), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn node_breakdown(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path((id, code)): Path<(i64, String)>,
+    Query(q): Query<RecordsQuery>,
+) -> ApiResult<BreakdownOut> {
+    let period = period_of(q.period.as_deref())?;
+    Ok(Json(
+        st.db(move |c| {
+            user.actor
+                .require(user.actor.role.views_area(), "查看统计")?;
+            let node = shequ_store::registry::tree::get(c, &user.actor, id)?;
+            let parts = catalogue::breakdown(c, &user.actor, &node, &period, &code)?;
+            let b = catalogue::find_breakdown(&code).ok_or_else(|| {
+                StoreError::invalid("分组统计", format!("没有编号为“{code}”的分组统计"))
+            })?;
+            Ok(BreakdownOut {
+                code: b.code,
+                name: b.name,
+                unit: b.unit,
+                period,
+                parts,
             })
         })
         .await?,

@@ -1,0 +1,128 @@
+//! 房屋、单位、十联户: rented homes and their 治安责任书, the units of the area and the 责任书
+//! they signed, 十联户 groups and their heads.
+//!
+//! Homes and units keep no history of their use yet: a home counts by its use as recorded now
+//! (its room placed as the tree was on the as-of day), a unit until the day it closed.
+
+use shequ_domain::figures::Unit;
+
+use super::catalogue::{Indicator, Line, Measure, Param, Shows, Source, Timing};
+
+/// Homes with their recorded use, at their room.
+pub static HOMES: Source = Source {
+    code: "homes",
+    from: "housing h JOIN org_nodes n ON n.id = h.room_id",
+    path: "n.path",
+    community: "h.community_id",
+    key: "h.room_id",
+    shows: Shows::Node,
+    timing: Timing::Alive(&[]),
+};
+
+/// The units (辖区单位) of the area.
+pub static UNITS: Source = Source {
+    code: "units",
+    from: "units u",
+    path: "u.area_path",
+    community: "u.community_id",
+    key: "u.id",
+    shows: Shows::Unit,
+    timing: Timing::Alive(&[]),
+};
+
+/// 十联户 groups standing on the as-of day, at their grid.
+pub static GROUPS: Source = Source {
+    code: "household_groups",
+    from: "household_groups hg JOIN org_nodes n ON n.id = hg.grid_id",
+    path: "n.path",
+    community: "hg.community_id",
+    key: "hg.id",
+    shows: Shows::Group,
+    timing: Timing::Alive(&[("hg.created_on", "hg.retired_on")]),
+};
+
+const fn homes(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
+    Indicator::count(&HOMES, Unit::Homes, code, name, when)
+}
+
+/// Units open on the as-of day meeting `more`, whose `?`s follow the as-of day's.
+macro_rules! open_units {
+    ($code:literal, $name:literal, $more:literal, $params:expr) => {
+        Indicator {
+            code: $code,
+            name: $name,
+            unit: Unit::Things,
+            measure: Measure::Count {
+                source: &UNITS,
+                when: concat!("(u.closed_on IS NULL OR u.closed_on > ?) AND ", $more),
+                params: $params,
+            },
+        }
+    };
+}
+
+pub static LINE: Line = Line {
+    code: "housing",
+    name: "房屋与单位",
+    indicators: &[
+        homes("homes.rented", "出租房屋", "h.usage = '出租'"),
+        homes(
+            "homes.rented_agreement",
+            "签订治安责任书的出租房屋",
+            "h.usage = '出租' AND h.agreement_signed_on IS NOT NULL",
+        ),
+        Indicator::rate(
+            "homes.rented_agreement_rate",
+            "出租房屋责任书签订率",
+            "homes.rented_agreement",
+            "homes.rented",
+        ),
+        homes("homes.owner_occupied", "自住房屋", "h.usage = '自住'"),
+        homes("homes.vacant", "空置房屋", "h.usage = '空置'"),
+        homes("homes.commercial", "商用房屋", "h.usage = '商用'"),
+        open_units!("units.total", "辖区单位", "1 = 1", &[Param::AsOf]),
+        open_units!(
+            "units.safety_agreement",
+            "签订安全生产责任书的单位",
+            "u.safety_agreement_on IS NOT NULL AND u.safety_agreement_on <= ?",
+            &[Param::AsOf, Param::AsOf]
+        ),
+        Indicator::rate(
+            "units.safety_agreement_rate",
+            "单位安全生产责任书签订率",
+            "units.safety_agreement",
+            "units.total",
+        ),
+        open_units!(
+            "units.safety_agreement_signed",
+            "期内签订安全生产责任书",
+            "u.safety_agreement_on >= ? AND u.safety_agreement_on <= ?",
+            &[Param::AsOf, Param::First, Param::Last]
+        ),
+        open_units!(
+            "units.fire_agreement",
+            "签订消防安全责任书的单位",
+            "u.fire_agreement_on IS NOT NULL AND u.fire_agreement_on <= ?",
+            &[Param::AsOf, Param::AsOf]
+        ),
+        open_units!(
+            "units.fire_agreement_signed",
+            "期内签订消防安全责任书",
+            "u.fire_agreement_on >= ? AND u.fire_agreement_on <= ?",
+            &[Param::AsOf, Param::First, Param::Last]
+        ),
+        Indicator::count(&GROUPS, Unit::Things, "groups.total", "十联户", "1 = 1"),
+        Indicator {
+            code: "groups.heads",
+            name: "联户长",
+            unit: Unit::Persons,
+            measure: Measure::Distinct {
+                source: &GROUPS,
+                of: "hg.leader_person_id",
+                when: "hg.leader_person_id IS NOT NULL",
+                params: &[],
+            },
+        },
+    ],
+    breakdowns: &[],
+};
