@@ -4,6 +4,7 @@
 
 mod demo;
 mod import;
+mod report;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -184,6 +185,26 @@ enum Command {
         /// 备份文件路径（不能已存在）
         #[arg(long)]
         to: std::path::PathBuf,
+    },
+    /// 统计报告：按指标目录算出一个节点某一期间的全部数字（JSON 供脚本使用；md 为工作总结的文字预览）
+    #[command(
+        after_help = "例：shequ report --period 2024 --format json\n    shequ report --node \"示范区/凤凰街道/凤凰熙岸社区\" --period 2024H1 --format md --out 总结预览.md"
+    )]
+    Report {
+        #[command(flatten)]
+        db: DbArg,
+        /// 统计哪个节点：名称路径（如 示范区/凤凰街道/凤凰熙岸社区）或节点编号；不填则统计整个辖区
+        #[arg(long)]
+        node: Option<String>,
+        /// 统计期间：2024、2024H1、2024Q3、2024-05 或 2024-01-01..2024-03-31
+        #[arg(long)]
+        period: String,
+        /// 输出格式
+        #[arg(long, value_enum, default_value = "json")]
+        format: report::Format,
+        /// 写入文件（不填则输出到屏幕）
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// 审计日志
     Audit {
@@ -566,6 +587,22 @@ fn main() -> anyhow::Result<()> {
             eprintln!(
                 "已为“{name}”开通网上报事接口。上面这串 api_key 只显示这一次，请交给对方妥善保存。"
             );
+        }
+        Command::Report {
+            db,
+            node,
+            period,
+            format,
+            out,
+        } => {
+            let pool = open(&db)?;
+            let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let text = report::run(&mut conn, node.as_deref(), &period, format)?;
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("无法写入 {}", path.display()))?,
+                None => print!("{text}"),
+            }
         }
         Command::Routes => {
             println!(

@@ -284,6 +284,61 @@ fn visits_patrols_disputes_and_tickets_are_counted_as_by_hand() {
             ("disputes.screening_rate", json!([0, 1])),
         ],
     );
+    // `shequ report` gives the same figures, for scripts and as the summary's preview.
+    let grid_id = grid.to_string();
+    let report = |period: &str, format: &str| {
+        support::run(&[
+            "report",
+            "--db",
+            &srv.db.url,
+            "--node",
+            &grid_id,
+            "--period",
+            period,
+            "--format",
+            format,
+            "--pretend-now",
+            NOW,
+        ])
+    };
+    let (ok, out, err) = report("2025", "json");
+    assert!(ok, "{err}");
+    let printed: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let (_, served) = head.get(&format!("/api/v1/nodes/{grid}/figures?period=2025"));
+    assert_eq!(printed["nodes"][0], served);
+    let (ok, md, err) = report("2025", "md");
+    assert!(ok, "{err}");
+    for line in [
+        "# 统计事件网格2025年工作总结（预览）",
+        "走访",
+        "- 走访：3次；上年同期1次，增加2次（200%）",
+        "- 排查率：28.6%（2/7）",
+        "- 平均办理时长：7.5小时（2件的平均）",
+        "- 调成率：100%（1/1）",
+    ] {
+        assert!(md.contains(line), "{line} not in:\n{md}");
+    }
+    // Nothing was tagged 低保 here: the section says nothing of it rather than 0.
+    assert!(!md.contains("低保"), "{md}");
+    let (ok, _, err) = report("2025Q5", "json");
+    assert!(
+        !ok && err.contains("--period") && err.contains("季度"),
+        "{err}"
+    );
+    let (ok, _, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--node",
+        "示范区/没有这个街道",
+        "--period",
+        "2025",
+    ]);
+    assert!(
+        !ok && err.contains("--node") && err.contains("没有这个街道"),
+        "{err}"
+    );
+
     // The drill-down lists exactly the records behind a figure, each with its page.
     let records = |api: &Api, code: &str| {
         let (s, v) = api.get(&format!(
