@@ -102,6 +102,9 @@ enum Command {
         tickets: usize,
         #[arg(long, default_value_t = 0)]
         visits: usize,
+        /// 生成在哪个节点之下：名称路径或节点编号（默认第一个街道）
+        #[arg(long)]
+        node: Option<String>,
     },
     /// 执行数据库迁移后退出
     Migrate {
@@ -502,11 +505,16 @@ fn main() -> anyhow::Result<()> {
             db,
             tickets,
             visits,
+            node,
         } => {
             let pool = open(&db)?;
             let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let under = node
+                .map(|n| shequ_store::imports::node_by_path(&mut conn, &n))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--node：{e}"))?;
             let started = Instant::now();
-            let street = demo::work::generate(&mut conn, tickets, visits)?;
+            let street = demo::work::generate(&mut conn, tickets, visits, under)?;
             println!(
                 "已在{street}生成 {tickets} 条事件、{visits} 次走访（{:.1} 秒）",
                 started.elapsed().as_secs_f64()

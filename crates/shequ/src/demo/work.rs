@@ -60,13 +60,25 @@ fn at(now: chrono::DateTime<chrono::Utc>, minutes_ago: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Adds `tickets` tickets and `visits` visits in the first street. Returns the street's name.
-pub fn generate(conn: &mut Conn, tickets: usize, visits: usize) -> anyhow::Result<String> {
-    let Some(street) = conn.query_opt(
-        "SELECT id, path, name FROM org_nodes WHERE kind = 'street' ORDER BY id LIMIT 1",
-        &[],
-    )?
-    else {
+/// Adds `tickets` tickets and `visits` visits in the node `under` (the first street when
+/// None). Returns the node's name.
+pub fn generate(
+    conn: &mut Conn,
+    tickets: usize,
+    visits: usize,
+    under: Option<i64>,
+) -> anyhow::Result<String> {
+    let street = match under {
+        Some(id) => conn.query_opt(
+            "SELECT id, path, name FROM org_nodes WHERE id = ?",
+            &[Value::Int(id)],
+        )?,
+        None => conn.query_opt(
+            "SELECT id, path, name FROM org_nodes WHERE kind = 'street' ORDER BY id LIMIT 1",
+            &[],
+        )?,
+    };
+    let Some(street) = street else {
         bail!("先生成演示数据（shequ demo），再生成事件和走访");
     };
     let (path, name): (String, String) = (street.get(1)?, street.get(2)?);
@@ -105,9 +117,11 @@ pub fn generate(conn: &mut Conn, tickets: usize, visits: usize) -> anyhow::Resul
         bulk::without_indexes(c, "tickets", |c| -> anyhow::Result<()> {
             let first = bulk::next_id(c, "tickets")?;
             let mut rows = Vec::with_capacity(10_000);
-            for id in (first..).take(tickets) {
+            // Reports are stored as they come in: ids follow the time they were reported.
+            let mut times: Vec<i64> = (0..tickets).map(|_| rng.range(60, 365 * 24 * 60)).collect();
+            times.sort_unstable_by(|a, b| b.cmp(a));
+            for (id, reported) in (first..).zip(times) {
                 let (room, room_path, community) = rng.pick(&rooms).clone();
-                let reported = rng.range(60, 365 * 24 * 60);
                 let code = *rng.pick(CATEGORIES);
                 let r = rng.below(100);
                 // 70 closed (most rated), 10 refused, 20 open: half of those past their limit.
@@ -177,9 +191,12 @@ pub fn generate(conn: &mut Conn, tickets: usize, visits: usize) -> anyhow::Resul
             let first = bulk::next_id(c, "visits")?;
             let mut rows = Vec::with_capacity(10_000);
             let today = shequ_domain::clock::now_local().date_naive();
-            for id in (first..).take(visits) {
+            // Visits are recorded on the day they are made, so ids follow the days.
+            let mut days: Vec<i64> = (0..visits).map(|_| rng.range(0, 365)).collect();
+            days.sort_unstable_by(|a, b| b.cmp(a));
+            for (id, ago) in (first..).zip(days) {
                 let (person, area, community, household) = rng.pick(&people).clone();
-                let on = today - chrono::Duration::days(rng.range(0, 365));
+                let on = today - chrono::Duration::days(ago);
                 rows.push(vec![
                     Value::Int(id),
                     Value::Int(community),

@@ -76,49 +76,53 @@ pub static LINE: Line = Line {
         reported(
             "tickets.category.01",
             "市容环境",
-            "t.category_code LIKE '01%'",
+            "substr(t.category_code, 1, 2) = '01'",
         ),
         reported(
             "tickets.category.02",
             "安全隐患",
-            "t.category_code LIKE '02%'",
+            "substr(t.category_code, 1, 2) = '02'",
         ),
         reported(
             "tickets.category.03",
             "设施设备",
-            "t.category_code LIKE '03%'",
+            "substr(t.category_code, 1, 2) = '03'",
         ),
         reported(
             "tickets.category.04",
             "河道水务",
-            "t.category_code LIKE '04%'",
+            "substr(t.category_code, 1, 2) = '04'",
         ),
         reported(
             "tickets.category.05",
             "食品安全",
-            "t.category_code LIKE '05%'",
+            "substr(t.category_code, 1, 2) = '05'",
         ),
         reported(
             "tickets.category.06",
             "邻里纠纷与诉求",
-            "t.category_code LIKE '06%'",
+            "substr(t.category_code, 1, 2) = '06'",
         ),
         reported(
             "tickets.category.07",
             "民生保障",
-            "t.category_code LIKE '07%'",
+            "substr(t.category_code, 1, 2) = '07'",
         ),
         reported(
             "tickets.category.08",
             "垃圾分类",
-            "t.category_code LIKE '08%'",
+            "substr(t.category_code, 1, 2) = '08'",
         ),
         reported(
             "tickets.category.09",
             "病媒防制",
-            "t.category_code LIKE '09%'",
+            "substr(t.category_code, 1, 2) = '09'",
         ),
-        reported("tickets.category.99", "其他", "t.category_code LIKE '99%'"),
+        reported(
+            "tickets.category.99",
+            "其他",
+            "substr(t.category_code, 1, 2) = '99'",
+        ),
         // 响应: taken up or declined within the deadline fixed when it was reported (one
         // working day by the calendar of that day: editing the calendar later changes nothing).
         reported(
