@@ -540,3 +540,59 @@ fn editing_the_calendar_leaves_a_past_response_rate_as_it_was() {
     let stored: Vec<&str> = out.lines().map(str::trim).collect();
     assert_eq!(stored, vec![before.as_str(), after.as_str()], "{out}");
 }
+
+#[test]
+fn a_building_moved_mid_year_keeps_each_visit_in_the_grid_of_its_day() {
+    let srv = Server::start_with(100, &["--pretend-now", NOW]);
+    let head = srv.api("shuji");
+    let (_, me) = head.get("/api/v1/me");
+    let community = me["scope"][0].as_i64().unwrap();
+    let east = node(&head, community, "grid", "东网格");
+    let west = node(&head, community, "grid", "西网格");
+    let building = node(&head, east, "building", "搬迁楼");
+    let unit = node(&head, building, "unit", "1单元");
+    let room = node(&head, unit, "room", "101");
+    let person = resident(&head, "吴迁", "1960-08-08", 41, room);
+    let visit = |on: &str| {
+        created(
+            &head,
+            "/api/v1/visits",
+            json!({"person_id": person, "kind": "入户", "visited_on": on}),
+        )
+    };
+    let march = visit("2025-03-03");
+    let june = visit("2025-06-30");
+    // Today, 15 July, the building passes to the west grid; a visit follows the same day.
+    let (s, v) = head.post(
+        &format!("/api/v1/nodes/{building}/move"),
+        json!({"parent_id": west}),
+    );
+    assert_eq!(s, 200, "{v}");
+    let july = visit("2025-07-15");
+    let visits = |grid: i64, period: &str| {
+        let f = figures(&head, grid, period);
+        (
+            f["visits.total"]["value"].as_i64().unwrap(),
+            f["people.total"]["value"].as_i64().unwrap(),
+        )
+    };
+    // (visits, people on the as-of day)
+    assert_eq!(visits(east, "2025"), (2, 0));
+    assert_eq!(visits(west, "2025"), (1, 1));
+    assert_eq!(visits(east, "2025H1"), (2, 1));
+    assert_eq!(visits(west, "2025H1"), (0, 0));
+    let ids = |grid: i64| {
+        let (s, v) = head.get(&format!(
+            "/api/v1/nodes/{grid}/figures/visits.total/records?period=2025"
+        ));
+        assert_eq!(s, 200, "{v}");
+        v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(east), vec![march, june]);
+    assert_eq!(ids(west), vec![july]);
+}
