@@ -12,6 +12,7 @@ pub mod imports;
 pub mod indicators;
 pub mod ledger;
 pub mod mediation;
+pub mod periods;
 pub mod records;
 pub mod registry;
 pub mod tickets;

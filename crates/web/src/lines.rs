@@ -93,7 +93,7 @@ pub(crate) const LINES: &[Line] = &[
             routes: crate::figures::api::routes,
             doc: crate::figures::api::FiguresDoc::openapi,
         }),
-        pages: crate::access::Routes::new,
+        pages: crate::figures::locks::pages,
     },
 ];
 

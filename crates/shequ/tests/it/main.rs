@@ -42,6 +42,7 @@ mod page_errors;
 mod page_text;
 mod pages_browser;
 mod patrols;
+mod period_locks;
 mod person_browser;
 mod pool_panic;
 mod privacy;

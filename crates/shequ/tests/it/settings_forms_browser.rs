@@ -373,3 +373,67 @@ fn a_community_head_retires_a_default_and_an_own_dispatch_target_on_a_phone() {
         0
     );
 }
+
+#[test]
+fn a_community_head_locks_a_reported_period_and_releases_it_on_a_phone() {
+    let srv = Server::start(50);
+    let community = shujis_community(&srv);
+    let br = login(&srv, "shuji");
+    let page = format!("/nodes/{community}/period-lock");
+    open(&br, &srv, &page, "form#lock-form");
+    assert!(
+        br.find("#lock-state")
+            .unwrap()
+            .text()
+            .unwrap()
+            .contains("未锁定")
+    );
+
+    let through = shequ_domain::clock::today() - chrono::Duration::days(40);
+    let f = br.form("lock-form").unwrap();
+    type_date(&br, &f, "input[name=through_on]", through);
+    f.find("input[name=reason]")
+        .unwrap()
+        .send_keys("上半年工作总结已上报")
+        .unwrap();
+    submit(&br, &f);
+    br.wait_until_text_contains("#lock-state", "已锁定至", WAIT)
+        .unwrap();
+    assert_eq!(
+        sql_text(
+            &srv,
+            &format!(
+                "SELECT through_on || ' ' || reason || ' ' || locked_by FROM period_locks \
+                 WHERE community_id = {community} AND released_at IS NULL"
+            )
+        ),
+        format!("{through} 上半年工作总结已上报 社区 王书记")
+    );
+
+    // Released with a reason: the lock stays on record, released.
+    let f = br.form("release-form").unwrap();
+    f.find("input[name=reason]")
+        .unwrap()
+        .send_keys("补录上级反馈的漏报走访")
+        .unwrap();
+    submit(&br, &f);
+    br.wait_until_text_contains("#lock-state", "未锁定", WAIT)
+        .unwrap();
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT count(*) FROM period_locks WHERE community_id = {community} \
+                 AND released_at IS NOT NULL AND released_by IS NOT NULL"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT count(*) FROM audit_log WHERE action IN ('period.lock', 'period.release')"
+        ),
+        2
+    );
+}

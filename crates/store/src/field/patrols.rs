@@ -317,9 +317,10 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
         let community = node
             .community_id
             .ok_or_else(|| StoreError::invalid("位置", "请选择社区、网格或其下的节点"))?;
+        let entered = crate::periods::entering(c, community, KIND.day.0, on)?;
         let id = c.insert(
-            "INSERT INTO patrols (community_id, node_id, area_path, type_code, schedule_id, patrolled_on, route, results, findings, problems, user_id, worker_name, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO patrols (community_id, node_id, area_path, type_code, schedule_id, patrolled_on, route, results, findings, problems, user_id, worker_name, created_at, backdated)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 community,
                 node.id,
@@ -333,7 +334,8 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                 input.problems.len() as i64,
                 actor.user_id,
                 actor.display_name.as_str(),
-                now()
+                now(),
+                entered.flag()
             ],
         )?;
         let place = Place {
@@ -347,7 +349,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
             c,
             By::Actor(actor),
             Event::ok("patrol.record", format!("patrol:{id}")).with(serde_json::json!({
-                "类型": t.name, "日期": on, "问题": ticket_ids.len()
+                "类型": t.name, "日期": on, "补录": entered.backdated, "问题": ticket_ids.len()
             })),
         )?;
         Ok(PatrolRecorded { id, ticket_ids })

@@ -241,9 +241,10 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
             .map(|r| r.get(0))
             .transpose()?
             .unwrap_or_default();
+        let entered = crate::periods::entering(c, person.community_id, KIND.day.0, on)?;
         let id = c.insert(
-            "INSERT INTO visits (community_id, area_path, person_id, household_id, visited_on, kind, findings, items, user_id, worker_name, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO visits (community_id, area_path, person_id, household_id, visited_on, kind, findings, items, user_id, worker_name, created_at, backdated)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 person.community_id,
                 area.as_str(),
@@ -255,7 +256,8 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
                 super::answers_json(&input.items),
                 actor.user_id,
                 actor.display_name.as_str(),
-                now()
+                now(),
+                entered.flag()
             ],
         )?;
         let place = Place {
@@ -269,7 +271,7 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
             c,
             By::Actor(actor),
             Event::ok("visit.record", format!("person:{}", person.id)).with(serde_json::json!({
-                "走访": id, "日期": on, "方式": kind, "事件": ticket_ids
+                "走访": id, "日期": on, "补录": entered.backdated, "方式": kind, "事件": ticket_ids
             })),
         )?;
         Ok(Recorded { id, ticket_ids })

@@ -314,12 +314,13 @@ pub fn open(conn: &mut Conn, actor: &Actor, input: &CaseInput) -> StoreResult<i6
         let community = tree::load(c, community_id)?;
         let case_no = format!("{}调〔{year}〕{seq}号", community.name);
         let due = received + chrono::Duration::days(days);
+        let entered = crate::periods::entering(c, community_id, "受理日期", received)?;
         let ts = now();
         let id = c
             .insert(
                 "INSERT INTO mediation_cases (community_id, node_id, area_path, case_no, year, seq, type_code, source, referred_by, employer,
-                    summary, mediator, received_on, due_on, screening_id, user_id, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    summary, mediator, received_on, due_on, screening_id, user_id, created_at, backdated)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 params![
                     community_id,
                     node.id,
@@ -337,7 +338,8 @@ pub fn open(conn: &mut Conn, actor: &Actor, input: &CaseInput) -> StoreResult<i6
                     due,
                     input.screening_id,
                     actor.user_id,
-                    ts.as_str()
+                    ts.as_str(),
+                    entered.flag()
                 ],
             )
             .map_err(|e| {
@@ -374,7 +376,7 @@ pub fn open(conn: &mut Conn, actor: &Actor, input: &CaseInput) -> StoreResult<i6
             c,
             By::Actor(actor),
             Event::ok("mediation.open", format!("mediation:{id}"))
-                .with(serde_json::json!({ "编号": case_no, "类型": type_label, "当事人": parties.len() })),
+                .with(serde_json::json!({ "编号": case_no, "类型": type_label, "当事人": parties.len(), "受理日期": received, "补录": entered.backdated })),
         )?;
         Ok(id)
     })
@@ -773,6 +775,7 @@ pub fn close(conn: &mut Conn, actor: &Actor, id: i64, input: &CloseInput) -> Sto
             return Err(StoreError::invalid("结案日期", "不能早于受理日期"));
         }
         let community_id: i64 = row.get(1)?;
+        crate::periods::entering(c, community_id, "结案日期", closed)?;
         let type_code: String = row.get(4)?;
         c.execute(
             "UPDATE mediation_cases SET outcome = ?, closed_on = ?, agreement = ?, performance = ?, close_note = ?, version = version + 1 WHERE id = ?",

@@ -95,11 +95,12 @@ pub(crate) fn register_found(
             .map(|d| (rules::type_of(&d.type_code).map(|t| t.0), d.summary.trim()))
             .collect()
     };
+    let entered = crate::periods::entering(c, community_id, "排查日期", on)?;
     let mut ids = Vec::with_capacity(rows.len());
     for (type_code, summary) in rows {
         ids.push(c.insert(
-            "INSERT INTO screenings (community_id, node_id, area_path, screened_on, source, visit_id, patrol_id, type_code, summary, user_id, worker_name, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO screenings (community_id, node_id, area_path, screened_on, source, visit_id, patrol_id, type_code, summary, user_id, worker_name, created_at, backdated)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 community_id,
                 node_id,
@@ -112,7 +113,8 @@ pub(crate) fn register_found(
                 summary,
                 actor.user_id,
                 actor.display_name.as_str(),
-                now()
+                now(),
+                entered.flag()
             ],
         )?);
     }
@@ -153,7 +155,7 @@ pub fn screen(
             c,
             By::Actor(actor),
             Event::ok("screening.record", format!("node:{}", node.id))
-                .with(serde_json::json!({ "日期": on, "发现纠纷": input.disputes.len() })),
+                .with(serde_json::json!({ "日期": on, "补录": on < today(), "发现纠纷": input.disputes.len() })),
         )?;
         Ok(ids)
     })

@@ -30,7 +30,7 @@ pub fn routes() -> Routes {
             node_figures,
         )
         .get(
-            "/api/v1/nodes/{id}/breakdowns/{code}",
+            "/api/v1/nodes/{id}/breakdowns/{breakdown}",
             rule(Need::ViewArea, Target::Record(RecordKind::Node)),
             node_breakdown,
         )
@@ -39,10 +39,19 @@ pub fn routes() -> Routes {
             rule(Need::ViewArea, Target::Record(RecordKind::Node)),
             figure_records,
         )
+        .merge(super::locks::api_routes())
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(list_indicators, node_figures, node_breakdown, figure_records))]
+#[openapi(paths(
+    list_indicators,
+    node_figures,
+    node_breakdown,
+    figure_records,
+    super::locks::get_lock,
+    super::locks::put_lock,
+    super::locks::release_lock
+))]
 pub struct FiguresDoc;
 
 #[derive(Serialize, ToSchema)]
@@ -213,8 +222,8 @@ pub struct BreakdownOut {
 
 /// A breakdown of the catalogue (special groups by class, reports by category …) for a node
 /// and a period.
-#[utoipa::path(get, path = "/api/v1/nodes/{id}/breakdowns/{code}",
-    params(("id" = i64, Path), ("code" = String, Path, description = "分组统计编号，如 person_tags.by_class"), RecordsQuery),
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/breakdowns/{breakdown}",
+    params(("id" = i64, Path), ("breakdown" = String, Path, description = "分组统计编号，如 person_tags.by_class"), RecordsQuery),
     responses((status = 200, body = BreakdownOut), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn node_breakdown(

@@ -1,6 +1,7 @@
 //! 统计 on the web: the indicator catalogue's figures of any node and period.
 
 pub(crate) mod api;
+pub(crate) mod locks;
 
 use chrono::NaiveDate;
 use serde::Deserialize;

@@ -721,7 +721,10 @@ pub fn fill_route(path: &str, id: Option<i64>) -> String {
     .replace("{token_file}", "no-such-token.json")
     // 居民随手拍 names its links and receipts by random slugs.
     .replace("{slug}", "no-such-link")
-    .replace("{token}", "no-such-receipt");
+    .replace("{token}", "no-such-receipt")
+    // The catalogue names its figures by code: one whose records are places, not people.
+    .replace("{code}", "grids.standing")
+    .replace("{breakdown}", "people.by_type");
     assert!(
         !url.contains('{'),
         "route {path} has a parameter the test can't fill"
