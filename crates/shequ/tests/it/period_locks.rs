@@ -152,9 +152,9 @@ fn a_locked_period_refuses_back_dated_records_of_every_kind_until_released() {
     // A case received after the lock can't be closed back inside it.
     let (s, v) = case("2025-07-01");
     assert_eq!(s, 201, "{v}");
-    let id = v["id"].as_i64().unwrap();
+    let case_id = v["id"].as_i64().unwrap();
     let (s, v) = head.post(
-        &format!("/api/v1/mediation-cases/{id}/close"),
+        &format!("/api/v1/mediation-cases/{case_id}/close"),
         json!({"outcome": "撤回", "closed_on": "2025-06-30", "version": 1, "note": "撤回"}),
     );
     assert_eq!(s, 422, "{v}");
@@ -194,4 +194,54 @@ fn a_locked_period_refuses_back_dated_records_of_every_kind_until_released() {
         ),
         2
     );
+
+    // The lists say which records are 补录: the person's visits, the 排查 register, a case.
+    let (s, v) = head.get(&format!("/api/v1/persons/{person}/visits"));
+    assert_eq!(s, 200, "{v}");
+    let marks: Vec<(String, bool)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["visited_on"].as_str().unwrap().to_string(),
+                p["backdated"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("2025-07-15".to_string(), false),
+            ("2025-07-08".to_string(), true),
+            ("2025-07-01".to_string(), true),
+            ("2025-06-30".to_string(), true)
+        ]
+    );
+    for on in ["2025-07-15", "2025-07-10"] {
+        let (s, v) = head.post(
+            &format!("/api/v1/nodes/{grid}/screenings"),
+            json!({"screened_on": on, "disputes": []}),
+        );
+        assert!(s == 200 || s == 201, "{v}");
+    }
+    let (s, v) = head.get(&format!(
+        "/api/v1/nodes/{grid}/screenings?from=2025-07-10&to=2025-07-15"
+    ));
+    assert_eq!(s, 200, "{v}");
+    let rounds: Vec<(&str, bool)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["screened_on"].as_str().unwrap(),
+                r["backdated"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rounds, [("2025-07-15", false), ("2025-07-10", true)]);
+    let (s, v) = head.get(&format!("/api/v1/mediation-cases/{case_id}"));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["backdated"], true, "received 1 July, entered on the 15th");
 }

@@ -649,6 +649,8 @@ pub struct PastVisit {
     pub worker_name: String,
     /// Checklist answers (the 六清 …).
     pub items: BTreeMap<String, String>,
+    /// Entered on a later day than it was made (补录).
+    pub backdated: bool,
 }
 
 pub fn history(
@@ -659,7 +661,7 @@ pub fn history(
 ) -> StoreResult<Vec<PastVisit>> {
     people::get(conn, actor, person_id)?;
     conn.query(
-        "SELECT id, visited_on, kind, findings, worker_name, items FROM visits WHERE person_id = ? ORDER BY visited_on DESC, id DESC LIMIT ?",
+        "SELECT id, visited_on, kind, findings, worker_name, items, backdated FROM visits WHERE person_id = ? ORDER BY visited_on DESC, id DESC LIMIT ?",
         params![person_id, limit.clamp(1, 100)],
     )?
     .iter()
@@ -671,6 +673,7 @@ pub fn history(
             findings: r.get(3)?,
             worker_name: r.get(4)?,
             items: super::answers_from_json(&r.get::<String>(5)?),
+            backdated: r.get::<i64>(6)? != 0,
         })
     })
     .collect()

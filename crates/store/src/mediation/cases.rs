@@ -127,6 +127,8 @@ pub struct Case {
     pub overdue: bool,
     pub outcome: Option<String>,
     pub outcome_label: Option<String>,
+    /// Received on an earlier day than it was entered (补录).
+    pub backdated: bool,
     pub closed_on: Option<String>,
     pub agreement: Option<String>,
     pub performance: Option<String>,
@@ -383,7 +385,7 @@ pub fn open(conn: &mut Conn, actor: &Actor, input: &CaseInput) -> StoreResult<i6
 }
 
 const CASE_COLS: &str = "id, community_id, node_id, case_no, type_code, source, referred_by, employer, company_union, \
-     summary, mediator, received_on, due_on, outcome, closed_on, agreement, performance, close_note, screening_id, version, area_path";
+     summary, mediator, received_on, due_on, outcome, closed_on, agreement, performance, close_note, screening_id, version, area_path, backdated";
 
 fn load_row(c: &mut Conn, actor: &Actor, id: i64) -> StoreResult<Row> {
     actor.require(actor.reads_people(), "查看调解案件")?;
@@ -519,6 +521,7 @@ fn case_from_row(
         close_note: r.get(17)?,
         screening_id: r.get(18)?,
         version: r.get(19)?,
+        backdated: r.get::<i64>(21)? != 0,
         parties,
         sessions,
         events,

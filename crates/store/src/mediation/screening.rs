@@ -53,6 +53,8 @@ pub struct Screening {
     pub summary: String,
     pub case_id: Option<i64>,
     pub worker_name: String,
+    /// Entered on a later day than the round (补录).
+    pub backdated: bool,
 }
 
 fn check_disputes(disputes: &[DisputeFound]) -> StoreResult<()> {
@@ -181,7 +183,7 @@ pub fn register(
     args.push(Value::from(to));
     let rows = conn.query(
         &format!(
-            "SELECT id, node_id, screened_on, source, type_code, summary, case_id, worker_name
+            "SELECT id, node_id, screened_on, source, type_code, summary, case_id, worker_name, backdated
              FROM screenings WHERE {cf} AND area_path >= ? AND area_path < ? AND {pf}
                AND screened_on >= ? AND screened_on <= ?
              ORDER BY screened_on DESC, id DESC"
@@ -223,6 +225,7 @@ pub fn register(
             summary: r.get(5)?,
             case_id: r.get(6)?,
             worker_name: r.get(7)?,
+            backdated: r.get::<i64>(8)? != 0,
         });
     }
     Ok(out)
