@@ -4,58 +4,9 @@
 
 use crate::support;
 
-use chrono::NaiveDate;
 use serde_json::{Value, json};
-use shequ_domain::IdNumber;
+use support::registry::{add_node as node, created, resident};
 use support::{Api, Server};
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn created(api: &Api, path: &str, body: Value) -> i64 {
-    let (s, v) = api.post(path, body);
-    assert_eq!(s, 201, "{path}: {v}");
-    v["id"].as_i64().unwrap()
-}
-
-fn node(api: &Api, parent: i64, kind: &str, name: &str) -> i64 {
-    created(
-        api,
-        "/api/v1/nodes",
-        json!({"parent_id": parent, "kind": kind, "name": name}),
-    )
-}
-
-/// A person living in `room` from `since`; `household` joins an existing one.
-/// `who` is (name, birth date, sequence number: odd for a man).
-fn resident(
-    api: &Api,
-    (name, born, seq): (&str, &str, u16),
-    room: i64,
-    since: &str,
-    household: Option<(i64, &str)>,
-    more: Value,
-) -> i64 {
-    let id = IdNumber::generate("110105", d(born), seq).unwrap();
-    let mut person = json!({"name": name, "id_number": id.as_str()});
-    for (k, v) in more.as_object().unwrap() {
-        person[k] = v.clone();
-    }
-    created(
-        api,
-        "/api/v1/persons",
-        json!({
-            "person": person,
-            "residence": {
-                "room_id": room,
-                "household_id": household.map(|h| h.0),
-                "relation": household.map(|h| h.1),
-                "moved_in_on": since
-            }
-        }),
-    )
-}
 
 fn household_of(api: &Api, person: i64) -> i64 {
     let (s, v) = api.get(&format!("/api/v1/persons/{person}"));

@@ -5,35 +5,14 @@
 
 use crate::support;
 
-use chrono::NaiveDate;
 use serde_json::{Value, json};
-use shequ_domain::IdNumber;
 use std::collections::BTreeMap;
+use support::registry::{self, add_node as node, created};
 use support::{Api, Server, sql_int};
 
-fn created(api: &Api, path: &str, body: Value) -> i64 {
-    let (s, v) = api.post(path, body);
-    assert_eq!(s, 201, "{path}: {v}");
-    v["id"].as_i64().unwrap()
-}
-
-fn node(api: &Api, parent: i64, kind: &str, name: &str) -> i64 {
-    created(
-        api,
-        "/api/v1/nodes",
-        json!({"parent_id": parent, "kind": kind, "name": name}),
-    )
-}
-
+/// A resident since 2020 in `room`.
 fn resident(api: &Api, name: &str, born: &str, seq: u16, room: i64) -> i64 {
-    let born = NaiveDate::parse_from_str(born, "%Y-%m-%d").unwrap();
-    let id = IdNumber::generate("110105", born, seq).unwrap();
-    created(
-        api,
-        "/api/v1/persons",
-        json!({"person": {"name": name, "id_number": id.as_str()},
-               "residence": {"room_id": room, "moved_in_on": "2020-01-01"}}),
-    )
+    registry::resident(api, (name, born, seq), room, "2020-01-01", None, json!({}))
 }
 
 /// The figures of `node` for `period`, by code.

@@ -5,25 +5,12 @@
 
 use crate::support;
 
-use chrono::NaiveDate;
 use serde_json::{Value, json};
-use shequ_domain::IdNumber;
-use support::{Api, Server, grid_of_wangge, sql_int};
+use support::registry::{add_node, resident};
+use support::{Server, grid_of_wangge, sql_int};
 
 /// The server's clock reads 15 July 2025, 10:00 in Beijing.
 const NOW: &str = "2025-07-15T10:00:00+08:00";
-
-fn a_resident(api: &Api, room: i64) -> i64 {
-    let born = NaiveDate::from_ymd_opt(1970, 3, 3).unwrap();
-    let id = IdNumber::generate("110105", born, 51).unwrap();
-    let (s, v) = api.post(
-        "/api/v1/persons",
-        json!({"person": {"name": "郑补", "id_number": id.as_str()},
-               "residence": {"room_id": room, "moved_in_on": "2020-01-01"}}),
-    );
-    assert_eq!(s, 201, "{v}");
-    v["id"].as_i64().unwrap()
-}
 
 fn refused(s: u16, v: &Value, field: &str, says: &[&str]) {
     assert_eq!((s, v["error"]["field"].as_str()), (422, Some(field)), "{v}");
@@ -40,20 +27,16 @@ fn a_locked_period_refuses_back_dated_records_of_every_kind_until_released() {
     let grid = grid_of_wangge(&srv);
     let (_, me) = head.get("/api/v1/me");
     let community = me["scope"][0].as_i64().unwrap();
-    let room = {
-        let (s, v) = head.post(
-            "/api/v1/nodes",
-            json!({"parent_id": grid, "kind": "building", "name": "补录楼"}),
-        );
-        assert_eq!(s, 201, "{v}");
-        let (s, v) = head.post(
-            "/api/v1/nodes",
-            json!({"parent_id": v["id"], "kind": "room", "name": "101"}),
-        );
-        assert_eq!(s, 201, "{v}");
-        v["id"].as_i64().unwrap()
-    };
-    let person = a_resident(&head, room);
+    let building = add_node(&head, grid, "building", "补录楼");
+    let room = add_node(&head, building, "room", "101");
+    let person = resident(
+        &head,
+        ("郑补", "1970-03-03", 51),
+        room,
+        "2020-01-01",
+        None,
+        json!({}),
+    );
     let visit = |on: &str| {
         head.post(
             "/api/v1/visits",

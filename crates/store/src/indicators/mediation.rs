@@ -6,61 +6,53 @@ use shequ_domain::figures::Unit;
 use super::catalogue::{Indicator, Line, Measure, Param, Shows, Source, Timing};
 use super::place::Day;
 
+/// Rounds of 排查 (`from` names them `s`), each on its day.
+const fn rounds(code: &'static str, from: &'static str) -> Source {
+    Source {
+        code,
+        from,
+        path: "s.area_path",
+        community: "s.community_id",
+        key: "s.id",
+        shows: Shows::Screening,
+        timing: Timing::Event(Day::Date("s.screened_on")),
+    }
+}
+
+/// Mediation cases, counted by `timing`.
+const fn cases(code: &'static str, timing: Timing) -> Source {
+    Source {
+        code,
+        from: "mediation_cases m",
+        path: "m.area_path",
+        community: "m.community_id",
+        key: "m.id",
+        shows: Shows::Case,
+        timing,
+    }
+}
+
 /// The rounds of 排查 of the period.
-pub static SCREENINGS: Source = Source {
-    code: "screenings",
-    from: "screenings s",
-    path: "s.area_path",
-    community: "s.community_id",
-    key: "s.id",
-    shows: Shows::Screening,
-    timing: Timing::Event(Day::Date("s.screened_on")),
-};
+pub static SCREENINGS: Source = rounds("screenings", "screenings s");
 
 /// The rounds with the grid they were in (today's grid of their place), for grid-months.
-pub static SCREENED_GRIDS: Source = Source {
-    code: "screened_grids",
-    from: "screenings s JOIN org_nodes g ON g.kind = 'grid' AND g.community_id = s.community_id \
-           AND substr(s.area_path, 1, length(g.path)) = g.path",
-    path: "s.area_path",
-    community: "s.community_id",
-    key: "s.id",
-    shows: Shows::Screening,
-    timing: Timing::Event(Day::Date("s.screened_on")),
-};
+pub static SCREENED_GRIDS: Source = rounds(
+    "screened_grids",
+    "screenings s JOIN org_nodes g ON g.kind = 'grid' AND g.community_id = s.community_id \
+     AND substr(s.area_path, 1, length(g.path)) = g.path",
+);
 
 /// Cases received in the period.
-pub static RECEIVED: Source = Source {
-    code: "cases_received",
-    from: "mediation_cases m",
-    path: "m.area_path",
-    community: "m.community_id",
-    key: "m.id",
-    shows: Shows::Case,
-    timing: Timing::Event(Day::Date("m.received_on")),
-};
+pub static RECEIVED: Source = cases("cases_received", Timing::Event(Day::Date("m.received_on")));
 
 /// Cases closed in the period.
-pub static CLOSED: Source = Source {
-    code: "cases_closed",
-    from: "mediation_cases m",
-    path: "m.area_path",
-    community: "m.community_id",
-    key: "m.id",
-    shows: Shows::Case,
-    timing: Timing::Event(Day::Date("m.closed_on")),
-};
+pub static CLOSED: Source = cases("cases_closed", Timing::Event(Day::Date("m.closed_on")));
 
 /// Cases open at the end of the as-of day.
-pub static OPEN: Source = Source {
-    code: "cases_open",
-    from: "mediation_cases m",
-    path: "m.area_path",
-    community: "m.community_id",
-    key: "m.id",
-    shows: Shows::Case,
-    timing: Timing::Alive(&[("m.received_on", "m.closed_on")]),
-};
+pub static OPEN: Source = cases(
+    "cases_open",
+    Timing::Alive(&[("m.received_on", "m.closed_on")]),
+);
 
 /// The grids standing on the as-of day.
 pub static GRIDS: Source = Source {

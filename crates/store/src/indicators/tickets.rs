@@ -7,27 +7,24 @@ use shequ_domain::figures::Unit;
 use super::catalogue::{Breakdown, Indicator, Line, Measure, Param, Shows, Source, Timing};
 use super::place::Day;
 
+/// Reports, each counted on the day of its instant `day`, where it was reported.
+const fn reports(code: &'static str, day: &'static str) -> Source {
+    Source {
+        code,
+        from: "tickets t",
+        path: "t.area_path",
+        community: "t.community_id",
+        key: "t.id",
+        shows: Shows::Ticket,
+        timing: Timing::Event(Day::Instant(day)),
+    }
+}
+
 /// The reports of the period.
-pub static REPORTED: Source = Source {
-    code: "tickets_reported",
-    from: "tickets t",
-    path: "t.area_path",
-    community: "t.community_id",
-    key: "t.id",
-    shows: Shows::Ticket,
-    timing: Timing::Event(Day::Instant("t.reported_at")),
-};
+pub static REPORTED: Source = reports("tickets_reported", "t.reported_at");
 
 /// The reports closed (办结) in the period, whenever they were reported.
-pub static CLOSED: Source = Source {
-    code: "tickets_closed",
-    from: "tickets t",
-    path: "t.area_path",
-    community: "t.community_id",
-    key: "t.id",
-    shows: Shows::Ticket,
-    timing: Timing::Event(Day::Instant("t.closed_at")),
-};
+pub static CLOSED: Source = reports("tickets_closed", "t.closed_at");
 
 const fn reported(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
     Indicator::count(&REPORTED, Unit::Items, code, name, when)

@@ -27,62 +27,45 @@ const fn visits(code: &'static str, name: &'static str, when: &'static str) -> I
 const FIRST_LAST: &[Param] = &[Param::First, Param::Last];
 
 /// One visit rule's three figures: who it names on the as-of day (a person's tag, or a
-/// household's), how many of them were visited in the period, and the coverage.
+/// household's), how many of them were visited in the period, and the coverage. `person` and
+/// `household` pick the tags' source, the column counted and the visits' column matched.
 macro_rules! rule {
-    (@due $code:literal, person, $when:literal, $name:literal) => {
+    (@target person) => {
+        (&PERSON_TAGS, "t.person_id", Unit::Persons)
+    };
+    (@target household) => {
+        (&HOUSEHOLD_TAGS, "t.household_id", Unit::Households)
+    };
+    (@visited person) => {
+        " AND EXISTS (SELECT 1 FROM visits v WHERE v.person_id = t.person_id"
+    };
+    (@visited household) => {
+        " AND EXISTS (SELECT 1 FROM visits v WHERE v.household_id = t.household_id"
+    };
+    (@due $code:literal, $target:ident, $when:literal, $name:literal) => {
         Indicator {
             code: concat!("visits.rule.", $code, ".due"),
             name: concat!($name, "（应走访）"),
-            unit: Unit::Persons,
+            unit: rule!(@target $target).2,
             measure: Measure::Distinct {
-                source: &PERSON_TAGS,
-                of: "t.person_id",
+                source: rule!(@target $target).0,
+                of: rule!(@target $target).1,
                 when: $when,
                 params: &[],
             },
         }
     };
-    (@due $code:literal, household, $when:literal, $name:literal) => {
-        Indicator {
-            code: concat!("visits.rule.", $code, ".due"),
-            name: concat!($name, "（应走访）"),
-            unit: Unit::Households,
-            measure: Measure::Distinct {
-                source: &HOUSEHOLD_TAGS,
-                of: "t.household_id",
-                when: $when,
-                params: &[],
-            },
-        }
-    };
-    (@visited $code:literal, person, $when:literal, $name:literal) => {
+    (@visited $code:literal, $target:ident, $when:literal, $name:literal) => {
         Indicator {
             code: concat!("visits.rule.", $code, ".visited"),
             name: concat!($name, "（已走访）"),
-            unit: Unit::Persons,
+            unit: rule!(@target $target).2,
             measure: Measure::Distinct {
-                source: &PERSON_TAGS,
-                of: "t.person_id",
+                source: rule!(@target $target).0,
+                of: rule!(@target $target).1,
                 when: concat!(
                     $when,
-                    " AND EXISTS (SELECT 1 FROM visits v WHERE v.person_id = t.person_id",
-                    " AND v.visited_on >= ? AND v.visited_on <= ?)"
-                ),
-                params: FIRST_LAST,
-            },
-        }
-    };
-    (@visited $code:literal, household, $when:literal, $name:literal) => {
-        Indicator {
-            code: concat!("visits.rule.", $code, ".visited"),
-            name: concat!($name, "（已走访）"),
-            unit: Unit::Households,
-            measure: Measure::Distinct {
-                source: &HOUSEHOLD_TAGS,
-                of: "t.household_id",
-                when: concat!(
-                    $when,
-                    " AND EXISTS (SELECT 1 FROM visits v WHERE v.household_id = t.household_id",
+                    rule!(@visited $target),
                     " AND v.visited_on >= ? AND v.visited_on <= ?)"
                 ),
                 params: FIRST_LAST,

@@ -354,7 +354,8 @@ fn respond_by(cal: &Calendar, reported_at: &str) -> Option<String> {
 }
 
 /// Gives reports stored before deadlines were kept (migration 0022) theirs, by the calendar as
-/// it is when this runs. Returns how many were filled.
+/// it is when this runs. Returns how many were filled. Runs at every start: the partial index
+/// `tickets_without_deadline` answers "none left" without reading the reports.
 pub fn fill_respond_by(conn: &mut Conn) -> StoreResult<usize> {
     conn.transaction(|c| {
         let rows = c.query(

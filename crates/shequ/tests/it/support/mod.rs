@@ -7,6 +7,7 @@
 
 pub mod pdf_layout;
 pub mod phone;
+pub mod registry;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader};
