@@ -24,12 +24,18 @@ pub struct Book {
 
 /// Who exported what and when, for the file's properties.
 pub fn meta(actor: &Actor, title: &str, rows: usize) -> FileMeta {
+    meta_saying(actor, title, &format!("共 {rows} 行。"))
+}
+
+/// The file's properties, `count` saying how much it holds (empty where the rows are counted
+/// only as they are written: the sheets' notes say it).
+pub(crate) fn meta_saying(actor: &Actor, title: &str, count: &str) -> FileMeta {
     let created = shequ_store::clock::now_fixed();
     let who = format!("{}（{}）", actor.display_name, actor.role.label());
     FileMeta {
         title: title.to_string(),
         comment: format!(
-            "导出：{who} {}，共 {rows} 行。含个人信息，请妥善保管，用后删除。",
+            "导出：{who} {}，{count}含个人信息，请妥善保管，用后删除。",
             created.format("%Y-%m-%d %H:%M:%S %:z")
         ),
         author: who,

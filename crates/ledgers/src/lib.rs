@@ -3,5 +3,6 @@
 //! reports on them; `export` lays out the ledgers the store hands out as .xlsx workbooks.
 //! Nothing here speaks HTTP, so `shequ import` builds without the web crate.
 
+pub mod book;
 pub mod export;
 pub mod importing;

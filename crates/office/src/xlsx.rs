@@ -289,40 +289,51 @@ fn validate(sheet: &Sheet) -> Result<(), OfficeError> {
         });
     }
     for (index, row) in sheet.rows.iter().enumerate() {
-        if row.len() > columns {
-            return Err(OfficeError::RowTooWide {
-                sheet: sheet.name.clone(),
-                row: index + 1,
-                cells: row.len(),
-                columns,
-            });
-        }
-        for (cell, column) in row.iter().zip(&sheet.columns) {
-            match cell {
-                Cell::Text(text) => {
-                    let len = utf16_len(text);
-                    if len > MAX_TEXT_LEN {
-                        return Err(OfficeError::TextTooLong {
-                            sheet: sheet.name.clone(),
-                            row: index + 1,
-                            column: column.header.clone(),
-                            len,
-                            max: MAX_TEXT_LEN,
-                        });
-                    }
-                }
-                // The writer would store "NAN"/"INF" as text, silently turning a
-                // bug upstream into a plausible-looking ledger entry.
-                Cell::Number(value) if !value.is_finite() => {
-                    return Err(OfficeError::NotFinite {
-                        sheet: sheet.name.clone(),
-                        row: index + 1,
+        validate_row(&sheet.name, &sheet.columns, index + 1, row)?;
+    }
+    Ok(())
+}
+
+/// A data row (numbered from 1) fits its sheet's columns and Excel's limits.
+fn validate_row(
+    sheet: &str,
+    columns: &[Column],
+    row: usize,
+    cells: &[Cell],
+) -> Result<(), OfficeError> {
+    if cells.len() > columns.len() {
+        return Err(OfficeError::RowTooWide {
+            sheet: sheet.to_string(),
+            row,
+            cells: cells.len(),
+            columns: columns.len(),
+        });
+    }
+    for (cell, column) in cells.iter().zip(columns) {
+        match cell {
+            Cell::Text(text) => {
+                let len = utf16_len(text);
+                if len > MAX_TEXT_LEN {
+                    return Err(OfficeError::TextTooLong {
+                        sheet: sheet.to_string(),
+                        row,
                         column: column.header.clone(),
-                        value: *value,
+                        len,
+                        max: MAX_TEXT_LEN,
                     });
                 }
-                _ => {}
             }
+            // The writer would store "NAN"/"INF" as text, silently turning a
+            // bug upstream into a plausible-looking ledger entry.
+            Cell::Number(value) if !value.is_finite() => {
+                return Err(OfficeError::NotFinite {
+                    sheet: sheet.to_string(),
+                    row,
+                    column: column.header.clone(),
+                    value: *value,
+                });
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -341,7 +352,21 @@ fn note(sheet: &Sheet) -> Option<&str> {
 fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Result<(), OfficeError> {
     // validate() bounded the column count by MAX_COLUMNS, which fits in u16.
     let last_col = u16::try_from(sheet.columns.len() - 1).map_err(|_| too_many_columns(sheet))?;
+    let header = write_head(ws, sheet, last_col, styles)?;
+    for (data_row, cells) in (header + 1..).zip(&sheet.rows) {
+        write_row(ws, data_row, sheet.columns.len(), cells, styles)?;
+    }
+    Ok(())
+}
 
+/// The title, the note, the header row and the page setup of a sheet (its rows are ignored):
+/// returns the header's row.
+fn write_head(
+    ws: &mut Worksheet,
+    sheet: &Sheet,
+    last_col: u16,
+    styles: &Styles,
+) -> Result<u32, OfficeError> {
     let mut row = 0u32;
     if !sheet.title.is_empty() {
         let format = styles.title.pick(&sheet.title);
@@ -373,13 +398,6 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Result<(),
     let header_height = (15.0 * header_lines as f64 + 4.0).min(MAX_ROW_HEIGHT);
     ws.set_row_height(header, header_height)?;
 
-    for (data_row, cells) in (header + 1..).zip(&sheet.rows) {
-        for (col, _) in (0u16..).zip(&sheet.columns) {
-            let cell = cells.get(usize::from(col)).unwrap_or(&Cell::Empty);
-            write_cell(ws, data_row, col, cell, styles)?;
-        }
-    }
-
     ws.set_freeze_panes(header + 1, 0)?;
     ws.set_repeat_rows(header, header)?;
     ws.set_paper_size(PAPER_A4);
@@ -388,6 +406,21 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, styles: &Styles) -> Result<(),
     ws.set_print_fit_to_pages(1, 0);
     ws.set_print_center_horizontally(true);
     ws.set_footer(FOOTER);
+    Ok(header)
+}
+
+/// One data row, every column written (a missing cell as a bordered blank).
+fn write_row(
+    ws: &mut Worksheet,
+    row: u32,
+    columns: usize,
+    cells: &[Cell],
+    styles: &Styles,
+) -> Result<(), OfficeError> {
+    for (col, i) in (0u16..).zip(0..columns) {
+        let cell = cells.get(i).unwrap_or(&Cell::Empty);
+        write_cell(ws, row, col, cell, styles)?;
+    }
     Ok(())
 }
 
@@ -551,6 +584,8 @@ struct Styles {
     title: TextStyle,
     note: TextStyle,
     header: TextStyle,
+    /// A heading row between groups of rows (a street's ledger, community by community).
+    group: TextStyle,
     text: TextStyle,
     int: Format,
     number: Format,
@@ -580,6 +615,11 @@ impl Styles {
                     .set_border(FormatBorder::Thin)
                     .set_background_color(Color::RGB(0xD9_D9_D9)),
             ),
+            group: TextStyle::new(
+                cell.clone()
+                    .set_bold()
+                    .set_background_color(Color::RGB(0xF2_F2_F2)),
+            ),
             // Text ("@") keeps an edited ID or phone number text instead of
             // letting the spreadsheet turn it into 1.10105E+17. Built-in ids
             // (49 "@", 1 "0") because the writer would otherwise declare them
@@ -594,6 +634,9 @@ impl Styles {
         }
     }
 }
+
+mod stream;
+pub use stream::Streamed;
 
 #[cfg(test)]
 mod tests;

@@ -41,3 +41,14 @@ pub fn local_to_utc_text(local: chrono::NaiveDateTime) -> String {
 pub fn local_day_start_utc(day: NaiveDate) -> String {
     local_to_utc_text(day.and_time(chrono::NaiveTime::MIN))
 }
+
+/// A stored instant (RFC 3339) as the local wall-clock time to the minute, as ledgers print it;
+/// None when it doesn't read as one.
+pub fn local_minute(stored: &str) -> Option<String> {
+    let t = chrono::DateTime::parse_from_rfc3339(stored).ok()?;
+    Some(
+        t.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+    )
+}

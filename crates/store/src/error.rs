@@ -41,6 +41,9 @@ pub enum StoreError {
     /// The key is missing, wrong, or a sealed value doesn't open: nothing a user can fix.
     #[error("{0}")]
     Vault(String),
+    /// Writing the file being exported failed (disk full, a value the format refuses).
+    #[error("{0}")]
+    Output(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }

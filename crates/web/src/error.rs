@@ -64,9 +64,8 @@ impl AppError {
             AppError::NotLoggedIn | AppError::Store(StoreError::SecondFactor) => {
                 StatusCode::UNAUTHORIZED
             }
-            AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AppError::Store(StoreError::Db(_) | StoreError::Vault(_) | StoreError::Output(_))
+            | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -91,9 +90,8 @@ impl AppError {
             }
             AppError::NotLoggedIn => ("unauthorized", None, None),
             AppError::Store(StoreError::SecondFactor) => ("second_factor_required", None, None),
-            AppError::Store(StoreError::Db(_) | StoreError::Vault(_)) | AppError::Internal(_) => {
-                ("internal", None, None)
-            }
+            AppError::Store(StoreError::Db(_) | StoreError::Vault(_) | StoreError::Output(_))
+            | AppError::Internal(_) => ("internal", None, None),
         };
         ErrorDetail {
             code,

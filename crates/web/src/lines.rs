@@ -93,7 +93,7 @@ pub(crate) const LINES: &[Line] = &[
             routes: crate::figures::api::routes,
             doc: crate::figures::api::FiguresDoc::openapi,
         }),
-        pages: crate::figures::locks::pages,
+        pages: crate::figures::pages,
     },
 ];
 

@@ -616,3 +616,60 @@ fn header_height_follows_wrapping() {
     assert_eq!(column_width(-3.0), DEFAULT_COLUMN_WIDTH);
     assert_eq!(column_width(1000.0), MAX_COLUMN_WIDTH);
 }
+
+#[test]
+fn a_streamed_workbook_keeps_the_layout_and_the_safety_rules() {
+    let mut book = super::Streamed::new(&meta()).unwrap();
+    let columns = vec![Column::new("序号", 6.0), Column::new("情况", 20.0)];
+    book.sheet(
+        "走访/记录",
+        "凤凰社区走访记录台账",
+        Some("2024年 · 共 2 次".into()),
+        columns.clone(),
+    )
+    .unwrap();
+    book.group("凤凰社区").unwrap();
+    book.row(&[Cell::Int(1), Cell::from("=HYPERLINK(\"x\")")])
+        .unwrap();
+    book.row(&[Cell::Int(2)]).unwrap();
+    // Wider than the header: refused, naming the sheet and the row.
+    let wide = book
+        .row(&[Cell::Int(3), Cell::Empty, Cell::Empty])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        wide.contains("走访/记录") && wide.contains("第 3 条"),
+        "{wide}"
+    );
+    let long = "长".repeat(40_000);
+    assert!(book.row(&[Cell::Int(3), Cell::from(long)]).is_err());
+    book.sheet("排查登记", "排查登记表", None, columns).unwrap();
+    book.row(&[Cell::Int(1), Cell::from("楼上漏水")]).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    book.finish(&mut out).unwrap();
+
+    let b = Book::open(out.get_ref());
+    let workbook = b.file("xl/workbook.xml");
+    assert!(workbook.contains("name=\"走访_记录\""), "{workbook}");
+    assert!(workbook.contains("name=\"排查登记\""), "{workbook}");
+    // Title, note, header, the group heading, then the rows; the formula stays quoted text.
+    assert_eq!(
+        b.text_of(&b.cell(1, "A1")).as_deref(),
+        Some("凤凰社区走访记录台账")
+    );
+    assert_eq!(b.text_of(&b.cell(1, "A3")).as_deref(), Some("序号"));
+    assert_eq!(b.text_of(&b.cell(1, "A4")).as_deref(), Some("凤凰社区"));
+    let formula = b.cell(1, "B5");
+    assert!(b.quoted(&formula), "{formula:?}");
+    assert!(!formula.body.contains("<f>"), "{formula:?}");
+    // The missing cell of the short row is a bordered blank.
+    let blank = b.xf(&b.cell(1, "B6"));
+    assert!(
+        blank.contains("borderId") && !blank.contains("borderId=\"0\""),
+        "{blank}"
+    );
+    let sheet1 = b.file("xl/worksheets/sheet1.xml");
+    assert!(sheet1.contains("<mergeCell ref=\"A4:B4\"/>"), "{sheet1}");
+    assert!(sheet1.contains("paperSize=\"9\""), "{sheet1}");
+    assert_eq!(b.text_of(&b.cell(2, "B3")).as_deref(), Some("楼上漏水"));
+}

@@ -30,6 +30,7 @@ mod figures_events;
 mod forms_browser;
 mod forms_covered;
 mod imports;
+mod ledgers;
 mod login;
 mod masking;
 mod mediation;

@@ -10,29 +10,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::phone::{WAIT, choose, login, open, open_details_of, submit, submit_within};
-use support::webdriver::{Browser, Element};
+use support::phone::{
+    WAIT, choose, login, open, open_details_of, submit, submit_within, type_date,
+};
+use support::webdriver::Browser;
 use support::{Server, grid_of_wangge, roster_xlsx, sql_int};
 
 /// Reading and checking a ledger of thousands of rows on a busy machine takes a while.
 const SLOW: Duration = Duration::from_secs(180);
-
-/// Types a date into a date field digit by digit, in the order the field shows its parts (which
-/// follows the browser's locale: month/day/year or year/month/day), as a person reads it.
-fn type_date(field: &Element<'_>, day: chrono::NaiveDate) {
-    let wanted = day.format("%Y-%m-%d").to_string();
-    for order in ["%m%d%Y", "%Y%m%d", "%d%m%Y"] {
-        field.clear().unwrap();
-        field.send_keys(&day.format(order).to_string()).unwrap();
-        if field.value().unwrap() == wanted {
-            return;
-        }
-    }
-    panic!(
-        "the date field took none of the orders of {wanted}: {:?}",
-        field.value()
-    );
-}
 
 /// The number an element of the page shows.
 fn shown_number(br: &Browser, css: &str) -> i64 {

@@ -627,6 +627,55 @@ pub fn records(
     }))
 }
 
+/// The records of `source` meeting `when` (its `?`s from `params`) placed in the node over
+/// the period by the rules every figure uses, within `actor`'s scope (the people scope when
+/// `people`), as the values of `key` in the order `order`: the rows of a ledger, so that a
+/// ledger lists exactly what the matching figure counts.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn matching(
+    conn: &mut Conn,
+    actor: &Actor,
+    node: &Node,
+    period: &Period,
+    source: &Source,
+    (key, when, params): (&str, &str, &[Param]),
+    order: &str,
+    people: bool,
+) -> StoreResult<Vec<i64>> {
+    let mut places = Places::new(node, period);
+    let mut args: Vec<Value> = params.iter().map(|p| places.when.value(*p)).collect();
+    let (wher, where_args) = places.placed(conn, source, actor, people)?;
+    args.extend(where_args);
+    let sql = format!(
+        "SELECT {key} FROM {} WHERE ({when}) AND {wher} ORDER BY {order}, {key}",
+        source.from
+    );
+    let mut ids = Vec::new();
+    for r in conn.query(&sql, &args)? {
+        ids.push(r.get(0)?);
+    }
+    Ok(ids)
+}
+
+/// The indicator counting the records of `source` meeting exactly `when`, without
+/// parameters, where the catalogue has one (a group's ledger finds its figure by it).
+pub(crate) fn counting(source: &Source, when: &str) -> Option<&'static str> {
+    all().map(|(_, i)| i).find_map(|i| match &i.measure {
+        Measure::Count {
+            source: s,
+            when: w,
+            params: [],
+        }
+        | Measure::Distinct {
+            source: s,
+            when: w,
+            params: [],
+            ..
+        } if s.code == source.code && *w == when => Some(i.code),
+        _ => None,
+    })
+}
+
 fn add_with_parts(i: &'static Indicator, out: &mut Vec<&'static Indicator>) {
     if out.iter().any(|x| x.code == i.code) {
         return;
@@ -651,7 +700,7 @@ fn parts(i: &Indicator) -> Vec<&'static str> {
     }
 }
 
-fn source_of(i: &Indicator) -> Option<&'static Source> {
+pub(crate) fn source_of(i: &Indicator) -> Option<&'static Source> {
     match &i.measure {
         Measure::Count { source, .. }
         | Measure::Distinct { source, .. }

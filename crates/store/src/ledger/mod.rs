@@ -3,6 +3,9 @@
 //! it needs the permission, a session that passed the second factor, and leaves an audit row
 //! with the row count.
 
+pub mod catalogue;
+pub mod stream;
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;

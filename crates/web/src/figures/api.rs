@@ -40,6 +40,7 @@ pub fn routes() -> Routes {
             figure_records,
         )
         .merge(super::locks::api_routes())
+        .merge(super::ledgers::api_routes())
 }
 
 #[derive(OpenApi)]
@@ -50,7 +51,8 @@ pub fn routes() -> Routes {
     figure_records,
     super::locks::get_lock,
     super::locks::put_lock,
-    super::locks::release_lock
+    super::locks::release_lock,
+    super::ledgers::list_ledgers
 ))]
 pub struct FiguresDoc;
 

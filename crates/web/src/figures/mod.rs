@@ -1,6 +1,7 @@
 //! 统计 on the web: the indicator catalogue's figures of any node and period.
 
 pub(crate) mod api;
+pub(crate) mod ledgers;
 pub(crate) mod locks;
 
 use chrono::NaiveDate;
@@ -33,4 +34,9 @@ pub fn this_year_so_far() -> (NaiveDate, NaiveDate) {
     let today = shequ_store::today();
     let period = shequ_domain::figures::Period::default_at(today);
     (period.first(), today)
+}
+
+/// The figures line's pages: period locks and ledgers.
+pub fn pages() -> crate::access::Routes {
+    locks::pages().merge(ledgers::pages())
 }

@@ -21,7 +21,7 @@ use crate::state::AppState;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The file as a download: the Chinese file name in RFC 5987 form, never cached.
-fn download(book: Result<Book, String>) -> PageResult {
+pub(crate) fn download(book: Result<Book, String>) -> PageResult {
     let book = book.map_err(|e| PageError(AppError::Internal(e)))?;
     let mut r = book.bytes.into_response();
     let h = r.headers_mut();

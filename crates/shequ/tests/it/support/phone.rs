@@ -107,3 +107,20 @@ pub fn fits(br: &Browser, page: &str) {
         "{page} is wider than the phone: {w}px"
     );
 }
+
+/// Types a date into a date field digit by digit, in the order the field shows its parts (which
+/// follows the browser's locale: month/day/year or year/month/day), as a person reads it.
+pub fn type_date(field: &Element<'_>, day: chrono::NaiveDate) {
+    let wanted = day.format("%Y-%m-%d").to_string();
+    for order in ["%m%d%Y", "%Y%m%d", "%d%m%Y"] {
+        field.clear().unwrap();
+        field.send_keys(&day.format(order).to_string()).unwrap();
+        if field.value().unwrap() == wanted {
+            return;
+        }
+    }
+    panic!(
+        "the date field took none of the orders of {wanted}: {:?}",
+        field.value()
+    );
+}

@@ -1,0 +1,251 @@
+//! 台账 on the web: the catalogue's ledgers of a node for a chosen period, listed on one page
+//! and downloaded as .xlsx; the API lists the definitions for scripts.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use shequ_domain::figures::Period;
+use shequ_store::StoreError;
+use shequ_store::access::scope::RecordKind;
+use shequ_store::ledger::catalogue;
+use shequ_store::registry::tree::Node;
+use utoipa::ToSchema;
+
+use crate::access::{Need, Routes, Target, rule};
+use crate::api::ApiResult;
+use crate::auth::{ApiUser, PageUser, url_encode};
+use crate::error::AppError;
+use crate::extract::{Path, Query};
+use crate::pages::{Layout, PageError, PageResult, render};
+use crate::state::AppState;
+
+pub fn api_routes() -> Routes {
+    Routes::new().get(
+        "/api/v1/ledgers",
+        rule(Need::ViewArea, Target::None),
+        list_ledgers,
+    )
+}
+
+pub fn pages() -> Routes {
+    let node = |need| rule(need, Target::Record(RecordKind::Node));
+    Routes::new()
+        .get("/nodes/{id}/ledgers", node(Need::ViewArea), page)
+        // The store decides per ledger: one with residents' data needs the export permission,
+        // the second factor and the people scope; 巡查记录 needs only the area.
+        .get("/nodes/{id}/ledgers/{code}", node(Need::ViewArea), download)
+}
+
+/// One column of a ledger's sheet.
+#[derive(Serialize, ToSchema)]
+pub struct LedgerColumn {
+    header: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerSheet {
+    name: String,
+    title: String,
+    /// The indicator counting the sheet's rows (the same records, by the same rule).
+    figure: Option<&'static str>,
+    columns: Vec<LedgerColumn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerInfo {
+    code: String,
+    name: String,
+    line: &'static str,
+    /// Holds residents' personal data: exporting it needs the export permission and the
+    /// second factor.
+    personal: bool,
+    sheets: Vec<LedgerSheet>,
+}
+
+/// Every ledger a node can export (`/nodes/{id}/ledgers/{code}?period=` downloads one).
+#[utoipa::path(get, path = "/api/v1/ledgers", responses((status = 200, body = Vec<LedgerInfo>)))]
+pub(crate) async fn list_ledgers(_user: ApiUser) -> ApiResult<Vec<LedgerInfo>> {
+    Ok(Json(
+        catalogue::all()
+            .into_iter()
+            .map(|l| LedgerInfo {
+                sheets: l
+                    .sheets
+                    .iter()
+                    .map(|s| LedgerSheet {
+                        name: s.name.clone(),
+                        title: s.title.clone(),
+                        figure: s.figure,
+                        columns: s
+                            .columns
+                            .iter()
+                            .map(|c| LedgerColumn { header: c.header })
+                            .collect(),
+                    })
+                    .collect(),
+                code: l.code,
+                name: l.name,
+                line: l.line,
+                personal: l.personal,
+            })
+            .collect(),
+    ))
+}
+
+/// The period a page asks for: `period` (2024, 2024H1, 2024Q3, 2024-05) or the days `from`
+/// and `to`, else this year so far.
+fn asked_period(q: &HashMap<String, String>) -> Result<Period, StoreError> {
+    let from = q.get("from").map(|s| s.trim()).filter(|s| !s.is_empty());
+    let to = q.get("to").map(|s| s.trim()).filter(|s| !s.is_empty());
+    let text = match (from, to) {
+        (Some(f), Some(t)) => format!("{f}..{t}"),
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(StoreError::invalid(
+                "自定义期间",
+                "请同时填写开始日期和结束日期，或都不填",
+            ));
+        }
+        (None, None) => match q.get("period").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            Some(p) => p.to_string(),
+            None => return Ok(Period::default_at(shequ_store::today())),
+        },
+    };
+    Period::parse(&text).map_err(|e| StoreError::invalid("期间", e.to_string()))
+}
+
+/// A choice of the period picker.
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// The periods offered: this year and last, their halves and quarters, and the months of the
+/// last year, most recent first.
+fn choices(today: NaiveDate) -> Vec<Choice> {
+    let y = today.year();
+    let mut out = Vec::new();
+    let mut push = |value: String| {
+        if let Ok(p) = Period::parse(&value)
+            && p.first() <= today
+        {
+            out.push(Choice {
+                label: p.label(),
+                value,
+            });
+        }
+    };
+    for year in [y, y - 1] {
+        push(year.to_string());
+        for h in [2, 1] {
+            push(format!("{year}H{h}"));
+        }
+        for q in [4, 3, 2, 1] {
+            push(format!("{year}Q{q}"));
+        }
+    }
+    let mut month = today.with_day(1).unwrap_or(today);
+    for _ in 0..12 {
+        push(month.format("%Y-%m").to_string());
+        month = month
+            .checked_sub_months(chrono::Months::new(1))
+            .unwrap_or(month);
+    }
+    out
+}
+
+struct Row {
+    code: String,
+    name: String,
+    sheets: String,
+    personal: bool,
+}
+
+#[derive(Template)]
+#[template(path = "figures/ledgers.html")]
+struct LedgersPage {
+    l: Layout,
+    node: Node,
+    period: String,
+    period_label: String,
+    choices: Vec<Choice>,
+    rows: Vec<Row>,
+    /// Whether the viewer may take residents' data out at this node.
+    exports_people: bool,
+    error: Option<String>,
+}
+
+async fn page(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let actor = user.actor.clone();
+    let node = st
+        .db(move |c| shequ_store::registry::tree::get(c, &actor, id))
+        .await?;
+    let (period, error) = match asked_period(&q) {
+        Ok(p) => (p, None),
+        Err(e) => (
+            Period::default_at(shequ_store::today()),
+            Some(e.to_string()),
+        ),
+    };
+    let mut l = Layout::new(format!("{} 台账", node.name), &user);
+    l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
+    let page = LedgersPage {
+        l,
+        exports_people: user.actor.role.exports_people() && user.actor.sees_people_at(&node.path),
+        period: period.to_string(),
+        period_label: period.label(),
+        choices: choices(shequ_store::today()),
+        rows: catalogue::all()
+            .into_iter()
+            .map(|l| Row {
+                sheets: l
+                    .sheets
+                    .iter()
+                    .map(|s| s.title.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                code: l.code,
+                name: l.name,
+                personal: l.personal,
+            })
+            .collect(),
+        node,
+        error: error.clone(),
+    };
+    let mut r = render(&page);
+    if error.is_some() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn download(
+    State(st): State<AppState>,
+    user: PageUser,
+    Path((id, code)): Path<(i64, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let period = asked_period(&q).map_err(|e| PageError(AppError::from(e)))?;
+    let actor = user.actor.clone();
+    let made = st
+        .db(move |c| shequ_ledgers::book::ledger(c, &actor, id, &period, &code))
+        .await;
+    let (book, _) = match made {
+        Ok(made) => made,
+        Err(AppError::Store(StoreError::SecondFactor)) => {
+            let next = url_encode(&format!("/nodes/{id}/ledgers?period={period}"));
+            return Ok(Redirect::to(&format!("/account?next={next}")).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    crate::ledger::download(Ok(book))
+}
