@@ -6,3 +6,4 @@
 pub mod book;
 pub mod export;
 pub mod importing;
+pub mod summary;

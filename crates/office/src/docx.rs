@@ -1,14 +1,29 @@
-//! .docx documents (人民调解协议书 and, later, the work summary): a title, paragraphs, tables
-//! and signature lines on A4, written as plain WordprocessingML so WPS, Word and LibreOffice
-//! open them alike. Chinese text is set in 宋体 (the offices' default) with 黑体 titles; a
-//! machine without those fonts substitutes its own CJK face.
+//! .docx documents (人民调解协议书, the 工作总结): a title, headings, paragraphs, tables,
+//! charts and signature lines on A4, written as plain WordprocessingML so WPS, Word and
+//! LibreOffice open them alike. An agreement is set in 宋体 (the offices' default) with 黑体
+//! titles; a work summary in the look GB/T 9704 gives official documents (仿宋_GB2312 三号,
+//! 黑体 headings, "— 1 —" page numbers outside). A machine without those fonts substitutes its
+//! own CJK face.
+
+mod chart;
 
 use std::io::Write;
 
 use zip::write::SimpleFileOptions;
 
+pub use chart::{Chart, ChartKind};
+
 use crate::OfficeError;
 use crate::xlsx::FileMeta;
+
+/// The typographic look of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// 宋体 小四, 1.5 lines, no page numbers: agreements and forms.
+    Plain,
+    /// GB/T 9704: 仿宋_GB2312 三号 on a 28-point line, 黑体 headings, page numbers.
+    Official,
+}
 
 /// One piece of a document, top to bottom.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +42,14 @@ pub enum Block {
     Right(String),
     /// Empty space.
     Gap,
+    /// A first-level heading ("一、事件处置"), 黑体, not indented.
+    Heading(String),
+    /// A place for the author's own words, highlighted so it is not printed unread.
+    Placeholder(String),
+    /// A centred line under a table or chart ("表1 主要指标").
+    Caption(String),
+    /// A chart drawn by the reader from its figures.
+    Chart(Chart),
 }
 
 /// Characters XML 1.0 cannot carry are dropped (a pasted control character must not make the
@@ -129,8 +152,27 @@ fn column_widths(head: &[String], rows: &[Vec<String>], cols: usize) -> Vec<usiz
         .collect()
 }
 
-fn block_xml(b: &Block) -> String {
+/// A block's XML; `chart` is the number the block's chart gets (its relationship), `indent`
+/// the two-character first-line indent of the look (Word reads the characters, LibreOffice
+/// and WPS the twips).
+fn block_xml(b: &Block, chart: usize, indent: &str) -> String {
     match b {
+        Block::Heading(t) => para(
+            "<w:pStyle w:val=\"Heading1\"/><w:keepNext/>",
+            &run(t, false, None),
+        ),
+        Block::Placeholder(t) => para(
+            indent,
+            &format!(
+                "<w:r><w:rPr><w:highlight w:val=\"yellow\"/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r>",
+                esc(t)
+            ),
+        ),
+        Block::Caption(t) => para(
+            "<w:jc w:val=\"center\"/><w:keepNext/>",
+            &run(t, true, Some(24)),
+        ),
+        Block::Chart(c) => chart::inline(chart, &c.title),
         Block::Title(t) => para(
             "<w:pStyle w:val=\"Title\"/><w:jc w:val=\"center\"/><w:spacing w:after=\"240\"/>",
             &run(t, true, Some(44)),
@@ -143,12 +185,7 @@ fn block_xml(b: &Block) -> String {
         Block::Text(t) => t
             .split('\n')
             .filter(|line| !line.trim().is_empty())
-            .map(|line| {
-                para(
-                    "<w:ind w:firstLineChars=\"200\"/>",
-                    &run(line.trim(), false, None),
-                )
-            })
+            .map(|line| para(indent, &run(line.trim(), false, None)))
             .collect(),
         Block::Right(t) => para("<w:jc w:val=\"right\"/>", &run(t, false, None)),
         Block::Gap => para("", ""),
@@ -196,26 +233,131 @@ fn block_xml(b: &Block) -> String {
     }
 }
 
-const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
-
 const RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/></Relationships>"#;
 
-const DOC_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#;
+const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
-/// 宋体 小四 (12 pt) body with 1.5 line spacing, 黑体 for the title: what offices print.
-const STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="宋体" w:cs="Times New Roman"/><w:sz w:val="24"/><w:szCs w:val="24"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:line="360" w:lineRule="auto"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="黑体"/></w:rPr></w:style></w:styles>"#;
+/// The styles of a look: the body's font, size and line, the title's and headings' face.
+fn styles(look: Look) -> String {
+    let (face, size, line, heading) = match look {
+        // 宋体 小四 (12 pt) with 1.5 line spacing.
+        Look::Plain => (
+            "宋体",
+            24,
+            "<w:spacing w:line=\"360\" w:lineRule=\"auto\"/>",
+            24,
+        ),
+        // 仿宋_GB2312 三号 (16 pt) on an exact 28-point line: 22 lines of 28 characters.
+        Look::Official => (
+            "仿宋_GB2312",
+            32,
+            "<w:spacing w:line=\"560\" w:lineRule=\"exact\"/>",
+            32,
+        ),
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="{face}" w:cs="Times New Roman"/><w:sz w:val="{size}"/><w:szCs w:val="{size}"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>{line}</w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="黑体"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:pPr><w:keepNext/><w:ind w:firstLineChars="200" w:firstLine="640"/><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="黑体"/><w:sz w:val="{heading}"/><w:szCs w:val="{heading}"/></w:rPr></w:style></w:styles>"#
+    )
+}
 
-/// The .docx bytes of `blocks`, with who made it and when in the document properties.
+/// A footer with the page number as GB/T 9704 sets it: "— 1 —" in 宋体 四号, one character
+/// in from the outside edge (right on odd pages, left on even ones).
+fn footer(align: &str) -> String {
+    let rpr = "<w:rPr><w:rFonts w:ascii=\"宋体\" w:hAnsi=\"宋体\" w:eastAsia=\"宋体\"/><w:sz w:val=\"28\"/><w:szCs w:val=\"28\"/></w:rPr>";
+    let side = if align == "right" { "right" } else { "left" };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:ftr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p><w:pPr><w:jc w:val="{align}"/><w:ind w:{side}="280"/><w:spacing w:line="240" w:lineRule="auto"/></w:pPr><w:r>{rpr}<w:t xml:space="preserve">— </w:t></w:r><w:r>{rpr}<w:fldChar w:fldCharType="begin"/></w:r><w:r>{rpr}<w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r>{rpr}<w:fldChar w:fldCharType="separate"/></w:r><w:r>{rpr}<w:t>1</w:t></w:r><w:r>{rpr}<w:fldChar w:fldCharType="end"/></w:r><w:r>{rpr}<w:t xml:space="preserve"> —</w:t></w:r></w:p></w:ftr>"#
+    )
+}
+
+/// The .docx bytes of `blocks` in the agreements' look (see [`write_with`]).
 pub fn write(blocks: &[Block], meta: &FileMeta) -> Result<Vec<u8>, OfficeError> {
-    let body: String = blocks.iter().map(block_xml).collect();
+    write_with(blocks, meta, Look::Plain)
+}
+
+/// The .docx bytes of `blocks` in `look`, with who made it and when in the document
+/// properties; each chart becomes a chart part of its own.
+pub fn write_with(blocks: &[Block], meta: &FileMeta, look: Look) -> Result<Vec<u8>, OfficeError> {
+    let official = look == Look::Official;
+    // Two characters of the body's size: 12 pt (240 twips each), 16 pt (320).
+    let indent = if official {
+        "<w:ind w:firstLineChars=\"200\" w:firstLine=\"640\"/>"
+    } else {
+        "<w:ind w:firstLineChars=\"200\" w:firstLine=\"480\"/>"
+    };
+    let mut body = String::new();
+    let mut charts: Vec<String> = Vec::new();
+    for b in blocks {
+        if let Block::Chart(c) = b {
+            charts.push(chart::part(c));
+        }
+        body.push_str(&block_xml(b, charts.len(), indent));
+    }
+    // GB/T 9704: top 37 mm, bottom 35 mm, inside 28 mm, outside 26 mm.
+    let (margins, footers) = if official {
+        (
+            r#"<w:pgMar w:top="2098" w:right="1474" w:bottom="1984" w:left="1588" w:header="851" w:footer="1304" w:gutter="0"/>"#,
+            r#"<w:footerReference w:type="default" r:id="rIdFooterOdd"/><w:footerReference w:type="even" r:id="rIdFooterEven"/>"#,
+        )
+    } else {
+        (
+            r#"<w:pgMar w:top="1440" w:right="1531" w:bottom="1440" w:left="1531" w:header="851" w:footer="992" w:gutter="0"/>"#,
+            "",
+        )
+    };
     let document = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1531" w:bottom="1440" w:left="1531" w:header="851" w:footer="992" w:gutter="0"/></w:sectPr></w:body></w:document>"#
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="{REL}" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart"><w:body>{body}<w:sectPr>{footers}<w:pgSz w:w="11906" w:h="16838"/>{margins}</w:sectPr></w:body></w:document>"#
     );
+    let mut doc_rels = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/styles" Target="styles.xml"/>"#
+    );
+    let mut types = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>"#,
+    );
+    let mut parts: Vec<(String, String)> = Vec::new();
+    for (i, c) in charts.into_iter().enumerate() {
+        let n = i + 1;
+        doc_rels.push_str(&format!(
+            r#"<Relationship Id="rIdChart{n}" Type="{REL}/chart" Target="charts/chart{n}.xml"/>"#
+        ));
+        types.push_str(&format!(
+            r#"<Override PartName="/word/charts/chart{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.drawingml.chart+xml"/>"#
+        ));
+        parts.push((format!("word/charts/chart{n}.xml"), c));
+    }
+    if official {
+        for (id, name, align) in [
+            ("rIdFooterOdd", "footer1.xml", "right"),
+            ("rIdFooterEven", "footer2.xml", "left"),
+        ] {
+            doc_rels.push_str(&format!(
+                r#"<Relationship Id="{id}" Type="{REL}/footer" Target="{name}"/>"#
+            ));
+            types.push_str(&format!(
+                r#"<Override PartName="/word/{name}" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>"#
+            ));
+            parts.push((format!("word/{name}"), footer(align)));
+        }
+        doc_rels.push_str(&format!(
+            r#"<Relationship Id="rIdSettings" Type="{REL}/settings" Target="settings.xml"/>"#
+        ));
+        types.push_str(r#"<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>"#);
+        // Odd and even pages have their own footers (the number on the outside).
+        parts.push((
+            "word/settings.xml".into(),
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:evenAndOddHeaders/></w:settings>"#
+                .into(),
+        ));
+    }
+    doc_rels.push_str("</Relationships>");
+    types.push_str("</Types>");
     let when = meta
         .created
         .with_timezone(&chrono::Utc)
@@ -234,17 +376,23 @@ pub fn write(blocks: &[Block], meta: &FileMeta) -> Result<Vec<u8>, OfficeError> 
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>shequ</Application><Company>{}</Company></Properties>"#,
         esc(&meta.company)
     );
+    let styles = styles(look);
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in [
-        ("[Content_Types].xml", CONTENT_TYPES),
+    let fixed = [
+        ("[Content_Types].xml", types.as_str()),
         ("_rels/.rels", RELS),
-        ("word/_rels/document.xml.rels", DOC_RELS),
+        ("word/_rels/document.xml.rels", doc_rels.as_str()),
         ("word/document.xml", document.as_str()),
-        ("word/styles.xml", STYLES),
+        ("word/styles.xml", styles.as_str()),
         ("docProps/core.xml", core.as_str()),
         ("docProps/app.xml", app.as_str()),
-    ] {
+    ];
+    for (name, content) in fixed
+        .iter()
+        .map(|(n, c)| (*n, *c))
+        .chain(parts.iter().map(|(n, c)| (n.as_str(), c.as_str())))
+    {
         zip.start_file(name, options)
             .map_err(|e| OfficeError::Docx(e.to_string()))?;
         zip.write_all(content.as_bytes())
@@ -260,7 +408,7 @@ mod tests {
 
     #[test]
     fn text_that_would_break_the_xml_is_escaped_or_dropped() {
-        let x = block_xml(&Block::Text("甲方<赔偿>\u{0001}&\"乙方\"".into()));
+        let x = block_xml(&Block::Text("甲方<赔偿>\u{0001}&\"乙方\"".into()), 0, "");
         assert!(x.contains("甲方&lt;赔偿&gt;&amp;&quot;乙方&quot;"), "{x}");
         assert!(!x.contains('\u{0001}'));
     }

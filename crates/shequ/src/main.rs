@@ -191,7 +191,7 @@ enum Command {
     },
     /// 统计报告：按指标目录算出一个节点某一期间的全部数字（JSON 供脚本使用；md 为工作总结的文字预览）
     #[command(
-        after_help = "例：shequ report --period 2024 --format json\n    shequ report --node \"示范区/凤凰街道/凤凰熙岸社区\" --period 2024H1 --format md --out 总结预览.md"
+        after_help = "例：shequ report --period 2024 --format json\n    shequ report --node \"示范区/凤凰街道/凤凰熙岸社区\" --period 2024H1 --format md --out 总结预览.md\n    shequ report --node \"示范区/凤凰街道/凤凰熙岸社区\" --period 2024 --format docx --out 2024年工作总结.docx"
     )]
     Report {
         #[command(flatten)]
@@ -605,11 +605,17 @@ fn main() -> anyhow::Result<()> {
         } => {
             let pool = open(&db)?;
             let mut conn = pool.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let text = report::run(&mut conn, node.as_deref(), &period, format)?;
+            if format == report::Format::Docx && out.is_none() {
+                anyhow::bail!("--format docx 要写入文件：请加上 --out 文件名.docx");
+            }
+            let bytes = report::run(&mut conn, node.as_deref(), &period, format)?;
             match out {
-                Some(path) => std::fs::write(&path, text)
+                Some(path) => std::fs::write(&path, bytes)
                     .with_context(|| format!("无法写入 {}", path.display()))?,
-                None => print!("{text}"),
+                None => {
+                    use std::io::Write as _;
+                    std::io::stdout().write_all(&bytes)?;
+                }
             }
         }
         Command::Routes => {

@@ -51,6 +51,8 @@ pub enum Need {
     /// checklist items): the district administrator and community heads; the store decides
     /// which rows each may change.
     Settings,
+    /// What is a community's own to word (its work summary's wording): its head alone.
+    CommunitySettings,
     /// Reporting and working on 事件 (issue tickets): the community's and the street's staff.
     WorkTickets,
     /// Deciding on 事件 and their public channels (居民随手拍 links): community heads and
@@ -78,6 +80,7 @@ impl Need {
             Need::ReadAudit => role.reads_audit(),
             Need::DistrictSettings => role.manages_district_settings(),
             Need::Settings => role.manages_district_settings() || role.manages_community_settings(),
+            Need::CommunitySettings => role.manages_community_settings(),
             Need::WorkTickets => shequ_domain::tickets::works_tickets(role),
             Need::ManageTickets => shequ_domain::tickets::manages_tickets(role),
             Need::AttachedRecord => {

@@ -71,6 +71,8 @@ fn may(role: &str, need: &str) -> bool {
         // The district's settings are its administrator's; a community head adds its own.
         "district_settings" => role == "district_admin",
         "settings" => ["district_admin", "community_head"].contains(&role),
+        // A community's own wording of its work summary: its head's.
+        "community_settings" => role == "community_head",
         "read_audit" => role == "auditor",
         "work_tickets" => community || role == "street_staff",
         "manage_tickets" => ["community_head", "street_staff"].contains(&role),

@@ -287,17 +287,18 @@ fn visits_patrols_disputes_and_tickets_are_counted_as_by_hand() {
     assert_eq!(printed["nodes"][0], served);
     let (ok, md, err) = report("2025", "md");
     assert!(ok, "{err}");
+    // The work summary's preview, in the default wording: the figures inline.
     for line in [
-        "# 统计事件网格2025年工作总结（预览）",
-        "走访",
-        "- 走访：3次；上年同期1次，增加2次（200%）",
-        "- 排查率：28.6%（2/7）",
-        "- 平均办理时长：7.5小时（2件的平均）",
-        "- 调成率：100%（1/1）",
+        "# 统计事件网格2025年工作总结",
+        "累计走访3次，其中入户走访2次",
+        "排查率28.6%",
+        "平均办理时长7.5小时",
+        "受理调解3件，调解成功1件，调成率100%。",
+        "| 走访 | 3次 | 1次 | +200% |",
     ] {
         assert!(md.contains(line), "{line} not in:\n{md}");
     }
-    // Nothing was tagged 低保 here: the section says nothing of it rather than 0.
+    // Nothing was tagged 低保 here: the sentence says nothing of it rather than 0.
     assert!(!md.contains("低保"), "{md}");
     let (ok, _, err) = report("2025Q5", "json");
     assert!(

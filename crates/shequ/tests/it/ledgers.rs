@@ -81,7 +81,7 @@ fn download(web: &Web, node: i64, code: &str, period: &str) -> Vec<u8> {
 }
 
 /// The period the field work below falls in (320 to 100 days ago), and the one before it.
-fn this_period() -> String {
+pub(crate) fn this_period() -> String {
     format!("{}..{}", days_ago(320), days_ago(100))
 }
 
@@ -92,7 +92,7 @@ fn period_before() -> String {
 /// A grid of its own with two residents (a disabled veteran, and a young woman), visits in the
 /// period and one before it, two patrols, a round of 排查 with a dispute, and a settled case,
 /// all within the last year (older ones are refused as 补录); returns (community, grid).
-fn field_work(head: &Api) -> (i64, i64) {
+pub(crate) fn field_work(head: &Api) -> (i64, i64) {
     let (_, me) = head.get("/api/v1/me");
     let community = me["scope"][0].as_i64().unwrap();
     let grid = node(head, community, "grid", "台账网格");

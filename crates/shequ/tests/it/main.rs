@@ -53,6 +53,7 @@ mod registration;
 mod sealed;
 mod security;
 mod settings_forms_browser;
+mod summary;
 mod tickets;
 mod tls;
 mod tree_move;

@@ -10,6 +10,7 @@ pub mod place;
 pub mod registry;
 pub mod tickets;
 pub mod visits;
+pub mod wording;
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -41,6 +41,7 @@ pub fn routes() -> Routes {
         )
         .merge(super::locks::api_routes())
         .merge(super::ledgers::api_routes())
+        .merge(super::summary::api_routes())
 }
 
 #[derive(OpenApi)]
@@ -52,7 +53,9 @@ pub fn routes() -> Routes {
     super::locks::get_lock,
     super::locks::put_lock,
     super::locks::release_lock,
-    super::ledgers::list_ledgers
+    super::ledgers::list_ledgers,
+    super::summary::get_wording,
+    super::summary::put_wording
 ))]
 pub struct FiguresDoc;
 

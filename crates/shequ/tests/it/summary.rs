@@ -1,0 +1,226 @@
+//! 工作总结: the summary of a node for a period in its community's wording, downloaded from
+//! the page and written by `shequ report --format docx`, opens in LibreOffice with the
+//! period's figures in its sentences (counted by hand from the field work of `ledgers.rs`),
+//! its charts and page numbers; sections with nothing recorded are left out; the wording is
+//! edited by the community head and a wrong placeholder is refused by its line. Both databases.
+
+use crate::support;
+
+use serde_json::json;
+use support::{Server, Web, libreoffice_convert, sql_int, zip_part};
+
+use crate::ledgers::{field_work, this_period};
+
+/// The text of a PDF, without its spaces and line breaks.
+fn pdf_text(pdf: &[u8], dir: &std::path::Path) -> String {
+    let file = dir.join("s.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    String::from_utf8_lossy(&out.stdout).replace(char::is_whitespace, "")
+}
+
+#[test]
+fn the_work_summary_writes_the_periods_figures_and_opens_in_libreoffice() {
+    let srv = Server::start(40);
+    let head = srv.api("shuji");
+    let (_, grid) = field_work(&head);
+    let p = this_period();
+    let web = Web::login(&srv.base, "shuji");
+    let (s, ct, cd, bytes) = web.download(&format!("/nodes/{grid}/summary/download?period={p}"));
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(
+        ct,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert!(cd.contains("filename*=UTF-8''"), "{cd}");
+    let dir = std::env::temp_dir().join(format!("shequ-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("summary.docx");
+    std::fs::write(&file, &bytes).unwrap();
+
+    // Word's own parts: a chart with its figures, page numbers in the footers, the official look.
+    let chart = zip_part(&file, "word/charts/chart1.xml");
+    // The visits month by month (no 事件 here, so no chart of their kinds).
+    assert!(
+        chart.contains("走访逐月变化") && chart.contains("<c:lineChart>"),
+        "{chart}"
+    );
+    let footer = zip_part(&file, "word/footer1.xml");
+    assert!(footer.contains(" PAGE "), "{footer}");
+    let styles = zip_part(&file, "word/styles.xml");
+    assert!(
+        styles.contains("仿宋_GB2312") && styles.contains("黑体"),
+        "{styles}"
+    );
+
+    let text = pdf_text(&libreoffice_convert(&file, "pdf"), &dir);
+    for want in [
+        "台账网格",
+        "工作总结",
+        // Three visits in the period: two to 钱老兵 (one at home), one at home to 吴小青.
+        "累计走访3次，其中入户走访2次，走访群众2人",
+        "开展各类巡查1次",
+        "开展矛盾纠纷排查1次",
+        "发现矛盾纠纷1件",
+        "受理调解1件，调解成功1件，调成率100%",
+        "主要指标",
+        "存在的不足",
+        "下一步打算",
+        "—1—",
+    ] {
+        assert!(text.contains(want), "{want} not in the PDF: {text}");
+    }
+    // Nothing of 低保 or 空巢老人 was recorded here: that section is left out, not written as 0.
+    assert!(!text.contains("民生保障和重点人群服务"), "{text}");
+    assert!(!text.contains("低保"), "{text}");
+
+    // The command line writes the same document.
+    let out = dir.join("cli.docx");
+    let (ok, _, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--node",
+        &grid.to_string(),
+        "--period",
+        &p,
+        "--format",
+        "docx",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let cli = pdf_text(&libreoffice_convert(&out, "pdf"), &dir);
+    assert!(cli.contains("累计走访3次，其中入户走访2次"), "{cli}");
+    let (ok, _, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--period",
+        &p,
+        "--format",
+        "docx",
+    ]);
+    assert!(!ok && err.contains("--out"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The page previews the same text.
+    let (s, html, _) = web.get(&format!("/nodes/{grid}/summary?period={p}"));
+    assert_eq!(s, 200);
+    assert!(html.contains("累计走访3次，其中入户走访2次"), "{html}");
+}
+
+#[test]
+fn the_community_head_rewords_the_summary_and_a_wrong_placeholder_is_refused() {
+    let srv = Server::start(30);
+    let head = srv.api("shuji");
+    let (community, grid) = field_work(&head);
+    let url = format!("/api/v1/nodes/{grid}/summary-wording");
+    let (s, v) = head.get(&url);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["default"], true);
+    assert_eq!(v["community_id"], community);
+
+    // A code that is no figure: refused by its line, nothing stored.
+    let bad = "标题：{单位}{期间}工作小结\n# 走访\n- 走访{visits.totl}";
+    let (s, v) = head.send("PUT", &url, json!({ "body": bad }));
+    assert_eq!(s, 422, "{v}");
+    let m = v["error"]["message"].as_str().unwrap();
+    assert!(m.contains("第 3 行") && m.contains("visits.totl"), "{m}");
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM summary_wordings"), 0);
+
+    // A grid worker may not change it.
+    let (s, _) = srv
+        .api("wangge")
+        .send("PUT", &url, json!({ "body": "标题：x" }));
+    assert_eq!(s, 403);
+
+    let good = "标题：{单位}{期间}工作小结\n开头：本期工作如下。\n# 走访群众\n- 走访{visits.total}，走访群众{visits.people}。\n- 巡查{patrols.total}。\n## 下一步打算";
+    let (s, v) = head.send("PUT", &url, json!({ "body": good }));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["default"], false);
+    assert_eq!(v["updated_by"], "社区 王书记");
+    let p = this_period();
+    let (ok, md, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--node",
+        &grid.to_string(),
+        "--period",
+        &p,
+        "--format",
+        "md",
+    ]);
+    assert!(ok, "{err}");
+    assert!(md.contains("工作小结"), "{md}");
+    assert!(md.contains("一是走访3次，走访群众2人。"), "{md}");
+    assert!(md.contains("二是巡查1次。"), "{md}");
+    assert!(
+        md.contains("下一步打算") && !md.contains("存在的不足"),
+        "{md}"
+    );
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT count(*) FROM audit_log WHERE action = 'summary_wording.save'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_community_head_rewords_the_summary_on_a_phone() {
+    use support::phone::{WAIT, choose, fits, login, open, submit};
+    let srv = Server::start(20);
+    let head = srv.api("shuji");
+    let (community, _) = field_work(&head);
+    let br = login(&srv, "shuji");
+    open(
+        &br,
+        &srv,
+        &format!("/nodes/{community}/summary/wording"),
+        "form#wording-form",
+    );
+    fits(&br, "总结模板");
+    // A placeholder mistyped: the error names the line, the text stays as typed.
+    let f = br.form("wording-form").unwrap();
+    let area = f.find("textarea[name=body]").unwrap();
+    area.clear().unwrap();
+    area.send_keys("标题：{单位}{期间}工作总结\n# 走访\n- 走访{visits.tota}")
+        .unwrap();
+    submit(&br, &f);
+    br.wait_until_text_contains("#wording-error", "第 3 行", WAIT)
+        .unwrap();
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM summary_wordings"), 0);
+    // Corrected: saved, and the summary page reads in the new words.
+    let f = br.form("wording-form").unwrap();
+    let area = f.find("textarea[name=body]").unwrap();
+    area.clear().unwrap();
+    area.send_keys("标题：{单位}{期间}走访工作小结\n# 走访\n- 走访{visits.total}")
+        .unwrap();
+    submit(&br, &f);
+    br.wait_until_text_contains("#summary-title", "走访工作小结", WAIT)
+        .unwrap();
+    let (ok, stored) = srv.db.sql(&format!(
+        "SELECT body FROM summary_wordings WHERE community_id = {community}"
+    ));
+    assert!(ok, "{stored}");
+    assert!(
+        stored.contains("走访工作小结") && stored.contains("{visits.total}"),
+        "{stored}"
+    );
+    // Another period, picked on the summary page.
+    use chrono::Datelike;
+    let last_year = format!("{}年", shequ_domain::clock::today().year() - 1);
+    let f = br.form("summary-period").unwrap();
+    choose(&br, &f, "select[name=period]", &last_year);
+    submit(&br, &f);
+    br.wait_until_text_contains("#summary-title", &last_year, WAIT)
+        .unwrap();
+    assert!(br.current_url().unwrap().contains("period="));
+}
