@@ -22,33 +22,6 @@ pub struct Gathered {
     pub monthly: Vec<(&'static str, Vec<(String, f64)>)>,
 }
 
-/// The months of a period begun by `today`, each cut to the period; the month under way is
-/// left out when finished ones precede it (its few days would read as a fall).
-fn months(period: &Period, today: chrono::NaiveDate) -> Vec<Period> {
-    let mut all = begun(period, today);
-    if all.len() > 1 && all.last().is_some_and(|m| m.last() > today) {
-        all.pop();
-    }
-    all
-}
-
-fn begun(period: &Period, today: chrono::NaiveDate) -> Vec<Period> {
-    use chrono::Datelike;
-    let mut out = Vec::new();
-    let mut first = period.first();
-    while first <= period.last() && first <= today {
-        let Some(month) = Period::month(first.year(), first.month()) else {
-            break;
-        };
-        let last = month.last().min(period.last());
-        if let Some(p) = Period::range(first, last) {
-            out.push(p);
-        }
-        first = month.last() + chrono::Duration::days(1);
-    }
-    out
-}
-
 /// Reads what `wording` needs for `node_id` over `period`, within `actor`'s scope.
 pub fn gather(
     conn: &mut Conn,
@@ -64,7 +37,7 @@ pub fn gather(
     for spec in &wording.charts {
         if let ChartSpec::Monthly(code) = spec {
             let mut points = Vec::new();
-            for m in months(period, shequ_store::today()) {
+            for m in period.finished_months(shequ_store::today()) {
                 let f = catalogue::compute(conn, actor, &node, &m, &[code])?;
                 let value = f
                     .iter()
@@ -465,32 +438,6 @@ pub fn markdown(s: &Summary) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn months_are_those_begun_and_cut_to_the_period() {
-        let p = Period::parse("2024-01-15..2024-03-10").unwrap();
-        let m = months(&p, d("2026-01-01"));
-        assert_eq!(m.len(), 3);
-        assert_eq!(
-            (m[0].first(), m[0].last()),
-            (d("2024-01-15"), d("2024-01-31"))
-        );
-        assert_eq!(
-            (m[2].first(), m[2].last()),
-            (d("2024-03-01"), d("2024-03-10"))
-        );
-        let y = Period::parse("2026").unwrap();
-        // April has begun but is not over: January to March.
-        assert_eq!(months(&y, d("2026-04-02")).len(), 3);
-        // A month alone is shown while under way.
-        let m = Period::parse("2026-04").unwrap();
-        assert_eq!(months(&m, d("2026-04-02")).len(), 1);
-    }
 
     #[test]
     fn changes_are_written_as_a_report_writes_them() {

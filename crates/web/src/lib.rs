@@ -39,6 +39,10 @@ const FIELD_JS: &str = include_str!("../static/field.js");
 const SERVICE_WORKER: &str = include_str!("../static/sw.js");
 const MANIFEST: &str = include_str!("../static/manifest.webmanifest");
 const ICON: &str = include_str!("../static/icon.svg");
+/// Chart.js, from the npm registry through `assets/package-lock.json` (see build.rs).
+const CHART_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/chart.umd.min.js"));
+/// Draws the dashboard's charts with Chart.js from the figures the page carries.
+const DASHBOARD_JS: &str = include_str!("../static/dashboard.js");
 
 /// The largest request body accepted (forms and JSON).
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
@@ -48,6 +52,25 @@ const SMALL_BODY: usize = 64 * 1024;
 
 async fn style() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
+}
+
+async fn chart_js() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        CHART_JS,
+    )
+        .into_response()
+}
+
+async fn dashboard_js() -> Response {
+    (
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        DASHBOARD_JS,
+    )
+        .into_response()
 }
 
 async fn field_js() -> Response {
@@ -280,6 +303,16 @@ pub fn routes() -> access::Routes {
             "/static/field.js",
             rule(Need::Public, Target::None),
             field_js,
+        )
+        .get(
+            "/static/chart.js",
+            rule(Need::Public, Target::None),
+            chart_js,
+        )
+        .get(
+            "/static/dashboard.js",
+            rule(Need::Public, Target::None),
+            dashboard_js,
         )
         .get("/sw.js", rule(Need::Public, Target::None), service_worker)
         .get(

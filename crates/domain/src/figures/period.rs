@@ -254,6 +254,33 @@ impl Period {
         })
     }
 
+    /// The months of the period begun by `today`, each cut to the period, for a trend month by
+    /// month (the last may be under way: see [`Period::finished_months`]).
+    pub fn months_until(&self, today: NaiveDate) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut first = self.first;
+        while first <= self.last && first <= today {
+            let Some(month) = Period::month(first.year(), first.month()) else {
+                break;
+            };
+            if let Some(p) = Period::range(first, month.last().min(self.last)) {
+                out.push(p);
+            }
+            first = month.last() + chrono::Duration::days(1);
+        }
+        out
+    }
+
+    /// As [`Period::months_until`], but the month under way is left out when finished ones
+    /// precede it: in a printed trend its few days would read as a fall.
+    pub fn finished_months(&self, today: NaiveDate) -> Vec<Period> {
+        let mut out = self.months_until(today);
+        if out.len() > 1 && out.last().is_some_and(|m| m.last() > today) {
+            out.pop();
+        }
+        out
+    }
+
     /// How a document names it: 2024年, 2024年上半年, 2024年第三季度, 2024年5月,
     /// 2024年1月1日至2024年3月31日.
     pub fn label(&self) -> String {
@@ -385,6 +412,29 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn months_are_those_begun_and_cut_to_the_period() {
+        let p = Period::parse("2024-01-15..2024-03-10").unwrap();
+        let m = p.months_until(d("2026-01-01"));
+        assert_eq!(m.len(), 3);
+        assert_eq!(
+            (m[0].first(), m[0].last()),
+            (d("2024-01-15"), d("2024-01-31"))
+        );
+        assert_eq!(
+            (m[2].first(), m[2].last()),
+            (d("2024-03-01"), d("2024-03-10"))
+        );
+        let y = Period::parse("2026").unwrap();
+        // April has begun but is not over: January to March.
+        assert_eq!(y.finished_months(d("2026-04-02")).len(), 3);
+        // For a dashboard, April so far too.
+        assert_eq!(y.months_until(d("2026-04-02")).len(), 4);
+        // A month alone is shown while under way.
+        let m = Period::parse("2026-04").unwrap();
+        assert_eq!(m.finished_months(d("2026-04-02")).len(), 1);
     }
 
     fn days(p: &Period) -> (NaiveDate, NaiveDate) {

@@ -501,3 +501,70 @@ fn a_street_officer_picks_a_period_and_downloads_a_ledger_on_a_phone() {
         "{detail}"
     );
 }
+
+#[test]
+fn a_community_head_reads_the_dashboard_and_taps_a_figure_on_a_phone() {
+    use support::phone::{WAIT, choose, fits, login, open, submit};
+    let srv = Server::start(40);
+    let head = srv.api("shuji");
+    let (community, grid) = field_work(&head);
+    for title in ["楼道灯不亮", "垃圾满溢", "井盖松动"] {
+        let (s, v) = head.post(
+            "/api/v1/tickets",
+            json!({"node_id": grid, "category_code": "0302", "title": title, "source": "worker"}),
+        );
+        assert_eq!(s, 201, "{v}");
+    }
+    let br = login(&srv, "shuji");
+    open(
+        &br,
+        &srv,
+        &format!("/nodes/{community}/dashboard"),
+        "form#dashboard-period",
+    );
+    // This year, picked as a person would.
+    use chrono::Datelike;
+    let this_year = format!("{}年", shequ_domain::clock::today().year());
+    let f = br.form("dashboard-period").unwrap();
+    choose(&br, &f, "select[name=period]", &this_year);
+    submit(&br, &f);
+    br.wait_until_text_contains("#dashboard-period-label", &this_year, WAIT)
+        .unwrap();
+    fits(&br, "数据驾驶舱");
+    // The charts are drawn by the library the product serves itself.
+    br.wait_for("#chart-months[data-drawn]", WAIT).unwrap();
+    br.wait_for("#chart-kinds[data-drawn]", WAIT).unwrap();
+    let width = br
+        .execute(
+            "return document.getElementById('chart-kinds').getBoundingClientRect().width;",
+            vec![],
+        )
+        .unwrap();
+    assert!(width.as_f64().unwrap() > 200.0, "{width}");
+    if let Ok(path) = std::env::var("SHEQU_SCREENSHOT") {
+        br.execute(
+            "window.scrollTo(0, document.getElementById('section-chart-months').offsetTop - 10);",
+            vec![],
+        )
+        .unwrap();
+        br.screenshot_png(&path).unwrap();
+    }
+
+    // The figure of 事件 found this year, and the records behind it: the same number.
+    let card = br.find("#card-tickets-reported").unwrap();
+    let text = card.text().unwrap();
+    let shown: usize = text
+        .lines()
+        .find_map(|l| l.trim().strip_suffix('件').and_then(|n| n.parse().ok()))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(shown >= 3, "{text}");
+    card.click().unwrap();
+    br.wait_for("#records-list", WAIT).unwrap();
+    fits(&br, "事件明细");
+    let items = br.find_all("#records-list li").unwrap().len();
+    assert_eq!(items, shown);
+    let list = br.find("#records-list").unwrap().text().unwrap();
+    assert!(list.contains("楼道灯不亮"), "{list}");
+    let total = br.find("#records-total").unwrap().text().unwrap();
+    assert!(total.contains(&format!("共 {shown} 条")), "{total}");
+}

@@ -708,6 +708,45 @@ pub(crate) fn counting(source: &Source, when: &str) -> Option<&'static str> {
     })
 }
 
+/// How the list behind a figure names each of its records (at most a page of them): a 事件 by
+/// its number and title, a case by its number, a person by the name the viewer may see, a place
+/// or unit by its name, a visit, patrol or round of 排查 by its day.
+pub fn labels(
+    conn: &mut Conn,
+    actor: &Actor,
+    shows: Shows,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, String>> {
+    let sql = match shows {
+        Shows::Ticket => {
+            "SELECT id, '#' || CAST(id AS TEXT) || ' ' || title FROM tickets WHERE id IN"
+        }
+        Shows::Case => "SELECT id, case_no || ' ' || type_code FROM mediation_cases WHERE id IN",
+        Shows::Person => "SELECT id, name FROM persons WHERE id IN",
+        Shows::Node => "SELECT id, name FROM org_nodes WHERE id IN",
+        Shows::Unit => "SELECT id, name FROM units WHERE id IN",
+        Shows::Visit => "SELECT id, visited_on || ' 走访' FROM visits WHERE id IN",
+        Shows::Patrol => "SELECT id, patrolled_on || ' 巡查' FROM patrols WHERE id IN",
+        Shows::Screening => "SELECT id, screened_on || ' 排查' FROM screenings WHERE id IN",
+        Shows::Household | Shows::Group => return Ok(HashMap::new()),
+    };
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(&format!("{sql} ({marks})"), &args)? {
+            let text: String = r.get(1)?;
+            let text = if shows == Shows::Person {
+                crate::access::personal::PersonName::for_viewer(text, actor).shown()
+            } else {
+                text
+            };
+            out.insert(r.get(0)?, text);
+        }
+    }
+    Ok(out)
+}
+
 fn add_with_parts(i: &'static Indicator, out: &mut Vec<&'static Indicator>) {
     if out.iter().any(|x| x.code == i.code) {
         return;

@@ -1,6 +1,7 @@
 //! 统计 on the web: the indicator catalogue's figures of any node and period.
 
 pub(crate) mod api;
+pub(crate) mod dashboard;
 pub(crate) mod ledgers;
 pub(crate) mod locks;
 pub(crate) mod summary;
@@ -46,6 +47,7 @@ pub fn pages() -> crate::access::Routes {
     locks::pages()
         .merge(ledgers::pages())
         .merge(summary::pages())
+        .merge(dashboard::pages())
 }
 
 /// The period a page asks for: `period` (2024, 2024H1, 2024Q3, 2024-05) or the days `from`
@@ -107,4 +109,9 @@ pub(crate) fn choices(today: NaiveDate) -> Vec<Choice> {
             .unwrap_or(month);
     }
     out
+}
+
+/// The months of a period for a trend, as of today.
+pub(crate) fn months_of(period: &Period) -> Vec<Period> {
+    period.months_until(shequ_store::today())
 }
