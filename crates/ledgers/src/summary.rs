@@ -18,6 +18,8 @@ use shequ_store::{Actor, Conn, StoreError, StoreResult};
 /// for each monthly chart, its indicator month by month.
 pub struct Gathered {
     pub figures: Figures,
+    /// The worker a personal summary is of.
+    pub worker: Option<String>,
     /// (indicator code, [(month label, value)]) for each monthly chart.
     pub monthly: Vec<(&'static str, Vec<(String, f64)>)>,
 }
@@ -30,15 +32,55 @@ pub fn gather(
     period: &Period,
     wording: &Wording,
 ) -> StoreResult<Gathered> {
+    gather_of(conn, actor, node_id, period, wording, None)
+}
+
+/// What a worker's own summary needs: their records (visits, patrols, 事件 they reported,
+/// rounds of 排查) and the registry of their area (the first node of their scope).
+pub fn gather_personal(
+    conn: &mut Conn,
+    actor: &Actor,
+    period: &Period,
+    wording: &Wording,
+) -> StoreResult<Gathered> {
+    let node = actor.nodes.first().map(|n| n.id).ok_or_else(|| {
+        StoreError::Forbidden("您的账号没有分管区域，无法生成个人工作总结".into())
+    })?;
+    // Display names carry the role in the demo ("网格员 张敏"): the name is the last word.
+    let name = actor
+        .display_name
+        .split_whitespace()
+        .last()
+        .unwrap_or(&actor.display_name)
+        .to_string();
+    gather_of(
+        conn,
+        actor,
+        node,
+        period,
+        wording,
+        Some((actor.user_id, name)),
+    )
+}
+
+fn gather_of(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    period: &Period,
+    wording: &Wording,
+    worker: Option<(i64, String)>,
+) -> StoreResult<Gathered> {
     let codes = wording.codes();
-    let figures = catalogue::against_year_ago(conn, actor, node_id, period, &codes)?;
+    let by = worker.as_ref().map(|w| w.0);
+    let figures = catalogue::against_year_ago(conn, actor, node_id, period, &codes, by)?;
     let node = shequ_store::registry::tree::get(conn, actor, node_id)?;
     let mut monthly = Vec::new();
     for spec in &wording.charts {
         if let ChartSpec::Monthly(code) = spec {
             let mut points = Vec::new();
             for m in period.finished_months(shequ_store::today()) {
-                let f = catalogue::compute(conn, actor, &node, &m, &[code])?;
+                let f = catalogue::compute_of(conn, actor, &node, &m, &[code], by)?;
                 let value = f
                     .iter()
                     .find(|x| x.code == *code)
@@ -50,7 +92,11 @@ pub fn gather(
             monthly.push((*code, points));
         }
     }
-    Ok(Gathered { figures, monthly })
+    Ok(Gathered {
+        figures,
+        worker: worker.map(|w| w.1),
+        monthly,
+    })
 }
 
 /// A summary written out, ready for either format.
@@ -163,7 +209,8 @@ fn under<'a>(f: &'a Figures, prefix: &str) -> Vec<(&'a Compared, i64)> {
 
 /// A line with its placeholders filled; None when its subject (the first figure) was not
 /// recorded or a rate, average or change in it has nothing to show.
-fn fill(line: &Line, f: &Figures, subject_needed: bool) -> Option<String> {
+fn fill(line: &Line, g: &Gathered, subject_needed: bool) -> Option<String> {
+    let f = &g.figures;
     let mut out = String::new();
     let mut first = true;
     for p in line {
@@ -171,6 +218,7 @@ fn fill(line: &Line, f: &Figures, subject_needed: bool) -> Option<String> {
             Piece::Text(t) => out.push_str(t),
             Piece::Slot(Slot::Place) => out.push_str(&f.node_name),
             Piece::Slot(Slot::Period) => out.push_str(&f.label),
+            Piece::Slot(Slot::Worker) => out.push_str(g.worker.as_deref().unwrap_or("")),
             Piece::Slot(Slot::Value(code)) => {
                 let c = find(f, code)?;
                 if first && subject_needed && !recorded(&c.amount) {
@@ -250,18 +298,18 @@ fn chart(spec: &ChartSpec, g: &Gathered) -> Option<Chart> {
 /// The summary of `g` in `wording`.
 pub fn compose(wording: &Wording, g: &Gathered) -> Summary {
     let f = &g.figures;
-    let title = fill(&wording.title, f, false)
+    let title = fill(&wording.title, g, false)
         .unwrap_or_else(|| format!("{}{}工作总结", f.node_name, f.label));
     let opening = wording
         .opening
         .iter()
-        .filter_map(|l| fill(l, f, false))
+        .filter_map(|l| fill(l, g, false))
         .collect();
     let sections = wording
         .sections
         .iter()
         .filter_map(|s| {
-            let items: Vec<String> = s.items.iter().filter_map(|l| fill(l, f, true)).collect();
+            let items: Vec<String> = s.items.iter().filter_map(|l| fill(l, g, true)).collect();
             (!items.is_empty()).then(|| (s.heading.clone(), items))
         })
         .collect();

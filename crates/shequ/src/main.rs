@@ -202,6 +202,9 @@ enum Command {
         /// 统计期间：2024、2024H1、2024Q3、2024-05 或 2024-01-01..2024-03-31
         #[arg(long)]
         period: String,
+        /// 某位工作人员的个人工作总结（账号名）：只算他本人登记的记录，台账取自他分管的区域；只用于 md 和 docx
+        #[arg(long, conflicts_with = "node")]
+        worker: Option<String>,
         /// 输出格式
         #[arg(long, value_enum, default_value = "json")]
         format: report::Format,
@@ -600,6 +603,7 @@ fn main() -> anyhow::Result<()> {
             db,
             node,
             period,
+            worker,
             format,
             out,
         } => {
@@ -608,7 +612,10 @@ fn main() -> anyhow::Result<()> {
             if format == report::Format::Docx && out.is_none() {
                 anyhow::bail!("--format docx 要写入文件：请加上 --out 文件名.docx");
             }
-            let bytes = report::run(&mut conn, node.as_deref(), &period, format)?;
+            let bytes = match worker {
+                Some(w) => report::personal(&mut conn, &w, &period, format)?,
+                None => report::run(&mut conn, node.as_deref(), &period, format)?,
+            };
             match out {
                 Some(path) => std::fs::write(&path, bytes)
                     .with_context(|| format!("无法写入 {}", path.display()))?,

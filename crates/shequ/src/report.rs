@@ -82,3 +82,22 @@ pub fn run(
         }
     })
 }
+
+/// A worker's own summary (`--worker`): their records, their area's registry.
+pub fn personal(
+    conn: &mut Conn,
+    username: &str,
+    period: &str,
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    let period = Period::parse(period).map_err(|e| anyhow!("--period：{e}"))?;
+    let actor = Actor::load_by_username(conn, username).map_err(|e| anyhow!("--worker：{e}"))?;
+    let w = wording::parse(wording::PERSONAL_DEFAULT).map_err(|e| anyhow!("{e}"))?;
+    let g = summary::gather_personal(conn, &actor, &period, &w).map_err(|e| anyhow!("{e}"))?;
+    let s = summary::compose(&w, &g);
+    Ok(match format {
+        Format::Json => bail!("--worker 只能生成 md 或 docx 格式的个人工作总结"),
+        Format::Md => summary::markdown(&s).into_bytes(),
+        Format::Docx => summary::docx(&s, &actor).map_err(|e| anyhow!("{e}"))?,
+    })
+}

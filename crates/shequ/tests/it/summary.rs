@@ -224,3 +224,89 @@ fn a_community_head_rewords_the_summary_on_a_phone() {
         .unwrap();
     assert!(br.current_url().unwrap().contains("period="));
 }
+
+#[test]
+fn a_grid_worker_reads_their_own_summary_on_a_phone() {
+    use support::phone::{WAIT, choose, fits, login, open, submit};
+    let srv = Server::start(30);
+    let grid = support::grid_of_wangge(&srv);
+    let wangge = srv.api("wangge");
+    let head = srv.api("shuji");
+    // Two visits by the grid worker and one by the community head, in the worker's grid.
+    let (person, _) = support::first_resident(&srv, grid);
+    for (api, on) in [(&wangge, 0), (&wangge, 10), (&head, 0)] {
+        let (s, v) = api.post(
+            "/api/v1/visits",
+            json!({"person_id": person, "kind": "入户", "visited_on": support::days_ago(on)}),
+        );
+        assert_eq!(s, 201, "{v}");
+    }
+    let br = login(&srv, "wangge");
+    open(&br, &srv, "/", "a#my-summary");
+    br.find("a#my-summary").unwrap().click().unwrap();
+    br.wait_for("form#my-summary-period", WAIT).unwrap();
+    fits(&br, "我的工作总结");
+    // This year, picked by its label (today's visit is in it whatever the date).
+    let label = {
+        use chrono::Datelike;
+        format!("{}年", shequ_domain::clock::today().year())
+    };
+    let f = br.form("my-summary-period").unwrap();
+    choose(&br, &f, "select[name=period]", &label);
+    submit(&br, &f);
+    br.wait_until_text_contains("#my-summary-title", "张敏", WAIT)
+        .unwrap();
+    let text = br.find("#my-summary-preview").unwrap().text().unwrap();
+    assert!(text.contains("个人工作总结"), "{text}");
+    // Only the worker's own visits count (the demo's and those above); the head's are not theirs.
+    let visits_in_year = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM visits v JOIN users u ON u.id = v.user_id \
+             WHERE u.username = 'wangge' AND v.visited_on >= '{}-01-01'",
+            label.trim_end_matches('年')
+        ),
+    );
+    assert!(visits_in_year >= 1, "{visits_in_year}");
+    assert!(
+        text.contains(&format!("我累计走访{visits_in_year}次")),
+        "{visits_in_year}: {text}"
+    );
+    // The Word document of the same.
+    let web = Web::login(&srv.base, "wangge");
+    let (s, ct, _, bytes) = web.download(&format!(
+        "/me/summary/download?period={}",
+        label.trim_end_matches('年')
+    ));
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert!(ct.contains("wordprocessingml"), "{ct}");
+    // And from the command line, as the worker's Markdown.
+    let (ok, md, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--worker",
+        "wangge",
+        "--period",
+        label.trim_end_matches('年'),
+        "--format",
+        "md",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        md.contains(&format!("我累计走访{visits_in_year}次")),
+        "{md}"
+    );
+    let (ok, _, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--worker",
+        "nobody",
+        "--period",
+        "2025",
+        "--format",
+        "md",
+    ]);
+    assert!(!ok && err.contains("--worker"), "{err}");
+}

@@ -34,6 +34,9 @@ pub struct Source {
     pub key: &'static str,
     /// What `key` names.
     pub shows: Shows,
+    /// The column naming the worker who made each record (a personal summary counts only
+    /// theirs); None for the registry, which is counted over the worker's area.
+    pub by: Option<&'static str>,
     pub timing: Timing,
 }
 
@@ -319,6 +322,19 @@ pub fn compute(
     period: &Period,
     codes: &[&str],
 ) -> StoreResult<Vec<Figure>> {
+    compute_of(conn, actor, node, period, codes, None)
+}
+
+/// As [`compute`]; with `worker`, the records of the sources that name their worker count
+/// only when that user made them (a personal summary), the registry over the node.
+pub fn compute_of(
+    conn: &mut Conn,
+    actor: &Actor,
+    node: &Node,
+    period: &Period,
+    codes: &[&str],
+    worker: Option<i64>,
+) -> StoreResult<Vec<Figure>> {
     let wanted: Vec<&'static Indicator> = if codes.is_empty() {
         all().map(|(_, i)| i).collect()
     } else {
@@ -336,6 +352,7 @@ pub fn compute(
         add_with_parts(i, &mut needed);
     }
     let mut places = Places::new(node, period);
+    places.worker = worker;
     let mut values: HashMap<&'static str, Raw> = HashMap::new();
     // One scan per source, in catalogue order (the order of first use), for every plain
     // indicator on it.
@@ -522,19 +539,21 @@ pub fn figures(
     period: &Period,
     codes: &[&str],
 ) -> StoreResult<Figures> {
-    compared(conn, actor, node_id, period, codes, true)
+    compared(conn, actor, node_id, period, codes, (true, None))
 }
 
 /// The indicators named by `codes` against the same period a year before only: what the work
-/// summary compares (a third less to compute than [`figures`]).
+/// summary compares (a third less to compute than [`figures`]). With `worker`, a personal
+/// summary's: that user's own records, the registry of the node (see [`compute_of`]).
 pub fn against_year_ago(
     conn: &mut Conn,
     actor: &Actor,
     node_id: i64,
     period: &Period,
     codes: &[&str],
+    worker: Option<i64>,
 ) -> StoreResult<Figures> {
-    compared(conn, actor, node_id, period, codes, false)
+    compared(conn, actor, node_id, period, codes, (false, worker))
 }
 
 fn compared(
@@ -543,20 +562,20 @@ fn compared(
     node_id: i64,
     period: &Period,
     codes: &[&str],
-    with_previous: bool,
+    (with_previous, worker): (bool, Option<i64>),
 ) -> StoreResult<Figures> {
     actor.require(actor.role.views_area(), "查看统计")?;
     let node = crate::registry::tree::get(conn, actor, node_id)?;
-    let now = compute(conn, actor, &node, period, codes)?;
+    let now = compute_of(conn, actor, &node, period, codes, worker)?;
     let previous = if with_previous {
-        compute(conn, actor, &node, &period.previous(), codes)?
+        compute_of(conn, actor, &node, &period.previous(), codes, worker)?
             .into_iter()
             .map(Some)
             .collect()
     } else {
         vec![None; now.len()]
     };
-    let year_ago = compute(conn, actor, &node, &period.year_ago(), codes)?;
+    let year_ago = compute_of(conn, actor, &node, &period.year_ago(), codes, worker)?;
     let figures = now
         .into_iter()
         .zip(previous)
@@ -853,6 +872,8 @@ struct Places<'a> {
     events: Option<Place>,
     on_day: Option<Place>,
     communities: Option<Vec<i64>>,
+    /// Only this user's records, where a source names who made them.
+    worker: Option<i64>,
 }
 
 impl<'a> Places<'a> {
@@ -864,6 +885,7 @@ impl<'a> Places<'a> {
             events: None,
             on_day: None,
             communities: None,
+            worker: None,
         }
     }
 
@@ -920,10 +942,12 @@ impl<'a> Places<'a> {
         };
         args.extend(here_args);
         args.extend(mine_args);
-        Ok((
-            format!("({scope}) AND {communities} AND {here} AND {mine}"),
-            args,
-        ))
+        let mut wher = format!("({scope}) AND {communities} AND {here} AND {mine}");
+        if let (Some(worker), Some(by)) = (self.worker, s.by) {
+            wher.push_str(&format!(" AND {by} = ?"));
+            args.push(Value::Int(worker));
+        }
+        Ok((wher, args))
     }
 
     /// `col IN (…)` over the communities at or under the node.

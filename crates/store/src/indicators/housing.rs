@@ -16,6 +16,7 @@ pub static HOMES: Source = Source {
     community: "h.community_id",
     key: "h.room_id",
     shows: Shows::Node,
+    by: None,
     timing: Timing::Alive(&[]),
 };
 
@@ -27,6 +28,7 @@ pub static UNITS: Source = Source {
     community: "u.community_id",
     key: "u.id",
     shows: Shows::Unit,
+    by: None,
     timing: Timing::Alive(&[]),
 };
 
@@ -38,6 +40,7 @@ pub static GROUPS: Source = Source {
     community: "hg.community_id",
     key: "hg.id",
     shows: Shows::Group,
+    by: None,
     timing: Timing::Alive(&[("hg.created_on", "hg.retired_on")]),
 };
 

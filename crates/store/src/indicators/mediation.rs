@@ -15,6 +15,7 @@ const fn rounds(code: &'static str, from: &'static str) -> Source {
         community: "s.community_id",
         key: "s.id",
         shows: Shows::Screening,
+        by: Some("s.user_id"),
         timing: Timing::Event(Day::Date("s.screened_on")),
     }
 }
@@ -28,6 +29,7 @@ const fn cases(code: &'static str, timing: Timing) -> Source {
         community: "m.community_id",
         key: "m.id",
         shows: Shows::Case,
+        by: Some("m.user_id"),
         timing,
     }
 }
@@ -62,6 +64,7 @@ pub static GRIDS: Source = Source {
     community: "g.community_id",
     key: "g.id",
     shows: Shows::Node,
+    by: None,
     timing: Timing::Alive(&[]),
 };
 

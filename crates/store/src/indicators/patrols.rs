@@ -13,6 +13,7 @@ pub static PATROLS: Source = Source {
     community: "pa.community_id",
     key: "pa.id",
     shows: Shows::Patrol,
+    by: Some("pa.user_id"),
     timing: Timing::Event(Day::Date("pa.patrolled_on")),
 };
 

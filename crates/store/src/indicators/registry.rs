@@ -13,6 +13,7 @@ pub static RESIDENTS: Source = Source {
     community: "r.community_id",
     key: "r.person_id",
     shows: Shows::Person,
+    by: None,
     timing: Timing::Alive(&[("r.moved_in_on", "r.moved_out_on")]),
 };
 
@@ -24,6 +25,7 @@ pub static PERSON_TAGS: Source = Source {
     community: "t.community_id",
     key: "t.person_id",
     shows: Shows::Person,
+    by: None,
     timing: Timing::Alive(&[
         ("t.started_on", "t.ended_on"),
         ("r.moved_in_on", "r.moved_out_on"),
@@ -38,6 +40,7 @@ pub static HOUSEHOLD_TAGS: Source = Source {
     community: "t.community_id",
     key: "t.household_id",
     shows: Shows::Household,
+    by: None,
     timing: Timing::Alive(&[
         ("t.started_on", "t.ended_on"),
         ("h.created_on", "h.dissolved_on"),
@@ -52,6 +55,7 @@ pub static HOUSEHOLD_TAG_MEMBERS: Source = Source {
     community: "t.community_id",
     key: "r.person_id",
     shows: Shows::Person,
+    by: None,
     timing: Timing::Alive(&[
         ("t.started_on", "t.ended_on"),
         ("r.moved_in_on", "r.moved_out_on"),

@@ -16,6 +16,7 @@ const fn reports(code: &'static str, day: &'static str) -> Source {
         community: "t.community_id",
         key: "t.id",
         shows: Shows::Ticket,
+        by: Some("t.reporter_user_id"),
         timing: Timing::Event(Day::Instant(day)),
     }
 }

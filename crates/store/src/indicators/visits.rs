@@ -17,6 +17,7 @@ pub static VISITS: Source = Source {
     community: "v.community_id",
     key: "v.id",
     shows: Shows::Visit,
+    by: Some("v.user_id"),
     timing: Timing::Event(Day::Date("v.visited_on")),
 };
 

@@ -13,8 +13,8 @@
 //! ```
 //!
 //! A placeholder is `{code}` (the figure with its unit), `{code|同比}` (its change on the year
-//! before), `{prefix.*|前三}` (the three largest under a prefix, "市容环境35件、…"), `{单位}` or
-//! `{期间}`. Every code is checked against the catalogue when the text is read: a wrong one is
+//! before), `{prefix.*|前三}` (the three largest under a prefix, "市容环境35件、…"), `{单位}`,
+//! `{期间}` or, in a worker's own summary, `{姓名}`. Every code is checked against the catalogue when the text is read: a wrong one is
 //! an error naming the line, never a blank in the document.
 
 use crate::access::audit::{self, By, Event};
@@ -57,11 +57,34 @@ pub const DEFAULT: &str = "标题：{单位}{期间}工作总结
 ## 下一步打算
 ";
 
+/// The wording of a worker's own summary (个人工作总结): their records, their area's registry.
+pub const PERSONAL_DEFAULT: &str = "标题：{姓名}{期间}个人工作总结
+开头：{期间}，我在{单位}工作，负责走访联系群众、安全巡查、发现上报事件和矛盾纠纷排查。现将个人工作总结如下。
+# 分管网格基本情况
+- 我分管的{单位}有实有人口{people.total}、{households.total}，其中60岁及以上老年人{people.aged_60}、流动人口{people.floating}。
+- 在册低保户{dibao.households}、残疾人{disability.persons}、空巢/独居老人{elderly_alone.persons}。
+# 走访联系群众
+- 我累计走访{visits.total}，其中入户走访{visits.kind.home}，走访群众{visits.people}、{visits.households}。
+# 安全巡查
+- 我开展各类巡查{patrols.total}，发现问题{patrols.problems}。
+# 发现上报事件
+- 我发现上报事件{tickets.reported}，已办结{tickets.closed}，问题解决率{tickets.resolution_rate}，群众满意率{tickets.satisfaction_rate}。
+- 反映较多的是{tickets.category.*|前三}。
+# 矛盾纠纷排查
+- 我开展矛盾纠纷排查{disputes.rounds}，发现矛盾纠纷{disputes.found}。
+图：visits.total|按月
+## 工作体会
+## 存在的不足
+## 下一步打算
+";
+
 /// What a placeholder stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Slot {
     /// The node's name.
     Place,
+    /// The worker's name, in a personal summary.
+    Worker,
     /// The period's name (2024年).
     Period,
     /// An indicator's value with its unit.
@@ -151,6 +174,7 @@ fn pieces(line: usize, text: &str) -> StoreResult<Line> {
         };
         let slot = match (name, modifier) {
             ("单位", None) => Slot::Place,
+            ("姓名", None) => Slot::Worker,
             ("期间", None) => Slot::Period,
             (n, Some("前三")) => Slot::TopThree(prefix(line, n)?),
             (n, Some("同比")) => Slot::YearOnYear(indicator(line, n)?),
@@ -383,6 +407,8 @@ mod tests {
 
     #[test]
     fn the_default_reads_and_names_real_figures() {
+        let p = parse(PERSONAL_DEFAULT).unwrap();
+        assert_eq!(p.title[0], Piece::Slot(Slot::Worker));
         let w = parse(DEFAULT).unwrap();
         assert!(w.sections.len() >= 6);
         assert_eq!(w.author, ["工作体会", "存在的不足", "下一步打算"]);

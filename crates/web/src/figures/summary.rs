@@ -54,6 +54,12 @@ pub fn pages() -> Routes {
             node(Need::ViewArea),
             download,
         )
+        .get("/me/summary", rule(Need::ViewArea, Target::None), my_page)
+        .get(
+            "/me/summary/download",
+            rule(Need::ViewArea, Target::None),
+            my_download,
+        )
         .get(
             "/nodes/{id}/summary/wording",
             node(Need::ViewArea),
@@ -223,7 +229,12 @@ async fn download(
 ) -> PageResult {
     let period = asked_period(&q).map_err(|e| PageError(AppError::from(e)))?;
     let (_, s) = written(&st, &user, id, period).await?;
-    let bytes = summary::docx(&s, &user.actor).map_err(|e| PageError(AppError::from(e)))?;
+    docx_download(&s, &user)
+}
+
+/// A summary as a .docx download named by its title.
+fn docx_download(s: &Summary, user: &PageUser) -> PageResult {
+    let bytes = summary::docx(s, &user.actor).map_err(|e| PageError(AppError::from(e)))?;
     let mut r = bytes.into_response();
     let h = r.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(DOCX));
@@ -308,4 +319,77 @@ async fn save_wording(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The logged-in worker's own summary: their records, their area's registry.
+async fn mine(st: &AppState, user: &PageUser, period: Period) -> Result<Summary, AppError> {
+    let actor = user.actor.clone();
+    st.db(move |c| {
+        let w = wording::parse(wording::PERSONAL_DEFAULT)?;
+        let g = summary::gather_personal(c, &actor, &period, &w)?;
+        Ok(summary::compose(&w, &g))
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "figures/my_summary.html")]
+struct MySummaryPage {
+    l: Layout,
+    period: String,
+    choices: Vec<Choice>,
+    title: String,
+    paras: Vec<Para>,
+    error: Option<String>,
+}
+
+async fn my_page(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let (period, error) = match asked_period(&q) {
+        Ok(p) => (p, None),
+        Err(e) => (
+            Period::default_at(shequ_store::today()),
+            Some(e.to_string()),
+        ),
+    };
+    let s = mine(&st, &user, period).await?;
+    let paras = s
+        .opening
+        .iter()
+        .map(|t| Para {
+            heading: false,
+            text: t.clone(),
+        })
+        .chain(
+            summary::outline(&s)
+                .into_iter()
+                .map(|(heading, text)| Para { heading, text }),
+        )
+        .collect();
+    let page = MySummaryPage {
+        l: Layout::new("我的工作总结", &user),
+        period: period.to_string(),
+        choices: choices(shequ_store::today()),
+        title: s.title,
+        paras,
+        error: error.clone(),
+    };
+    let mut r = render(&page);
+    if error.is_some() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+async fn my_download(
+    State(st): State<AppState>,
+    user: PageUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let period = asked_period(&q).map_err(|e| PageError(AppError::from(e)))?;
+    let s = mine(&st, &user, period).await?;
+    docx_download(&s, &user)
 }
