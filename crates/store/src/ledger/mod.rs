@@ -141,24 +141,7 @@ fn residents_unaudited(
 
 /// The open special-group tags of these people, as "低保、残疾".
 fn open_groups(conn: &mut Conn, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
-    let mut out: HashMap<i64, Vec<&'static str>> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let marks = vec!["?"; chunk.len()].join(",");
-        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
-        for r in conn.query(
-            &format!("SELECT person_id, kind FROM tags WHERE ended_on IS NULL AND person_id IN ({marks}) ORDER BY id"),
-            &args,
-        )? {
-            let kind: String = r.get(1)?;
-            if let Some(k) = tag_kind(&kind) {
-                let labels = out.entry(r.get(0)?).or_default();
-                if !labels.contains(&k.label) {
-                    labels.push(k.label);
-                }
-            }
-        }
-    }
-    Ok(out.into_iter().map(|(k, v)| (k, v.join("、"))).collect())
+    stream::open_groups_on(conn, ids, clock::today())
 }
 
 /// Records an export made elsewhere (the audit log's own export), with its row count.

@@ -394,7 +394,7 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 /// The special groups each of these people was in on `day`, as "低保、残疾".
-fn open_groups_on(
+pub(super) fn open_groups_on(
     conn: &mut Conn,
     ids: &[i64],
     day: NaiveDate,

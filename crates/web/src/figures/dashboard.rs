@@ -218,13 +218,7 @@ async fn page(
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let (period, error) = match asked_period(&q) {
-        Ok(p) => (p, None),
-        Err(e) => (
-            Period::default_at(shequ_store::today()),
-            Some(e.to_string()),
-        ),
-    };
+    let (period, error) = super::period_or_default(&q);
     let actor = user.actor.clone();
     let data = st
         .db(move |c| {
@@ -402,11 +396,7 @@ async fn page(
         node,
         error: error.clone(),
     };
-    let mut r = render(&page);
-    if error.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    super::render_period_page(&page, error.is_some())
 }
 
 /// One record behind a figure, as the list shows it.

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use serde::Serialize;
-use shequ_domain::figures::Period;
 use shequ_store::StoreError;
 use shequ_store::access::scope::RecordKind;
 use shequ_store::ledger::catalogue;
@@ -20,7 +19,7 @@ use crate::api::ApiResult;
 use crate::auth::{ApiUser, PageUser, url_encode};
 use crate::error::AppError;
 use crate::extract::{Path, Query};
-use crate::pages::{Layout, PageError, PageResult, render};
+use crate::pages::{Layout, PageError, PageResult};
 use crate::state::AppState;
 
 use super::{Choice, asked_period, choices};
@@ -129,13 +128,7 @@ async fn page(
     let node = st
         .db(move |c| shequ_store::registry::tree::get(c, &actor, id))
         .await?;
-    let (period, error) = match asked_period(&q) {
-        Ok(p) => (p, None),
-        Err(e) => (
-            Period::default_at(shequ_store::today()),
-            Some(e.to_string()),
-        ),
-    };
+    let (period, error) = super::period_or_default(&q);
     let mut l = Layout::new(format!("{} 台账", node.name), &user);
     l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
     let page = LedgersPage {
@@ -161,11 +154,7 @@ async fn page(
         node,
         error: error.clone(),
     };
-    let mut r = render(&page);
-    if error.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    super::render_period_page(&page, error.is_some())
 }
 
 async fn download(

@@ -115,3 +115,26 @@ pub(crate) fn choices(today: NaiveDate) -> Vec<Choice> {
 pub(crate) fn months_of(period: &Period) -> Vec<Period> {
     period.months_until(shequ_store::today())
 }
+
+/// The period a page asks for; a bad one gives this year and the message to show.
+pub(crate) fn period_or_default(q: &HashMap<String, String>) -> (Period, Option<String>) {
+    match asked_period(q) {
+        Ok(p) => (p, None),
+        Err(e) => (
+            Period::default_at(shequ_store::today()),
+            Some(e.to_string()),
+        ),
+    }
+}
+
+/// A page showing figures of a period: 422 when it came with an error about the period asked.
+pub(crate) fn render_period_page<T: askama::Template>(
+    page: &T,
+    error: bool,
+) -> crate::pages::PageResult {
+    let mut r = crate::pages::render(page);
+    if error {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}

@@ -156,6 +156,22 @@ struct Para {
     text: String,
 }
 
+/// The opening and the numbered sections, as the preview shows them.
+fn paras_of(s: &Summary) -> Vec<Para> {
+    s.opening
+        .iter()
+        .map(|t| Para {
+            heading: false,
+            text: t.clone(),
+        })
+        .chain(
+            summary::outline(s)
+                .into_iter()
+                .map(|(heading, text)| Para { heading, text }),
+        )
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "figures/summary.html")]
 struct SummaryPage {
@@ -178,27 +194,9 @@ async fn page(
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let (period, error) = match asked_period(&q) {
-        Ok(p) => (p, None),
-        Err(e) => (
-            Period::default_at(shequ_store::today()),
-            Some(e.to_string()),
-        ),
-    };
+    let (period, error) = super::period_or_default(&q);
     let (node, s) = written(&st, &user, id, period).await?;
-    let paras = s
-        .opening
-        .iter()
-        .map(|t| Para {
-            heading: false,
-            text: t.clone(),
-        })
-        .chain(
-            summary::outline(&s)
-                .into_iter()
-                .map(|(heading, text)| Para { heading, text }),
-        )
-        .collect();
+    let paras = paras_of(&s);
     let mut l = Layout::new(format!("{} 工作总结", node.name), &user);
     l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
     let page = SummaryPage {
@@ -214,11 +212,7 @@ async fn page(
         node,
         error: error.clone(),
     };
-    let mut r = render(&page);
-    if error.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    super::render_period_page(&page, error.is_some())
 }
 
 async fn download(
@@ -348,27 +342,9 @@ async fn my_page(
     user: PageUser,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let (period, error) = match asked_period(&q) {
-        Ok(p) => (p, None),
-        Err(e) => (
-            Period::default_at(shequ_store::today()),
-            Some(e.to_string()),
-        ),
-    };
+    let (period, error) = super::period_or_default(&q);
     let s = mine(&st, &user, period).await?;
-    let paras = s
-        .opening
-        .iter()
-        .map(|t| Para {
-            heading: false,
-            text: t.clone(),
-        })
-        .chain(
-            summary::outline(&s)
-                .into_iter()
-                .map(|(heading, text)| Para { heading, text }),
-        )
-        .collect();
+    let paras = paras_of(&s);
     let page = MySummaryPage {
         l: Layout::new("我的工作总结", &user),
         period: period.to_string(),
@@ -377,11 +353,7 @@ async fn my_page(
         paras,
         error: error.clone(),
     };
-    let mut r = render(&page);
-    if error.is_some() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(r)
+    super::render_period_page(&page, error.is_some())
 }
 
 async fn my_download(
