@@ -128,6 +128,13 @@ fn each_patrol_checklist_row_keeps_its_own_answer() {
     assert!(items.len() >= 4, "{items:?}");
     // Every row a different answer from its neighbour, the last two alike.
     let answers = ["问题", "未查", "正常", "问题"];
+    // A shop in the grid, which the patrol goes into.
+    let (s, v) = srv.api("wangge").post(
+        "/api/v1/units",
+        json!({"node_id": grid, "name": "巡查便利店", "kind": "商铺"}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let shop = v["id"].as_i64().unwrap();
     let worker = login(&srv, "wangge");
     worker
         .goto(&format!(
@@ -165,6 +172,16 @@ fn each_patrol_checklist_row_keeps_its_own_answer() {
         .unwrap()
         .send_keys("1幢至3幢楼道")
         .unwrap();
+    worker
+        .find("#patrol-units summary")
+        .unwrap()
+        .click()
+        .unwrap();
+    worker
+        .find(&format!("input[name=unit_{shop}]"))
+        .unwrap()
+        .click()
+        .unwrap();
     worker.find("#save-patrol").unwrap().click().unwrap();
     worker
         .wait_until_text_contains("h1", "巡查", WAIT)
@@ -188,6 +205,17 @@ fn each_patrol_checklist_row_keeps_its_own_answer() {
         expected.insert(item.clone(), answer.to_string());
     }
     assert_eq!(stored, expected);
+    // The shop ticked is recorded as checked by this patrol.
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            &format!(
+                "SELECT count(*) FROM patrol_units pu JOIN patrols p ON p.id = pu.patrol_id \
+                 WHERE p.route = '1幢至3幢楼道' AND pu.unit_id = {shop}"
+            )
+        ),
+        1
+    );
 }
 
 /// Issue 11, item 3: a worker's 安全隐患 report with only the close-up is refused; the error

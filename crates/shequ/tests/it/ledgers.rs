@@ -138,11 +138,21 @@ pub(crate) fn field_work(head: &Api) -> (i64, i64) {
             json!({"person_id": person, "kind": kind, "visited_on": on, "findings": findings}),
         );
     }
+    let shops: Vec<i64> = ["台账超市", "台账餐馆"]
+        .iter()
+        .map(|name| {
+            created(
+                head,
+                "/api/v1/units",
+                json!({"node_id": grid, "name": name, "kind": "商铺"}),
+            )
+        })
+        .collect();
     created(
         head,
         "/api/v1/patrols",
         json!({"node_id": grid, "type_code": "fire", "patrolled_on": days_ago(240),
-               "route": "台账楼楼道", "results": {"消防通道畅通": "正常"}}),
+               "route": "台账楼楼道", "results": {"消防通道畅通": "正常"}, "unit_ids": shops}),
     );
     created(
         head,
@@ -250,6 +260,13 @@ fn every_ledger_lists_what_its_figure_counts_and_opens_in_libreoffice() {
     assert_eq!(patrols["巡查记录"].len(), 1);
     assert_eq!(patrols["巡查记录"][0][4], "消防巡查");
     assert_eq!(patrols["巡查记录"][0][5], "台账楼楼道");
+    // The units it went into, named; and counted as the figure counts them.
+    let checked = &patrols["巡查记录"][0][6];
+    assert!(
+        checked.contains("台账超市") && checked.contains("台账餐馆"),
+        "{checked}"
+    );
+    assert_eq!(count_of(&head, grid, &p, "patrols.units_checked"), 2);
 
     let mediation = sheets(&download(&web, grid, "mediation", &p));
     let cases = &mediation["调解台账"];
@@ -331,12 +348,20 @@ fn every_ledger_lists_what_its_figure_counts_and_opens_in_libreoffice() {
 fn a_streets_ledger_is_grouped_by_community_and_personal_ones_need_the_grant() {
     let srv = Server::start(60);
     let head = srv.api("shuji");
-    let (community, _grid) = field_work(&head);
+    let (community, grid) = field_work(&head);
     let p = this_period();
     let street: i64 = sql_int(
         &srv.db,
         &format!("SELECT parent_id FROM org_nodes WHERE id = {community}"),
     );
+    // A patrol names only units of its own community that exist.
+    let (s, v) = head.post(
+        "/api/v1/patrols",
+        json!({"node_id": grid, "type_code": "fire", "results": {"消防通道畅通": "正常"},
+               "unit_ids": [99_999_999]}),
+    );
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["field"], "检查单位");
     // The street officer, without a grant to people's data, takes the patrols.
     let jiedao = Web::login(&srv.base, "jiedao");
     let bytes = download(&jiedao, street, "patrols", &p);

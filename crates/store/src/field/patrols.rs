@@ -243,6 +243,9 @@ pub struct PatrolInput {
     /// Disputes found (矛盾纠纷): they enter the 排查 register.
     #[serde(default)]
     pub disputes: Vec<DisputeFound>,
+    /// The units (辖区单位) the patrol went into, of its community and open on its day.
+    #[serde(default)]
+    pub unit_ids: Vec<i64>,
     /// Photos of the patrol (optional).
     #[serde(default)]
     pub photos: Vec<NewFile>,
@@ -344,16 +347,73 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
             area_path: &node.path,
             route: (!route.is_empty()).then_some(route),
         };
+        let units = checked_units(c, community, on, &input.unit_ids)?;
+        for unit in &units {
+            c.execute(
+                "INSERT INTO patrol_units (patrol_id, unit_id, community_id) VALUES (?, ?, ?)",
+                params![id, *unit, community],
+            )?;
+        }
         let ticket_ids = shared.file(c, actor, id, place)?;
         audit::record(
             c,
             By::Actor(actor),
             Event::ok("patrol.record", format!("patrol:{id}")).with(serde_json::json!({
-                "类型": t.name, "日期": on, "补录": entered.backdated, "问题": ticket_ids.len()
+                "类型": t.name, "日期": on, "补录": entered.backdated, "问题": ticket_ids.len(),
+                "检查单位": units.len()
             })),
         )?;
         Ok(PatrolRecorded { id, ticket_ids })
     })
+}
+
+/// More than this is not one patrol's round.
+const MAX_UNITS: usize = 100;
+
+/// The units a patrol says it checked, each once: of its community and open on its day.
+fn checked_units(
+    c: &mut Conn,
+    community: i64,
+    on: NaiveDate,
+    asked: &[i64],
+) -> StoreResult<Vec<i64>> {
+    let mut ids: Vec<i64> = asked.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > MAX_UNITS {
+        return Err(StoreError::invalid(
+            "检查单位",
+            format!("一次巡查最多记录 {MAX_UNITS} 家单位，请分次记录"),
+        ));
+    }
+    for id in &ids {
+        let row = c.query_opt(
+            "SELECT name, community_id, closed_on FROM units WHERE id = ?",
+            params![*id],
+        )?;
+        let Some(r) = row else {
+            return Err(StoreError::invalid(
+                "检查单位",
+                format!("没有编号为 {id} 的辖区单位，请从本社区的单位中选择"),
+            ));
+        };
+        let name: String = r.get(0)?;
+        let of: i64 = r.get(1)?;
+        let closed: Option<NaiveDate> = r.get(2)?;
+        if of != community {
+            return Err(StoreError::invalid(
+                "检查单位",
+                format!("“{name}”不在本社区，请从本社区的单位中选择"),
+            ));
+        }
+        if closed.is_some_and(|d| d <= on) {
+            return Err(StoreError::invalid(
+                "检查单位",
+                format!("“{name}”在巡查日之前已关闭"),
+            ));
+        }
+    }
+    Ok(ids)
 }
 
 fn tickets_role(actor: &Actor) -> bool {

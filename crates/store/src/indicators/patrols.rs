@@ -17,6 +17,18 @@ pub static PATROLS: Source = Source {
     timing: Timing::Event(Day::Date("pa.patrolled_on")),
 };
 
+/// The units each patrol of the period checked, counted on the patrol's day where it was made.
+pub static PATROL_UNITS: Source = Source {
+    code: "patrol_units",
+    from: "patrol_units pu JOIN patrols pa ON pa.id = pu.patrol_id",
+    path: "pa.area_path",
+    community: "pa.community_id",
+    key: "pu.unit_id",
+    shows: Shows::Unit,
+    by: Some("pa.user_id"),
+    timing: Timing::Event(Day::Date("pa.patrolled_on")),
+};
+
 const fn patrols(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
     Indicator::count(&PATROLS, Unit::Times, code, name, when)
 }
@@ -55,6 +67,24 @@ pub static LINE: Line = Line {
             "pa.type_code = 'forest'",
         ),
         patrols("patrols.with_problems", "发现问题的巡查", "pa.problems > 0"),
+        Indicator {
+            code: "patrols.units_checked",
+            name: "巡查检查的辖区单位",
+            unit: Unit::Things,
+            measure: Measure::Distinct {
+                source: &PATROL_UNITS,
+                of: "pu.unit_id",
+                when: "1 = 1",
+                params: &[],
+            },
+        },
+        Indicator::count(
+            &PATROL_UNITS,
+            Unit::Times,
+            "patrols.unit_checks",
+            "检查单位（家次）",
+            "1 = 1",
+        ),
         Indicator {
             code: "patrols.problems",
             name: "巡查发现问题",

@@ -39,7 +39,7 @@ pub const DEFAULT: &str = "标题：{单位}{期间}工作总结
 - 累计走访{visits.total}，其中入户走访{visits.kind.home}，走访群众{visits.people}、{visits.households}。
 - 低保家庭走访覆盖率{visits.rule.dibao.coverage}，空巢/独居老人走访覆盖率{visits.rule.elderly_alone.coverage}。
 # 平安建设和安全巡查
-- 开展各类巡查{patrols.total}，发现问题{patrols.problems}。
+- 开展各类巡查{patrols.total}，检查辖区单位{patrols.units_checked}，发现问题{patrols.problems}。
 - 出租房屋{homes.rented}，签订治安责任书{homes.rented_agreement}，签订率{homes.rented_agreement_rate}。
 - 辖区单位{units.total}，安全生产责任书签订率{units.safety_agreement_rate}。
 # 事件处置
@@ -66,7 +66,7 @@ pub const PERSONAL_DEFAULT: &str = "标题：{姓名}{期间}个人工作总结
 # 走访联系群众
 - 我累计走访{visits.total}，其中入户走访{visits.kind.home}，走访群众{visits.people}、{visits.households}。
 # 安全巡查
-- 我开展各类巡查{patrols.total}，发现问题{patrols.problems}。
+- 我开展各类巡查{patrols.total}，检查辖区单位{patrols.units_checked}，发现问题{patrols.problems}。
 # 发现上报事件
 - 我发现上报事件{tickets.reported}，已办结{tickets.closed}，问题解决率{tickets.resolution_rate}，群众满意率{tickets.satisfaction_rate}。
 - 反映较多的是{tickets.category.*|前三}。

@@ -41,6 +41,9 @@ pub enum Val {
     Groups(&'static str),
     /// One field of a tag's details (`tags.details`, opened where sealed).
     Detail(&'static str),
+    /// Several names for the row's id (`expr`): `SELECT id, name … WHERE id IN` of them, in the
+    /// query's order, joined "甲、乙" (the units a patrol checked).
+    Listed(&'static str, &'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -358,6 +361,15 @@ fn patrols_ledger() -> Ledger {
         col("巡查日期", 12.0, Val::Date("pa.patrolled_on")),
         col("巡查类型", 12.0, Val::Text("pt.name")),
         col("巡查路线/部位", 18.0, Val::Text("pa.route")),
+        col(
+            "检查单位",
+            24.0,
+            Val::Listed(
+                "pa.id",
+                "SELECT pu.patrol_id, u.name FROM patrol_units pu JOIN units u ON u.id = pu.unit_id \
+                 WHERE pu.patrol_id IN",
+            ),
+        ),
         col("发现问题数", 8.0, Val::Int("pa.problems")),
         col("问题及处理情况", 40.0, Val::Text("pa.findings")),
         col("巡查人", 10.0, Val::Text("pa.worker_name")),

@@ -195,7 +195,7 @@ fn write_sheet(
         let rows = select.rows(conn, chunk)?;
         let paths: Vec<&str> = rows.values().map(|r| r.path.as_str()).collect();
         places.load(conn, &paths)?;
-        let groups = select.groups(conn, &rows, as_of)?;
+        let lookups = select.lookups(conn, &rows, as_of)?;
         for id in chunk {
             let Some(row) = rows.get(id) else { continue };
             let place = places.place(&row.path);
@@ -204,7 +204,7 @@ fn write_sheet(
                 current = Some(place.community.clone());
             }
             seq += 1;
-            let cells = select.cells(row, (seq, as_of), &place, &groups, &s)?;
+            let cells = select.cells(row, (seq, as_of), &place, &lookups, &s)?;
             sink.row(cells).map_err(StoreError::Output)?;
         }
     }
@@ -243,7 +243,8 @@ impl<'a> Select<'a> {
                 | Val::YesNo(e)
                 | Val::Coded(e, _)
                 | Val::Age(e)
-                | Val::Groups(e) => Some(dated(e, period, as_of)),
+                | Val::Groups(e)
+                | Val::Listed(e, _) => Some(dated(e, period, as_of)),
                 Val::Seq | Val::Community | Val::Grid | Val::Address | Val::Detail(_) => None,
             };
             at.push(expr.map(|e| {
@@ -281,31 +282,32 @@ impl<'a> Select<'a> {
         Ok(out)
     }
 
-    /// The special groups of the people a `Groups` column names, on the as-of day.
-    fn groups(
+    /// For each column that names things by id (a person's special groups on the as-of day,
+    /// the units a patrol checked), the text of each id of this chunk; None for the others.
+    fn lookups(
         &self,
         conn: &mut Conn,
         rows: &HashMap<i64, Read>,
         as_of: NaiveDate,
-    ) -> StoreResult<HashMap<i64, String>> {
-        let Some(i) = self
-            .sheet
-            .columns
-            .iter()
-            .position(|c| matches!(c.val, Val::Groups(_)))
-        else {
-            return Ok(HashMap::new());
-        };
-        let Some(at) = self.at[i] else {
-            return Ok(HashMap::new());
-        };
-        let mut ids = Vec::with_capacity(rows.len());
-        for r in rows.values() {
-            if let Some(id) = r.values.get::<Option<i64>>(at)? {
-                ids.push(id);
+    ) -> StoreResult<Vec<Option<HashMap<i64, String>>>> {
+        let mut out = Vec::with_capacity(self.sheet.columns.len());
+        for (c, at) in self.sheet.columns.iter().zip(&self.at) {
+            let (Val::Groups(_) | Val::Listed(..), Some(at)) = (&c.val, at) else {
+                out.push(None);
+                continue;
+            };
+            let mut ids = Vec::with_capacity(rows.len());
+            for r in rows.values() {
+                if let Some(id) = r.values.get::<Option<i64>>(*at)? {
+                    ids.push(id);
+                }
             }
+            out.push(Some(match c.val {
+                Val::Listed(_, sql) => listed(conn, sql, &ids)?,
+                _ => open_groups_on(conn, &ids, as_of)?,
+            }));
         }
-        open_groups_on(conn, &ids, as_of)
+        Ok(out)
     }
 
     fn cells(
@@ -313,7 +315,7 @@ impl<'a> Select<'a> {
         row: &Read,
         (seq, as_of): (i64, NaiveDate),
         place: &Place,
-        groups: &HashMap<i64, String>,
+        lookups: &[Option<HashMap<i64, String>>],
         s: &Sealer,
     ) -> StoreResult<Vec<Cell>> {
         let v = &row.values;
@@ -334,7 +336,7 @@ impl<'a> Select<'a> {
             None => serde_json::Map::new(),
         };
         let mut out = Vec::with_capacity(self.sheet.columns.len());
-        for (c, at) in self.sheet.columns.iter().zip(&self.at) {
+        for (k, (c, at)) in self.sheet.columns.iter().zip(&self.at).enumerate() {
             let text = |i: usize| -> StoreResult<Option<String>> { Ok(v.get(i)?) };
             let cell = match (&c.val, *at) {
                 (Val::Seq, _) => Cell::Int(seq),
@@ -378,10 +380,15 @@ impl<'a> Select<'a> {
                         .map_or(Cell::Empty, |b| Cell::Int(age_on(b, as_of))),
                     None => Cell::Empty,
                 },
-                (Val::Groups(_), Some(i)) => match v.get::<Option<i64>>(i)? {
-                    Some(id) => groups.get(&id).cloned().map_or(Cell::Empty, Cell::Text),
-                    None => Cell::Empty,
-                },
+                (Val::Groups(_) | Val::Listed(..), Some(i)) => {
+                    let found = v.get::<Option<i64>>(i)?.and_then(|id| {
+                        lookups
+                            .get(k)
+                            .and_then(Option::as_ref)
+                            .and_then(|m| m.get(&id))
+                    });
+                    found.cloned().map_or(Cell::Empty, Cell::Text)
+                }
             };
             out.push(cell);
         }
@@ -391,6 +398,25 @@ impl<'a> Select<'a> {
 
 fn yes_no(b: bool) -> &'static str {
     if b { "是" } else { "否" }
+}
+
+/// The names `sql` gives each id (`SELECT id, name … WHERE id IN`, the list appended),
+/// joined as "甲、乙".
+fn listed(conn: &mut Conn, sql: &str, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+    let mut out: HashMap<i64, String> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Int(*i)).collect();
+        for r in conn.query(&format!("{sql} ({marks})"), &args)? {
+            let name: String = r.get(1)?;
+            let entry = out.entry(r.get(0)?).or_default();
+            if !entry.is_empty() {
+                entry.push('、');
+            }
+            entry.push_str(&name);
+        }
+    }
+    Ok(out)
 }
 
 /// The special groups each of these people was in on `day`, as "低保、残疾".

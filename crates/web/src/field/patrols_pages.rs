@@ -78,6 +78,8 @@ struct FormPage {
     answers: &'static [&'static str],
     categories: Vec<Category>,
     dispute_types: &'static [(&'static str, &'static str, i64)],
+    /// The open units under the place, to tick those the patrol went into: (id, name).
+    units: Vec<(i64, String)>,
     f: HashMap<String, String>,
     error: Option<String>,
 }
@@ -85,6 +87,14 @@ struct FormPage {
 impl FormPage {
     fn value(&self, key: &str) -> String {
         self.f.get(key).cloned().unwrap_or_default()
+    }
+
+    fn ticked(&self, unit: &i64) -> bool {
+        self.f.contains_key(&format!("unit_{unit}"))
+    }
+
+    fn any_ticked(&self) -> bool {
+        self.f.keys().any(|k| k.starts_with("unit_"))
     }
 
     /// The answer chosen for checklist item `i` (正常 unless said otherwise).
@@ -106,13 +116,18 @@ async fn form_page(
     let sent: PatrolForm = typed(&f);
     let actor = user.actor.clone();
     let wanted = sent.kind.get();
-    let (node, types, categories) = st
+    let (node, types, categories, units) = st
         .db(move |c| {
             let node = tree::get(c, &actor, id)?;
             let own: Vec<i64> = node.community_id.into_iter().collect();
             let cats = tickets::subcategories(c, &own)?;
             let types = patrols::types_for(c, node.community_id)?;
-            Ok((node, types, cats))
+            let units = shequ_store::registry::units::list(c, &actor, id, 100)?
+                .into_iter()
+                .filter(|u| u.closed_on.is_none())
+                .map(|u| (u.id, u.name))
+                .collect::<Vec<_>>();
+            Ok((node, types, cats, units))
         })
         .await?;
     let kind = types
@@ -131,6 +146,7 @@ async fn form_page(
         answers: ANSWERS,
         categories,
         dispute_types: shequ_domain::mediation::TYPES,
+        units,
         f,
         error,
     })
@@ -191,6 +207,12 @@ async fn save(
         findings: form.findings.opt(),
         problems: parts.problems,
         disputes: parts.disputes,
+        // Each ticked unit comes as its own field, `unit_<id>`.
+        unit_ids: sent
+            .fields
+            .keys()
+            .filter_map(|k| k.strip_prefix("unit_")?.parse().ok())
+            .collect(),
         photos: Vec::new(),
         files: parts.files,
     };
