@@ -279,7 +279,7 @@ impl TagKind {
         let get = |k: &str| values.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
         let category = match self.category {
             Some((label, allowed)) => {
-                let v = get("category").ok_or(format!("{}：请选择{label}", self.label))?;
+                let v = get("category").ok_or(format!("请选择{label}"))?;
                 let found = match_choice(allowed, v).ok_or(format!(
                     "{label}“{v}”不对，应为 {} 之一",
                     allowed.join("、")
@@ -290,8 +290,7 @@ impl TagKind {
         };
         let grade = match self.grade {
             Some((label, lo, hi)) => {
-                let v =
-                    get("grade").ok_or(format!("{}：请填写{label}（{lo}–{hi}）", self.label))?;
+                let v = get("grade").ok_or(format!("请填写{label}（{lo}–{hi}）"))?;
                 let v = v.trim_end_matches('级');
                 // Certificates write the grade in words: 二级.
                 let g: i64 = match ["一", "二", "三", "四"].iter().position(|x| *x == v) {
@@ -310,7 +309,7 @@ impl TagKind {
         for spec in self.fields {
             let Some(v) = get(spec.key) else {
                 if spec.required {
-                    return Err(format!("{}：请填写{}", self.label, spec.label));
+                    return Err(format!("请填写{}", spec.label));
                 }
                 continue;
             };

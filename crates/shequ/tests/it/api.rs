@@ -465,6 +465,14 @@ fn counts_as_of_a_date_follow_moves_and_tags() {
     assert_eq!(s, 201, "{v}");
     let (s, v) = api.post(&format!("/api/v1/persons/{pid}/tags"), json!({"kind": "dibao", "values": {"category": "D", "household_size": "1", "amount": "680"}}));
     assert_eq!(s, 422, "{v}");
+    // A class left out: said once, under the group's name.
+    let (s, v) = api.post(
+        &format!("/api/v1/persons/{pid}/tags"),
+        json!({"kind": "party_member", "values": {}}),
+    );
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(v["error"]["field"], "党员");
+    assert_eq!(v["error"]["message"], "党员：请选择党员类别");
     let (s, v) = api.post(
         &format!("/api/v1/persons/{pid}/tags"),
         json!({"kind": "disability", "values": {"category": "肢体", "grade": "1"}}),
