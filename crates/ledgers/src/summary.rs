@@ -124,7 +124,8 @@ fn numeral(i: usize) -> &'static str {
     NUMERALS.get(i).copied().unwrap_or("二十")
 }
 
-fn number(x: f64) -> String {
+/// A figure's number as the text prints it: whole, or to one decimal.
+pub fn number(x: f64) -> String {
     if x.fract() == 0.0 {
         format!("{x:.0}")
     } else {

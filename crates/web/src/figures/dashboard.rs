@@ -14,6 +14,8 @@ use shequ_store::access::scope::RecordKind;
 use shequ_store::indicators::catalogue::{self, Compared};
 use shequ_store::registry::tree::{self, Node};
 
+use shequ_ledgers::summary::number;
+
 use super::{Choice, asked_period, choices};
 use crate::access::{Need, Routes, Target, rule};
 use crate::error::AppError;
@@ -58,14 +60,6 @@ const BY_PLACE: &[&str] = &[
 
 /// The trends drawn month by month.
 const MONTHLY: &[&str] = &["tickets.reported", "visits.total"];
-
-fn number(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
-}
 
 /// A figure as a card shows it: "213件", "90.5%（181/200）", "—" over nothing.
 fn shown(a: &Amount, unit: &str) -> String {

@@ -7,8 +7,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderValue;
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect};
 use serde::{Deserialize, Serialize};
 use shequ_domain::figures::Period;
@@ -21,7 +19,7 @@ use utoipa::ToSchema;
 use super::{Choice, asked_period, choices};
 use crate::access::{Need, Routes, Target, rule};
 use crate::api::ApiResult;
-use crate::auth::{ApiUser, PageUser, url_encode};
+use crate::auth::{ApiUser, PageUser};
 use crate::error::{AppError, ErrorBody};
 use crate::extract::{Form, Path, Query};
 use crate::pages::form::{Text, typed};
@@ -229,17 +227,11 @@ async fn download(
 /// A summary as a .docx download named by its title.
 fn docx_download(s: &Summary, user: &PageUser) -> PageResult {
     let bytes = summary::docx(s, &user.actor).map_err(|e| PageError(AppError::from(e)))?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(DOCX));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"summary.docx\"; filename*=UTF-8''{}",
-        url_encode(&format!("{}.docx", s.title))
-    )) {
-        h.insert(CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(crate::ledger::attachment(
+        bytes,
+        &format!("{}.docx", s.title),
+        DOCX,
+    ))
 }
 
 #[derive(Template)]

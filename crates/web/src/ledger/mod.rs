@@ -23,18 +23,27 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 /// The file as a download: the Chinese file name in RFC 5987 form, never cached.
 pub(crate) fn download(book: Result<Book, String>) -> PageResult {
     let book = book.map_err(|e| PageError(AppError::Internal(e)))?;
-    let mut r = book.bytes.into_response();
+    Ok(attachment(book.bytes, &book.file_name, XLSX))
+}
+
+/// Any generated file (.xlsx, .docx) as a download named `file_name`, never cached.
+pub(crate) fn attachment(bytes: Vec<u8>, file_name: &str, content_type: &'static str) -> Response {
+    let mut r = bytes.into_response();
     let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(XLSX));
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let ascii = "export.xlsx";
+    // An ASCII name for old clients; the real one in RFC 5987 form.
+    let ascii = match file_name.rsplit_once('.') {
+        Some((_, ext)) if ext.is_ascii() => format!("export.{ext}"),
+        _ => "export".to_string(),
+    };
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        url_encode(&book.file_name)
+        url_encode(file_name)
     )) {
         h.insert(CONTENT_DISPOSITION, v);
     }
-    Ok(r)
+    r
 }
 
 /// Full values need the second factor: to the account page to pass it, then back to the node.
