@@ -9,6 +9,7 @@ pub mod access;
 pub mod clock;
 pub mod dates;
 pub mod figures;
+pub mod forms;
 pub mod mediation;
 pub mod parallel;
 pub mod registry;

@@ -5,6 +5,7 @@
 //! turns one row into a person candidate with per-cell errors and warnings; `tags` reads a
 //! special-group list (低保台账 …) the same way, plus the group's own columns. No database here.
 
+pub mod form;
 pub mod header;
 pub mod labelled;
 pub mod persons;

@@ -5,5 +5,6 @@
 
 pub mod book;
 pub mod export;
+pub mod forms;
 pub mod importing;
 pub mod summary;

@@ -527,6 +527,11 @@ fn estimated_lines(text: &str, width: f64) -> usize {
         .sum()
 }
 
+/// A text's width in Excel character units.
+fn estimated_width(text: &str) -> usize {
+    text.chars().map(char_width).sum()
+}
+
 /// Width in Excel character units: CJK and full-width characters take two.
 fn char_width(c: char) -> usize {
     match u32::from(c) {
@@ -635,7 +640,9 @@ impl Styles {
     }
 }
 
+mod form;
 mod stream;
+pub use form::{FormSheet, write_form};
 pub use stream::Streamed;
 
 #[cfg(test)]

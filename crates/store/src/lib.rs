@@ -8,6 +8,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod field;
+pub mod forms;
 pub mod imports;
 pub mod indicators;
 pub mod ledger;

@@ -53,6 +53,10 @@ pub enum Need {
     Settings,
     /// What is a community's own to word (its work summary's wording): its head alone.
     CommunitySettings,
+    /// Uploading, binding and publishing 一表通 forms: street and district staff.
+    PublishForms,
+    /// Submitting a community's copy of a 一表通 form: its head and line workers.
+    FillForms,
     /// Reporting and working on 事件 (issue tickets): the community's and the street's staff.
     WorkTickets,
     /// Deciding on 事件 and their public channels (居民随手拍 links): community heads and
@@ -81,6 +85,8 @@ impl Need {
             Need::DistrictSettings => role.manages_district_settings(),
             Need::Settings => role.manages_district_settings() || role.manages_community_settings(),
             Need::CommunitySettings => role.manages_community_settings(),
+            Need::PublishForms => role.publishes_forms(),
+            Need::FillForms => role.fills_forms(),
             Need::WorkTickets => shequ_domain::tickets::works_tickets(role),
             Need::ManageTickets => shequ_domain::tickets::manages_tickets(role),
             Need::AttachedRecord => {

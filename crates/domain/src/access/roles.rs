@@ -115,6 +115,18 @@ impl Role {
         matches!(self, Role::CommunityHead)
     }
 
+    /// Sends 一表通 forms down to the communities and reads them back added up: the street's
+    /// and the district's business staff.
+    pub fn publishes_forms(self) -> bool {
+        matches!(self, Role::StreetStaff | Role::DistrictAdmin)
+    }
+
+    /// Checks a community's copy of a form, fills what no record holds, and submits it: the
+    /// community's head and its line workers (条口专干), who answer the street's forms.
+    pub fn fills_forms(self) -> bool {
+        matches!(self, Role::CommunityHead | Role::LineWorker)
+    }
+
     /// Accounts, roles, areas, grants and second factors: the security administrator's duty,
     /// kept apart from the system administrator's (等保 三权分立).
     pub fn manages_users(self) -> bool {

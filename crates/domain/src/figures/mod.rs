@@ -3,7 +3,7 @@
 
 pub mod period;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use period::{Period, PeriodError, Span};
 
@@ -50,7 +50,7 @@ impl Unit {
 }
 
 /// One figure's value in one period.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Amount {
     Count {
@@ -90,6 +90,42 @@ impl Amount {
             total,
             count,
             value: (count > 0).then(|| round1(total / count as f64)),
+        }
+    }
+
+    /// Two places' amounts of one figure taken together, as a street adds up its communities:
+    /// counts add, a rate adds its numerators and denominators (never its percents), an
+    /// average its totals and counts. None when the two are not of one kind.
+    pub fn plus(&self, other: &Amount) -> Option<Amount> {
+        match (*self, *other) {
+            (Amount::Count { value: a }, Amount::Count { value: b }) => {
+                Some(Amount::count(a.checked_add(b)?))
+            }
+            (
+                Amount::Rate {
+                    numerator: n1,
+                    denominator: d1,
+                    ..
+                },
+                Amount::Rate {
+                    numerator: n2,
+                    denominator: d2,
+                    ..
+                },
+            ) => Some(Amount::rate(n1.checked_add(n2)?, d1.checked_add(d2)?)),
+            (
+                Amount::Mean {
+                    total: t1,
+                    count: c1,
+                    ..
+                },
+                Amount::Mean {
+                    total: t2,
+                    count: c2,
+                    ..
+                },
+            ) => Some(Amount::mean(t1 + t2, c1.checked_add(c2)?)),
+            _ => None,
         }
     }
 
@@ -153,6 +189,24 @@ mod tests {
         );
         assert_eq!(Amount::rate(0, 0).shown(), None);
         assert_eq!(Amount::mean(10.0, 4).shown(), Some(2.5));
+    }
+
+    #[test]
+    fn places_add_up_by_parts_not_by_percents() {
+        assert_eq!(
+            Amount::count(3).plus(&Amount::count(4)),
+            Some(Amount::count(7))
+        );
+        // 1/2 and 9/10 make 10/12, not the mean of 50% and 90%.
+        assert_eq!(
+            Amount::rate(1, 2).plus(&Amount::rate(9, 10)),
+            Some(Amount::rate(10, 12))
+        );
+        assert_eq!(
+            Amount::mean(10.0, 2).plus(&Amount::mean(2.0, 2)),
+            Some(Amount::mean(12.0, 4))
+        );
+        assert_eq!(Amount::count(1).plus(&Amount::rate(1, 1)), None);
     }
 
     #[test]

@@ -74,6 +74,9 @@ fn may(role: &str, need: &str) -> bool {
         // A community's own wording of its work summary: its head's.
         "community_settings" => role == "community_head",
         "read_audit" => role == "auditor",
+        // 一表通: the street and the district send forms, the community answers them.
+        "publish_forms" => ["street_staff", "district_admin"].contains(&role),
+        "fill_forms" => ["community_head", "line_worker"].contains(&role),
         "work_tickets" => community || role == "street_staff",
         "manage_tickets" => ["community_head", "street_staff"].contains(&role),
         // The fixture's file is a ticket's photo: those who work tickets.

@@ -27,6 +27,7 @@ mod field_browser;
 mod field_forms_browser;
 mod figures;
 mod figures_events;
+mod forms;
 mod forms_browser;
 mod forms_covered;
 mod imports;

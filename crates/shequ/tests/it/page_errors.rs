@@ -36,6 +36,7 @@ fn fill(path: &str, id: &str) -> String {
     path.replace("{id}", id)
         .replace("{slug}", "no-such-link")
         .replace("{token}", "no-such-receipt")
+        .replace("{form}", "1")
 }
 
 /// A Chinese HTML error page, or why the answer is not one.
@@ -67,7 +68,7 @@ fn chinese_error_page(status: u16, content_type: &str, body: &str) -> Result<(),
 fn every_page_error_is_a_chinese_page() {
     let srv = Server::start(50);
     // Between them these roles may post every page form (the guard answers the others 403).
-    let logins: Vec<Web> = ["shuji", "wangge", "admin", "anquan", "shenji"]
+    let logins: Vec<Web> = ["shuji", "wangge", "admin", "anquan", "shenji", "jiedao"]
         .iter()
         .map(|u| Web::login(&srv.base, u))
         .collect();

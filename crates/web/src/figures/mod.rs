@@ -2,6 +2,7 @@
 
 pub(crate) mod api;
 pub(crate) mod dashboard;
+pub(crate) mod forms;
 pub(crate) mod ledgers;
 pub(crate) mod locks;
 pub(crate) mod summary;
@@ -48,6 +49,7 @@ pub fn pages() -> crate::access::Routes {
         .merge(ledgers::pages())
         .merge(summary::pages())
         .merge(dashboard::pages())
+        .merge(forms::pages())
 }
 
 /// The period a page asks for: `period` (2024, 2024H1, 2024Q3, 2024-05) or the days `from`

@@ -22,7 +22,7 @@ pub const PASSWORD: &str = "Test-pass-2026";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-fn unique() -> String {
+pub fn unique() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -725,7 +725,9 @@ pub fn fill_route(path: &str, id: Option<i64>) -> String {
     .replace("{token}", "no-such-receipt")
     // The catalogue names its figures by code: one whose records are places, not people.
     .replace("{code}", "grids.standing")
-    .replace("{breakdown}", "people.by_type");
+    .replace("{breakdown}", "people.by_type")
+    // 一表通 names its form by number after the node: the first one, if any.
+    .replace("{form}", "1");
     assert!(
         !url.contains('{'),
         "route {path} has a parameter the test can't fill"
