@@ -10,6 +10,7 @@ use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, t
 use shequ_store::imports::rentals::{RentalPlan, RentalRow, RentalVerdict};
 use shequ_store::imports::tags::{TagPlan, TagRow, TagVerdict};
 use shequ_store::imports::units::{UnitPlan, UnitRow, UnitVerdict};
+use shequ_store::imports::visits::{VisitPlan, VisitRow, VisitVerdict};
 use shequ_store::imports::{Counts, ImportRow, Kind as _, Plan, Verdict};
 use shequ_store::registry::people::PersonInput;
 
@@ -598,6 +599,7 @@ pub struct LabelledReading<R> {
 
 pub type UnitReading = LabelledReading<UnitRow>;
 pub type RentalReading = LabelledReading<RentalRow>;
+pub type VisitReading = LabelledReading<VisitRow>;
 
 type LabelledRow = shequ_ingest::labelled::LabelledRow;
 type LabelledHeader = shequ_ingest::labelled::LabelledHeader;
@@ -882,6 +884,132 @@ pub fn rental_report(reading: &RentalReading, plan: &RentalPlan) -> Report {
             row.row,
             address.clone(),
             address,
+            judged,
+        )
+    });
+    assemble(
+        (&reading.file_name, &reading.sha256, reading.data_rows),
+        plan.counts(),
+        (&reading.rejected, &[]),
+        rows,
+    )
+}
+
+/// The columns of a 走访记录 ledger: the first title is what the catalogue's 走访记录台账
+/// writes, the others what offices' own visit books call them.
+pub const VISIT_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
+    (
+        "visited_on",
+        &[
+            "走访日期",
+            "走访时间",
+            "日期",
+            "时间",
+            "入户日期",
+            "入户时间",
+            "回访日期",
+        ],
+    ),
+    (
+        "name",
+        &[
+            "被走访人",
+            "走访对象",
+            "被走访人姓名",
+            "走访对象姓名",
+            "姓名",
+            "户主姓名",
+            "对象",
+        ],
+    ),
+    (
+        "id_number",
+        &["公民身份号码", "身份证号码", "身份证号", "身份证"],
+    ),
+    ("address", &["住址", "地址", "家庭住址", "现住址", "门牌号"]),
+    ("kind", &["走访方式", "方式", "走访形式", "形式"]),
+    (
+        "findings",
+        &[
+            "走访情况",
+            "走访内容",
+            "主要内容",
+            "情况记录",
+            "走访记录",
+            "反映问题",
+            "情况",
+            "内容",
+        ],
+    ),
+    (
+        "worker",
+        &[
+            "走访人",
+            "走访人员",
+            "走访干部",
+            "网格员",
+            "记录人",
+            "走访者",
+        ],
+    ),
+];
+
+pub fn read_visits(bytes: &[u8], file_name: &str) -> Result<VisitReading, String> {
+    read_labelled(
+        bytes,
+        file_name,
+        (
+            VISIT_COLUMNS,
+            "visited_on",
+            "找不到走访记录的表头：需要“走访日期”列，以及“被走访人”（或“姓名”）、“公民身份号码”“走访情况”等列中的至少一列",
+        ),
+        visit_row,
+    )
+}
+
+fn visit_row(r: &LabelledRow, h: &LabelledHeader) -> Result<VisitRow, Box<Problem>> {
+    let id_number = match r.text("id_number") {
+        None => None,
+        Some(text) => Some(
+            shequ_domain::IdNumber::parse(&text)
+                .map(|id| id.as_str().to_string())
+                .map_err(|e| {
+                    cell_problem(
+                        r,
+                        h,
+                        ("id_number", "公民身份号码"),
+                        shequ_domain::access::mask::mask_id(&text),
+                        e.to_string(),
+                    )
+                })?,
+        ),
+    };
+    Ok(VisitRow {
+        sheet: r.sheet.clone(),
+        row: r.row,
+        name: r.text("name").unwrap_or_default(),
+        id_number,
+        address: r.text("address"),
+        visited_on: date_in(r, h, ("visited_on", "走访日期"))?,
+        kind: r.text("kind"),
+        findings: r.text("findings"),
+        worker: r.text("worker"),
+    })
+}
+
+/// A visits ledger's report, in the same shape as a persons import's.
+pub fn visit_report(reading: &VisitReading, plan: &VisitPlan) -> Report {
+    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let judged = match verdict {
+            VisitVerdict::Rejected { field, message } => Judged::Refused(field, message),
+            _ => Judged::Fine,
+        };
+        (
+            i,
+            row.sheet.as_str(),
+            row.row,
+            row.name.clone(),
+            row.visited_on.map(|d| d.to_string()).unwrap_or_default(),
             judged,
         )
     });

@@ -14,7 +14,7 @@ use shequ_store::{Actor, Pool};
 /// What the command was asked to do.
 pub struct Request<'a> {
     pub file: &'a Path,
-    /// "persons", "units", "rentals", or a special group's code ("dibao", "disability" …).
+    /// "persons", "units", "rentals", "visits", or a special group's code ("dibao", "disability" …).
     pub kind: &'a str,
     /// A grid for persons; any community or grid for a special group.
     pub node: &'a str,
@@ -32,6 +32,7 @@ enum Checked {
     Tags(shequ_store::imports::tags::TagPlan),
     Units(shequ_store::imports::units::UnitPlan),
     Rentals(shequ_store::imports::rentals::RentalPlan),
+    Visits(shequ_store::imports::visits::VisitPlan),
 }
 
 pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
@@ -84,6 +85,18 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         let report = importing::rental_report(&reading, &plan);
         let refused = importing::rows_refused(&reading.rejected);
         (Checked::Rentals(plan), report, reading.sha256, refused)
+    } else if req.kind == "visits" {
+        let reading = importing::read_visits(&bytes, &name).map_err(unreadable)?;
+        let plan = shequ_store::imports::visits::plan_visits(
+            &mut conn,
+            &actor,
+            node_id,
+            reading.rows.clone(),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+        let report = importing::visit_report(&reading, &plan);
+        let refused = importing::rows_refused(&reading.rejected);
+        (Checked::Visits(plan), report, reading.sha256, refused)
     } else if req.kind == "units" {
         let reading = importing::read_units(&bytes, &name).map_err(unreadable)?;
         let plan = shequ_store::imports::units::plan_units(
@@ -150,6 +163,9 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
                 shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
             }
             Checked::Rentals(plan) => {
+                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
+            }
+            Checked::Visits(plan) => {
                 shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
             }
         }

@@ -10,15 +10,17 @@ use std::time::{Duration, Instant};
 use shequ_store::imports::rentals::RentalPlan;
 use shequ_store::imports::tags::TagPlan;
 use shequ_store::imports::units::UnitPlan;
+use shequ_store::imports::visits::VisitPlan;
 use shequ_store::imports::{Outcome, Plan};
 
-use shequ_ledgers::importing::{Reading, RentalReading, TagReading, UnitReading};
+use shequ_ledgers::importing::{Reading, RentalReading, TagReading, UnitReading, VisitReading};
 
 /// An upload of a ledger other than persons, read and compared.
 pub enum Other {
     Tags(TagReading, TagPlan),
     Units(UnitReading, UnitPlan),
     Rentals(RentalReading, RentalPlan),
+    Visits(VisitReading, VisitPlan),
 }
 
 pub const MAX_PER_USER: usize = 3;

@@ -976,3 +976,197 @@ fn rented_homes_round_trip_and_import() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A year's visits kept in an office's own 走访台账 (its own column titles, dates typed as
+/// text, the way written as offices write it) come in through the same dry run and
+/// all-or-nothing commit: each visit is matched to a registered resident (by ID number, or by
+/// a unique name), keeps its day (补录) and its 走访人, and what can't be a visit is refused with
+/// the reason — a day to come, a person not registered, a way that isn't one, the same visit
+/// twice, a day in a locked period. A second import changes nothing, and the catalogue's own
+/// 走访记录台账 re-imports to no changes.
+#[test]
+fn a_years_visits_come_in_from_an_old_ledger() {
+    use serde_json::json;
+    let srv = Server::start(40);
+    let grid = grid_of_wangge(&srv);
+    let (_, room) = support::first_resident(&srv, grid);
+    let head = srv.api("shuji");
+    let id_of = |seq: u16| {
+        shequ_domain::IdNumber::generate(
+            "320106",
+            chrono::NaiveDate::from_ymd_opt(1968, 3, 9).unwrap(),
+            seq,
+        )
+        .unwrap()
+        .as_str()
+        .to_string()
+    };
+    let (a, b) = (id_of(11), id_of(13));
+    for (name, id) in [("欧阳晓梅", &a), ("司马国强", &b)] {
+        let (s, v) = head.post(
+            "/api/v1/persons",
+            json!({"person": {"name": name, "id_number": id},
+                   "residence": {"room_id": room, "relation": "其他"}}),
+        );
+        assert_eq!(s, 201, "{v}");
+    }
+    let dir = std::env::temp_dir().join(format!("shequ-import-visits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let (d200, d150, d30) = (
+        support::days_ago(200),
+        support::days_ago(150),
+        support::days_ago(30),
+    );
+    let header = [
+        "日期",
+        "走访对象",
+        "身份证号",
+        "走访形式",
+        "走访内容",
+        "走访人员",
+    ];
+    let book = write_list(
+        &dir,
+        "走访台账",
+        &header,
+        &[
+            vec![&d200, "欧阳晓梅", "", "入户走访", "了解家庭近况", "王网格"],
+            vec![&d150, "司马国强", &b, "电话回访", "询问就业意向", "王网格"],
+            vec![&d150, "司马国强", &b, "电话", "同一次又抄了一遍", "王网格"],
+            vec![&tomorrow, "欧阳晓梅", "", "入户", "", "王网格"],
+            vec![&d30, "查无此人", "", "入户", "", "王网格"],
+            vec![&d30, "欧阳晓梅", "", "飞鸽传书", "", "王网格"],
+            vec!["2026年13月1日", "欧阳晓梅", "", "入户", "", "王网格"],
+        ],
+    );
+    let visits = || sql_int(&srv.db, "SELECT count(*) FROM visits");
+    let before = visits();
+    let dry = import(&srv, &book, grid, &["--kind", "visits", "--dry-run"]);
+    let r = &dry["report"];
+    assert_eq!(
+        (
+            r["counts"]["new"].as_i64(),
+            r["counts"]["rejected"].as_i64()
+        ),
+        (Some(2), Some(5)),
+        "{r}"
+    );
+    assert_eq!(visits(), before, "a dry run writes nothing");
+    let text = r["rejected"].to_string();
+    for want in [
+        "不能晚于今天",
+        "查无此人",
+        "飞鸽传书",
+        "同一次走访",
+        "2026年13月1日",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+
+    let done = import(&srv, &book, grid, &["--kind", "visits"]);
+    assert_eq!(done["report"]["counts"]["new"], 2, "{}", done["report"]);
+    assert_eq!(visits(), before + 2);
+    let (ok, rows) = srv.db.sql(
+        "SELECT v.visited_on, v.kind, v.worker_name, v.backdated FROM visits v \
+         JOIN persons p ON p.id = v.person_id WHERE p.name = '司马国强'",
+    );
+    assert!(ok, "{rows}");
+    assert_eq!(rows.trim(), format!("{d150}|电话|王网格|1"));
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT count(*) FROM imports WHERE kind = 'visits'"
+        ),
+        1
+    );
+
+    // The same book again: nothing new (the row copied twice is the visit recorded).
+    let again = import(&srv, &book, grid, &["--kind", "visits"]);
+    let c = &again["report"]["counts"];
+    assert_eq!(
+        (c["new"].as_i64(), c["unchanged"].as_i64()),
+        (Some(0), Some(3)),
+        "{c}"
+    );
+
+    // A locked period refuses what falls in it, by the row.
+    let (s, v) = head.send(
+        "PUT",
+        &format!("/api/v1/nodes/{grid}/period-lock"),
+        json!({"through_on": support::days_ago(60), "reason": "上半年工作总结已上报"}),
+    );
+    assert!(s < 300, "{v}");
+    let late = write_list(
+        &dir,
+        "补录走访",
+        &header,
+        &[vec![
+            &support::days_ago(90),
+            "司马国强",
+            &b,
+            "入户",
+            "补一次",
+            "王网格",
+        ]],
+    );
+    let refused = import(&srv, &late, grid, &["--kind", "visits"]);
+    assert_eq!(refused["report"]["counts"]["new"], 0);
+    assert!(
+        refused["report"]["rejected"].to_string().contains("锁定"),
+        "{}",
+        refused["report"]
+    );
+    assert_eq!(visits(), before + 2);
+
+    // The upload page takes the same book: checked, then committed in the background.
+    let web = Web::login(&srv.base, "shuji");
+    let (_, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert!(page.contains("value=\"visits\""), "{page}");
+    let fresh = write_list(
+        &dir,
+        "九月走访",
+        &header,
+        &[vec![&d30, "欧阳晓梅", &a, "微信", "视频问候", "李专干"]],
+    );
+    let (s, page, location) = web.upload_with(
+        &format!("/nodes/{grid}/import"),
+        &[("csrf", &csrf_of(&page)), ("kind", "visits")],
+        "九月走访.xlsx",
+        &std::fs::read(&fresh).unwrap(),
+    );
+    assert_eq!(s, 303, "{page}");
+    let report_url = location.unwrap();
+    let (_, report, _) = web.get(&report_url);
+    assert!(report.contains("id=\"count-new\">1<"), "{report}");
+    commit_import(&web, &report_url, &report);
+    assert_eq!(visits(), before + 3);
+    let (ok, worker) = srv.db.sql(&format!(
+        "SELECT worker_name FROM visits WHERE kind = '微信' AND visited_on = '{d30}'"
+    ));
+    assert!(ok && worker.trim() == "李专干", "{worker}");
+
+    // The catalogue's 走访记录台账 of the grid reads back as what is already recorded.
+    support::pass_second_factor(&web);
+    let period = format!("{}..{}", support::days_ago(365), support::days_ago(0));
+    let (s, _, _, bytes) = web.download(&format!("/nodes/{grid}/ledgers/visits?period={period}"));
+    assert_eq!(s, 200);
+    let own = dir.join("走访记录台账.xlsx");
+    std::fs::write(&own, &bytes).unwrap();
+    let in_grid = sql_int(
+        &srv.db,
+        &format!(
+            "SELECT count(*) FROM visits v JOIN org_nodes g ON g.id = {grid} \
+             WHERE v.area_path >= g.path AND v.area_path < g.path || 'z'"
+        ),
+    );
+    let back = import(&srv, &own, grid, &["--kind", "visits"]);
+    let c = &back["report"]["counts"];
+    assert_eq!(
+        (c["new"].as_i64(), c["unchanged"].as_i64()),
+        (Some(0), Some(in_grid)),
+        "{}",
+        back["report"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

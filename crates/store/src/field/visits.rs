@@ -188,6 +188,9 @@ pub struct VisitInput {
     pub photos: Vec<NewFile>,
     #[serde(skip)]
     pub files: Vec<FileIn>,
+    /// Who went, as an imported ledger names them (走访人); the recording user otherwise.
+    #[serde(skip)]
+    pub worker_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -255,7 +258,12 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &VisitInput) -> StoreResult
                 findings,
                 super::answers_json(&input.items),
                 actor.user_id,
-                actor.display_name.as_str(),
+                input
+                    .worker_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .unwrap_or(&actor.display_name),
                 now(),
                 entered.flag()
             ],

@@ -11,6 +11,7 @@ pub mod persons;
 pub mod rentals;
 pub mod tags;
 pub mod units;
+pub mod visits;
 
 pub use persons::{
     ImportRow, Plan, Verdict, masked_id, plan, remember_mapping, remembered_mapping,

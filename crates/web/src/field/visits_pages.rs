@@ -263,6 +263,7 @@ async fn save(
         disputes: parts.disputes,
         photos: Vec::new(),
         files: parts.files,
+        worker_name: None,
     };
     let actor = user.actor.clone();
     match st.db(move |c| visits::record(c, &actor, &input)).await {

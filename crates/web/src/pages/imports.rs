@@ -58,6 +58,7 @@ fn kinds() -> Vec<(&'static str, String)> {
         ("persons", "实有人口（花名册）".to_string()),
         ("units", "辖区单位台账".to_string()),
         ("rentals", "出租房屋台账".to_string()),
+        ("visits", "走访记录（以往的走访台账）".to_string()),
     ];
     out.extend(
         shequ_domain::registry::tags::TAG_KINDS
@@ -205,12 +206,13 @@ async fn receive_other(
     (name, bytes): (String, Vec<u8>),
     kind: &str,
 ) -> Result<axum::response::Response, String> {
-    let tag_kind = if kind == "units" || kind == "rentals" {
+    let tag_kind = if ["units", "rentals", "visits"].contains(&kind) {
         None
     } else {
         Some(shequ_store::imports::tags::kind(kind).map_err(|e| e.to_string())?)
     };
     let rentals = kind == "rentals";
+    let visits = kind == "visits";
     let (st2, actor, node) = (st.clone(), user.actor.clone(), grid.id);
     let (bytes, other, file_name, sha256) = tokio::task::spawn_blocking(move || {
         let mut conn = st2.inner.pool.get().map_err(|e| e.to_string())?;
@@ -226,6 +228,17 @@ async fn receive_other(
                 )
                 .map_err(|e| e.to_string())?;
                 Other::Tags(reading, plan)
+            }
+            None if visits => {
+                let reading = importing::read_visits(&bytes, &name)?;
+                let plan = shequ_store::imports::visits::plan_visits(
+                    &mut conn,
+                    &actor,
+                    node,
+                    reading.rows.clone(),
+                )
+                .map_err(|e| e.to_string())?;
+                Other::Visits(reading, plan)
             }
             None if rentals => {
                 let reading = importing::read_rentals(&bytes, &name)?;
@@ -289,6 +302,7 @@ fn report_of(u: &Upload) -> Report {
         Some(Other::Tags(reading, plan)) => importing::tag_report(reading, plan),
         Some(Other::Units(reading, plan)) => importing::unit_report(reading, plan),
         Some(Other::Rentals(reading, plan)) => importing::rental_report(reading, plan),
+        Some(Other::Visits(reading, plan)) => importing::visit_report(reading, plan),
         None => {
             let reading = lock(&u.reading).clone();
             let plan = lock(&u.plan).clone();
@@ -519,6 +533,9 @@ async fn commit(
                 ),
                 Some(Other::Rentals(_, rentals)) => shequ_store::imports::commit(
                     &mut conn, &actor, rentals, &accept, &file, &progress,
+                ),
+                Some(Other::Visits(_, visits)) => shequ_store::imports::commit(
+                    &mut conn, &actor, visits, &accept, &file, &progress,
                 ),
                 None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),
             });
