@@ -4,6 +4,7 @@
 //! Nothing here speaks HTTP, so `shequ import` builds without the web crate.
 
 pub mod book;
+pub mod checked;
 pub mod export;
 pub mod forms;
 pub mod importing;

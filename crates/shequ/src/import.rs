@@ -29,10 +29,7 @@ pub struct Request<'a> {
 /// A file read and compared with the registry, ready to commit.
 enum Checked {
     Persons(imports::Plan),
-    Tags(shequ_store::imports::tags::TagPlan),
-    Units(shequ_store::imports::units::UnitPlan),
-    Rentals(shequ_store::imports::rentals::RentalPlan),
-    Visits(shequ_store::imports::visits::VisitPlan),
+    Other(Box<dyn shequ_ledgers::checked::Checked>),
 }
 
 pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
@@ -73,56 +70,18 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
         let report = importing::report(&reading, &plan, plan.counts());
         let refused = importing::rows_refused(&reading.rejected);
         (Checked::Persons(plan), report, reading.sha256, refused)
-    } else if req.kind == "rentals" {
-        let reading = importing::read_rentals(&bytes, &name).map_err(unreadable)?;
-        let plan = shequ_store::imports::rentals::plan_rentals(
-            &mut conn,
-            &actor,
-            node_id,
-            reading.rows.clone(),
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        let report = importing::rental_report(&reading, &plan);
-        let refused = importing::rows_refused(&reading.rejected);
-        (Checked::Rentals(plan), report, reading.sha256, refused)
-    } else if req.kind == "visits" {
-        let reading = importing::read_visits(&bytes, &name).map_err(unreadable)?;
-        let plan = shequ_store::imports::visits::plan_visits(
-            &mut conn,
-            &actor,
-            node_id,
-            reading.rows.clone(),
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        let report = importing::visit_report(&reading, &plan);
-        let refused = importing::rows_refused(&reading.rejected);
-        (Checked::Visits(plan), report, reading.sha256, refused)
-    } else if req.kind == "units" {
-        let reading = importing::read_units(&bytes, &name).map_err(unreadable)?;
-        let plan = shequ_store::imports::units::plan_units(
-            &mut conn,
-            &actor,
-            node_id,
-            reading.rows.clone(),
-        )
-        .map_err(|e| anyhow!("{e}"))?;
-        let report = importing::unit_report(&reading, &plan);
-        let refused = importing::rows_refused(&reading.rejected);
-        (Checked::Units(plan), report, reading.sha256, refused)
     } else {
-        let kind = shequ_store::imports::tags::kind(req.kind).map_err(|e| anyhow!("{e}"))?;
-        let reading = importing::read_tags(&bytes, &name, kind).map_err(unreadable)?;
-        let plan = shequ_store::imports::tags::plan_tags(
-            &mut conn,
-            &actor,
-            node_id,
-            kind,
-            reading.rows.clone(),
+        let other =
+            shequ_ledgers::checked::check(&mut conn, &actor, node_id, req.kind, (&bytes, &name))
+                .map_err(unreadable)?;
+        let report = other.report();
+        let refused = other.refused_on_reading();
+        (
+            Checked::Other(other),
+            report.clone(),
+            report.sha256,
+            refused,
         )
-        .map_err(|e| anyhow!("{e}"))?;
-        let report = importing::tag_report(&reading, &plan);
-        let refused = importing::rows_refused(&reading.rejected);
-        (Checked::Tags(plan), report, reading.sha256, refused)
     };
     if !req.dry_run {
         let json = req.json;
@@ -156,18 +115,7 @@ pub fn run(pool: &Pool, req: &Request) -> anyhow::Result<()> {
             Checked::Persons(plan) => {
                 imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
             }
-            Checked::Tags(plan) => {
-                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
-            }
-            Checked::Units(plan) => {
-                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
-            }
-            Checked::Rentals(plan) => {
-                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
-            }
-            Checked::Visits(plan) => {
-                shequ_store::imports::commit(&mut conn, &actor, plan, &accept, &info, &progress)
-            }
+            Checked::Other(other) => other.commit(&mut conn, &actor, &accept, &info, &progress),
         }
         .map_err(|e| {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {

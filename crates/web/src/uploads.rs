@@ -7,21 +7,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use shequ_store::imports::rentals::RentalPlan;
-use shequ_store::imports::tags::TagPlan;
-use shequ_store::imports::units::UnitPlan;
-use shequ_store::imports::visits::VisitPlan;
 use shequ_store::imports::{Outcome, Plan};
 
-use shequ_ledgers::importing::{Reading, RentalReading, TagReading, UnitReading, VisitReading};
+use shequ_ledgers::importing::Reading;
 
 /// An upload of a ledger other than persons, read and compared.
-pub enum Other {
-    Tags(TagReading, TagPlan),
-    Units(UnitReading, UnitPlan),
-    Rentals(RentalReading, RentalPlan),
-    Visits(VisitReading, VisitPlan),
-}
+pub type Other = Box<dyn shequ_ledgers::checked::Checked>;
 
 pub const MAX_PER_USER: usize = 3;
 pub const TTL: Duration = Duration::from_secs(3600);

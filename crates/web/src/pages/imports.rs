@@ -21,7 +21,7 @@ use crate::access::{Need, Routes, Target, rule};
 use crate::auth::PageUser;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::uploads::{Other, Stage, Upload, lock, new_id};
+use crate::uploads::{Stage, Upload, lock, new_id};
 use shequ_ledgers::importing::{self, Reading, Report};
 use shequ_store::access::scope::RecordKind;
 
@@ -54,17 +54,8 @@ struct FormPage {
 }
 
 fn kinds() -> Vec<(&'static str, String)> {
-    let mut out = vec![
-        ("persons", "实有人口（花名册）".to_string()),
-        ("units", "辖区单位台账".to_string()),
-        ("rentals", "出租房屋台账".to_string()),
-        ("visits", "走访记录（以往的走访台账）".to_string()),
-    ];
-    out.extend(
-        shequ_domain::registry::tags::TAG_KINDS
-            .iter()
-            .map(|k| (k.code, format!("{}名单", k.label))),
-    );
+    let mut out = vec![("persons", "实有人口（花名册）".to_string())];
+    out.extend(shequ_ledgers::checked::kinds());
     out
 }
 
@@ -206,63 +197,10 @@ async fn receive_other(
     (name, bytes): (String, Vec<u8>),
     kind: &str,
 ) -> Result<axum::response::Response, String> {
-    let tag_kind = if ["units", "rentals", "visits"].contains(&kind) {
-        None
-    } else {
-        Some(shequ_store::imports::tags::kind(kind).map_err(|e| e.to_string())?)
-    };
-    let rentals = kind == "rentals";
-    let visits = kind == "visits";
-    let (st2, actor, node) = (st.clone(), user.actor.clone(), grid.id);
+    let (st2, actor, node, kind) = (st.clone(), user.actor.clone(), grid.id, kind.to_string());
     let (bytes, other, file_name, sha256) = tokio::task::spawn_blocking(move || {
         let mut conn = st2.inner.pool.get().map_err(|e| e.to_string())?;
-        let other = match tag_kind {
-            Some(kind) => {
-                let reading = importing::read_tags(&bytes, &name, kind)?;
-                let plan = shequ_store::imports::tags::plan_tags(
-                    &mut conn,
-                    &actor,
-                    node,
-                    kind,
-                    reading.rows.clone(),
-                )
-                .map_err(|e| e.to_string())?;
-                Other::Tags(reading, plan)
-            }
-            None if visits => {
-                let reading = importing::read_visits(&bytes, &name)?;
-                let plan = shequ_store::imports::visits::plan_visits(
-                    &mut conn,
-                    &actor,
-                    node,
-                    reading.rows.clone(),
-                )
-                .map_err(|e| e.to_string())?;
-                Other::Visits(reading, plan)
-            }
-            None if rentals => {
-                let reading = importing::read_rentals(&bytes, &name)?;
-                let plan = shequ_store::imports::rentals::plan_rentals(
-                    &mut conn,
-                    &actor,
-                    node,
-                    reading.rows.clone(),
-                )
-                .map_err(|e| e.to_string())?;
-                Other::Rentals(reading, plan)
-            }
-            None => {
-                let reading = importing::read_units(&bytes, &name)?;
-                let plan = shequ_store::imports::units::plan_units(
-                    &mut conn,
-                    &actor,
-                    node,
-                    reading.rows.clone(),
-                )
-                .map_err(|e| e.to_string())?;
-                Other::Units(reading, plan)
-            }
-        };
+        let other = shequ_ledgers::checked::check(&mut conn, &actor, node, &kind, (&bytes, &name))?;
         let sha256 = importing::sha256_hex(&bytes);
         Ok::<_, String>((bytes, other, name, sha256))
     })
@@ -299,10 +237,7 @@ async fn receive_other(
 /// What the upload holds compared with the registry, whichever kind it is.
 fn report_of(u: &Upload) -> Report {
     match &u.other {
-        Some(Other::Tags(reading, plan)) => importing::tag_report(reading, plan),
-        Some(Other::Units(reading, plan)) => importing::unit_report(reading, plan),
-        Some(Other::Rentals(reading, plan)) => importing::rental_report(reading, plan),
-        Some(Other::Visits(reading, plan)) => importing::visit_report(reading, plan),
+        Some(other) => other.report(),
         None => {
             let reading = lock(&u.reading).clone();
             let plan = lock(&u.plan).clone();
@@ -525,18 +460,7 @@ async fn commit(
             .get()
             .map_err(StoreError::from)
             .and_then(|mut conn| match &u2.other {
-                Some(Other::Tags(_, tags)) => {
-                    shequ_store::imports::commit(&mut conn, &actor, tags, &accept, &file, &progress)
-                }
-                Some(Other::Units(_, units)) => shequ_store::imports::commit(
-                    &mut conn, &actor, units, &accept, &file, &progress,
-                ),
-                Some(Other::Rentals(_, rentals)) => shequ_store::imports::commit(
-                    &mut conn, &actor, rentals, &accept, &file, &progress,
-                ),
-                Some(Other::Visits(_, visits)) => shequ_store::imports::commit(
-                    &mut conn, &actor, visits, &accept, &file, &progress,
-                ),
+                Some(other) => other.commit(&mut conn, &actor, &accept, &file, &progress),
                 None => imports::commit(&mut conn, &actor, &plan, &accept, &file, &progress),
             });
         u2.set_stage(match result {

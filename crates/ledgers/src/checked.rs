@@ -1,0 +1,125 @@
+//! A ledger other than persons, read and compared with the records: what the upload page
+//! keeps until the commit and what `shequ import` commits, whatever its kind. Each kind is one
+//! arm of [`check`]: how it is read, how it is compared, how its report is drawn; the commit is
+//! the store's one skeleton (`imports::commit`).
+
+use shequ_store::imports::{self, FileInfo, Kind, Outcome, Progress};
+use shequ_store::{Actor, Conn, StoreResult};
+
+use crate::importing::{self, Report, rows_refused};
+
+/// A ledger read and compared, waiting to be committed.
+pub trait Checked: Send + Sync {
+    /// What the file holds compared with the records, and what reading refused.
+    fn report(&self) -> Report;
+    /// Rows refused while reading (they are not in the plan).
+    fn refused_on_reading(&self) -> usize;
+    fn commit(
+        &self,
+        conn: &mut Conn,
+        actor: &Actor,
+        accept: &dyn Fn(usize) -> bool,
+        file: &FileInfo,
+        progress: &Progress,
+    ) -> StoreResult<Outcome>;
+}
+
+struct Pair<R, P> {
+    reading: R,
+    plan: P,
+    report: fn(&R, &P) -> Report,
+    refused: usize,
+}
+
+impl<R: Send + Sync, P: Kind + Send + Sync> Checked for Pair<R, P> {
+    fn report(&self) -> Report {
+        (self.report)(&self.reading, &self.plan)
+    }
+
+    fn refused_on_reading(&self) -> usize {
+        self.refused
+    }
+
+    fn commit(
+        &self,
+        conn: &mut Conn,
+        actor: &Actor,
+        accept: &dyn Fn(usize) -> bool,
+        file: &FileInfo,
+        progress: &Progress,
+    ) -> StoreResult<Outcome> {
+        imports::commit(conn, actor, &self.plan, accept, file, progress)
+    }
+}
+
+fn pair<R: Send + Sync + 'static, P: Kind + Send + Sync + 'static>(
+    reading: R,
+    plan: P,
+    report: fn(&R, &P) -> Report,
+    refused: usize,
+) -> Box<dyn Checked> {
+    Box::new(Pair {
+        reading,
+        plan,
+        report,
+        refused,
+    })
+}
+
+/// The kinds besides persons, as the upload page offers them: (code, what it is).
+pub fn kinds() -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("units", "辖区单位台账".to_string()),
+        ("rentals", "出租房屋台账".to_string()),
+        ("visits", "走访记录（以往的走访台账）".to_string()),
+    ];
+    out.extend(
+        shequ_domain::registry::tags::TAG_KINDS
+            .iter()
+            .map(|k| (k.code, format!("{}名单", k.label))),
+    );
+    out
+}
+
+/// Reads `bytes` as a ledger of `kind` (any kind but persons) and compares it with the records
+/// under `node_id`, writing nothing. The error is the message to show.
+pub fn check(
+    conn: &mut Conn,
+    actor: &Actor,
+    node_id: i64,
+    kind: &str,
+    (bytes, name): (&[u8], &str),
+) -> Result<Box<dyn Checked>, String> {
+    let store = |e: shequ_store::StoreError| e.to_string();
+    Ok(match kind {
+        "units" => {
+            let r = importing::read_units(bytes, name)?;
+            let plan =
+                imports::units::plan_units(conn, actor, node_id, r.rows.clone()).map_err(store)?;
+            let refused = rows_refused(&r.rejected);
+            pair(r, plan, importing::unit_report, refused)
+        }
+        "rentals" => {
+            let r = importing::read_rentals(bytes, name)?;
+            let plan = imports::rentals::plan_rentals(conn, actor, node_id, r.rows.clone())
+                .map_err(store)?;
+            let refused = rows_refused(&r.rejected);
+            pair(r, plan, importing::rental_report, refused)
+        }
+        "visits" => {
+            let r = importing::read_visits(bytes, name)?;
+            let plan = imports::visits::plan_visits(conn, actor, node_id, r.rows.clone())
+                .map_err(store)?;
+            let refused = rows_refused(&r.rejected);
+            pair(r, plan, importing::visit_report, refused)
+        }
+        tag => {
+            let kind = imports::tags::kind(tag).map_err(store)?;
+            let r = importing::read_tags(bytes, name, kind)?;
+            let plan = imports::tags::plan_tags(conn, actor, node_id, kind, r.rows.clone())
+                .map_err(store)?;
+            let refused = rows_refused(&r.rejected);
+            pair(r, plan, importing::tag_report, refused)
+        }
+    })
+}
