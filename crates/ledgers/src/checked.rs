@@ -72,6 +72,7 @@ pub fn kinds() -> Vec<(&'static str, String)> {
         ("units", "辖区单位台账".to_string()),
         ("rentals", "出租房屋台账".to_string()),
         ("visits", "走访记录（以往的走访台账）".to_string()),
+        ("patrols", "巡查记录（以往的巡查台账）".to_string()),
     ];
     out.extend(
         shequ_domain::registry::tags::TAG_KINDS
@@ -112,6 +113,13 @@ pub fn check(
                 .map_err(store)?;
             let refused = rows_refused(&r.rejected);
             pair(r, plan, importing::visit_report, refused)
+        }
+        "patrols" => {
+            let r = importing::read_patrols(bytes, name)?;
+            let plan = imports::patrols::plan_patrols(conn, actor, node_id, r.rows.clone())
+                .map_err(store)?;
+            let refused = rows_refused(&r.rejected);
+            pair(r, plan, importing::patrol_report, refused)
         }
         tag => {
             let kind = imports::tags::kind(tag).map_err(store)?;

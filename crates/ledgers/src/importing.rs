@@ -7,6 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use shequ_domain::registry::tags::TagKind;
 use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, tags};
+use shequ_store::imports::patrols::{PatrolPlan, PatrolRow, PatrolVerdict};
 use shequ_store::imports::rentals::{RentalPlan, RentalRow, RentalVerdict};
 use shequ_store::imports::tags::{TagPlan, TagRow, TagVerdict};
 use shequ_store::imports::units::{UnitPlan, UnitRow, UnitVerdict};
@@ -600,6 +601,7 @@ pub struct LabelledReading<R> {
 pub type UnitReading = LabelledReading<UnitRow>;
 pub type RentalReading = LabelledReading<RentalRow>;
 pub type VisitReading = LabelledReading<VisitRow>;
+pub type PatrolReading = LabelledReading<PatrolRow>;
 
 type LabelledRow = shequ_ingest::labelled::LabelledRow;
 type LabelledHeader = shequ_ingest::labelled::LabelledHeader;
@@ -1010,6 +1012,148 @@ pub fn visit_report(reading: &VisitReading, plan: &VisitPlan) -> Report {
             row.row,
             row.name.clone(),
             row.visited_on.map(|d| d.to_string()).unwrap_or_default(),
+            judged,
+        )
+    });
+    assemble(
+        (&reading.file_name, &reading.sha256, reading.data_rows),
+        plan.counts(),
+        (&reading.rejected, &[]),
+        rows,
+    )
+}
+
+/// The columns of a 巡查 ledger: the first title is what the catalogue's 巡查记录台账 writes,
+/// the others what offices' own patrol books call them.
+pub const PATROL_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
+    (
+        "patrolled_on",
+        &[
+            "巡查日期",
+            "巡查时间",
+            "检查日期",
+            "检查时间",
+            "日期",
+            "时间",
+        ],
+    ),
+    (
+        "kind",
+        &[
+            "巡查类型",
+            "巡查类别",
+            "巡查内容",
+            "检查类型",
+            "类型",
+            "类别",
+        ],
+    ),
+    (
+        "route",
+        &[
+            "巡查路线/部位",
+            "巡查路线",
+            "巡查部位",
+            "巡查地点",
+            "巡查区域",
+            "检查地点",
+            "地点",
+            "部位",
+        ],
+    ),
+    (
+        "units",
+        &["检查单位", "检查场所", "巡查单位", "被检查单位", "单位名称"],
+    ),
+    (
+        "problems",
+        &["发现问题数", "问题数", "隐患数", "发现隐患数", "问题个数"],
+    ),
+    (
+        "findings",
+        &[
+            "问题及处理情况",
+            "发现问题",
+            "存在问题",
+            "隐患情况",
+            "巡查情况",
+            "处理情况",
+            "整改情况",
+            "情况",
+        ],
+    ),
+    (
+        "worker",
+        &[
+            "巡查人",
+            "巡查人员",
+            "检查人",
+            "检查人员",
+            "网格员",
+            "记录人",
+        ],
+    ),
+];
+
+pub fn read_patrols(bytes: &[u8], file_name: &str) -> Result<PatrolReading, String> {
+    read_labelled(
+        bytes,
+        file_name,
+        (
+            PATROL_COLUMNS,
+            "patrolled_on",
+            "找不到巡查记录的表头：需要“巡查日期”列，以及“巡查类型”“巡查路线”“发现问题”等列中的至少一列",
+        ),
+        patrol_row,
+    )
+}
+
+fn patrol_row(r: &LabelledRow, h: &LabelledHeader) -> Result<PatrolRow, Box<Problem>> {
+    let problems = match r.get("problems") {
+        None => None,
+        Some(shequ_ingest::Cell::Number(n)) if n.fract() == 0.0 && *n >= 0.0 && *n < 1e6 => {
+            Some(*n as i64)
+        }
+        Some(other) => {
+            let text = other.display();
+            let digits = text.trim().trim_end_matches(['个', '处', '项', '条']);
+            Some(digits.parse::<i64>().map_err(|_| {
+                cell_problem(
+                    r,
+                    h,
+                    ("problems", "发现问题数"),
+                    text.clone(),
+                    format!("发现问题数“{text}”应为整数"),
+                )
+            })?)
+        }
+    };
+    Ok(PatrolRow {
+        sheet: r.sheet.clone(),
+        row: r.row,
+        patrolled_on: date_in(r, h, ("patrolled_on", "巡查日期"))?,
+        kind: r.text("kind"),
+        route: r.text("route"),
+        units: r.text("units"),
+        problems,
+        findings: r.text("findings"),
+        worker: r.text("worker"),
+    })
+}
+
+/// A patrols ledger's report, in the same shape as a persons import's.
+pub fn patrol_report(reading: &PatrolReading, plan: &PatrolPlan) -> Report {
+    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let judged = match verdict {
+            PatrolVerdict::Rejected { field, message } => Judged::Refused(field, message),
+            _ => Judged::Fine,
+        };
+        (
+            i,
+            row.sheet.as_str(),
+            row.row,
+            row.kind.clone().unwrap_or_default(),
+            row.patrolled_on.map(|d| d.to_string()).unwrap_or_default(),
             judged,
         )
     });

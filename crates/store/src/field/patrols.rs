@@ -251,6 +251,13 @@ pub struct PatrolInput {
     pub photos: Vec<NewFile>,
     #[serde(skip)]
     pub files: Vec<FileIn>,
+    /// Who went, as an imported ledger names them (巡查人); the recording user otherwise.
+    #[serde(skip)]
+    pub worker_name: Option<String>,
+    /// Problems an imported ledger says the patrol found (no 事件 is raised for them now);
+    /// otherwise the problems reported with it.
+    #[serde(skip)]
+    pub problems_found: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -334,9 +341,16 @@ pub fn record(conn: &mut Conn, actor: &Actor, input: &PatrolInput) -> StoreResul
                 route,
                 super::answers_json(&input.results),
                 findings,
-                input.problems.len() as i64,
+                input
+                    .problems_found
+                    .unwrap_or(input.problems.len() as i64),
                 actor.user_id,
-                actor.display_name.as_str(),
+                input
+                    .worker_name
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .unwrap_or(&actor.display_name),
                 now(),
                 entered.flag()
             ],

@@ -7,6 +7,7 @@
 //! (`Kind`) says only what is its own: its names, its rows, the node imported into, and how
 //! one row is written.
 
+pub mod patrols;
 pub mod persons;
 pub mod rentals;
 pub mod tags;
@@ -321,6 +322,14 @@ fn write_plan<K: Kind>(
 /// A row's error, named by its sheet and row.
 pub(crate) fn at_row(sheet: &str, row: u32) -> impl Fn(StoreError) -> StoreError + '_ {
     move |e| StoreError::invalid(format!("工作表“{sheet}”第 {row} 行"), e.to_string())
+}
+
+/// A store error's message without its field (a report names the field itself).
+pub(crate) fn message_of(e: &StoreError) -> String {
+    match e {
+        StoreError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The outcome of the commit this upload already had, if any.

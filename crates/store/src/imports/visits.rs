@@ -16,7 +16,7 @@ use crate::access::sealed::{Field, sealer};
 use crate::db::{Conn, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::field::visits::{self, VisitInput};
-use crate::imports::{Judged, Kind, Names, Written, at_row};
+use crate::imports::{Judged, Kind, Names, Written, at_row, message_of};
 use crate::params;
 use crate::registry::tree::{self, Node};
 
@@ -204,14 +204,6 @@ fn judge(
         ));
     }
     Ok(VisitVerdict::New { person_id, kind })
-}
-
-/// A store error's message without its field (the report names the field itself).
-fn message_of(e: &StoreError) -> String {
-    match e {
-        StoreError::Invalid { message, .. } => message.clone(),
-        other => other.to_string(),
-    }
 }
 
 type Found = (i64, String, String, i64);

@@ -215,6 +215,8 @@ async fn save(
             .collect(),
         photos: Vec::new(),
         files: parts.files,
+        worker_name: None,
+        problems_found: None,
     };
     match st.db(move |c| patrols::record(c, &actor, &input)).await {
         Ok(done) => Ok(Redirect::to(&match done.ticket_ids.first() {
