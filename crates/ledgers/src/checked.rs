@@ -73,6 +73,7 @@ pub fn kinds() -> Vec<(&'static str, String)> {
         ("rentals", "出租房屋台账".to_string()),
         ("visits", "走访记录（以往的走访台账）".to_string()),
         ("patrols", "巡查记录（以往的巡查台账）".to_string()),
+        ("mediation", "矛盾纠纷调解台账（以往的案件）".to_string()),
     ];
     out.extend(
         shequ_domain::registry::tags::TAG_KINDS
@@ -120,6 +121,13 @@ pub fn check(
                 .map_err(store)?;
             let refused = rows_refused(&r.rejected);
             pair(r, plan, importing::patrol_report, refused)
+        }
+        "mediation" => {
+            let r = importing::read_cases(bytes, name)?;
+            let plan = imports::mediation::plan_cases(conn, actor, node_id, r.rows.clone())
+                .map_err(store)?;
+            let refused = rows_refused(&r.rejected);
+            pair(r, plan, importing::case_report, refused)
         }
         tag => {
             let kind = imports::tags::kind(tag).map_err(store)?;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use shequ_domain::registry::tags::TagKind;
 use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, tags};
+use shequ_store::imports::mediation::{CasePlan, CaseRow, CaseVerdict};
 use shequ_store::imports::patrols::{PatrolPlan, PatrolRow, PatrolVerdict};
 use shequ_store::imports::rentals::{RentalPlan, RentalRow, RentalVerdict};
 use shequ_store::imports::tags::{TagPlan, TagRow, TagVerdict};
@@ -602,6 +603,7 @@ pub type UnitReading = LabelledReading<UnitRow>;
 pub type RentalReading = LabelledReading<RentalRow>;
 pub type VisitReading = LabelledReading<VisitRow>;
 pub type PatrolReading = LabelledReading<PatrolRow>;
+pub type CaseReading = LabelledReading<CaseRow>;
 
 type LabelledRow = shequ_ingest::labelled::LabelledRow;
 type LabelledHeader = shequ_ingest::labelled::LabelledHeader;
@@ -1154,6 +1156,118 @@ pub fn patrol_report(reading: &PatrolReading, plan: &PatrolPlan) -> Report {
             row.row,
             row.kind.clone().unwrap_or_default(),
             row.patrolled_on.map(|d| d.to_string()).unwrap_or_default(),
+            judged,
+        )
+    });
+    assemble(
+        (&reading.file_name, &reading.sha256, reading.data_rows),
+        plan.counts(),
+        (&reading.rejected, &[]),
+        rows,
+    )
+}
+
+/// The columns of a 调解台账: the first title is what the catalogue's 矛盾纠纷调解台账 writes,
+/// the others what offices' own mediation books call them.
+pub const CASE_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
+    (
+        "received_on",
+        &["受理日期", "受理时间", "登记日期", "收案日期", "日期"],
+    ),
+    (
+        "kind",
+        &[
+            "纠纷类型",
+            "纠纷类别",
+            "矛盾类型",
+            "案件类型",
+            "类型",
+            "类别",
+        ],
+    ),
+    ("source", &["来源", "案件来源", "纠纷来源"]),
+    (
+        "applicants",
+        &["申请人", "当事人（申请人）", "申请方", "甲方", "当事人甲"],
+    ),
+    (
+        "respondents",
+        &[
+            "被申请人",
+            "当事人（被申请人）",
+            "被申请方",
+            "乙方",
+            "当事人乙",
+        ],
+    ),
+    ("employer", &["用人单位", "单位名称"]),
+    (
+        "summary",
+        &[
+            "纠纷简要情况",
+            "纠纷简要",
+            "简要案情",
+            "纠纷事由",
+            "主要事实",
+            "纠纷情况",
+            "案由",
+        ],
+    ),
+    ("mediator", &["调解员", "调解人", "主持调解人", "承办人"]),
+    (
+        "outcome",
+        &["调解结果", "调处结果", "调解情况", "结果", "是否成功"],
+    ),
+    ("closed_on", &["结案日期", "结案时间", "办结日期"]),
+    ("agreement", &["协议内容", "调解协议", "协议主要内容"]),
+    ("note", &["备注", "说明", "未成原因", "去向"]),
+];
+
+pub fn read_cases(bytes: &[u8], file_name: &str) -> Result<CaseReading, String> {
+    read_labelled(
+        bytes,
+        file_name,
+        (
+            CASE_COLUMNS,
+            "received_on",
+            "找不到调解台账的表头：需要“受理日期”列，以及“纠纷类型”“申请人”“纠纷简要情况”等列中的至少一列",
+        ),
+        case_row,
+    )
+}
+
+fn case_row(r: &LabelledRow, h: &LabelledHeader) -> Result<CaseRow, Box<Problem>> {
+    Ok(CaseRow {
+        sheet: r.sheet.clone(),
+        row: r.row,
+        received_on: date_in(r, h, ("received_on", "受理日期"))?,
+        kind: r.text("kind"),
+        source: r.text("source"),
+        applicants: r.text("applicants"),
+        respondents: r.text("respondents"),
+        employer: r.text("employer"),
+        summary: r.text("summary"),
+        mediator: r.text("mediator"),
+        outcome: r.text("outcome"),
+        closed_on: date_in(r, h, ("closed_on", "结案日期"))?,
+        agreement: r.text("agreement"),
+        note: r.text("note"),
+    })
+}
+
+/// A mediation ledger's report, in the same shape as a persons import's.
+pub fn case_report(reading: &CaseReading, plan: &CasePlan) -> Report {
+    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let judged = match verdict {
+            CaseVerdict::Rejected { field, message } => Judged::Refused(field, message),
+            _ => Judged::Fine,
+        };
+        (
+            i,
+            row.sheet.as_str(),
+            row.row,
+            row.applicants.clone().unwrap_or_default(),
+            row.received_on.map(|d| d.to_string()).unwrap_or_default(),
             judged,
         )
     });

@@ -127,7 +127,8 @@ enum Command {
         file: std::path::PathBuf,
         /// 导入的内容：persons（实有人口，默认）、units（辖区单位）、rentals（出租房屋）、
         /// visits（以往的走访记录：走访日期、被走访人或公民身份号码、走访方式、走访情况、走访人）、
-        /// patrols（以往的巡查记录：巡查日期、巡查类型、路线、检查单位、发现问题数、巡查人），
+        /// patrols（以往的巡查记录：巡查日期、巡查类型、路线、检查单位、发现问题数、巡查人）、
+        /// mediation（以往的调解案件：受理日期、纠纷类型、申请人、被申请人、纠纷简要情况、调解结果、结案日期），
         /// 或一类重点人群的名单：dibao（低保）、
         /// tekun（特困）、disability（残疾）、veteran（退役军人）、family_planning（计生特扶）、
         /// floating（流动人口）、correction（刑释解教/社区矫正）、left_behind_child（留守儿童）、

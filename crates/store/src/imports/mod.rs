@@ -7,6 +7,7 @@
 //! (`Kind`) says only what is its own: its names, its rows, the node imported into, and how
 //! one row is written.
 
+pub mod mediation;
 pub mod patrols;
 pub mod persons;
 pub mod rentals;
