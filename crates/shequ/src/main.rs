@@ -32,6 +32,16 @@ struct Cli {
     /// 仅供测试：假定当前时间为给定时刻（RFC 3339，如 2027-01-04T09:00:00+08:00），时钟从该时刻起照常走；正式使用时不要设置
     #[arg(long = "pretend-now", global = true, value_name = "RFC3339")]
     pretend_now: Option<String>,
+    /// 本系统的时区：记录按这个时区的日期计入期间、显示时间（默认 Asia/Shanghai 北京时间；
+    /// 可写 UTC 或 +08:00 这样的时差），与服务器本身的时区设置无关
+    #[arg(
+        long = "time-zone",
+        global = true,
+        env = "SHEQU_TIME_ZONE",
+        default_value = "Asia/Shanghai",
+        value_name = "ZONE"
+    )]
+    time_zone: String,
 }
 
 #[derive(clap::Args, Clone)]
@@ -431,6 +441,10 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    shequ_domain::clock::set_zone(
+        shequ_domain::clock::parse_zone(&cli.time_zone)
+            .map_err(|e| anyhow::anyhow!("--time-zone：{e}"))?,
+    );
     pretend_now(cli.pretend_now.as_deref())?;
     match cli.command {
         Command::Serve {

@@ -1,5 +1,6 @@
 //! The store's view of the clock (read in one place, `shequ_domain::clock`): record times are
-//! RFC 3339 UTC, working dates are the server's local calendar day.
+//! RFC 3339 UTC, working dates are the deployment's calendar day (`clock::zone`, Beijing time
+//! unless the binary is told otherwise).
 
 use chrono::{NaiveDate, SecondsFormat};
 use shequ_domain::clock;
@@ -14,21 +15,21 @@ pub fn today() -> NaiveDate {
     clock::today()
 }
 
-/// Now with the server's UTC offset, as audit rows show it ("time with zone").
+/// Now in the deployment's zone, as audit rows show it ("time with zone").
 pub fn now_with_zone() -> String {
     clock::now_local().to_rfc3339_opts(SecondsFormat::Millis, false)
 }
 
-/// Now with the server's UTC offset, as a value (file properties of exports).
+/// Now in the deployment's zone, as a value (file properties of exports).
 pub fn now_fixed() -> chrono::DateTime<chrono::FixedOffset> {
-    clock::now_local().fixed_offset()
+    clock::now_local()
 }
 
-/// A local wall-clock time as stored in `reported_at`, `due_at` and friends (RFC 3339 UTC). In a
-/// clock change's repeated hour, the earliest such instant; in its skipped hour, read as UTC.
+/// A local wall-clock time as stored in `reported_at`, `due_at` and friends (RFC 3339 UTC).
+/// The zone has one offset, so every local time is exactly one instant.
 pub fn local_to_utc_text(local: chrono::NaiveDateTime) -> String {
-    use chrono::{Local, TimeZone, Utc};
-    Local
+    use chrono::{TimeZone, Utc};
+    clock::zone()
         .from_local_datetime(&local)
         .earliest()
         .map(|d| d.with_timezone(&Utc))
@@ -46,9 +47,5 @@ pub fn local_day_start_utc(day: NaiveDate) -> String {
 /// None when it doesn't read as one.
 pub fn local_minute(stored: &str) -> Option<String> {
     let t = chrono::DateTime::parse_from_rfc3339(stored).ok()?;
-    Some(
-        t.with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
-    )
+    Some(clock::local(&t).format("%Y-%m-%d %H:%M").to_string())
 }

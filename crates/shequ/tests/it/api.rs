@@ -3,14 +3,14 @@
 
 use crate::support;
 
-use chrono::{Duration, Local, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use serde_json::{Value, json};
 use shequ_domain::registry::id_number::IdNumber;
 use shequ_domain::registry::names::NameKeys;
 use support::{Api, Server, Web, csrf_of, run};
 
 fn today() -> NaiveDate {
-    Local::now().date_naive()
+    shequ_domain::clock::today()
 }
 
 /// The user's single scope node.

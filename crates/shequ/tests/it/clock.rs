@@ -1,6 +1,7 @@
 //! The one clock (`shequ_domain::clock`): the server started with `--pretend-now` lives at the
-//! chosen time, so a lockout ends and a dispatched ticket turns red when that time comes; and
-//! no module but the clock reads the current time itself.
+//! chosen time, so a lockout ends and a dispatched ticket turns red when that time comes; a
+//! day's work falls on Beijing time's day whatever the machine's zone (`--time-zone` changes
+//! it); and no module but the clock reads the current time itself.
 
 use crate::support;
 
@@ -114,6 +115,51 @@ fn at_a_pretended_later_now_a_lockout_ends_and_a_ticket_turns_red() {
     );
 }
 
+/// A visit entered at 01:30 Beijing time is that day's visit, though the machine (UTC here)
+/// still says the day before; a deployment told `--time-zone UTC` counts it on the UTC day. A
+/// zone that isn't one is refused at start-up in Chinese.
+#[test]
+fn a_days_work_falls_on_beijings_day_whatever_the_machines_zone() {
+    let srv = Server::start(20);
+    let grid = support::grid_of_wangge(&srv);
+    let (person, _) = support::first_resident(&srv, grid);
+    let db = srv.stop();
+    // Yesterday 17:30 UTC is today 01:30 in Beijing.
+    let utc_day = Utc::now().date_naive() - Duration::days(1);
+    let at = format!("{utc_day}T17:30:00Z");
+    let beijing_day = utc_day + Duration::days(1);
+    let visit_day = |srv: &Server| {
+        let (s, v) = srv.api("wangge").post(
+            "/api/v1/visits",
+            json!({"person_id": person, "kind": "电话"}),
+        );
+        assert_eq!(s, 201, "{v}");
+        let id = v["id"].as_i64().unwrap();
+        let (ok, out) = srv
+            .db
+            .sql(&format!("SELECT visited_on FROM visits WHERE id = {id}"));
+        assert!(ok, "{out}");
+        out.trim().to_string()
+    };
+    let srv = Server::serve_with(db, &["--pretend-now", &at]);
+    assert_eq!(visit_day(&srv), beijing_day.to_string(), "Beijing's day");
+    let db = srv.stop();
+    let srv = Server::serve_with(db, &["--pretend-now", &at, "--time-zone", "UTC"]);
+    assert_eq!(
+        visit_day(&srv),
+        utc_day.to_string(),
+        "the UTC day when told so"
+    );
+    let db = srv.stop();
+
+    let (ok, _, err) = support::run(&["migrate", "--db", &db.url, "--time-zone", "Europe/Berlin"]);
+    assert!(!ok);
+    assert!(
+        err.contains("--time-zone") && err.contains("Asia/Shanghai"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_pretended_now_that_is_not_rfc_3339_is_refused_in_chinese() {
     let db = support::TestDb::new();
@@ -151,6 +197,9 @@ fn only_the_clock_module_reads_the_current_time() {
                     if [
                         "Utc::now",
                         "Local::now",
+                        // Local days are the deployment's (`clock::zone`), not the server's.
+                        "chrono::Local",
+                        "&Local",
                         "SystemTime::now",
                         "UNIX_EPOCH.elapsed",
                     ]

@@ -818,7 +818,7 @@ fn the_resident_rates_through_the_receipt_and_staff_record_a_named_phone_callbac
 
     // Staff: no rating of their own; a 电话回访 needs its day, and can't claim the resident's
     // channel.
-    let today = chrono::Local::now().date_naive();
+    let today = shequ_domain::clock::today();
     let (s, v) = step(&head, from_worker, "rate", json!({"rating": "满意"}));
     assert_eq!(
         (s, v["error"]["field"].as_str()),

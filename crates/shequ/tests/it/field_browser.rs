@@ -43,7 +43,7 @@ fn a_visit_raises_a_problem_that_is_dispatched_handled_checked_closed_and_rated(
                AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.person_id = p.id) ORDER BY p.id LIMIT 1"
         ),
     );
-    let started = (chrono::Local::now().date_naive() - chrono::Duration::days(40)).to_string();
+    let started = (shequ_domain::clock::today() - chrono::Duration::days(40)).to_string();
     let (s, v) = srv.api("wangge").post(
         &format!("/api/v1/persons/{person}/tags"),
         json!({"kind": "elderly_alone", "started_on": started, "values": {"category": "独居"}}),

@@ -377,7 +377,7 @@ fn two_due_people(srv: &Server, grid: i64) -> (i64, i64) {
         ids.push(line.trim().parse::<i64>().unwrap());
     }
     assert_eq!(ids.len(), 2, "{out}");
-    let started = (chrono::Local::now().date_naive() - chrono::Duration::days(40)).to_string();
+    let started = (shequ_domain::clock::today() - chrono::Duration::days(40)).to_string();
     for p in &ids {
         let (s, v) = srv.api("wangge").post(
             &format!("/api/v1/persons/{p}/tags"),

@@ -1012,7 +1012,7 @@ fn a_years_visits_come_in_from_an_old_ledger() {
     }
     let dir = std::env::temp_dir().join(format!("shequ-import-visits-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let tomorrow = (chrono::Local::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let tomorrow = (shequ_domain::clock::today() + chrono::Duration::days(1)).to_string();
     let (d200, d150, d30) = (
         support::days_ago(200),
         support::days_ago(150),
@@ -1318,7 +1318,7 @@ fn a_years_mediation_cases_come_in_from_an_old_ledger() {
         d(30),
         d(20),
     );
-    let tomorrow = (chrono::Local::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let tomorrow = (shequ_domain::clock::today() + chrono::Duration::days(1)).to_string();
     let header = [
         "收案日期",
         "纠纷类别",

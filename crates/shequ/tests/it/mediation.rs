@@ -31,7 +31,7 @@ fn a_dispute_found_on_a_visit_is_screened_mediated_settled_and_its_agreement_ope
     let person = a_resident(&srv, grid);
     let worker = srv.api("wangge");
     let head = srv.api("shuji");
-    let months_so_far = i64::from(chrono::Local::now().date_naive().month());
+    let months_so_far = i64::from(shequ_domain::clock::today().month());
 
     // Nothing screened yet: 0 of this year's grid-months, no case closed.
     let before = rates(&head, grid);
@@ -104,7 +104,7 @@ fn a_dispute_found_on_a_visit_is_screened_mediated_settled_and_its_agreement_ope
     assert_eq!(s, 422, "one register entry, one case: {v}");
     let (s, case) = worker.get(&format!("/api/v1/mediation-cases/{id}"));
     assert_eq!(s, 200, "{case}");
-    let year = chrono::Local::now().date_naive().year();
+    let year = shequ_domain::clock::today().year();
     assert!(
         case["case_no"]
             .as_str()

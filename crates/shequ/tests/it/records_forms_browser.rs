@@ -345,7 +345,7 @@ fn the_figures_of_a_chosen_day_are_shown_on_a_phone() {
                "residence": {"room_id": room}}),
     );
     assert_eq!(s, 201, "{v}");
-    let today = chrono::Local::now().date_naive();
+    let today = shequ_domain::clock::today();
     let day = today.pred_opt().unwrap();
     let (s, then) = api.get(&format!("/api/v1/nodes/{grid}/stats?as_of={day}"));
     assert_eq!(s, 200, "{then}");
@@ -451,7 +451,7 @@ fn the_auditor_filters_the_audit_log_on_a_phone() {
     assert_eq!(listed_seqs(&br), stored);
 
     // Narrowed to today's date range as well, typed into the date fields.
-    let today = chrono::Local::now().date_naive();
+    let today = shequ_domain::clock::today();
     let f = br.form("audit-filter").unwrap();
     for name in ["from", "to"] {
         let d = f.find(&format!("input[name={name}]")).unwrap();

@@ -197,7 +197,7 @@ fn a_ticket_goes_from_report_to_evaluation_with_every_step_on_its_timeline() {
         &worker,
         id,
         "rate",
-        json!({"rating": "满意", "callback_on": chrono::Local::now().date_naive().to_string()}),
+        json!({"rating": "满意", "callback_on": shequ_domain::clock::today().to_string()}),
     );
     assert_eq!(
         (t["state"].as_str(), t["rating"].as_str()),
@@ -640,7 +640,7 @@ fn the_settings_page_changes_categories_limits_and_the_calendar() {
         .0,
         303
     );
-    let next_year = chrono::Local::now().date_naive().year() + 1;
+    let next_year = shequ_domain::clock::today().year() + 1;
     let day = format!("{next_year}-01-01");
     assert_eq!(
         post(&[

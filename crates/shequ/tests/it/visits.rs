@@ -208,7 +208,7 @@ fn due_lists_visits_rules_and_the_heads_view() {
     );
 
     // Bad visits are refused with the field named.
-    let tomorrow = (chrono::Local::now().date_naive() + chrono::Duration::days(1)).to_string();
+    let tomorrow = (shequ_domain::clock::today() + chrono::Duration::days(1)).to_string();
     for (body, field) in [
         (
             json!({"person_id": released, "visited_on": tomorrow}),

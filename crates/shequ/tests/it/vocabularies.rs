@@ -4,7 +4,7 @@
 
 use crate::support;
 
-use chrono::{Local, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::json;
 use shequ_domain::registry::id_number::IdNumber;
 use support::{Server, Web, grid_of_wangge, sql_int};
@@ -87,7 +87,7 @@ fn a_public_order_patrol_has_its_checklist_and_is_recorded() {
             &srv.db,
             &format!(
                 "SELECT count(*) FROM patrols WHERE id = {id} AND type_code = 'public_order' AND patrolled_on = '{}'",
-                Local::now().date_naive()
+                shequ_domain::clock::today()
             )
         ),
         1

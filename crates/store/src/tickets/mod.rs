@@ -9,7 +9,7 @@ pub mod open311;
 pub mod public_reports;
 pub mod settings;
 
-use chrono::{DateTime, Local, NaiveDateTime};
+use chrono::{DateTime, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use shequ_domain::tickets::{self as flow, Action, State};
 use shequ_domain::worktime::{Calendar, LimitUnit};
@@ -384,7 +384,7 @@ pub fn fill_respond_by(conn: &mut Conn) -> StoreResult<usize> {
 fn local(utc: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(utc)
         .ok()
-        .map(|d| d.with_timezone(&Local).naive_local())
+        .map(|d| shequ_domain::clock::local(&d).naive_local())
 }
 
 /// How overdue an open ticket is: yellow once past its limit, red once past it by another

@@ -330,13 +330,10 @@ pub struct ServiceRequest {
     pub media_url: Option<String>,
 }
 
-/// ISO 8601 with the server's zone, as the spec asks.
+/// ISO 8601 with the deployment's zone, as the spec asks.
 fn zoned(utc: &str) -> String {
     DateTime::parse_from_rfc3339(utc)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-        })
+        .map(|d| shequ_domain::clock::local(&d).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
         .unwrap_or_else(|_| utc.to_string())
 }
 

@@ -38,7 +38,7 @@ pub fn routes() -> Routes {
 pub fn local_time(s: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|d| {
-            d.with_timezone(&chrono::Local)
+            shequ_domain::clock::local(&d)
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         })

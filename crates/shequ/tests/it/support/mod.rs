@@ -762,7 +762,7 @@ pub fn xlsx_of(title: &str, sheet: shequ_office::xlsx::Sheet) -> Vec<u8> {
     let meta = shequ_office::xlsx::FileMeta {
         title: title.into(),
         author: "t".into(),
-        created: chrono::Local::now().fixed_offset(),
+        created: shequ_domain::clock::now_local(),
         company: "t".into(),
         comment: String::new(),
     };
@@ -848,7 +848,7 @@ pub fn another_district(srv: &Server) -> std::collections::BTreeMap<&'static str
 
 /// The local date `n` days before today, as the forms and the API write dates.
 pub fn days_ago(n: i64) -> String {
-    (chrono::Local::now().date_naive() - chrono::Duration::days(n)).to_string()
+    (shequ_domain::clock::today() - chrono::Duration::days(n)).to_string()
 }
 
 /// Converts an office file with LibreOffice headless (`csv` or `pdf`); returns the output
