@@ -22,6 +22,9 @@ pub struct Gathered {
     pub worker: Option<String>,
     /// (indicator code, [(month label, value)]) for each monthly chart.
     pub monthly: Vec<(&'static str, Vec<(String, f64)>)>,
+    /// The lines of the records the community head marked as notable (工作亮点), in the order
+    /// they happened; none in a personal summary.
+    pub highlights: Vec<String>,
 }
 
 /// Reads what `wording` needs for `node_id` over `period`, within `actor`'s scope.
@@ -92,10 +95,16 @@ fn gather_of(
             monthly.push((*code, points));
         }
     }
+    let highlights = if worker.is_none() {
+        shequ_store::highlights::in_period(conn, &node, period)?
+    } else {
+        Vec::new()
+    };
     Ok(Gathered {
         figures,
         worker: worker.map(|w| w.1),
         monthly,
+        highlights,
     })
 }
 
@@ -306,7 +315,7 @@ pub fn compose(wording: &Wording, g: &Gathered) -> Summary {
         .iter()
         .filter_map(|l| fill(l, g, false))
         .collect();
-    let sections = wording
+    let mut sections: Vec<(String, Vec<String>)> = wording
         .sections
         .iter()
         .filter_map(|s| {
@@ -314,6 +323,10 @@ pub fn compose(wording: &Wording, g: &Gathered) -> Summary {
             (!items.is_empty()).then(|| (s.heading.clone(), items))
         })
         .collect();
+    // The records the head marked as notable, in their own words; left out when none was.
+    if !g.highlights.is_empty() {
+        sections.push(("工作亮点".to_string(), g.highlights.clone()));
+    }
     let table = wording
         .table
         .iter()

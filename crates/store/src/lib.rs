@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod field;
 pub mod forms;
+pub mod highlights;
 pub mod imports;
 pub mod indicators;
 pub mod ledger;

@@ -310,3 +310,92 @@ fn a_grid_worker_reads_their_own_summary_on_a_phone() {
     ]);
     assert!(!ok && err.contains("--worker"), "{err}");
 }
+
+/// 工作亮点: on a phone, the community head marks a 事件 and a settled dispute as notable from
+/// their pages, in their own words; the summary lists them under 工作亮点 (and leaves the
+/// section out when nothing is marked); a grid worker sees the line but not the form; clearing
+/// the line takes the mark away.
+#[test]
+fn the_head_marks_highlights_on_a_phone_and_the_summary_lists_them() {
+    use support::phone::{WAIT, login, open, open_details_of, submit};
+    let srv = Server::start(20);
+    let head = srv.api("shuji");
+    let grid = support::grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let (person, room) = support::first_resident(&srv, grid);
+    let (s, v) = head.post(
+        "/api/v1/tickets",
+        json!({"node_id": room, "category_code": "0102", "title": "楼道堆物",
+               "photos": support::hazard_photos()}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let ticket = v["id"].as_i64().unwrap();
+    let (s, v) = head.post(
+        "/api/v1/mediation-cases",
+        json!({"node_id": grid, "type_code": "邻里", "summary": "楼上漏水",
+               "parties": [{"side": "applicant", "person_id": person},
+                           {"side": "respondent", "name": "外来租户"}]}),
+    );
+    assert_eq!(s, 201, "{v}");
+    let case = v["id"].as_i64().unwrap();
+    let web = Web::login(&srv.base, "shuji");
+    let (_, page, _) = web.get(&format!("/nodes/{community}/summary"));
+    assert!(!page.contains("工作亮点"), "nothing marked, no section");
+
+    let br = login(&srv, "shuji");
+    let lines = [
+        (
+            format!("/tickets/{ticket}"),
+            "highlight-ticket",
+            "组织志愿者半天清空3个单元楼道堆物",
+        ),
+        (
+            format!("/mediation-cases/{case}"),
+            "highlight-case",
+            "上门调解楼上漏水纠纷，双方握手言和",
+        ),
+    ];
+    for (path, form, line) in &lines {
+        open(&br, &srv, path, &format!("form#{form}"));
+        open_details_of(&br, form);
+        let f = br.form(form).unwrap();
+        f.find("input[name=highlight]")
+            .unwrap()
+            .send_keys(line)
+            .unwrap();
+        submit(&br, &f);
+        br.wait_for(&format!("form#{form}"), WAIT).unwrap();
+    }
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM highlights"), 2);
+    let (_, page, _) = web.get(&format!("/nodes/{community}/summary"));
+    assert!(page.contains("工作亮点"), "{page}");
+    for (_, _, line) in &lines {
+        assert!(page.contains(line), "{line}: {page}");
+    }
+    // The grid worker reads the line, without the form.
+    let (_, page, _) = Web::login(&srv.base, "wangge").get(&format!("/tickets/{ticket}"));
+    assert!(
+        page.contains(lines[0].2) && !page.contains("highlight-ticket"),
+        "{page}"
+    );
+
+    // Cleared: the mark is gone, from the summary too.
+    open(&br, &srv, &lines[0].0, "form#highlight-ticket");
+    let f = br.form("highlight-ticket").unwrap();
+    f.find("input[name=highlight]").unwrap().clear().unwrap();
+    submit(&br, &f);
+    br.wait_for("form#highlight-ticket", WAIT).unwrap();
+    assert_eq!(sql_int(&srv.db, "SELECT count(*) FROM highlights"), 1);
+    let (_, page, _) = web.get(&format!("/nodes/{community}/summary"));
+    assert!(!page.contains(lines[0].2) && page.contains(lines[1].2));
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT count(*) FROM audit_log WHERE action IN ('highlight.mark', 'highlight.unmark')"
+        ),
+        3
+    );
+}

@@ -3,6 +3,7 @@
 pub(crate) mod api;
 pub(crate) mod dashboard;
 pub(crate) mod forms;
+pub(crate) mod highlights;
 pub(crate) mod ledgers;
 pub(crate) mod locks;
 pub(crate) mod summary;
@@ -50,6 +51,7 @@ pub fn pages() -> crate::access::Routes {
         .merge(summary::pages())
         .merge(dashboard::pages())
         .merge(forms::pages())
+        .merge(highlights::pages())
 }
 
 /// The period a page asks for: `period` (2024, 2024H1, 2024Q3, 2024-05) or the days `from`

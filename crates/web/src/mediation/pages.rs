@@ -286,6 +286,9 @@ struct CasePage {
     hand_offs: Vec<(&'static str, &'static str)>,
     can_write: bool,
     error: Option<String>,
+    hl: crate::figures::highlights::Shown,
+    hl_action: String,
+    hl_kind: &'static str,
 }
 
 async fn case_page(
@@ -295,7 +298,18 @@ async fn case_page(
     error: Option<String>,
 ) -> Result<CasePage, PageError> {
     let actor = user.actor.clone();
-    let c = st.db(move |conn| mediation::get(conn, &actor, id)).await?;
+    let (c, hl) = st
+        .db(move |conn| {
+            let c = mediation::get(conn, &actor, id)?;
+            let hl = crate::figures::highlights::shown(
+                conn,
+                &actor,
+                shequ_store::highlights::Marked::MediationCase,
+                id,
+            )?;
+            Ok((c, hl))
+        })
+        .await?;
     let mut l = Layout::new(format!("调解 {}", c.case_no), user);
     l.crumbs = vec![("调解".into(), format!("/nodes/{}/mediation", c.node_id))];
     let hand_offs = HAND_OFFS
@@ -310,6 +324,9 @@ async fn case_page(
         hand_offs,
         can_write: user.actor.role.writes_people(),
         error,
+        hl,
+        hl_action: format!("/mediation-cases/{id}/highlight"),
+        hl_kind: "case",
     })
 }
 

@@ -358,6 +358,9 @@ struct TicketPage {
     roles: &'static [(&'static str, &'static str)],
     error: Option<String>,
     photo_error: Option<String>,
+    hl: crate::figures::highlights::Shown,
+    hl_action: String,
+    hl_kind: &'static str,
 }
 
 async fn ticket_page(
@@ -367,11 +370,17 @@ async fn ticket_page(
     error: Option<String>,
 ) -> Result<TicketPage, PageError> {
     let actor = user.actor.clone();
-    let (t, timeline, targets) = st
+    let (t, timeline, targets, hl) = st
         .db(move |c| {
             let (t, timeline) = tickets::get(c, &actor, id)?;
             let targets = dispatch_targets::for_community(c, t.community_id)?;
-            Ok((t, timeline, targets))
+            let hl = crate::figures::highlights::shown(
+                c,
+                &actor,
+                shequ_store::highlights::Marked::Ticket,
+                id,
+            )?;
+            Ok((t, timeline, targets, hl))
         })
         .await?;
     // Only what this user may take now (the domain's `offered`), the step that moves the
@@ -414,6 +423,9 @@ async fn ticket_page(
         roles: shequ_store::attachments::ROLES,
         error,
         photo_error: None,
+        hl,
+        hl_action: format!("/tickets/{id}/highlight"),
+        hl_kind: "ticket",
     })
 }
 
