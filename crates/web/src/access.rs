@@ -53,6 +53,9 @@ pub enum Need {
     Settings,
     /// What is a community's own to word (its work summary's wording): its head alone.
     CommunitySettings,
+    /// The wording of a work summary: a community's head, or a street's (district's) staff
+    /// for their own; the store decides whose wording the node is in.
+    WordSummary,
     /// Uploading, binding and publishing 一表通 forms: street and district staff.
     PublishForms,
     /// Submitting a community's copy of a 一表通 form: its head and line workers.
@@ -85,6 +88,7 @@ impl Need {
             Need::DistrictSettings => role.manages_district_settings(),
             Need::Settings => role.manages_district_settings() || role.manages_community_settings(),
             Need::CommunitySettings => role.manages_community_settings(),
+            Need::WordSummary => role.manages_community_settings() || role.publishes_forms(),
             Need::PublishForms => role.publishes_forms(),
             Need::FillForms => role.fills_forms(),
             Need::WorkTickets => shequ_domain::tickets::works_tickets(role),

@@ -73,6 +73,8 @@ fn may(role: &str, need: &str) -> bool {
         "settings" => ["district_admin", "community_head"].contains(&role),
         // A community's own wording of its work summary: its head's.
         "community_settings" => role == "community_head",
+        // A summary's wording: the community head's, or the street's (district's) own.
+        "word_summary" => ["community_head", "street_staff", "district_admin"].contains(&role),
         "read_audit" => role == "auditor",
         // 一表通: the street and the district send forms, the community answers them.
         "publish_forms" => ["street_staff", "district_admin"].contains(&role),

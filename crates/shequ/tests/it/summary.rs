@@ -399,3 +399,76 @@ fn the_head_marks_highlights_on_a_phone_and_the_summary_lists_them() {
         3
     );
 }
+
+/// A street words its own summary: its staff keep the street's wording (the street's summary is
+/// written in it), a community head can't change it, and the street's staff can't change a
+/// community's; each is told where their own is.
+#[test]
+fn a_street_words_its_own_summary() {
+    let srv = Server::start(20);
+    let grid = support::grid_of_wangge(&srv);
+    let community = sql_int(
+        &srv.db,
+        &format!("SELECT community_id FROM org_nodes WHERE id = {grid}"),
+    );
+    let street = sql_int(
+        &srv.db,
+        &format!("SELECT parent_id FROM org_nodes WHERE id = {community}"),
+    );
+    use chrono::Datelike;
+    let year = shequ_domain::clock::today().year().to_string();
+    let jiedao = srv.api("jiedao");
+    let url = format!("/api/v1/nodes/{street}/summary-wording");
+    let (s, v) = jiedao.get(&url);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["default"].as_bool(), v["community_id"].as_i64()),
+        (Some(true), Some(street))
+    );
+    let body = "标题：{单位}{期间}街道工作总结\n# 平安建设\n- 辖区实有人口{people.total}人。";
+    let (s, v) = srv.api("shuji").send("PUT", &url, json!({ "body": body }));
+    assert_eq!(s, 403, "a community head has no street: {v}");
+    let (s, v) = jiedao.send("PUT", &url, json!({ "body": body }));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["default"], false);
+    let (s, v) = jiedao.send(
+        "PUT",
+        &format!("/api/v1/nodes/{community}/summary-wording"),
+        json!({ "body": body }),
+    );
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("书记"),
+        "{v}"
+    );
+    let (ok, md, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--node",
+        &street.to_string(),
+        "--period",
+        &year,
+        "--format",
+        "md",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        md.contains("街道工作总结") && md.contains("平安建设"),
+        "{md}"
+    );
+    // The community's summary still reads in the default wording.
+    let (ok, md, err) = support::run(&[
+        "report",
+        "--db",
+        &srv.db.url,
+        "--node",
+        &community.to_string(),
+        "--period",
+        &year,
+        "--format",
+        "md",
+    ]);
+    assert!(ok, "{err}");
+    assert!(!md.contains("街道工作总结"), "{md}");
+}

@@ -314,39 +314,52 @@ impl Wording {
 /// Longer than this is not a wording anyone edits on a page.
 const MAX_CHARS: usize = 20_000;
 
-/// A community's wording as kept: its own text, or the default.
+/// A wording as kept: its owner's own text, or the default.
 #[derive(Debug, Clone)]
 pub struct Kept {
+    /// Whose wording it is: the community a node is in, or a street (or district) itself.
     pub community: Node,
     pub body: String,
     /// Who last changed it and when; None while it is the default.
     pub changed: Option<(String, String)>,
 }
 
-/// The wording of the community `node_id` is in (the default for a street or above: the
-/// wording is a community's).
+/// Whose wording a node's summary is written in: its community's, or, above the communities,
+/// the node's own (a street words its summary itself).
+fn owner_of(conn: &mut Conn, node: Node) -> StoreResult<Node> {
+    match node.community_id {
+        Some(id) if id != node.id => tree::load(conn, id),
+        _ => Ok(node),
+    }
+}
+
+/// May `actor` change the wording `owner` keeps: a community's its head, a street's or a
+/// district's the staff who send forms there (街道、区的业务人员).
+pub fn may_edit(actor: &Actor, owner: &Node) -> bool {
+    if owner.community_id.is_some() {
+        actor.role.manages_community_settings()
+    } else {
+        actor.role.publishes_forms()
+    }
+}
+
+/// The wording the summary of `node_id` is written in: its community's, or a street's own.
 pub fn kept(conn: &mut Conn, actor: &Actor, node_id: i64) -> StoreResult<Kept> {
     let node = tree::get(conn, actor, node_id)?;
-    let Some(community_id) = node.community_id else {
-        return Ok(Kept {
-            community: node,
-            body: DEFAULT.to_string(),
-            changed: None,
-        });
-    };
-    let community = tree::load(conn, community_id)?;
+    let owner = owner_of(conn, node)?;
+    // The table's key is the owner node: a community, or a street or district above them.
     let row = conn.query_opt(
         "SELECT body, updated_by, updated_at FROM summary_wordings WHERE community_id = ?",
-        params![community_id],
+        params![owner.id],
     )?;
     Ok(match row {
         Some(r) => Kept {
-            community,
+            community: owner,
             body: r.get(0)?,
             changed: Some((r.get(1)?, r.get(2)?)),
         },
         None => Kept {
-            community,
+            community: owner,
             body: DEFAULT.to_string(),
             changed: None,
         },
@@ -360,10 +373,14 @@ pub fn of_node(conn: &mut Conn, actor: &Actor, node_id: i64) -> StoreResult<Word
     parse(&k.body)
 }
 
-/// Saves the community's wording (its head's), after reading it: a wrong placeholder or line
-/// is refused with its line number, and nothing is saved. Audited.
+/// Saves the wording of the community (its head's) or the street (its staff's) `node_id` is
+/// in, after reading it: a wrong placeholder or line is refused with its line number, and
+/// nothing is saved. Audited.
 pub fn save(conn: &mut Conn, actor: &Actor, node_id: i64, body: &str) -> StoreResult<Kept> {
-    actor.require(actor.role.manages_community_settings(), "修改工作总结模板")?;
+    actor.require(
+        actor.role.manages_community_settings() || actor.role.publishes_forms(),
+        "修改工作总结模板",
+    )?;
     let body = body.replace("\r\n", "\n");
     if body.chars().count() > MAX_CHARS {
         return Err(StoreError::invalid(
@@ -373,18 +390,33 @@ pub fn save(conn: &mut Conn, actor: &Actor, node_id: i64, body: &str) -> StoreRe
     }
     parse(&body)?;
     let node = tree::get(conn, actor, node_id)?;
-    let community_id = node
-        .community_id
-        .ok_or_else(|| StoreError::invalid("社区", "工作总结模板按社区保存：请在社区页面修改"))?;
+    let owner = owner_of(conn, node)?;
+    // The wrong place rather than a refusal: each may word their own summary, elsewhere.
+    if !may_edit(actor, &owner) {
+        return Err(StoreError::invalid(
+            "总结模板",
+            if owner.community_id.is_some() {
+                format!(
+                    "“{}”的工作总结模板由本社区书记/主任修改；街道的模板请在街道页面修改",
+                    owner.name
+                )
+            } else {
+                format!(
+                    "“{}”的工作总结模板由{}的工作人员修改；社区的模板请在社区页面修改",
+                    owner.name, owner.name
+                )
+            },
+        ));
+    }
     conn.transaction(|c| {
         c.execute(
             "DELETE FROM summary_wordings WHERE community_id = ?",
-            params![community_id],
+            params![owner.id],
         )?;
         c.execute(
             "INSERT INTO summary_wordings (community_id, body, updated_at, updated_by) VALUES (?, ?, ?, ?)",
             params![
-                community_id,
+                owner.id,
                 body.as_str(),
                 crate::clock::now(),
                 actor.display_name.as_str()
@@ -393,12 +425,12 @@ pub fn save(conn: &mut Conn, actor: &Actor, node_id: i64, body: &str) -> StoreRe
         audit::record(
             c,
             By::Actor(actor),
-            Event::ok("summary_wording.save", format!("node:{community_id}"))
+            Event::ok("summary_wording.save", format!("node:{}", owner.id))
                 .with(serde_json::json!({ "字数": body.chars().count() })),
         )?;
         Ok::<(), StoreError>(())
     })?;
-    kept(conn, actor, community_id)
+    kept(conn, actor, owner.id)
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub fn api_routes() -> Routes {
         )
         .put(
             "/api/v1/nodes/{id}/summary-wording",
-            node(Need::CommunitySettings),
+            node(Need::WordSummary),
             put_wording,
         )
 }
@@ -65,7 +65,7 @@ pub fn pages() -> Routes {
         )
         .post(
             "/nodes/{id}/summary/wording",
-            node(Need::CommunitySettings),
+            node(Need::WordSummary),
             save_wording,
         )
 }
@@ -199,7 +199,7 @@ async fn page(
     l.crumbs = vec![(node.name.clone(), format!("/nodes/{}", node.id))];
     let page = SummaryPage {
         l,
-        can_edit: user.actor.role.manages_community_settings() && node.community_id.is_some(),
+        can_edit: wording::may_edit(&user.actor, &node),
         period: period.to_string(),
         choices: choices(shequ_store::today()),
         title: s.title.clone(),
@@ -261,8 +261,7 @@ async fn wording_view(
     )];
     Ok(WordingPage {
         l,
-        can_edit: user.actor.role.manages_community_settings()
-            && k.community.community_id.is_some(),
+        can_edit: wording::may_edit(&user.actor, &k.community),
         body: typed_body.unwrap_or(k.body),
         changed: k.changed,
         community: k.community,
