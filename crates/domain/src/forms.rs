@@ -247,7 +247,8 @@ fn long_text(place: &str, text: &str) -> Result<(), FormError> {
 }
 
 /// What one cell of a copy holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = FormValue)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Value {
     Empty,

@@ -71,7 +71,8 @@ const FORM_COLS: &str = "f.id, f.node_id, n.name, n.path, f.title, f.layout, f.p
      f.created_at, f.created_by, f.published_at, f.published_by, f.version";
 
 /// One submitted version of a community's copy.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = FormVersion)]
 pub struct Version {
     pub version: i64,
     pub submitted_by: String,
@@ -79,7 +80,8 @@ pub struct Version {
 }
 
 /// A community under a copy that adds up, and its latest submission.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = FormStanding)]
 pub struct Standing {
     pub community_id: i64,
     pub community_name: String,
@@ -113,7 +115,8 @@ pub enum CopyKind {
 }
 
 /// A form in a list, with what the viewer's node has done with it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = FormListed)]
 pub struct Listed {
     pub id: i64,
     pub title: String,

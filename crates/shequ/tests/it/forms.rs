@@ -275,6 +275,26 @@ fn a_street_sends_a_form_and_a_community_answers_it_on_a_phone() {
         communities - 1
     );
 
+    // The same for scripts, as JSON.
+    let (s, v) = srv
+        .api("jiedao")
+        .get(&format!("/api/v1/nodes/{street}/forms/{form}"));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["kind"], "sum");
+    assert_eq!(v["rows"][2]["cells"][0]["value"]["value"], 13.0, "{v}");
+    assert_eq!(v["rows"][0]["cells"][0]["binding"], "people.total");
+    assert_eq!(
+        v["rows"][0]["cells"][0]["value"]["amount"]["value"], people,
+        "{v}"
+    );
+    assert_eq!(
+        v["communities"].as_array().unwrap().len() as i64,
+        communities
+    );
+    let (s, v) = head.get(&format!("/api/v1/nodes/{community}/forms"));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v[0]["standing"], "已报送第2版", "{v}");
+
     // The street's file: the form's layout, the sums, who has submitted; LibreOffice reads it.
     let (s, ct, _, bytes) = jiedao.download(&format!("/nodes/{street}/forms/{form}/download"));
     assert_eq!(s, 200);

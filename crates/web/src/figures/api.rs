@@ -42,6 +42,7 @@ pub fn routes() -> Routes {
         .merge(super::locks::api_routes())
         .merge(super::ledgers::api_routes())
         .merge(super::summary::api_routes())
+        .merge(super::forms::api_routes())
 }
 
 #[derive(OpenApi)]
@@ -55,7 +56,9 @@ pub fn routes() -> Routes {
     super::locks::release_lock,
     super::ledgers::list_ledgers,
     super::summary::get_wording,
-    super::summary::put_wording
+    super::summary::put_wording,
+    super::forms::api_list,
+    super::forms::api_copy
 ))]
 pub struct FiguresDoc;
 

@@ -7,8 +7,10 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
+use serde::Serialize;
 use shequ_domain::forms::{Binding, Value};
 use shequ_domain::registry::org::NodeKind;
 use shequ_ledgers::forms as files;
@@ -16,10 +18,13 @@ use shequ_store::access::scope::RecordKind;
 use shequ_store::forms::{self, Copy, CopyKind, Listed, Standing, Version};
 use shequ_store::indicators::catalogue;
 use shequ_store::registry::tree::Node;
+use utoipa::ToSchema;
 
 use super::{Choice, choices};
 use crate::access::{Need, Routes, Target, rule};
-use crate::error::AppError;
+use crate::api::ApiResult;
+use crate::auth::ApiUser;
+use crate::error::{AppError, ErrorBody};
 use crate::extract::{Form, Multipart, Path};
 use crate::pages::{Layout, PageError, PageResult, check_csrf, render};
 use crate::state::AppState;
@@ -27,6 +32,137 @@ use crate::state::AppState;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /// A form's file is a page or two: far below this.
 const UPLOAD_LIMIT: usize = 5 * 1024 * 1024;
+
+pub fn api_routes() -> Routes {
+    let node = |need| rule(need, Target::Record(RecordKind::Node));
+    Routes::new()
+        .get("/api/v1/nodes/{id}/forms", node(Need::ViewArea), api_list)
+        .get(
+            "/api/v1/nodes/{id}/forms/{form}",
+            node(Need::ViewArea),
+            api_copy,
+        )
+}
+
+/// One cell of a copy: what fills it and what it holds.
+#[derive(Serialize, ToSchema)]
+pub struct CopyCell {
+    /// An indicator's code, `#` (a number typed by the community), `文字` (typed text) or
+    /// nothing (a cell that takes nothing).
+    binding: String,
+    value: Value,
+    /// As the page shows it (90.0%, 12).
+    shown: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CopyRow {
+    labels: Vec<String>,
+    cells: Vec<CopyCell>,
+}
+
+/// A form's copy at a node: a community's (its figures now; what it last submitted), the sum of
+/// the communities below (their latest submissions added up), or a draft's bindings.
+#[derive(Serialize, ToSchema)]
+pub struct FormCopy {
+    form_id: i64,
+    title: String,
+    /// The node that sent the form.
+    from: String,
+    node_id: i64,
+    node_name: String,
+    /// 2026年上半年; none while a draft.
+    period: Option<String>,
+    /// draft | community | sum
+    kind: &'static str,
+    /// The header rows, each as wide as the form.
+    heads: Vec<Vec<String>>,
+    rows: Vec<CopyRow>,
+    /// A community's copy: the cells as last submitted.
+    submitted: Option<Vec<Vec<Value>>>,
+    /// A community's submissions, latest first.
+    versions: Vec<Version>,
+    /// Above the communities: each community and its latest submission.
+    communities: Vec<Standing>,
+}
+
+impl From<Copy> for FormCopy {
+    fn from(copy: Copy) -> FormCopy {
+        let layout = &copy.form.layout;
+        let empty = vec![vec![Value::Empty; layout.columns()]; layout.rows.len()];
+        let (kind, cells, submitted, versions, communities) = match copy.kind {
+            CopyKind::Draft => ("draft", empty, None, Vec::new(), Vec::new()),
+            CopyKind::Community {
+                live,
+                submitted,
+                versions,
+            } => (
+                "community",
+                live,
+                submitted.map(|(_, cells)| cells),
+                versions,
+                Vec::new(),
+            ),
+            CopyKind::Sum { cells, communities } => ("sum", cells, None, Vec::new(), communities),
+        };
+        FormCopy {
+            form_id: copy.form.id,
+            title: copy.form.title.clone(),
+            from: copy.form.node_name.clone(),
+            node_id: copy.node.id,
+            node_name: copy.node.name.clone(),
+            period: copy.form.period.map(|p| p.label()),
+            kind,
+            heads: layout.heads.clone(),
+            rows: layout
+                .rows
+                .iter()
+                .zip(cells)
+                .map(|(row, values)| CopyRow {
+                    labels: row.labels.clone(),
+                    cells: row
+                        .cells
+                        .iter()
+                        .zip(values)
+                        .map(|(b, value)| CopyCell {
+                            binding: b.written(),
+                            shown: value.shown(),
+                            value,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            submitted,
+            versions,
+            communities,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/forms", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Listed>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn api_list(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Vec<Listed>> {
+    Ok(Json(st.db(move |c| forms::list(c, &user.actor, id)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/forms/{form}",
+    params(("id" = i64, Path), ("form" = i64, Path)),
+    responses((status = 200, body = FormCopy), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn api_copy(
+    State(st): State<AppState>,
+    user: ApiUser,
+    Path((id, form)): Path<(i64, i64)>,
+) -> ApiResult<FormCopy> {
+    Ok(Json(
+        st.db(move |c| forms::open(c, &user.actor, id, form))
+            .await?
+            .into(),
+    ))
+}
 
 pub fn pages() -> Routes {
     let node = |need| rule(need, Target::Record(RecordKind::Node));
