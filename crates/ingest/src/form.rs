@@ -314,6 +314,29 @@ mod tests {
         assert_eq!(l.column_name(0), "低保·户数");
     }
 
+    /// A one-row header with no title above it, a 计量单位 column among the labels (its cells are
+    /// units, not values), an indented 其中 row, kept as a .csv.
+    #[test]
+    fn a_plain_csv_form_with_a_unit_column_reads_too() {
+        let csv = "序号,指标名称,计量单位,上半年,全年,说明\n\
+                   1,实有人口,人,,,\n\
+                   2,其中：流动人口,人,,,\n\
+                   3,出租房屋,套,/,,\n";
+        let tables = read(csv.as_bytes(), "报表.csv", &Limits::default()).unwrap();
+        let l = layout(&tables).unwrap();
+        assert_eq!(l.labels, 3, "{l:?}");
+        assert_eq!(l.heads.len(), 1);
+        assert_eq!(l.columns(), 3);
+        assert_eq!(l.rows.len(), 3);
+        assert_eq!(l.rows[1].labels[1], "其中：流动人口");
+        assert_eq!(
+            l.rows[2].cells,
+            [Binding::Blank, Binding::Number, Binding::Text]
+        );
+        assert_eq!(l.column_name(1), "全年");
+        assert_eq!(l.title, "报表", "no title row: the sheet's name");
+    }
+
     #[test]
     fn a_sheet_without_a_header_is_refused() {
         let mut wb = Workbook::new();
