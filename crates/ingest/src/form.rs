@@ -6,6 +6,7 @@
 
 use shequ_domain::forms::{Binding, FormError, Layout, MAX_HEAD_ROWS, MAX_LABEL_COLUMNS, Row};
 
+use crate::header::text::compact;
 use crate::persons::not_data;
 use crate::table::{Cell, Table};
 
@@ -231,10 +232,6 @@ fn filled(t: &Table) -> Vec<Vec<String>> {
     // Rows that were empty in the file stay out, as in the table.
     grid.retain(|r| r.iter().any(|s| !s.is_empty()));
     grid
-}
-
-fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn is_text_head(head: &str) -> bool {

@@ -6,7 +6,7 @@
 use shequ_store::imports::{self, FileInfo, Kind, Outcome, Progress};
 use shequ_store::{Actor, Conn, StoreResult};
 
-use crate::importing::{self, Report, rows_refused};
+use crate::importing::{self, LabelledReading, Report, rows_refused};
 
 /// A ledger read and compared, waiting to be committed.
 pub trait Checked: Send + Sync {
@@ -83,6 +83,21 @@ pub fn kinds() -> Vec<(&'static str, String)> {
     out
 }
 
+/// A ledger read by its column titles (`read`), compared by `plan`, reported by `report`.
+fn labelled<R, P>(
+    reading: LabelledReading<R>,
+    report: fn(&LabelledReading<R>, &P) -> Report,
+    plan: impl FnOnce(Vec<R>) -> StoreResult<P>,
+) -> Result<Box<dyn Checked>, String>
+where
+    R: Clone + Send + Sync + 'static,
+    P: Kind + Send + Sync + 'static,
+{
+    let plan = plan(reading.rows.clone()).map_err(|e| e.to_string())?;
+    let refused = rows_refused(&reading.rejected);
+    Ok(pair(reading, plan, report, refused))
+}
+
 /// Reads `bytes` as a ledger of `kind` (any kind but persons) and compares it with the records
 /// under `node_id`, writing nothing. The error is the message to show.
 pub fn check(
@@ -94,41 +109,31 @@ pub fn check(
 ) -> Result<Box<dyn Checked>, String> {
     let store = |e: shequ_store::StoreError| e.to_string();
     Ok(match kind {
-        "units" => {
-            let r = importing::read_units(bytes, name)?;
-            let plan =
-                imports::units::plan_units(conn, actor, node_id, r.rows.clone()).map_err(store)?;
-            let refused = rows_refused(&r.rejected);
-            pair(r, plan, importing::unit_report, refused)
-        }
-        "rentals" => {
-            let r = importing::read_rentals(bytes, name)?;
-            let plan = imports::rentals::plan_rentals(conn, actor, node_id, r.rows.clone())
-                .map_err(store)?;
-            let refused = rows_refused(&r.rejected);
-            pair(r, plan, importing::rental_report, refused)
-        }
-        "visits" => {
-            let r = importing::read_visits(bytes, name)?;
-            let plan = imports::visits::plan_visits(conn, actor, node_id, r.rows.clone())
-                .map_err(store)?;
-            let refused = rows_refused(&r.rejected);
-            pair(r, plan, importing::visit_report, refused)
-        }
-        "patrols" => {
-            let r = importing::read_patrols(bytes, name)?;
-            let plan = imports::patrols::plan_patrols(conn, actor, node_id, r.rows.clone())
-                .map_err(store)?;
-            let refused = rows_refused(&r.rejected);
-            pair(r, plan, importing::patrol_report, refused)
-        }
-        "mediation" => {
-            let r = importing::read_cases(bytes, name)?;
-            let plan = imports::mediation::plan_cases(conn, actor, node_id, r.rows.clone())
-                .map_err(store)?;
-            let refused = rows_refused(&r.rejected);
-            pair(r, plan, importing::case_report, refused)
-        }
+        "units" => labelled(
+            importing::read_units(bytes, name)?,
+            importing::unit_report,
+            |rows| imports::units::plan_units(conn, actor, node_id, rows),
+        )?,
+        "rentals" => labelled(
+            importing::read_rentals(bytes, name)?,
+            importing::rental_report,
+            |rows| imports::rentals::plan_rentals(conn, actor, node_id, rows),
+        )?,
+        "visits" => labelled(
+            importing::read_visits(bytes, name)?,
+            |r, p: &imports::visits::VisitPlan| importing::past_report(r, &p.rows, p.counts()),
+            |rows| imports::visits::plan_visits(conn, actor, node_id, rows),
+        )?,
+        "patrols" => labelled(
+            importing::read_patrols(bytes, name)?,
+            |r, p: &imports::patrols::PatrolPlan| importing::past_report(r, &p.rows, p.counts()),
+            |rows| imports::patrols::plan_patrols(conn, actor, node_id, rows),
+        )?,
+        "mediation" => labelled(
+            importing::read_cases(bytes, name)?,
+            |r, p: &imports::mediation::CasePlan| importing::past_report(r, &p.rows, p.counts()),
+            |rows| imports::mediation::plan_cases(conn, actor, node_id, rows),
+        )?,
         tag => {
             let kind = imports::tags::kind(tag).map_err(store)?;
             let r = importing::read_tags(bytes, name, kind)?;

@@ -7,13 +7,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use shequ_domain::registry::tags::TagKind;
 use shequ_ingest::{Field, Header, Limits, Mapping, Problem, RowOutcome, Table, tags};
-use shequ_store::imports::mediation::{CasePlan, CaseRow, CaseVerdict};
-use shequ_store::imports::patrols::{PatrolPlan, PatrolRow, PatrolVerdict};
+use shequ_store::imports::mediation::CaseRow;
+use shequ_store::imports::patrols::PatrolRow;
 use shequ_store::imports::rentals::{RentalPlan, RentalRow, RentalVerdict};
 use shequ_store::imports::tags::{TagPlan, TagRow, TagVerdict};
 use shequ_store::imports::units::{UnitPlan, UnitRow, UnitVerdict};
-use shequ_store::imports::visits::{VisitPlan, VisitRow, VisitVerdict};
-use shequ_store::imports::{Counts, ImportRow, Kind as _, Plan, Verdict};
+use shequ_store::imports::visits::VisitRow;
+use shequ_store::imports::{Counts, ImportRow, Kind as _, Past, Plan, Verdict};
 use shequ_store::registry::people::PersonInput;
 
 /// What a file holds, before it is compared with the registry.
@@ -1001,30 +1001,6 @@ fn visit_row(r: &LabelledRow, h: &LabelledHeader) -> Result<VisitRow, Box<Proble
     })
 }
 
-/// A visits ledger's report, in the same shape as a persons import's.
-pub fn visit_report(reading: &VisitReading, plan: &VisitPlan) -> Report {
-    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
-        let judged = match verdict {
-            VisitVerdict::Rejected { field, message } => Judged::Refused(field, message),
-            _ => Judged::Fine,
-        };
-        (
-            i,
-            row.sheet.as_str(),
-            row.row,
-            row.name.clone(),
-            row.visited_on.map(|d| d.to_string()).unwrap_or_default(),
-            judged,
-        )
-    });
-    assemble(
-        (&reading.file_name, &reading.sha256, reading.data_rows),
-        plan.counts(),
-        (&reading.rejected, &[]),
-        rows,
-    )
-}
-
 /// The columns of a 巡查 ledger: the first title is what the catalogue's 巡查记录台账 writes,
 /// the others what offices' own patrol books call them.
 pub const PATROL_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
@@ -1143,30 +1119,6 @@ fn patrol_row(r: &LabelledRow, h: &LabelledHeader) -> Result<PatrolRow, Box<Prob
     })
 }
 
-/// A patrols ledger's report, in the same shape as a persons import's.
-pub fn patrol_report(reading: &PatrolReading, plan: &PatrolPlan) -> Report {
-    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
-        let judged = match verdict {
-            PatrolVerdict::Rejected { field, message } => Judged::Refused(field, message),
-            _ => Judged::Fine,
-        };
-        (
-            i,
-            row.sheet.as_str(),
-            row.row,
-            row.kind.clone().unwrap_or_default(),
-            row.patrolled_on.map(|d| d.to_string()).unwrap_or_default(),
-            judged,
-        )
-    });
-    assemble(
-        (&reading.file_name, &reading.sha256, reading.data_rows),
-        plan.counts(),
-        (&reading.rejected, &[]),
-        rows,
-    )
-}
-
 /// The columns of a 调解台账: the first title is what the catalogue's 矛盾纠纷调解台账 writes,
 /// the others what offices' own mediation books call them.
 pub const CASE_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
@@ -1255,26 +1207,57 @@ fn case_row(r: &LabelledRow, h: &LabelledHeader) -> Result<CaseRow, Box<Problem>
     })
 }
 
-/// A mediation ledger's report, in the same shape as a persons import's.
-pub fn case_report(reading: &CaseReading, plan: &CasePlan) -> Report {
-    let rows = plan.rows.iter().enumerate().map(|(i, (row, verdict))| {
+/// Where a row of past records is and what names it in a report: (sheet, row, who, its day).
+pub trait PastRow {
+    fn at(&self) -> (&str, u32, String, Option<chrono::NaiveDate>);
+}
+
+impl PastRow for VisitRow {
+    fn at(&self) -> (&str, u32, String, Option<chrono::NaiveDate>) {
+        (&self.sheet, self.row, self.name.clone(), self.visited_on)
+    }
+}
+
+impl PastRow for PatrolRow {
+    fn at(&self) -> (&str, u32, String, Option<chrono::NaiveDate>) {
+        let kind = self.kind.clone().unwrap_or_default();
+        (&self.sheet, self.row, kind, self.patrolled_on)
+    }
+}
+
+impl PastRow for CaseRow {
+    fn at(&self) -> (&str, u32, String, Option<chrono::NaiveDate>) {
+        let who = self.applicants.clone().unwrap_or_default();
+        (&self.sheet, self.row, who, self.received_on)
+    }
+}
+
+/// A ledger of past records' report (visits, patrols, cases), in the same shape as a persons
+/// import's.
+pub fn past_report<R: PastRow, T>(
+    reading: &LabelledReading<R>,
+    rows: &[(R, Past<T>)],
+    counts: Counts,
+) -> Report {
+    let judged = rows.iter().enumerate().map(|(i, (row, verdict))| {
+        let (sheet, n, who, day) = row.at();
         let judged = match verdict {
-            CaseVerdict::Rejected { field, message } => Judged::Refused(field, message),
+            Past::Rejected { field, message } => Judged::Refused(field, message),
             _ => Judged::Fine,
         };
         (
             i,
-            row.sheet.as_str(),
-            row.row,
-            row.applicants.clone().unwrap_or_default(),
-            row.received_on.map(|d| d.to_string()).unwrap_or_default(),
+            sheet,
+            n,
+            who,
+            day.map(|d| d.to_string()).unwrap_or_default(),
             judged,
         )
     });
     assemble(
         (&reading.file_name, &reading.sha256, reading.data_rows),
-        plan.counts(),
+        counts,
         (&reading.rejected, &[]),
-        rows,
+        judged,
     )
 }

@@ -419,19 +419,36 @@ fn versions(conn: &mut Conn, form_id: i64, community_id: i64) -> StoreResult<Vec
         .collect()
 }
 
-fn cells_of(
+/// A submission: its version, and every cell as it stood.
+type Submitted = (Version, Vec<Vec<Value>>);
+
+/// Each community's latest submission of a form under `path`: its version and its cells.
+fn latest_returns(
     conn: &mut Conn,
     form_id: i64,
-    community_id: i64,
-    version: i64,
-) -> StoreResult<Vec<Vec<Value>>> {
-    let text: String = conn
-        .query_one(
-            "SELECT cells FROM form_returns WHERE form_id = ? AND community_id = ? AND version = ?",
-            params![form_id, community_id, version],
-        )?
-        .get(0)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Output(format!("报送内容无法读取：{e}")))
+    path: &str,
+) -> StoreResult<HashMap<i64, Submitted>> {
+    let rows = conn.query(
+        "SELECT r.community_id, r.version, r.submitted_by, r.submitted_at, r.cells \
+         FROM form_returns r JOIN org_nodes n ON n.id = r.community_id \
+         WHERE r.form_id = ? AND n.path >= ? AND n.path < ? AND r.version = \
+           (SELECT max(x.version) FROM form_returns x \
+             WHERE x.form_id = r.form_id AND x.community_id = r.community_id)",
+        params![form_id, path, prefix_end(path)],
+    )?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let cells: String = r.get(4)?;
+        let cells = serde_json::from_str(&cells)
+            .map_err(|e| StoreError::Output(format!("报送内容无法读取：{e}")))?;
+        let version = Version {
+            version: r.get(1)?,
+            submitted_by: r.get(2)?,
+            submitted_at: r.get(3)?,
+        };
+        out.insert(r.get::<i64>(0)?, (version, cells));
+    }
+    Ok(out)
 }
 
 /// The copy of a form at a node: a community's own, or the sum of the communities below.
@@ -441,10 +458,7 @@ pub fn open(conn: &mut Conn, actor: &Actor, node_id: i64, form_id: i64) -> Store
         CopyKind::Draft
     } else if node.kind == NodeKind::Community {
         let versions = versions(conn, form.id, node.id)?;
-        let submitted = match versions.first() {
-            Some(v) => Some((v.clone(), cells_of(conn, form.id, node.id, v.version)?)),
-            None => None,
-        };
+        let submitted = latest_returns(conn, form.id, &node.path)?.remove(&node.id);
         let typed = submitted.as_ref().map(|(_, cells)| cells.as_slice());
         let live = fill(conn, actor, &node, &form, typed, None)?;
         CopyKind::Community {
@@ -455,11 +469,11 @@ pub fn open(conn: &mut Conn, actor: &Actor, node_id: i64, form_id: i64) -> Store
     } else if node.kind < NodeKind::Community {
         let mut cells = empty(&form.layout);
         let mut communities = Vec::new();
+        let mut latest = latest_returns(conn, form.id, &node.path)?;
         for community in communities_under(conn, &node.path)? {
-            let latest = versions(conn, form.id, community.id)?.into_iter().next();
-            if let Some(v) = &latest {
-                let theirs = cells_of(conn, form.id, community.id, v.version)?;
-                for (row, their_row) in cells.iter_mut().zip(&theirs) {
+            let latest = latest.remove(&community.id);
+            if let Some((_, theirs)) = &latest {
+                for (row, their_row) in cells.iter_mut().zip(theirs) {
                     for (cell, their) in row.iter_mut().zip(their_row) {
                         *cell = cell.plus(their);
                     }
@@ -468,7 +482,7 @@ pub fn open(conn: &mut Conn, actor: &Actor, node_id: i64, form_id: i64) -> Store
             communities.push(Standing {
                 community_id: community.id,
                 community_name: community.name,
-                latest,
+                latest: latest.map(|(v, _)| v),
             });
         }
         CopyKind::Sum { cells, communities }
@@ -600,22 +614,20 @@ pub fn submit(
 pub fn list(conn: &mut Conn, actor: &Actor, node_id: i64) -> StoreResult<Vec<Listed>> {
     let node = tree::get(conn, actor, node_id)?;
     let mut forms = Vec::new();
-    for id in node.lineage() {
-        let rows = conn.query(
-            &format!(
-                "SELECT {FORM_COLS} FROM report_forms f JOIN org_nodes n ON n.id = f.node_id \
-                 WHERE f.node_id = ? ORDER BY f.id DESC"
-            ),
-            params![id],
-        )?;
-        for r in &rows {
-            let form = Form::from_row(r)?;
-            if form.published() || actor.sees_path(&form.node_path) {
-                forms.push(form);
-            }
+    let lineage: Vec<crate::db::Value> = node.lineage().into_iter().map(Into::into).collect();
+    let marks = vec!["?"; lineage.len()].join(",");
+    for r in &conn.query(
+        &format!(
+            "SELECT {FORM_COLS} FROM report_forms f JOIN org_nodes n ON n.id = f.node_id \
+             WHERE f.node_id IN ({marks}) ORDER BY f.id DESC"
+        ),
+        &lineage,
+    )? {
+        let form = Form::from_row(r)?;
+        if form.published() || actor.sees_path(&form.node_path) {
+            forms.push(form);
         }
     }
-    forms.sort_by_key(|f| std::cmp::Reverse(f.id));
     let communities = if node.kind < NodeKind::Community {
         communities_under(conn, &node.path)?
     } else {

@@ -13,7 +13,7 @@ use shequ_domain::mediation as rules;
 use crate::access::scope::Actor;
 use crate::db::{Conn, DbError};
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{Judged, Kind, Names, Written, at_row, message_of};
+use crate::imports::{Judged, Kind, Names, Past, Written, at_row, message_of};
 use crate::mediation::{self, CaseInput, CloseInput, PartyInput};
 use crate::params;
 use crate::registry::tree::{self, Node};
@@ -38,24 +38,13 @@ pub struct CaseRow {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-pub enum CaseVerdict {
-    New(Box<(CaseInput, Option<CloseInput>)>),
-    Unchanged,
-    Rejected { field: String, message: String },
-}
+/// New: the case as opened, and its closing if the book says it was closed.
+pub type CaseVerdict = Past<Box<(CaseInput, Option<CloseInput>)>>;
 
 #[derive(Debug, Clone)]
 pub struct CasePlan {
     pub node_id: i64,
     pub rows: Vec<(CaseRow, CaseVerdict)>,
-}
-
-fn refuse(field: &str, message: impl Into<String>) -> CaseVerdict {
-    CaseVerdict::Rejected {
-        field: field.to_string(),
-        message: message.into(),
-    }
 }
 
 /// How a case ended, as offices write it; None while it is open (调解中, 未结, nothing).
@@ -167,7 +156,7 @@ fn judge(
     seen: &mut Vec<(NaiveDate, &'static str, String, u32)>,
 ) -> StoreResult<CaseVerdict> {
     let Some(on) = row.received_on else {
-        return Ok(refuse("受理日期", "缺少受理日期"));
+        return Ok(CaseVerdict::refuse("受理日期", "缺少受理日期"));
     };
     let written = row.kind.as_deref().unwrap_or("").trim();
     let Some((type_code, _, _)) = rules::type_of(written).or_else(|| {
@@ -177,7 +166,7 @@ fn judge(
             .find(|(_, l, _)| !written.is_empty() && written.contains(l.trim_end_matches("纠纷")))
     }) else {
         let names: Vec<&str> = rules::TYPES.iter().map(|t| t.1).collect();
-        return Ok(refuse(
+        return Ok(CaseVerdict::refuse(
             "纠纷类型",
             format!("“{written}”不是纠纷类型：请写 {} 之一", names.join("、")),
         ));
@@ -189,13 +178,13 @@ fn judge(
         params![community, on, type_code, summary.as_str()],
     )?;
     if recorded > 0 {
-        return Ok(CaseVerdict::Unchanged);
+        return Ok(Past::Unchanged);
     }
     if let Some((.., first)) = seen
         .iter()
         .find(|(d, t, s, _)| *d == on && *t == type_code && *s == summary)
     {
-        return Ok(refuse(
+        return Ok(CaseVerdict::refuse(
             "受理日期",
             format!("与第{first}行是同一件纠纷（同一天、同一类型、同样的情况）"),
         ));
@@ -203,7 +192,7 @@ fn judge(
     seen.push((on, type_code, summary.clone(), row.row));
     let outcome = match outcome_of(row.outcome.as_deref().unwrap_or("")) {
         Ok(o) => o,
-        Err(m) => return Ok(refuse("调解结果", m)),
+        Err(m) => return Ok(CaseVerdict::refuse("调解结果", m)),
     };
     let source = match row
         .source
@@ -236,7 +225,10 @@ fn judge(
         None => None,
         Some(o) => {
             let Some(closed_on) = row.closed_on else {
-                return Ok(refuse("结案日期", "已有调解结果的案件请写明结案日期"));
+                return Ok(CaseVerdict::refuse(
+                    "结案日期",
+                    "已有调解结果的案件请写明结案日期",
+                ));
             };
             Some(CloseInput {
                 outcome: o.to_string(),
@@ -254,13 +246,13 @@ fn judge(
     });
     Ok(match tried {
         Err(Tried::Refused(StoreError::Invalid { field, message })) => {
-            CaseVerdict::Rejected { field, message }
+            Past::Rejected { field, message }
         }
         Err(Tried::Refused(e @ (StoreError::Forbidden(_) | StoreError::NotFound(_)))) => {
-            refuse("位置", message_of(&e))
+            CaseVerdict::refuse("位置", message_of(&e))
         }
         Err(Tried::Refused(e)) => return Err(e),
-        Err(Tried::Fine) | Ok(()) => CaseVerdict::New(Box::new((open, close))),
+        Err(Tried::Fine) | Ok(()) => Past::New(Box::new((open, close))),
     })
 }
 
@@ -277,11 +269,7 @@ impl Kind for CasePlan {
     }
 
     fn judged(v: &CaseVerdict) -> Judged {
-        match v {
-            CaseVerdict::New(_) => Judged::New,
-            CaseVerdict::Unchanged => Judged::Unchanged,
-            CaseVerdict::Rejected { .. } => Judged::Rejected,
-        }
+        v.judged()
     }
 
     fn node(&self, c: &mut Conn, actor: &Actor) -> StoreResult<Node> {
@@ -298,14 +286,14 @@ impl Kind for CasePlan {
     ) -> StoreResult<Written> {
         let (row, verdict) = &self.rows[i];
         Ok(match verdict {
-            CaseVerdict::New(case) => {
+            Past::New(case) => {
                 let (open, close) = case.as_ref();
                 write_case(c, actor, (open, close.as_ref()))
                     .map_err(at_row(&row.sheet, row.row))?;
                 Written::New
             }
-            CaseVerdict::Unchanged => Written::Unchanged,
-            CaseVerdict::Rejected { .. } => Written::Rejected,
+            Past::Unchanged => Written::Unchanged,
+            Past::Rejected { .. } => Written::Rejected,
         })
     }
 }

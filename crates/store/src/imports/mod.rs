@@ -325,6 +325,53 @@ pub(crate) fn at_row(sheet: &str, row: u32) -> impl Fn(StoreError) -> StoreError
     move |e| StoreError::invalid(format!("工作表“{sheet}”第 {row} 行"), e.to_string())
 }
 
+/// How a plan judged a row of past records (visits, patrols, mediation cases): new, with what to
+/// write; already recorded; or refused with the field and the reason.
+#[derive(Debug, Clone)]
+pub enum Past<T> {
+    New(T),
+    Unchanged,
+    Rejected { field: String, message: String },
+}
+
+impl<T> Past<T> {
+    pub fn refuse(field: &str, message: impl Into<String>) -> Past<T> {
+        Past::Rejected {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn judged(&self) -> Judged {
+        match self {
+            Past::New(_) => Judged::New,
+            Past::Unchanged => Judged::Unchanged,
+            Past::Rejected { .. } => Judged::Rejected,
+        }
+    }
+}
+
+/// A past record's day inside its community's locked period, refused with the lock's words
+/// (the commit's `periods::entering` would refuse it too, for the whole file).
+pub(crate) fn in_locked_period<T>(
+    conn: &mut Conn,
+    community: i64,
+    field: &str,
+    on: chrono::NaiveDate,
+) -> StoreResult<Option<Past<T>>> {
+    Ok(crate::periods::current(conn, community)?
+        .filter(|lock| on <= lock.through_on)
+        .map(|lock| {
+            Past::refuse(
+                field,
+                format!(
+                    "{on} 在已锁定的期间内（{} 及以前已由{}锁定）：确需补录请先由社区书记解除锁定",
+                    lock.through_on, lock.locked_by
+                ),
+            )
+        }))
+}
+
 /// A store error's message without its field (a report names the field itself).
 pub(crate) fn message_of(e: &StoreError) -> String {
     match e {

@@ -14,7 +14,7 @@ use crate::access::scope::Actor;
 use crate::db::{Conn, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::field::patrols::{self, PatrolInput};
-use crate::imports::{Judged, Kind, Names, Written, at_row, message_of};
+use crate::imports::{Judged, Kind, Names, Past, Written, at_row, in_locked_period, message_of};
 use crate::params;
 use crate::registry::tree::{self, Node};
 
@@ -34,30 +34,13 @@ pub struct PatrolRow {
     pub worker: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-pub enum PatrolVerdict {
-    New {
-        type_code: String,
-        unit_ids: Vec<i64>,
-    },
-    Unchanged,
-    Rejected {
-        field: String,
-        message: String,
-    },
-}
+/// New: the type's code and the units it went into.
+pub type PatrolVerdict = Past<(String, Vec<i64>)>;
 
 #[derive(Debug, Clone)]
 pub struct PatrolPlan {
     pub node_id: i64,
     pub rows: Vec<(PatrolRow, PatrolVerdict)>,
-}
-
-fn refuse(field: &str, message: impl Into<String>) -> PatrolVerdict {
-    PatrolVerdict::Rejected {
-        field: field.to_string(),
-        message: message.into(),
-    }
 }
 
 /// Compares every row with the patrols under `node_id` (a grid). Writes nothing.
@@ -155,15 +138,21 @@ fn judge(
     first: &mut HashMap<(String, NaiveDate, String), u32>,
 ) -> StoreResult<PatrolVerdict> {
     let Some(on) = row.patrolled_on else {
-        return Ok(refuse("巡查日期", "缺少巡查日期：每次巡查都要写明哪一天"));
+        return Ok(PatrolVerdict::refuse(
+            "巡查日期",
+            "缺少巡查日期：每次巡查都要写明哪一天",
+        ));
     };
     if let Err(e) = patrols::KIND.day(Some(on)) {
-        return Ok(refuse("巡查日期", format!("{on}：{}", message_of(&e))));
+        return Ok(PatrolVerdict::refuse(
+            "巡查日期",
+            format!("{on}：{}", message_of(&e)),
+        ));
     }
     let written = row.kind.as_deref().unwrap_or("");
     let Some(t) = type_of(types, written) else {
         let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
-        return Ok(refuse(
+        return Ok(PatrolVerdict::refuse(
             "巡查类型",
             format!("“{written}”不是巡查类型：请写 {} 之一", names.join("、")),
         ));
@@ -175,10 +164,16 @@ fn judge(
         .unwrap_or("")
         .to_string();
     if route.chars().count() > 200 || row.findings.as_deref().unwrap_or("").chars().count() > 2000 {
-        return Ok(refuse("巡查情况", "路线不超过 200 字，情况不超过 2000 字"));
+        return Ok(PatrolVerdict::refuse(
+            "巡查情况",
+            "路线不超过 200 字，情况不超过 2000 字",
+        ));
     }
     if row.problems.is_some_and(|n| !(0..=1000).contains(&n)) {
-        return Ok(refuse("发现问题数", "应为 0 到 1000 之间的整数"));
+        return Ok(PatrolVerdict::refuse(
+            "发现问题数",
+            "应为 0 到 1000 之间的整数",
+        ));
     }
     let mut unit_ids = Vec::new();
     for name in row
@@ -197,7 +192,7 @@ fn judge(
         match found {
             Some(r) => unit_ids.push(r.get(0)?),
             None => {
-                return Ok(refuse(
+                return Ok(PatrolVerdict::refuse(
                     "检查单位",
                     format!(
                         "“{name}”不是本社区登记的辖区单位：请先登记或导入辖区单位，或改正单位名称"
@@ -219,31 +214,20 @@ fn judge(
         ],
     )?;
     if recorded > 0 {
-        return Ok(PatrolVerdict::Unchanged);
+        return Ok(Past::Unchanged);
     }
     let key = (t.code.clone(), on, route);
     if let Some(earlier) = first.get(&key) {
-        return Ok(refuse(
+        return Ok(PatrolVerdict::refuse(
             "巡查日期",
             format!("与第{earlier}行是同一次巡查（同一类型、同一天、同一路线）"),
         ));
     }
     first.insert(key, row.row);
-    if let Some(lock) = crate::periods::current(conn, community)?
-        && on <= lock.through_on
-    {
-        return Ok(refuse(
-            "巡查日期",
-            format!(
-                "{on} 在已锁定的期间内（{} 及以前已由{}锁定）：确需补录请先由社区书记解除锁定",
-                lock.through_on, lock.locked_by
-            ),
-        ));
+    if let Some(locked) = in_locked_period(conn, community, "巡查日期", on)? {
+        return Ok(locked);
     }
-    Ok(PatrolVerdict::New {
-        type_code: t.code.clone(),
-        unit_ids,
-    })
+    Ok(Past::New((t.code.clone(), unit_ids)))
 }
 
 impl Kind for PatrolPlan {
@@ -259,11 +243,7 @@ impl Kind for PatrolPlan {
     }
 
     fn judged(v: &PatrolVerdict) -> Judged {
-        match v {
-            PatrolVerdict::New { .. } => Judged::New,
-            PatrolVerdict::Unchanged => Judged::Unchanged,
-            PatrolVerdict::Rejected { .. } => Judged::Rejected,
-        }
+        v.judged()
     }
 
     fn node(&self, c: &mut Conn, actor: &Actor) -> StoreResult<Node> {
@@ -280,10 +260,7 @@ impl Kind for PatrolPlan {
     ) -> StoreResult<Written> {
         let (row, verdict) = &self.rows[i];
         Ok(match verdict {
-            PatrolVerdict::New {
-                type_code,
-                unit_ids,
-            } => {
+            Past::New((type_code, unit_ids)) => {
                 let input = PatrolInput {
                     node_id: Some(node.id),
                     type_code: Some(type_code.clone()),
@@ -298,8 +275,8 @@ impl Kind for PatrolPlan {
                 patrols::record(c, actor, &input).map_err(at_row(&row.sheet, row.row))?;
                 Written::New
             }
-            PatrolVerdict::Unchanged => Written::Unchanged,
-            PatrolVerdict::Rejected { .. } => Written::Rejected,
+            Past::Unchanged => Written::Unchanged,
+            Past::Rejected { .. } => Written::Rejected,
         })
     }
 }

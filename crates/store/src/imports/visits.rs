@@ -16,7 +16,7 @@ use crate::access::sealed::{Field, sealer};
 use crate::db::{Conn, prefix_end};
 use crate::error::{StoreError, StoreResult};
 use crate::field::visits::{self, VisitInput};
-use crate::imports::{Judged, Kind, Names, Written, at_row, message_of};
+use crate::imports::{Judged, Kind, Names, Past, Written, at_row, in_locked_period, message_of};
 use crate::params;
 use crate::registry::tree::{self, Node};
 
@@ -37,31 +37,13 @@ pub struct VisitRow {
     pub worker: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-pub enum VisitVerdict {
-    New {
-        person_id: i64,
-        kind: &'static str,
-    },
-    /// The same person was visited that day that way already.
-    Unchanged,
-    Rejected {
-        field: String,
-        message: String,
-    },
-}
+/// New: the person and the way of the visit.
+pub type VisitVerdict = Past<(i64, &'static str)>;
 
 #[derive(Debug, Clone)]
 pub struct VisitPlan {
     pub node_id: i64,
     pub rows: Vec<(VisitRow, VisitVerdict)>,
-}
-
-fn refuse(field: &str, message: impl Into<String>) -> VisitVerdict {
-    VisitVerdict::Rejected {
-        field: field.to_string(),
-        message: message.into(),
-    }
 }
 
 /// The way of a visit as offices write it.
@@ -120,13 +102,19 @@ fn judge(
     first: &mut HashMap<(i64, NaiveDate, &'static str), u32>,
 ) -> StoreResult<VisitVerdict> {
     let Some(on) = row.visited_on else {
-        return Ok(refuse("走访日期", "缺少走访日期：每条走访都要写明哪一天"));
+        return Ok(VisitVerdict::refuse(
+            "走访日期",
+            "缺少走访日期：每条走访都要写明哪一天",
+        ));
     };
     if let Err(e) = visits::KIND.day(Some(on)) {
-        return Ok(refuse("走访日期", format!("{on}：{}", message_of(&e))));
+        return Ok(VisitVerdict::refuse(
+            "走访日期",
+            format!("{on}：{}", message_of(&e)),
+        ));
     }
     let Some(kind) = visit_kind(row.kind.as_deref()) else {
-        return Ok(refuse(
+        return Ok(VisitVerdict::refuse(
             "走访方式",
             format!(
                 "“{}”不是走访方式：请写入户、电话或微信",
@@ -135,7 +123,7 @@ fn judge(
         ));
     };
     if row.findings.as_deref().unwrap_or("").chars().count() > 2000 {
-        return Ok(refuse("走访情况", "超过 2000 字，请精简"));
+        return Ok(VisitVerdict::refuse("走访情况", "超过 2000 字，请精简"));
     }
     let person = match &row.id_number {
         Some(id) => conn
@@ -151,7 +139,7 @@ fn judge(
         },
     };
     let Some((person_id, path, name, community_id)) = person else {
-        return Ok(refuse(
+        return Ok(VisitVerdict::refuse(
             "被走访人",
             format!(
                 "{} {} 尚未登记：请先录入或导入实有人口，再导入走访记录",
@@ -163,13 +151,13 @@ fn judge(
     let (person_id, path, name, community_id): (i64, String, String, i64) =
         (person_id, path, name, community_id);
     if !path.starts_with(&node.path) || !actor.sees_people_at(&path) {
-        return Ok(refuse(
+        return Ok(VisitVerdict::refuse(
             "被走访人",
             format!("{name}不在“{}”登记：请在其所在社区或网格导入", node.name),
         ));
     }
     if !row.name.is_empty() && row.name != name {
-        return Ok(refuse(
+        return Ok(VisitVerdict::refuse(
             "姓名",
             format!(
                 "姓名“{}”与系统中此身份证号码登记的“{name}”不一致：请核对是哪一边写错了",
@@ -183,27 +171,19 @@ fn judge(
         params![person_id, on, kind],
     )?;
     if recorded > 0 {
-        return Ok(VisitVerdict::Unchanged);
+        return Ok(Past::Unchanged);
     }
     if let Some(earlier) = first.get(&(person_id, on, kind)) {
-        return Ok(refuse(
+        return Ok(VisitVerdict::refuse(
             "走访日期",
             format!("与第{earlier}行是同一次走访（同一人、同一天、同一方式）"),
         ));
     }
     first.insert((person_id, on, kind), row.row);
-    if let Some(lock) = crate::periods::current(conn, community_id)?
-        && on <= lock.through_on
-    {
-        return Ok(refuse(
-            "走访日期",
-            format!(
-                "{on} 在已锁定的期间内（{} 及以前已由{}锁定）：确需补录请先由社区书记解除锁定",
-                lock.through_on, lock.locked_by
-            ),
-        ));
+    if let Some(locked) = in_locked_period(conn, community_id, "走访日期", on)? {
+        return Ok(locked);
     }
-    Ok(VisitVerdict::New { person_id, kind })
+    Ok(Past::New((person_id, kind)))
 }
 
 type Found = (i64, String, String, i64);
@@ -216,7 +196,10 @@ fn namesake(
     row: &VisitRow,
 ) -> StoreResult<Result<Found, VisitVerdict>> {
     if row.name.is_empty() {
-        return Ok(Err(refuse("被走访人", "缺少被走访人的姓名或公民身份号码")));
+        return Ok(Err(VisitVerdict::refuse(
+            "被走访人",
+            "缺少被走访人的姓名或公民身份号码",
+        )));
     }
     let rows = conn.query(
         "SELECT id, area_path, name, community_id FROM persons \
@@ -252,14 +235,14 @@ fn namesake(
     }
     Ok(match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(refuse(
+        0 => Err(VisitVerdict::refuse(
             "被走访人",
             format!(
                 "{}尚未在“{}”登记：请先录入或导入实有人口，或填写公民身份号码",
                 row.name, node.name
             ),
         )),
-        n => Err(refuse(
+        n => Err(VisitVerdict::refuse(
             "被走访人",
             format!(
                 "“{}”有 {n} 人同名：请填写公民身份号码或住址以区分",
@@ -286,11 +269,7 @@ impl Kind for VisitPlan {
     }
 
     fn judged(v: &VisitVerdict) -> Judged {
-        match v {
-            VisitVerdict::New { .. } => Judged::New,
-            VisitVerdict::Unchanged => Judged::Unchanged,
-            VisitVerdict::Rejected { .. } => Judged::Rejected,
-        }
+        v.judged()
     }
 
     fn node(&self, c: &mut Conn, actor: &Actor) -> StoreResult<Node> {
@@ -307,7 +286,7 @@ impl Kind for VisitPlan {
     ) -> StoreResult<Written> {
         let (row, verdict) = &self.rows[i];
         Ok(match verdict {
-            VisitVerdict::New { person_id, kind } => {
+            Past::New((person_id, kind)) => {
                 let input = VisitInput {
                     person_id: *person_id,
                     visited_on: row.visited_on,
@@ -319,8 +298,8 @@ impl Kind for VisitPlan {
                 visits::record(c, actor, &input).map_err(at_row(&row.sheet, row.row))?;
                 Written::New
             }
-            VisitVerdict::Unchanged => Written::Unchanged,
-            VisitVerdict::Rejected { .. } => Written::Rejected,
+            Past::Unchanged => Written::Unchanged,
+            Past::Rejected { .. } => Written::Rejected,
         })
     }
 }
