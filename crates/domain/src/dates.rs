@@ -1,6 +1,6 @@
 //! Dates as they are typed in forms and spreadsheets.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::text::{is_blank, to_halfwidth};
 
@@ -13,6 +13,8 @@ pub enum DateError {
     Format { value: String },
     #[error("日期“{value}”不存在（例如2月没有30日），请核对年、月、日")]
     Invalid { value: String },
+    #[error("时间“{value}”无法识别，请写成2021-09-26 14:30或2021年9月26日14时30分")]
+    Time { value: String },
 }
 
 impl DateError {
@@ -22,6 +24,7 @@ impl DateError {
             DateError::Empty => "empty",
             DateError::Format { .. } => "format",
             DateError::Invalid { .. } => "invalid",
+            DateError::Time { .. } => "time",
         }
     }
 }
@@ -92,6 +95,95 @@ pub fn from_excel_serial(serial: f64) -> Option<NaiveDate> {
         _ => (NaiveDate::from_ymd_opt(1899, 12, 30)?, days),
     };
     epoch.checked_add_signed(Duration::try_days(days)?)
+}
+
+/// A day as a ledger writes it, with the time of day when the ledger gives one (a 事件台账's
+/// 上报时间 is often only a date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayTime {
+    pub day: NaiveDate,
+    pub time: Option<NaiveTime>,
+}
+
+impl DayTime {
+    pub fn day(day: NaiveDate) -> DayTime {
+        DayTime { day, time: None }
+    }
+
+    pub fn at(moment: NaiveDateTime) -> DayTime {
+        DayTime {
+            day: moment.date(),
+            time: Some(moment.time()),
+        }
+    }
+
+    /// The wall-clock time: a day without a time of day is its `default` time.
+    pub fn or_time(self, default: NaiveTime) -> NaiveDateTime {
+        self.day.and_time(self.time.unwrap_or(default))
+    }
+}
+
+/// Where the time of day starts in "2021-09-26 14:30", "2021-09-26T14:30:00" or
+/// "2021年9月26日14时30分".
+fn split_time(s: &str) -> (&str, &str) {
+    if let Some(i) = s.find(|c: char| c.is_whitespace() || c == 'T') {
+        return (
+            &s[..i],
+            s[i..].trim_start_matches(|c: char| c.is_whitespace() || c == 'T'),
+        );
+    }
+    for mark in ['日', '号'] {
+        if let Some(i) = s.find(mark) {
+            let end = i + mark.len_utf8();
+            if end < s.len() {
+                return (&s[..end], &s[end..]);
+            }
+        }
+    }
+    (s, "")
+}
+
+/// "14:30", "14:30:15", "9时5分", "9点", "下午3点" → a time of day.
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let (afternoon, s) = match s.strip_prefix("下午").or_else(|| s.strip_prefix("晚上")) {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, s.strip_prefix("上午").unwrap_or(&s).to_string()),
+    };
+    let s = s.replace(['时', '点', '分'], ":").replace('秒', "");
+    let mut parts = s.trim_end_matches(':').split(':');
+    let h = number(parts.next()?, 1, 2)?;
+    let m = parts.next().map_or(Some(0), |m| number(m, 1, 2))?;
+    let sec = match parts.next() {
+        // Excel writes fractions of a second after a dot.
+        Some(x) => number(x.split('.').next()?, 1, 2)?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let h = if afternoon && h < 12 { h + 12 } else { h };
+    NaiveTime::from_hms_opt(h, m, sec)
+}
+
+/// Reads a day with an optional time of day, as ledgers write when something happened:
+/// every form `parse_date` takes, then optionally "14:30", "14:30:15", "14时30分" or "下午3点".
+pub fn parse_day_time(input: &str) -> Result<DayTime, DateError> {
+    let s: String = input.chars().map(to_halfwidth).collect();
+    let s = s.trim();
+    let (day, time) = split_time(s);
+    let day = parse_date(day)?;
+    let time = time.trim();
+    if time.is_empty() {
+        return Ok(DayTime::day(day));
+    }
+    let time = parse_time(time).ok_or_else(|| DateError::Time {
+        value: input.trim().to_string(),
+    })?;
+    Ok(DayTime {
+        day,
+        time: Some(time),
+    })
 }
 
 /// Formats as 2021年9月26日, the form used in letters and certificates.
@@ -173,6 +265,48 @@ mod tests {
         assert_eq!(from_excel_serial(-5.0), None);
         assert_eq!(from_excel_serial(f64::NAN), None);
         assert_eq!(from_excel_serial(3e6), None);
+    }
+
+    #[test]
+    fn days_with_times_as_ledgers_write_them() {
+        let at = |h, m| Some(NaiveTime::from_hms_opt(h, m, 0).unwrap());
+        for (s, time) in [
+            ("2024-03-05", None),
+            ("2024-03-05 09:12", at(9, 12)),
+            ("2024/3/5 9:12", at(9, 12)),
+            ("2024-03-05T09:12:00", at(9, 12)),
+            ("2024-03-05 09:12:00.000", at(9, 12)),
+            ("2024年3月5日 9时12分", at(9, 12)),
+            ("2024年3月5日9时12分", at(9, 12)),
+            ("2024年3月5日下午3点", at(15, 0)),
+            ("２０２４－０３－０５　０９：１２", at(9, 12)),
+        ] {
+            assert_eq!(
+                parse_day_time(s),
+                Ok(DayTime {
+                    day: d(2024, 3, 5),
+                    time
+                }),
+                "{s}"
+            );
+        }
+        assert!(matches!(
+            parse_day_time("2024-03-05 25:00"),
+            Err(DateError::Time { .. })
+        ));
+        assert!(matches!(
+            parse_day_time("2024-03-05 上班后"),
+            Err(DateError::Time { .. })
+        ));
+        assert!(matches!(
+            parse_day_time("2024-02-30 09:00"),
+            Err(DateError::Invalid { .. })
+        ));
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        assert_eq!(
+            DayTime::day(d(2024, 3, 5)).or_time(nine),
+            d(2024, 3, 5).and_time(nine)
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod tickets;
 pub mod workflow;
 pub mod worktime;
 
-pub use dates::{DateError, format_cn, from_excel_serial, parse_date};
+pub use dates::{DateError, DayTime, format_cn, from_excel_serial, parse_date, parse_day_time};
 pub use registry::credit_code::{CreditCode, CreditCodeError};
 pub use registry::id_number::{IdNumber, IdNumberError};
 pub use registry::names::{NameError, NameKeys, normalize_name};

@@ -15,6 +15,8 @@ pub enum Cell {
     Bool(bool),
     /// A cell Excel formats as a date (serial number already converted).
     Date(NaiveDate),
+    /// A date-formatted cell with a time of day (a 事件台账's 上报时间).
+    DateTime(chrono::NaiveDateTime),
     /// An error value such as #REF! or #N/A.
     Error(String),
 }
@@ -44,6 +46,7 @@ impl Cell {
                 }
             }
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::DateTime(t) => t.format("%Y-%m-%d %H:%M").to_string(),
             Cell::Error(e) => e.clone(),
         }
     }

@@ -153,6 +153,7 @@ fn tag_values(
     let started_on = match cols.started_on.map(|c| (c, cell(c))) {
         None | Some((_, Cell::Empty)) => None,
         Some((_, Cell::Date(d))) => Some(*d),
+        Some((_, Cell::DateTime(t))) => Some(t.date()),
         Some((c, other)) => {
             let text = other.display();
             let parsed = match other {

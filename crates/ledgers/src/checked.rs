@@ -74,6 +74,7 @@ pub fn kinds() -> Vec<(&'static str, String)> {
         ("visits", "走访记录（以往的走访台账）".to_string()),
         ("patrols", "巡查记录（以往的巡查台账）".to_string()),
         ("mediation", "矛盾纠纷调解台账（以往的案件）".to_string()),
+        ("tickets", "事件台账（以往的事件）".to_string()),
     ];
     out.extend(
         shequ_domain::registry::tags::TAG_KINDS
@@ -133,6 +134,11 @@ pub fn check(
             importing::read_cases(bytes, name)?,
             |r, p: &imports::mediation::CasePlan| importing::past_report(r, &p.rows, p.counts()),
             |rows| imports::mediation::plan_cases(conn, actor, node_id, rows),
+        )?,
+        "tickets" => labelled(
+            importing::read_tickets(bytes, name)?,
+            |r, p: &imports::tickets::TicketPlan| importing::past_report(r, &p.rows, p.counts()),
+            |rows| imports::tickets::plan_tickets(conn, actor, node_id, rows),
         )?,
         tag => {
             let kind = imports::tags::kind(tag).map_err(store)?;

@@ -11,6 +11,7 @@ use shequ_store::imports::mediation::CaseRow;
 use shequ_store::imports::patrols::PatrolRow;
 use shequ_store::imports::rentals::{RentalPlan, RentalRow, RentalVerdict};
 use shequ_store::imports::tags::{TagPlan, TagRow, TagVerdict};
+use shequ_store::imports::tickets::TicketRow;
 use shequ_store::imports::units::{UnitPlan, UnitRow, UnitVerdict};
 use shequ_store::imports::visits::VisitRow;
 use shequ_store::imports::{Counts, ImportRow, Kind as _, Past, Plan, Verdict};
@@ -604,6 +605,7 @@ pub type RentalReading = LabelledReading<RentalRow>;
 pub type VisitReading = LabelledReading<VisitRow>;
 pub type PatrolReading = LabelledReading<PatrolRow>;
 pub type CaseReading = LabelledReading<CaseRow>;
+pub type TicketReading = LabelledReading<TicketRow>;
 
 type LabelledRow = shequ_ingest::labelled::LabelledRow;
 type LabelledHeader = shequ_ingest::labelled::LabelledHeader;
@@ -680,6 +682,7 @@ fn date_in(
     match r.get(key) {
         None => Ok(None),
         Some(shequ_ingest::Cell::Date(d)) => Ok(Some(*d)),
+        Some(shequ_ingest::Cell::DateTime(t)) => Ok(Some(t.date())),
         Some(shequ_ingest::Cell::Number(n)) => shequ_domain::from_excel_serial(*n)
             .map(Some)
             .ok_or_else(|| {
@@ -1207,6 +1210,172 @@ fn case_row(r: &LabelledRow, h: &LabelledHeader) -> Result<CaseRow, Box<Problem>
     })
 }
 
+/// A day with its time of day when the cell has one: a date cell, an Excel serial, or text.
+fn day_time_in(
+    r: &LabelledRow,
+    h: &LabelledHeader,
+    (key, title): (&str, &str),
+) -> Result<Option<shequ_domain::DayTime>, Box<Problem>> {
+    use shequ_domain::DayTime;
+    match r.get(key) {
+        None => Ok(None),
+        Some(shequ_ingest::Cell::DateTime(t)) => Ok(Some(DayTime::at(*t))),
+        Some(shequ_ingest::Cell::Date(d)) => Ok(Some(DayTime::day(*d))),
+        Some(shequ_ingest::Cell::Number(_)) => Ok(date_in(r, h, (key, title))?.map(DayTime::day)),
+        Some(other) => {
+            let text = other.display();
+            shequ_domain::parse_day_time(&text).map(Some).map_err(|e| {
+                cell_problem(r, h, (key, title), text.clone(), format!("{title}：{e}"))
+            })
+        }
+    }
+}
+
+/// The columns of a 事件台账: the first title is what the catalogue's 事件台账 writes, the
+/// others what offices' own books (and the 12345 and 网格化 systems' exports) call them.
+pub const TICKET_COLUMNS: &shequ_ingest::labelled::Vocabulary = &[
+    (
+        "reported",
+        &[
+            "上报时间",
+            "上报日期",
+            "发现时间",
+            "受理登记时间",
+            "反映时间",
+            "登记时间",
+            "日期",
+        ],
+    ),
+    (
+        "category",
+        &[
+            "类别",
+            "事件类别",
+            "事件类型",
+            "问题类型",
+            "问题类别",
+            "事件小类",
+            "小类",
+        ],
+    ),
+    ("urgency", &["紧急程度", "是否紧急", "缓急"]),
+    ("title", &["事项", "事件名称", "事件标题", "标题", "问题"]),
+    (
+        "description",
+        &[
+            "情况描述",
+            "事件描述",
+            "问题描述",
+            "反映内容",
+            "诉求内容",
+            "具体情况",
+            "内容",
+        ],
+    ),
+    (
+        "location",
+        &["地点", "事发地点", "发生地点", "具体位置", "位置", "地址"],
+    ),
+    ("source", &["来源", "事件来源", "问题来源", "反映渠道"]),
+    (
+        "reporter",
+        &["上报人", "反映人", "诉求人", "来电人", "发现人"],
+    ),
+    ("reporter_phone", &["联系电话", "反映人电话", "电话"]),
+    ("grid", &["网格", "所属网格", "网格名称"]),
+    (
+        "handler",
+        &[
+            "处置人/单位",
+            "处置单位",
+            "承办单位",
+            "责任单位",
+            "派遣对象",
+            "处置人",
+            "承办人",
+        ],
+    ),
+    (
+        "state",
+        &[
+            "状态（导出时）",
+            "状态",
+            "办理状态",
+            "处置状态",
+            "办结情况",
+            "是否办结",
+        ],
+    ),
+    ("accepted", &["受理时间", "受理日期", "立案时间"]),
+    (
+        "dispatched",
+        &["派遣时间", "派遣日期", "交办时间", "转办时间"],
+    ),
+    (
+        "answered",
+        &["反馈时间", "处置完成时间", "处置时间", "回复时间"],
+    ),
+    (
+        "closed",
+        &["办结时间", "办结日期", "结案时间", "结案日期", "完成时间"],
+    ),
+    (
+        "result",
+        &[
+            "处置情况",
+            "处置结果",
+            "办理情况",
+            "处理结果",
+            "办理结果",
+            "不予受理理由",
+        ],
+    ),
+    (
+        "rating",
+        &["群众评价", "评价", "满意度", "回访结果", "群众满意度"],
+    ),
+    ("rated_on", &["回访日期", "回访时间", "评价时间"]),
+];
+
+pub fn read_tickets(bytes: &[u8], file_name: &str) -> Result<TicketReading, String> {
+    read_labelled(
+        bytes,
+        file_name,
+        (
+            TICKET_COLUMNS,
+            "reported",
+            "找不到事件台账的表头：需要“上报时间”列，以及“类别”“事项”“处置单位”等列中的至少一列",
+        ),
+        ticket_row,
+    )
+}
+
+fn ticket_row(r: &LabelledRow, h: &LabelledHeader) -> Result<TicketRow, Box<Problem>> {
+    Ok(TicketRow {
+        sheet: r.sheet.clone(),
+        row: r.row,
+        reported: day_time_in(r, h, ("reported", "上报时间"))?,
+        category: r.text("category"),
+        urgency: r.text("urgency"),
+        title: r.text("title"),
+        description: r.text("description"),
+        location: r.text("location"),
+        source: r.text("source"),
+        reporter: r.text("reporter"),
+        reporter_phone: r.text("reporter_phone"),
+        grid: r.text("grid"),
+        handler: r.text("handler"),
+        state: r.text("state"),
+        accepted: day_time_in(r, h, ("accepted", "受理时间"))?,
+        dispatched: day_time_in(r, h, ("dispatched", "派遣时间"))?,
+        answered: day_time_in(r, h, ("answered", "反馈时间"))?,
+        closed: day_time_in(r, h, ("closed", "办结时间"))?,
+        result: r.text("result"),
+        rating: r.text("rating"),
+        rated_on: day_time_in(r, h, ("rated_on", "回访日期"))?,
+    })
+}
+
 /// Where a row of past records is and what names it in a report: (sheet, row, who, its day).
 pub trait PastRow {
     fn at(&self) -> (&str, u32, String, Option<chrono::NaiveDate>);
@@ -1232,7 +1401,18 @@ impl PastRow for CaseRow {
     }
 }
 
-/// A ledger of past records' report (visits, patrols, cases), in the same shape as a persons
+impl PastRow for TicketRow {
+    fn at(&self) -> (&str, u32, String, Option<chrono::NaiveDate>) {
+        let what = self
+            .title
+            .clone()
+            .or_else(|| self.description.clone())
+            .unwrap_or_default();
+        (&self.sheet, self.row, what, self.reported.map(|d| d.day))
+    }
+}
+
+/// A ledger of past records' report (visits, patrols, cases, tickets), in the same shape as a persons
 /// import's.
 pub fn past_report<R: PastRow, T>(
     reading: &LabelledReading<R>,

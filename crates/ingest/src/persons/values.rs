@@ -27,6 +27,7 @@ pub(crate) fn date(cell: &Cell) -> DateValue {
     let found = match cell {
         Cell::Empty => return DateValue::Empty,
         Cell::Date(d) => Some(*d),
+        Cell::DateTime(t) => Some(t.date()),
         Cell::Number(n) if (1.0..=MAX_SERIAL).contains(n) => from_excel_serial(*n),
         // 20210926 typed into a numeric cell.
         Cell::Number(n) if n.fract() == 0.0 && (10_000_101.0..=99_991_231.0).contains(n) => {

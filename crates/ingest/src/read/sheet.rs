@@ -209,17 +209,32 @@ fn date_cell(value: &ExcelDateTime, is_1904: bool) -> Cell {
             serial
         };
         if let Some(date) = shequ_domain::from_excel_serial(serial_1900) {
-            return Cell::Date(date);
+            // Rounded to the second: Excel keeps a time of day as a fraction of a day.
+            let seconds = ((serial_1900 - serial_1900.floor()) * 86_400.0).round() as u32;
+            return match chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0) {
+                Some(t) if seconds > 0 && seconds < 86_400 => Cell::DateTime(date.and_time(t)),
+                _ => Cell::Date(date),
+            };
         }
     }
     Cell::Number(serial)
 }
 
-/// Cells stored with t="d" carry ISO text ("2021-09-26T00:00:00").
+/// Cells stored with t="d" carry ISO text ("2021-09-26T00:00:00"); a time of day is kept.
 fn iso_date(text: &str) -> Cell {
-    text.get(..10)
+    let Some(day) = text
+        .get(..10)
         .and_then(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
-        .map_or_else(|| Cell::Text(text.to_owned()), Cell::Date)
+    else {
+        return Cell::Text(text.to_owned());
+    };
+    match text
+        .get(11..19)
+        .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M:%S").ok())
+    {
+        Some(t) if t != chrono::NaiveTime::MIN => Cell::DateTime(day.and_time(t)),
+        _ => Cell::Date(day),
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +261,14 @@ mod tests {
         assert!(matches!(date_cell(&dt, false), Cell::Number(n) if n.is_nan()));
         assert_eq!(iso_date("2021-09-26T00:00:00"), Cell::Date(d(2021, 9, 26)));
         assert_eq!(iso_date("九月"), Cell::Text("九月".into()));
+        // A date with a time of day keeps it (a 事件台账's 上报时间), to the second.
+        let at = |h, m| d(2021, 9, 26).and_hms_opt(h, m, 0).unwrap();
+        let dt = ExcelDateTime::new(44465.75, ExcelDateTimeType::DateTime, false);
+        assert_eq!(date_cell(&dt, false), Cell::DateTime(at(18, 0)));
+        let dt = ExcelDateTime::new(44465.0 + 9.5 / 24.0, ExcelDateTimeType::DateTime, false);
+        assert_eq!(date_cell(&dt, false), Cell::DateTime(at(9, 30)));
+        assert_eq!(date_cell(&dt, false).display(), "2021-09-26 09:30");
+        assert_eq!(iso_date("2021-09-26T14:05:00"), Cell::DateTime(at(14, 5)));
     }
 
     #[test]

@@ -1459,3 +1459,259 @@ fn reads_back_unchanged(
         back["report"]
     );
 }
+
+/// A year's 事件 come in from an office's own 事件台账, each step on its own day: accepted,
+/// sent to a 派遣对象, answered, closed and rated at the ledger's times (a hazard without the
+/// photos a worker on the spot would take), marked 补录, with the time limit running from the
+/// ledger's dispatch. A 大类 for a 小类, a closed report without its day or its handler, a
+/// handler not on the community's list, a step before the report, a report in the future, a
+/// grid that isn't there and the same report twice are refused with their field. Again: nothing
+/// new; the catalogue's own 事件台账 reads back unchanged.
+#[test]
+fn a_years_tickets_come_in_from_an_old_ledger() {
+    let srv = Server::start(40);
+    let grid = grid_of_wangge(&srv);
+    let dir = std::env::temp_dir().join(format!("shequ-import-tickets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = support::days_ago;
+    let at = |n: i64, time: &str| format!("{} {time}", d(n));
+    let (d120, d119, d100, d98, d60, d50, d40, d31, d30, d29, d20, d10) = (
+        at(120, "09:12"),
+        d(119),
+        d(100),
+        at(98, "16:00"),
+        d(60),
+        d(50),
+        d(40),
+        d(31),
+        at(30, "10:00"),
+        d(29),
+        d(20),
+        d(10),
+    );
+    let accepted = at(120, "09:40");
+    let tomorrow = (shequ_domain::clock::today() + chrono::Duration::days(1)).to_string();
+    let header = [
+        "登记时间",
+        "事件类型",
+        "事件名称",
+        "问题描述",
+        "事发地点",
+        "反映渠道",
+        "反映人",
+        "所属网格",
+        "承办单位",
+        "受理时间",
+        "办结日期",
+        "处理结果",
+        "满意度",
+        "办理状态",
+    ];
+    #[rustfmt::skip]
+    let rows: Vec<Vec<&str>> = vec![
+        vec![&d120, "暴露垃圾", "3幢楼下垃圾堆放", "", "3幢东侧", "居民来电", "张某", "", "小区物业服务中心", &accepted, &d119, "已清运", "满意", "已办结"],
+        vec![&d100, "设施设备/路灯损坏", "", "5幢路灯不亮", "", "网格员巡查", "", "", "社区网格员", "", &d98, "更换灯泡", "", ""],
+        vec![&d60, "消防通道堵塞", "楼道堆放杂物", "", "7幢2单元", "巡查发现", "", "", "街道综治中心", "", "", "", "", "处置中"],
+        vec![&d50, "设施设备", "井盖松动", "", "", "", "", "", "", "", "", "", "", ""],
+        vec![&d40, "暴露垃圾", "西门垃圾", "", "", "", "", "", "小区物业服务中心", "", "", "", "", "已办结"],
+        vec![&d30, "暴露垃圾", "北门垃圾", "", "", "", "", "", "王师傅", "", &d29, "", "", ""],
+        vec![&d30, "道路不洁", "南门落叶", "", "", "", "", "", "小区物业服务中心", "", &d31, "", "", ""],
+        vec![&tomorrow, "暴露垃圾", "还没发生", "", "", "", "", "", "", "", "", "", "", ""],
+        vec![&d20, "邻里纠纷", "楼上噪音", "", "", "居民来访", "", "", "", "", "", "属民间纠纷，已转人民调解", "", "不予受理"],
+        vec![&d100, "路灯损坏", "", "5幢路灯不亮", "", "", "", "", "社区网格员", "", &d98, "", "", ""],
+        vec![&d10, "暴露垃圾", "东门垃圾", "", "", "", "", "第99网格", "", "", "", "", "", ""],
+    ];
+    let book = write_list(&dir, "事件登记簿", &header, &rows);
+    let tickets = || sql_int(&srv.db, "SELECT count(*) FROM tickets");
+    let before = tickets();
+    let done = import(&srv, &book, grid, &["--kind", "tickets"]);
+    let r = &done["report"];
+    assert_eq!(
+        (
+            r["counts"]["new"].as_i64(),
+            r["counts"]["rejected"].as_i64()
+        ),
+        (Some(4), Some(7)),
+        "{r}"
+    );
+    let text = r["rejected"].to_string();
+    for want in [
+        "是大类",
+        "要写明办结时间",
+        "不在本社区的派遣对象中",
+        "早于",
+        "在今天之后",
+        "同一件事件",
+        "第99网格",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    assert_eq!(tickets(), before + 4);
+
+    // Stored instants are UTC; the deployment's day is Beijing's (+08:00).
+    let utc = |local: &str| {
+        let t = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap()
+            - chrono::Duration::hours(8);
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    };
+    let (ok, rows) = srv.db.sql(
+        "SELECT title, category_code, source, state, reported_at, coalesce(accepted_at, '-'), \
+         coalesce(closed_at, '-'), coalesce(rating, '-'), coalesce(rating_channel, '-'), \
+         coalesce(assignee_name, '-'), escalated, backdated, \
+         CASE WHEN due_at > dispatched_at THEN 'due' ELSE coalesce(due_at, '-') END, \
+         CASE WHEN closed_at IS NOT NULL AND closed_at <= due_at THEN 'on time' ELSE '-' END \
+         FROM tickets WHERE backdated = 1 ORDER BY reported_at",
+    );
+    assert!(ok, "{rows}");
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "3幢楼下垃圾堆放|0102|resident|rated|{}|{}|{}|满意|unrecorded|小区物业服务中心|0|1|due|-",
+                utc(&d120),
+                utc(&accepted),
+                utc(&format!("{d119} 09:00"))
+            ),
+            format!(
+                "5幢路灯不亮|0302|worker|closed|{}|{}|{}|-|-|社区网格员|0|1|due|on time",
+                utc(&format!("{d100} 09:00")),
+                utc(&format!("{d100} 09:00")),
+                utc(&d98)
+            ),
+            format!(
+                "楼道堆放杂物|0201|patrol|handling|{}|{}|-|-|-|街道综治中心|1|1|due|-",
+                utc(&format!("{d60} 09:00")),
+                utc(&format!("{d60} 09:00"))
+            ),
+            format!(
+                "楼上噪音|0601|resident|refused|{}|-|-|-|-|-|0|1|-|-",
+                utc(&format!("{d20} 09:00"))
+            ),
+        ]
+    );
+    let _ = (d50, d40, d10);
+    // Each step is a row of the ticket's history, at the ledger's time, in order.
+    let (ok, steps) = srv.db.sql(
+        "SELECT e.action, e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+         WHERE t.title = '3幢楼下垃圾堆放' ORDER BY e.id",
+    );
+    assert!(ok, "{steps}");
+    let closed = utc(&format!("{d119} 09:00"));
+    let want: Vec<String> = [
+        ("report", utc(&d120)),
+        ("accept", utc(&accepted)),
+        ("dispatch", utc(&accepted)),
+        ("feedback", closed.clone()),
+        ("verify_pass", closed.clone()),
+        ("close", closed.clone()),
+        ("rate", closed.clone()),
+    ]
+    .iter()
+    .map(|(a, t)| format!("{a}|{t}"))
+    .collect();
+    assert_eq!(steps.lines().collect::<Vec<_>>(), want);
+    // The refusal's reason is the ticket's history too.
+    assert_eq!(
+        sql_int(
+            &srv.db,
+            "SELECT count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+             WHERE t.title = '楼上噪音' AND e.action = 'refuse' AND e.note = '属民间纠纷，已转人民调解'"
+        ),
+        1
+    );
+
+    // Again: the four are recorded (and the row that repeated one of them is that one too).
+    let again = import(&srv, &book, grid, &["--kind", "tickets"]);
+    let c = &again["report"]["counts"];
+    assert_eq!(
+        (c["new"].as_i64(), c["unchanged"].as_i64()),
+        (Some(0), Some(5)),
+        "{c}"
+    );
+    assert_eq!(tickets(), before + 4);
+
+    // The upload page takes a book too: checked, then committed.
+    let web = Web::login(&srv.base, "shuji");
+    let (_, page, _) = web.get(&format!("/nodes/{grid}/import"));
+    assert!(page.contains("value=\"tickets\""), "{page}");
+    let d15 = at(15, "15:30");
+    let fresh = write_list(
+        &dir,
+        "十一月事件",
+        &header,
+        &[vec![
+            &d15,
+            "0104",
+            "广场落叶",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "小区物业服务中心",
+            "",
+            "",
+            "",
+            "",
+            "处置中",
+        ]],
+    );
+    let (s, page, location) = web.upload_with(
+        &format!("/nodes/{grid}/import"),
+        &[("csrf", &csrf_of(&page)), ("kind", "tickets")],
+        "十一月事件.xlsx",
+        &std::fs::read(&fresh).unwrap(),
+    );
+    assert_eq!(s, 303, "{page}");
+    let report_url = location.unwrap();
+    let (_, report, _) = web.get(&report_url);
+    assert!(report.contains("id=\"count-new\">1<"), "{report}");
+    commit_import(&web, &report_url, &report);
+    assert_eq!(tickets(), before + 5);
+    let (ok, state) = srv
+        .db
+        .sql("SELECT state, assignee_name FROM tickets WHERE title = '广场落叶'");
+    assert!(ok && state.trim() == "handling|小区物业服务中心", "{state}");
+
+    // A period the community head locked refuses the reports that fall in it, by the row.
+    let (s, v) = srv.api("shuji").send(
+        "PUT",
+        &format!("/api/v1/nodes/{grid}/period-lock"),
+        serde_json::json!({"through_on": d(90), "reason": "前三季度工作已上报"}),
+    );
+    assert!(s < 300, "{v}");
+    let late = write_list(
+        &dir,
+        "补录事件",
+        &header,
+        &[vec![
+            &at(95, "08:00"),
+            "暴露垃圾",
+            "补一件",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]],
+    );
+    let refused = import(&srv, &late, grid, &["--kind", "tickets"]);
+    assert_eq!(refused["report"]["counts"]["new"], 0);
+    assert!(
+        refused["report"]["rejected"].to_string().contains("锁定"),
+        "{}",
+        refused["report"]
+    );
+    assert_eq!(tickets(), before + 5);
+
+    support::pass_second_factor(&web);
+    reads_back_unchanged(&srv, &web, grid, &dir, ("tickets", "tickets", "tickets"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,6 +12,7 @@ pub mod patrols;
 pub mod persons;
 pub mod rentals;
 pub mod tags;
+pub mod tickets;
 pub mod units;
 pub mod visits;
 

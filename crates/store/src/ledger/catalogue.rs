@@ -390,6 +390,7 @@ fn tickets_ledger() -> Ledger {
         col("社区", 12.0, Val::Community),
         col("网格", 10.0, Val::Grid),
         col("上报时间", 17.0, Val::Instant("t.reported_at")),
+        col("受理时间", 17.0, Val::Instant("t.accepted_at")),
         col("来源", 12.0, Val::Coded("t.source", ticket_source)),
         col("类别", 12.0, Val::Text("c.name")),
         col("紧急程度", 8.0, Val::Coded("t.urgency", urgency)),
@@ -401,6 +402,7 @@ fn tickets_ledger() -> Ledger {
         col("状态（导出时）", 10.0, Val::Coded("t.state", ticket_state)),
         col("办结时间", 17.0, Val::Instant("t.closed_at")),
         col("群众评价", 8.0, Val::Text("t.rating")),
+        col("补录", 6.0, Val::YesNo("t.backdated")),
     ];
     ledger("tickets", "事件台账", "tickets", true, vec![s])
 }

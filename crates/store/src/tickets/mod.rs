@@ -33,6 +33,33 @@ pub const RECORD: RecordSql = RecordSql {
     version: Some("SELECT version FROM tickets WHERE id = ?"),
 };
 
+/// When a report or a step happened: now, on the page; or, bringing in a past 事件台账, the
+/// local time the ledger gives (the record is then 补录, and a hazard needs no photos: nobody
+/// can photograph last year's report now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum When {
+    Now,
+    Past(NaiveDateTime),
+}
+
+impl When {
+    /// As stored in `reported_at` and friends.
+    fn stamp(self) -> String {
+        match self {
+            When::Now => now(),
+            When::Past(at) => crate::clock::local_to_utc_text(at),
+        }
+    }
+
+    /// The local wall-clock time a time limit starts from.
+    fn local(self) -> NaiveDateTime {
+        match self {
+            When::Now => shequ_domain::clock::now_local().naive_local(),
+            When::Past(at) => at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Category {
     pub code: String,
@@ -524,7 +551,7 @@ fn pick<'a>(field: &str, list: &'a [(&'a str, &'a str)], v: &str) -> StoreResult
 fn event(
     c: &mut Conn,
     actor: &Actor,
-    ticket: (i64, i64),
+    (ticket, when): ((i64, i64), When),
     action: &str,
     states: (Option<State>, State),
     note: Option<&str>,
@@ -536,7 +563,7 @@ fn event(
         params![
             ticket.1,
             ticket.0,
-            now(),
+            when.stamp(),
             actor.user_id,
             actor.display_name.as_str(),
             action,
@@ -551,6 +578,16 @@ fn event(
 
 /// Records a report. Returns the ticket's id.
 pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResult<i64> {
+    create_when(conn, actor, input, When::Now)
+}
+
+/// Records a report made at `when`.
+pub(crate) fn create_when(
+    conn: &mut Conn,
+    actor: &Actor,
+    input: &TicketInput,
+    when: When,
+) -> StoreResult<i64> {
     actor.require(flow::works_tickets(actor.role), "上报事件")?;
     let title = text("标题", Some(&input.title), 100)?
         .ok_or_else(|| StoreError::invalid("标题", "请用一句话写明是什么问题"))?;
@@ -602,17 +639,20 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
             })?;
         let (category, name, photos): (String, String, i64) =
             (category.get(0)?, category.get(1)?, category.get(2)?);
+        if let When::Past(at) = when {
+            crate::periods::entering(c, community_id, "上报时间", at.date())?;
+        }
         // Residents report as they can; a worker on the spot photographs a hazard.
-        if photos == 1 && matches!(source, "worker" | "visit" | "patrol") {
+        if photos == 1 && matches!(source, "worker" | "visit" | "patrol") && when == When::Now {
             attachments::require_close_and_wide(&files, &format!("“{name}”属安全隐患，"))?;
         }
-        let ts = now();
+        let (ts, recorded) = (when.stamp(), now());
         let respond_by = respond_by(&calendar(c)?, &ts);
         let id = c.insert(
             "INSERT INTO tickets (community_id, node_id, area_path, category_code, urgency, title, description, location,
                 source, reporter_user_id, reporter_name, reporter_phone, state, reported_at, created_at, updated_at,
-                respond_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                respond_by, backdated)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             params![
                 community_id,
                 node.id,
@@ -628,15 +668,16 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
                 sealer()?.seal_opt(Field::ReporterPhone, reporter_phone.as_deref())?,
                 State::Reported.as_str(),
                 ts.as_str(),
-                ts.as_str(),
-                ts.as_str(),
-                respond_by
+                recorded.as_str(),
+                recorded.as_str(),
+                respond_by,
+                i64::from(when != When::Now)
             ],
         )?;
         event(
             c,
             actor,
-            (id, community_id),
+            ((id, community_id), when),
             "report",
             (None, State::Reported),
             None,
@@ -652,8 +693,12 @@ pub fn create(conn: &mut Conn, actor: &Actor, input: &TicketInput) -> StoreResul
         audit::record(
             c,
             By::Actor(actor),
-            Event::ok("ticket.report", format!("ticket:{id}"))
-                .with(serde_json::json!({ "类别": category, "标题": title })),
+            Event::ok("ticket.report", format!("ticket:{id}")).with(match when {
+                When::Now => serde_json::json!({ "类别": category, "标题": title }),
+                When::Past(_) => {
+                    serde_json::json!({ "类别": category, "标题": title, "补录": ts })
+                }
+            }),
         )?;
         Ok(id)
     })
@@ -1047,6 +1092,18 @@ pub struct StepInput {
 /// Takes one step. An impossible step is a 409 naming the possible ones; a stale version a 409
 /// saying someone else acted first; a step the caller's role doesn't take a 403.
 pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> StoreResult<Ticket> {
+    step_when(conn, actor, id, input, When::Now)
+}
+
+/// Takes one step at `when`. A past step's 评价 is the ledger's, by nobody known: its channel is
+/// 未记录渠道, never a 电话回访 in the importer's name.
+pub(crate) fn step_when(
+    conn: &mut Conn,
+    actor: &Actor,
+    id: i64,
+    input: &StepInput,
+    when: When,
+) -> StoreResult<Ticket> {
     actor.require(flow::works_tickets(actor.role), "办理事件")?;
     let action = Action::parse(&input.action)
         .ok_or_else(|| StoreError::invalid("操作", format!("没有“{}”这一步", input.action)))?;
@@ -1092,7 +1149,11 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                 allowed: allowed.iter().map(|a| a.as_str()).collect(),
             }
         })?;
-        let ts = now();
+        // A past step lands on its own day: that day, too, must not be in a locked period.
+        if let When::Past(at) = when {
+            crate::periods::entering(c, community_id, &format!("{}时间", action.label()), at.date())?;
+        }
+        let ts = when.stamp();
         let mut sets: Vec<(&str, Value)> = vec![("state", Value::from(to.as_str()))];
         let mut detail = serde_json::json!({});
         match action {
@@ -1137,7 +1198,7 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                     let (code, amount, unit): (String, i64, String) =
                         (limit.get(0)?, limit.get(1)?, limit.get(2)?);
                     let unit = LimitUnit::parse(&unit).unwrap_or(LimitUnit::WorkingDays);
-                    let due = cal.due(shequ_domain::clock::now_local().naive_local(), amount, unit);
+                    let due = cal.due(when.local(), amount, unit);
                     sets.push(("dispatched_at", Value::from(ts.as_str())));
                     sets.push(("limit_code", Value::from(code.as_str())));
                     sets.push(("due_at", Value::from(crate::clock::local_to_utc_text(due).as_str())));
@@ -1179,11 +1240,16 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
                     ));
                 }
                 sets.push(("rating", Value::from(rating)));
-                sets.push(("rating_channel", Value::from("phone")));
-                sets.push(("rated_by", Value::from(actor.display_name.as_str())));
-                sets.push(("rated_by_user_id", Value::Int(actor.user_id)));
                 sets.push(("rated_on", Value::from(on.to_string().as_str())));
-                detail = serde_json::json!({ "评价": rating, "渠道": "电话回访", "回访日期": on });
+                if when == When::Now {
+                    sets.push(("rating_channel", Value::from("phone")));
+                    sets.push(("rated_by", Value::from(actor.display_name.as_str())));
+                    sets.push(("rated_by_user_id", Value::Int(actor.user_id)));
+                    detail = serde_json::json!({ "评价": rating, "渠道": "电话回访", "回访日期": on });
+                } else {
+                    sets.push(("rating_channel", Value::from("unrecorded")));
+                    detail = serde_json::json!({ "评价": rating, "渠道": "原台账", "回访日期": on });
+                }
             }
             Action::RequestExtension => {
                 let amount = input.extension_amount.unwrap_or(0);
@@ -1229,7 +1295,7 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
             }
             Action::Refuse | Action::Start | Action::VerifyPass | Action::VerifyFail => {}
         }
-        sets.push(("updated_at", Value::from(ts.as_str())));
+        sets.push(("updated_at", Value::from(now().as_str())));
         let assignments: Vec<String> = sets.iter().map(|(k, _)| format!("{k} = ?")).collect();
         let mut args: Vec<Value> = sets.into_iter().map(|(_, v)| v).collect();
         args.push(Value::Int(id));
@@ -1256,7 +1322,7 @@ pub fn step(conn: &mut Conn, actor: &Actor, id: i64, input: &StepInput) -> Store
         event(
             c,
             actor,
-            (id, community_id),
+            ((id, community_id), when),
             action.as_str(),
             (Some(state), to),
             note.as_deref(),
