@@ -261,6 +261,13 @@ impl TagContent {
     pub fn risk(&self) -> Option<String> {
         self.details.get("risk").cloned()
     }
+
+    /// 保障人数 of a 低保 household, kept in its own column so the figures can sum it.
+    pub fn covered(&self) -> Option<i64> {
+        self.details
+            .get("household_size")
+            .and_then(|v| v.trim().parse().ok())
+    }
 }
 
 impl TagKind {

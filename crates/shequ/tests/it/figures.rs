@@ -100,7 +100,7 @@ fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
         ),
         (
             zhang,
-            json!({"kind": "dibao", "started_on": "2025-06-01", "values": {"category": "A类", "household_size": "2", "amount": "680"}}),
+            json!({"kind": "dibao", "started_on": "2025-06-01", "values": {"category": "A类", "household_size": "3", "amount": "680"}}),
         ),
         (
             li,
@@ -144,6 +144,12 @@ fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
         ("dibao.households_b", 0),
         // The household's two members.
         ("dibao.persons", 2),
+        ("dibao.persons_a", 2),
+        ("dibao.persons_c", 0),
+        // The allowance covers three (one of them lives elsewhere): 保障人数 is the tag's own.
+        ("dibao.covered", 3),
+        ("dibao.covered_a", 3),
+        ("dibao.covered_b", 0),
         ("party_member.persons", 0),
     ] {
         assert_eq!(count(&f, code), expected, "2025 {code}");
@@ -153,6 +159,7 @@ fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
     assert_eq!(count(&before, "people.total"), 3);
     assert_eq!(count(&before, "labour.unemployed"), 1);
     assert_eq!(count(&before, "dibao.households"), 0);
+    assert_eq!(count(&before, "dibao.covered"), 0);
     assert_eq!(f["people.total"]["previous"]["previous"]["value"], 3);
     assert_eq!(f["people.total"]["previous"]["difference"], 0.0);
     assert_eq!(f["dibao.households"]["year_ago"]["difference"], 1.0);

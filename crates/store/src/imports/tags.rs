@@ -362,7 +362,7 @@ impl Kind for TagPlan {
                 }
                 let details = tags::details_text(kind, content)?;
                 let n = c.execute(
-                    "UPDATE tags SET category = ?, grade = ?, details = ?, risk = ?,
+                    "UPDATE tags SET category = ?, grade = ?, details = ?, risk = ?, covered = ?,
                      started_on = COALESCE(?, started_on), updated_at = ?, version = version + 1
                      WHERE id = ? AND version = ?",
                     params![
@@ -370,6 +370,7 @@ impl Kind for TagPlan {
                         content.grade,
                         details,
                         content.risk(),
+                        content.covered(),
                         row.started_on,
                         now(),
                         *tag_id,

@@ -131,6 +131,22 @@ const fn tagged_households(
     )
 }
 
+/// The people a household group's tags cover by their own count (低保's 保障人数), summed over
+/// the tags open that day.
+const fn covered(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
+    Indicator {
+        code,
+        name,
+        unit: Unit::Persons,
+        measure: Measure::Sum {
+            source: &HOUSEHOLD_TAGS,
+            of: "t.covered",
+            when,
+            params: &[],
+        },
+    }
+}
+
 const fn tagged_members(code: &'static str, name: &'static str, when: &'static str) -> Indicator {
     distinct(
         &HOUSEHOLD_TAG_MEMBERS,
@@ -271,6 +287,37 @@ pub static LINE: Line = Line {
             "t.kind = 'dibao' AND t.category = 'C类'",
         ),
         tagged_members("dibao.persons", "低保人数", "t.kind = 'dibao'"),
+        tagged_members(
+            "dibao.persons_a",
+            "低保人数（A类）",
+            "t.kind = 'dibao' AND t.category = 'A类'",
+        ),
+        tagged_members(
+            "dibao.persons_b",
+            "低保人数（B类）",
+            "t.kind = 'dibao' AND t.category = 'B类'",
+        ),
+        tagged_members(
+            "dibao.persons_c",
+            "低保人数（C类）",
+            "t.kind = 'dibao' AND t.category = 'C类'",
+        ),
+        covered("dibao.covered", "低保保障人数", "t.kind = 'dibao'"),
+        covered(
+            "dibao.covered_a",
+            "低保保障人数（A类）",
+            "t.kind = 'dibao' AND t.category = 'A类'",
+        ),
+        covered(
+            "dibao.covered_b",
+            "低保保障人数（B类）",
+            "t.kind = 'dibao' AND t.category = 'B类'",
+        ),
+        covered(
+            "dibao.covered_c",
+            "低保保障人数（C类）",
+            "t.kind = 'dibao' AND t.category = 'C类'",
+        ),
         tagged("tekun.persons", "特困人员", "t.kind = 'tekun'"),
         tagged("disability.persons", "残疾人", "t.kind = 'disability'"),
         tagged(

@@ -166,9 +166,9 @@ pub(crate) fn insert(
     let details = details_text(spec, content)?;
     let ts = now();
     c.insert(
-        "INSERT INTO tags (community_id, person_id, household_id, kind, category, grade, details, risk, started_on, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        params![community_id, target.0, target.1, spec.code, content.category.clone(), content.grade, details, content.risk(), started_on, ts.as_str(), ts.as_str()],
+        "INSERT INTO tags (community_id, person_id, household_id, kind, category, grade, details, risk, covered, started_on, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        params![community_id, target.0, target.1, spec.code, content.category.clone(), content.grade, details, content.risk(), content.covered(), started_on, ts.as_str(), ts.as_str()],
     )
     .map_err(Into::into)
 }
