@@ -1673,6 +1673,12 @@ fn a_years_tickets_come_in_from_an_old_ledger() {
         .db
         .sql("SELECT state, assignee_name FROM tickets WHERE title = '广场落叶'");
     assert!(ok && state.trim() == "handling|小区物业服务中心", "{state}");
+    // Its page says it was brought in (补录), with the ledger's time of report.
+    let id = sql_int(&srv.db, "SELECT id FROM tickets WHERE title = '广场落叶'");
+    let (s, page, _) = web.get(&format!("/tickets/{id}"));
+    assert_eq!(s, 200);
+    assert!(page.contains("id=\"ticket-backdated\""), "{page}");
+    assert!(page.contains(&d15), "{d15}: {page}");
 
     // A period the community head locked refuses the reports that fall in it, by the row.
     let (s, v) = srv.api("shuji").send(

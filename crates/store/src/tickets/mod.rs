@@ -341,6 +341,8 @@ pub struct Ticket {
     pub rating_source: Option<String>,
     /// none | yellow (past its time limit) | red (past it by another whole limit)
     pub supervision: String,
+    /// 补录: brought in from a past 事件台账, its times the ledger's.
+    pub backdated: bool,
     /// The steps possible now (codes), whatever the caller's role.
     pub next_steps: Vec<String>,
     /// The steps the caller is offered now (codes): their role's share of `next_steps`.
@@ -367,7 +369,7 @@ const COLS: &str = "t.id, t.community_id, t.node_id, t.category_code, c.name, t.
      t.description, t.location, t.source, t.reporter_name, t.reporter_phone, t.state, \
      t.assignee_kind, t.assignee_name, t.escalated, t.reported_at, t.dispatched_at, t.due_at, \
      t.closed_at, t.extension_pending, t.rating, t.version, t.area_path, l.amount, l.unit, \
-     t.rating_channel, t.rated_by, t.rated_on";
+     t.rating_channel, t.rated_by, t.rated_on, t.backdated";
 
 const FROM: &str = "tickets t JOIN ticket_categories c ON c.code = t.category_code \
      LEFT JOIN ticket_time_limits l ON l.code = t.limit_code";
@@ -518,6 +520,7 @@ fn build(actor: &Actor, cal: &Calendar, r: &Row, place: String) -> StoreResult<T
         rating: r.get(21)?,
         rating_channel,
         rating_source,
+        backdated: r.get::<i64>(29)? != 0,
         my_steps: flow::offered(actor.role, standing)
             .into_iter()
             .map(|a| a.as_str().to_string())
