@@ -106,6 +106,11 @@ fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
             li,
             json!({"kind": "party_member", "started_on": "2026-02-01", "values": {"category": "预备党员"}}),
         ),
+        // 张一 is in two groups: his person tags repeat him, so the scan counts people distinctly.
+        (
+            zhang,
+            json!({"kind": "veteran", "started_on": "2020-01-01", "values": {"category": "退役士兵"}}),
+        ),
     ] {
         created(&head, &format!("/api/v1/persons/{person}/tags"), body);
     }
@@ -139,6 +144,7 @@ fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
         ("labour.employed", 1),
         ("labour.unemployed", 0),
         ("disability.persons", 1),
+        ("veteran.persons", 1),
         ("dibao.households", 1),
         ("dibao.households_a", 1),
         ("dibao.households_b", 0),
@@ -234,13 +240,88 @@ fn a_grid_built_here_has_the_registry_figures_counted_by_hand() {
         .collect();
     assert_eq!(
         tags,
-        [("dibao", Some("A类"), 1), ("disability", Some("肢体"), 1)]
+        [
+            ("dibao", Some("A类"), 1),
+            ("disability", Some("肢体"), 1),
+            ("veteran", Some("退役士兵"), 1)
+        ]
     );
     let (s, v) = head.get(&format!("/api/v1/nodes/{grid}/breakdowns/nonesuch"));
     assert_eq!(
         (s, v["error"]["field"].as_str()),
         (422, Some("分组统计")),
         "{v}"
+    );
+
+    // 李二 settles here (户籍) and goes freelance, entered today: 2025 keeps him as he was then
+    // (floating, employed), in its figures, its breakdown and its records; this year counts
+    // him as he is now. A second change the same day adds no history of its own.
+    let before_change = values(&figures("2025"));
+    let put = |body: Value| {
+        let (s, v) = head.get(&format!("/api/v1/persons/{li}"));
+        assert_eq!(s, 200, "{v}");
+        let mut person =
+            json!({"name": v["person"]["name"], "id_number": v["person"]["id_number"]});
+        for (k, x) in body.as_object().unwrap() {
+            person[k] = x.clone();
+        }
+        let (s, v) = head.send(
+            "PUT",
+            &format!("/api/v1/persons/{li}"),
+            json!({"person": person, "version": v["person"]["version"]}),
+        );
+        assert_eq!(s, 200, "{v}");
+    };
+    put(json!({"person_type": "户籍", "employment": "在业"}));
+    put(json!({"person_type": "户籍", "employment": "灵活就业"}));
+    let after_change = values(&figures("2025"));
+    for code in [
+        "people.huji",
+        "people.floating",
+        "people.registered_here",
+        "labour.employed",
+        "labour.flexible",
+    ] {
+        assert_eq!(
+            count(&after_change, code),
+            count(&before_change, code),
+            "2025 {code} after a change made today"
+        );
+    }
+    assert_eq!(
+        (
+            count(&after_change, "people.floating"),
+            count(&after_change, "labour.employed")
+        ),
+        (1, 1)
+    );
+    assert_eq!(
+        parts("people.by_type", "2025"),
+        json!([{"group": ["户籍"], "value": 2}, {"group": ["流动"], "value": 1}])
+    );
+    let (s, v) = head.get(&format!(
+        "/api/v1/nodes/{grid}/figures/people.floating/records?period=2025"
+    ));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["records"][0]["id"], json!(li), "{v}");
+    assert_eq!(v["total"], 1, "{v}");
+    let now = values(&figures("2026"));
+    assert_eq!(
+        (
+            count(&now, "people.floating"),
+            count(&now, "labour.flexible"),
+            count(&now, "labour.employed")
+        ),
+        (0, 1, 0)
+    );
+    assert_eq!(
+        srv.db
+            .sql(&format!(
+                "SELECT person_type, employment, valid_from FROM person_facts WHERE person_id = {li}"
+            ))
+            .1
+            .trim(),
+        "流动|在业|0001-01-01"
     );
 }
 

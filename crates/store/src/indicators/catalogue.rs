@@ -40,6 +40,14 @@ pub struct Source {
     pub timing: Timing,
 }
 
+impl Source {
+    /// The FROM clause for the records as they were on `as_of`: `{as_of}` in it (a join on what
+    /// held that day) becomes that day, a date literal (never input, so inlining it is safe).
+    pub fn from_on(&self, as_of: NaiveDate) -> String {
+        self.from.replace("{as_of}", &format!("'{as_of}'"))
+    }
+}
+
 /// What the records behind a figure are, so the list can link each to its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -283,7 +291,7 @@ pub fn breakdown(
     let sql = format!(
         "SELECT {by}, COUNT(DISTINCT {of}) FROM {from} WHERE ({when}) AND {wher} GROUP BY {by} ORDER BY {by}",
         of = b.of,
-        from = b.source.from,
+        from = b.source.from_on(places.when.as_of),
         when = b.when,
     );
     let mut parts = Vec::new();
@@ -370,14 +378,24 @@ pub fn compute_of(
             .copied()
             .filter(|i| source_of(i).is_some_and(|x| x.code == s.code))
             .collect();
-        let (selects, mut args) = aggregates(conn.backend(), &on_source, &places.when);
-        let (wher, where_args) = places.placed(conn, s, actor, false)?;
-        args.extend(where_args);
-        let sql = format!("SELECT {} FROM {} WHERE {wher}", selects.join(", "), s.from);
         let started = std::time::Instant::now();
-        let row = conn
-            .query_opt(&sql, &args)?
-            .ok_or_else(|| StoreError::Conflict("统计查询没有返回结果".into()))?;
+        // A distinct count of the source's own key is a count of rows whenever no key repeats
+        // among the rows: one distinct count of the key tells, and saves a b-tree per
+        // indicator (the residents' dozens). Where a key repeats (a person with two tags), the
+        // scan runs again with every distinct count.
+        let keyed = on_source.iter().any(|i| counts_keys(i, s));
+        let row = if keyed {
+            let row = scan(conn, actor, &mut places, s, &on_source, Keys::AsRows)?;
+            let at = columns(&on_source);
+            let (rows, keys): (Option<i64>, Option<i64>) = (row.get(at)?, row.get(at + 1)?);
+            if rows == keys {
+                row
+            } else {
+                scan(conn, actor, &mut places, s, &on_source, Keys::Distinct)?
+            }
+        } else {
+            scan(conn, actor, &mut places, s, &on_source, Keys::Distinct)?
+        };
         tracing::debug!(
             source = s.code,
             indicators = on_source.len(),
@@ -664,7 +682,7 @@ pub fn records(
     args.extend(where_args);
     let sql = format!(
         "SELECT DISTINCT {key} FROM {} WHERE ({when}) AND {wher} ORDER BY {key}",
-        source.from
+        source.from_on(places.when.as_of)
     );
     let mut ids = Vec::new();
     for r in conn.query(&sql, &args)? {
@@ -699,7 +717,7 @@ pub(crate) fn matching(
     args.extend(where_args);
     let sql = format!(
         "SELECT {key} FROM {} WHERE ({when}) AND {wher} ORDER BY {order}, {key}",
-        source.from
+        source.from_on(places.when.as_of)
     );
     let mut ids = Vec::new();
     for r in conn.query(&sql, &args)? {
@@ -810,15 +828,72 @@ fn hours_between(backend: Backend, from: &str, to: &str) -> String {
     }
 }
 
+/// How a scan counts the distinct keys of its own source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    /// As rows, adding the rows and their distinct keys at the end, to tell whether that held.
+    AsRows,
+    Distinct,
+}
+
+/// A distinct count of the source's own key (people among residences).
+fn counts_keys(i: &Indicator, s: &Source) -> bool {
+    matches!(i.measure, Measure::Distinct { of, .. } if of == s.key)
+}
+
+/// The columns the aggregates of `on_source` take.
+fn columns(on_source: &[&'static Indicator]) -> usize {
+    on_source
+        .iter()
+        .map(|i| match i.measure {
+            Measure::MeanHours { .. } => 2,
+            Measure::Rate { .. } | Measure::Monthly { .. } => 0,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// One pass over a source's records of the node and period, for every indicator on it.
+fn scan(
+    conn: &mut Conn,
+    actor: &Actor,
+    places: &mut Places,
+    s: &'static Source,
+    on_source: &[&'static Indicator],
+    keys: Keys,
+) -> StoreResult<crate::db::Row> {
+    let (mut selects, mut args) = aggregates(conn.backend(), (s, on_source), &places.when, keys);
+    if keys == Keys::AsRows {
+        selects.push("COUNT(*)".to_string());
+        selects.push(format!("COUNT(DISTINCT {})", s.key));
+    }
+    let (wher, where_args) = places.placed(conn, s, actor, false)?;
+    args.extend(where_args);
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {wher}",
+        selects.join(", "),
+        s.from_on(places.when.as_of)
+    );
+    conn.query_opt(&sql, &args)?
+        .ok_or_else(|| StoreError::Conflict("统计查询没有返回结果".into()))
+}
+
 fn aggregates(
     backend: Backend,
-    on_source: &[&'static Indicator],
+    (source, on_source): (&Source, &[&'static Indicator]),
     w: &When,
+    keys: Keys,
 ) -> (Vec<String>, Vec<Value>) {
     let mut selects = Vec::new();
     let mut args = Vec::new();
     for i in on_source {
         match &i.measure {
+            Measure::Distinct { when, params, .. }
+                if keys == Keys::AsRows && counts_keys(i, source) =>
+            {
+                selects.push(format!("SUM(CASE WHEN ({when}) THEN 1 ELSE 0 END)"));
+                args.extend(params.iter().map(|p| w.value(*p)));
+            }
             // Every record: the cheapest aggregate (an index alone can answer it).
             Measure::Count { when, .. } if *when == "1 = 1" => {
                 selects.push("COUNT(*)".to_string());
@@ -1001,6 +1076,39 @@ fn amount_of(i: &Indicator, values: &HashMap<&'static str, Raw>) -> Amount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 人员类型, 人户一致 and 就业状况 change; a figure over the residents reads them as they
+    /// were on its day (`registry::on_the_day!`), never as the person's columns stand today.
+    #[test]
+    fn no_resident_figure_reads_todays_person_type_or_employment() {
+        let current = ["p.person_type", "p.registered_here", "p.employment"];
+        let reads_today = |sql: &str| {
+            // The one place allowed to name them: the fallback inside on_the_day!.
+            let stripped = sql
+                .replace("THEN p.person_type ELSE", "")
+                .replace("THEN p.registered_here ELSE", "")
+                .replace("THEN p.employment ELSE", "");
+            current.iter().any(|c| stripped.contains(c))
+        };
+        for (_, i) in all() {
+            let when = match &i.measure {
+                Measure::Count { when, .. }
+                | Measure::Distinct { when, .. }
+                | Measure::Sum { when, .. }
+                | Measure::MeanHours { when, .. } => *when,
+                Measure::Rate { .. } | Measure::Monthly { .. } => continue,
+            };
+            assert!(!reads_today(when), "{}: {when}", i.code);
+        }
+        for l in LINES {
+            for b in l.breakdowns {
+                for by in b.by {
+                    assert!(!reads_today(by), "{}: {by}", b.code);
+                }
+                assert!(!reads_today(b.when), "{}: {}", b.code, b.when);
+            }
+        }
+    }
 
     #[test]
     fn a_period_is_due_the_months_begun_by_its_as_of_day() {

@@ -5,10 +5,28 @@ use shequ_domain::figures::Unit;
 
 use super::catalogue::{Breakdown, Indicator, Line, Measure, Param, Shows, Source, Timing};
 
-/// Who lived where on the day: a residence open that day, with its person and room.
+/// A resident's 人员类型, 人户一致 and 就业状况 as they were on the as-of day: the
+/// `person_facts` row covering it, else the person's own (see migration 0032). Conditions and
+/// ledger columns over [`RESIDENTS`] name these, never `p.person_type` and the like.
+macro_rules! on_the_day {
+    (person_type) => {
+        "(CASE WHEN f.id IS NULL THEN p.person_type ELSE f.person_type END)"
+    };
+    (registered_here) => {
+        "(CASE WHEN f.id IS NULL THEN p.registered_here ELSE f.registered_here END)"
+    };
+    (employment) => {
+        "(CASE WHEN f.id IS NULL THEN p.employment ELSE f.employment END)"
+    };
+}
+pub(crate) use on_the_day;
+
+/// Who lived where on the day: a residence open that day, with its person (as they were that
+/// day) and room.
 pub static RESIDENTS: Source = Source {
     code: "residents",
-    from: "residences r JOIN org_nodes n ON n.id = r.room_id JOIN persons p ON p.id = r.person_id",
+    from: "residences r JOIN org_nodes n ON n.id = r.room_id JOIN persons p ON p.id = r.person_id \
+           LEFT JOIN person_facts f ON f.person_id = p.id AND f.valid_from <= {as_of} AND f.valid_to > {as_of}",
     path: "n.path",
     community: "r.community_id",
     key: "r.person_id",
@@ -167,6 +185,9 @@ macro_rules! working_age {
     ($more:literal) => {
         concat!(working_age!(), " AND ", $more)
     };
+    (employment $is:literal) => {
+        concat!(working_age!(), " AND ", on_the_day!(employment), " = ", $is)
+    };
 }
 
 const WORKING_AGE_PARAMS: &[Param] = &[Param::BornBy(16), Param::BornBy(60)];
@@ -187,13 +208,24 @@ pub static LINE: Line = Line {
                 params: &[],
             },
         },
-        people("people.huji", "户籍人口", "p.person_type = '户籍'"),
-        people("people.floating", "流动人口", "p.person_type = '流动'"),
+        people(
+            "people.huji",
+            "户籍人口",
+            concat!(on_the_day!(person_type), " = '户籍'"),
+        ),
+        people(
+            "people.floating",
+            "流动人口",
+            concat!(on_the_day!(person_type), " = '流动'"),
+        ),
         aged(
             "people.floating_registered",
             "已登记流动人口",
-            "p.person_type = '流动' AND EXISTS (SELECT 1 FROM tags ft WHERE ft.person_id = p.id \
-             AND ft.kind = 'floating' AND ft.started_on <= ? AND (ft.ended_on IS NULL OR ft.ended_on > ?))",
+            concat!(
+                on_the_day!(person_type),
+                " = '流动' AND EXISTS (SELECT 1 FROM tags ft WHERE ft.person_id = p.id \
+                 AND ft.kind = 'floating' AND ft.started_on <= ? AND (ft.ended_on IS NULL OR ft.ended_on > ?))"
+            ),
             &[Param::AsOf, Param::AsOf],
         ),
         Indicator::rate(
@@ -202,17 +234,35 @@ pub static LINE: Line = Line {
             "people.floating_registered",
             "people.floating",
         ),
-        people("people.overseas", "境外人员", "p.person_type = '境外'"),
-        people("people.unsettled", "未落户人员", "p.person_type = '未落户'"),
+        people(
+            "people.overseas",
+            "境外人员",
+            concat!(on_the_day!(person_type), " = '境外'"),
+        ),
+        people(
+            "people.unsettled",
+            "未落户人员",
+            concat!(on_the_day!(person_type), " = '未落户'"),
+        ),
         people(
             "people.registered_here",
             "人户一致",
-            "p.person_type = '户籍' AND p.registered_here = 1",
+            concat!(
+                on_the_day!(person_type),
+                " = '户籍' AND ",
+                on_the_day!(registered_here),
+                " = 1"
+            ),
         ),
         people(
             "people.registered_elsewhere",
             "人户分离",
-            "p.person_type = '户籍' AND p.registered_here = 0",
+            concat!(
+                on_the_day!(person_type),
+                " = '户籍' AND ",
+                on_the_day!(registered_here),
+                " = 0"
+            ),
         ),
         people("people.male", "男性", "p.sex = '男'"),
         people("people.female", "女性", "p.sex = '女'"),
@@ -249,25 +299,25 @@ pub static LINE: Line = Line {
         aged(
             "labour.employed",
             "在业人员",
-            working_age!("p.employment = '在业'"),
+            working_age!(employment "'在业'"),
             WORKING_AGE_PARAMS,
         ),
         aged(
             "labour.public_welfare_jobs",
             "公益性岗位",
-            working_age!("p.employment = '公益性岗位'"),
+            working_age!(employment "'公益性岗位'"),
             WORKING_AGE_PARAMS,
         ),
         aged(
             "labour.flexible",
             "灵活就业",
-            working_age!("p.employment = '灵活就业'"),
+            working_age!(employment "'灵活就业'"),
             WORKING_AGE_PARAMS,
         ),
         aged(
             "labour.unemployed",
             "登记失业",
-            working_age!("p.employment = '登记失业'"),
+            working_age!(employment "'登记失业'"),
             WORKING_AGE_PARAMS,
         ),
         tagged_households("dibao.households", "低保户", "t.kind = 'dibao'"),
@@ -354,7 +404,7 @@ pub static LINE: Line = Line {
             unit: Unit::Persons,
             source: &RESIDENTS,
             of: "r.person_id",
-            by: &["p.person_type"],
+            by: &[on_the_day!(person_type)],
             when: "1 = 1",
             params: &[],
         },

@@ -12,6 +12,7 @@ use shequ_domain::tickets as tk;
 
 use crate::access::sealed::Field;
 use crate::indicators::catalogue::{Param, Source};
+use crate::indicators::registry::on_the_day;
 use crate::indicators::{housing, mediation, patrols, registry, tickets, visits};
 
 /// How one column's value is made.
@@ -221,8 +222,8 @@ fn residents() -> Ledger {
     s.columns.extend([
         col("与户主关系", 10.0, Val::Text("r.relation")),
         col("民族", 8.0, Val::Text("p.ethnicity")),
-        col("人员类型", 9.0, Val::Text("p.person_type")),
-        col("人户一致", 9.0, Val::YesNo("p.registered_here")),
+        col("人员类型", 9.0, Val::Text(on_the_day!(person_type))),
+        col("人户一致", 9.0, Val::YesNo(on_the_day!(registered_here))),
         col("迁入日期", 12.0, Val::Date("r.moved_in_on")),
         col("重点人群", 18.0, Val::Groups("p.id")),
     ]);
@@ -236,7 +237,7 @@ fn floating() -> Ledger {
     s.key = "r.id";
     s.joins = "LEFT JOIN tags t ON t.person_id = p.id AND t.kind = 'floating' \
                AND t.started_on <= {as_of} AND (t.ended_on IS NULL OR t.ended_on > {as_of})";
-    s.when = "p.person_type = '流动'".into();
+    s.when = concat!(on_the_day!(person_type), " = '流动'").into();
     s.order = "n.path, r.household_id, p.birth_date";
     s.figure = Some("people.floating");
     s.tag_kind = Some("floating");

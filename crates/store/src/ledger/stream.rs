@@ -261,7 +261,7 @@ impl<'a> Select<'a> {
             sql_head: format!(
                 "SELECT {} FROM {} {} WHERE {} IN ",
                 exprs.join(", "),
-                sheet.source.from,
+                sheet.source.from_on(as_of),
                 dated(sheet.joins, period, as_of),
                 sheet.key
             ),

@@ -665,6 +665,7 @@ pub fn update(
             )));
         }
         refuse_duplicate(c, actor, &p, Some(id))?;
+        let counted_before = counted(c, id)?;
         c.execute(
             &format!(
                 "UPDATE persons SET {}, updated_at = ?, version = version + 1 WHERE id = ?",
@@ -677,6 +678,7 @@ pub fn update(
             &[&p.values()?[..], params![now(), id]].concat(),
         )
         .map_err(dup_or)?;
+        keep_counted_history(c, id, counted_before)?;
         // Only what changed, before and after, masked.
         let (before, after) = (old.masked(), p.masked());
         let changed: Vec<&str> = before
@@ -698,6 +700,57 @@ pub fn update(
         )?;
         Ok(())
     })
+}
+
+/// What the figures count a person by, as stored: (community, 人员类型, 人户一致, 就业状况).
+type Counted = (i64, String, i64, Option<String>);
+
+fn counted(c: &mut Conn, id: i64) -> StoreResult<Counted> {
+    let r = c
+        .query_opt(
+            "SELECT community_id, person_type, registered_here, employment FROM persons WHERE id = ?",
+            params![id],
+        )?
+        .ok_or_else(|| StoreError::NotFound("没有这个人".into()))?;
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+/// When what the figures count a person by changed, keeps what it was until today
+/// (`person_facts`), so a past day's figures stay as they were. A second change the same day
+/// keeps nothing more: before today, it was what the first change found.
+fn keep_counted_history(c: &mut Conn, id: i64, before: Counted) -> StoreResult<()> {
+    let after = counted(c, id)?;
+    if (&before.1, before.2, &before.3) == (&after.1, after.2, &after.3) {
+        return Ok(());
+    }
+    let today = crate::clock::today();
+    let from: Option<String> = c
+        .query_opt(
+            "SELECT max(valid_to) FROM person_facts WHERE person_id = ?",
+            params![id],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?
+        .flatten();
+    let from = from.unwrap_or_else(|| "0001-01-01".to_string());
+    if from.as_str() >= today.to_string().as_str() {
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO person_facts (community_id, person_id, person_type, registered_here, employment, \
+         valid_from, valid_to, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            before.0,
+            id,
+            before.1.as_str(),
+            before.2,
+            before.3,
+            from.as_str(),
+            today,
+            now()
+        ],
+    )?;
+    Ok(())
 }
 
 /// Records a move out of the current home. The person stays in the registry (their history is
