@@ -1077,17 +1077,23 @@ fn amount_of(i: &Indicator, values: &HashMap<&'static str, Raw>) -> Amount {
 mod tests {
     use super::*;
 
-    /// 人员类型, 人户一致 and 就业状况 change; a figure over the residents reads them as they
-    /// were on its day (`registry::on_the_day!`), never as the person's columns stand today.
+    /// 人员类型, 人户一致, 就业状况 and a home's use change; a figure reads them as they were on
+    /// its day (`registry::on_the_day!`, `housing::home_on_the_day!`), never as they stand today.
     #[test]
-    fn no_resident_figure_reads_todays_person_type_or_employment() {
-        let current = ["p.person_type", "p.registered_here", "p.employment"];
+    fn no_figure_reads_todays_person_type_employment_or_home_use() {
+        let current = [
+            "p.person_type",
+            "p.registered_here",
+            "p.employment",
+            "h.usage",
+            "h.agreement_signed_on",
+        ];
         let reads_today = |sql: &str| {
-            // The one place allowed to name them: the fallback inside on_the_day!.
-            let stripped = sql
-                .replace("THEN p.person_type ELSE", "")
-                .replace("THEN p.registered_here ELSE", "")
-                .replace("THEN p.employment ELSE", "");
+            // The one place allowed to name them: the fallback inside on_the_day! and
+            // home_on_the_day!.
+            let stripped = current.iter().fold(sql.to_string(), |s, c| {
+                s.replace(&format!("THEN {c} ELSE"), "")
+            });
             current.iter().any(|c| stripped.contains(c))
         };
         for (_, i) in all() {

@@ -1,17 +1,31 @@
 //! 房屋、单位、十联户: rented homes and their 治安责任书, the units of the area and the 责任书
 //! they signed, 十联户 groups and their heads.
 //!
-//! Homes and units keep no history of their use yet: a home counts by its use as recorded now
-//! (its room placed as the tree was on the as-of day), a unit until the day it closed.
+//! A home counts by its use and 责任书 as they were on the as-of day (`housing_facts`, else as
+//! recorded now; its room placed as the tree was that day), a unit until the day it closed.
 
 use shequ_domain::figures::Unit;
 
 use super::catalogue::{Indicator, Line, Measure, Param, Shows, Source, Timing};
 
-/// Homes with their recorded use, at their room.
+/// A home's use and 治安责任书 day as they were on the as-of day: the `housing_facts` row
+/// covering it, else the home's own (migration 0033). Conditions and ledger columns over
+/// [`HOMES`] name these, never `h.usage` itself.
+macro_rules! home_on_the_day {
+    (usage) => {
+        "(CASE WHEN hf.id IS NULL THEN h.usage ELSE hf.usage END)"
+    };
+    (agreement_signed_on) => {
+        "(CASE WHEN hf.id IS NULL THEN h.agreement_signed_on ELSE hf.agreement_signed_on END)"
+    };
+}
+pub(crate) use home_on_the_day;
+
+/// Homes with their use as it was on the as-of day, at their room.
 pub static HOMES: Source = Source {
     code: "homes",
-    from: "housing h JOIN org_nodes n ON n.id = h.room_id",
+    from: "housing h JOIN org_nodes n ON n.id = h.room_id LEFT JOIN housing_facts hf \
+           ON hf.room_id = h.room_id AND hf.valid_from <= {as_of} AND hf.valid_to > {as_of}",
     path: "n.path",
     community: "h.community_id",
     key: "h.room_id",
@@ -68,21 +82,47 @@ pub static LINE: Line = Line {
     code: "housing",
     name: "房屋与单位",
     indicators: &[
-        homes("homes.rented", "出租房屋", "h.usage = '出租'"),
         homes(
-            "homes.rented_agreement",
-            "签订治安责任书的出租房屋",
-            "h.usage = '出租' AND h.agreement_signed_on IS NOT NULL",
+            "homes.rented",
+            "出租房屋",
+            concat!(home_on_the_day!(usage), " = '出租'"),
         ),
+        Indicator {
+            code: "homes.rented_agreement",
+            name: "签订治安责任书的出租房屋",
+            unit: Unit::Homes,
+            measure: Measure::Count {
+                source: &HOMES,
+                when: concat!(
+                    home_on_the_day!(usage),
+                    " = '出租' AND ",
+                    home_on_the_day!(agreement_signed_on),
+                    " <= ?"
+                ),
+                params: &[Param::AsOf],
+            },
+        },
         Indicator::rate(
             "homes.rented_agreement_rate",
             "出租房屋责任书签订率",
             "homes.rented_agreement",
             "homes.rented",
         ),
-        homes("homes.owner_occupied", "自住房屋", "h.usage = '自住'"),
-        homes("homes.vacant", "空置房屋", "h.usage = '空置'"),
-        homes("homes.commercial", "商用房屋", "h.usage = '商用'"),
+        homes(
+            "homes.owner_occupied",
+            "自住房屋",
+            concat!(home_on_the_day!(usage), " = '自住'"),
+        ),
+        homes(
+            "homes.vacant",
+            "空置房屋",
+            concat!(home_on_the_day!(usage), " = '空置'"),
+        ),
+        homes(
+            "homes.commercial",
+            "商用房屋",
+            concat!(home_on_the_day!(usage), " = '商用'"),
+        ),
         open_units!("units.total", "辖区单位", "1 = 1", &[Param::AsOf]),
         open_units!(
             "units.safety_agreement",

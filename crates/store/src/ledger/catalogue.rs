@@ -12,6 +12,7 @@ use shequ_domain::tickets as tk;
 
 use crate::access::sealed::Field;
 use crate::indicators::catalogue::{Param, Source};
+use crate::indicators::housing::home_on_the_day;
 use crate::indicators::registry::on_the_day;
 use crate::indicators::{housing, mediation, patrols, registry, tickets, visits};
 
@@ -261,7 +262,7 @@ fn floating() -> Ledger {
 /// 出租房屋台账: the homes used as 出租, with their landlords and 治安责任书.
 fn rentals() -> Ledger {
     let mut s = sheet("出租房屋", "出租房屋台账", "套", &housing::HOMES);
-    s.when = "h.usage = '出租'".into();
+    s.when = concat!(home_on_the_day!(usage), " = '出租'").into();
     s.order = "n.path";
     s.figure = Some("homes.rented");
     s.columns = vec![
@@ -278,7 +279,7 @@ fn rentals() -> Ledger {
         col(
             "治安责任书签订日期",
             14.0,
-            Val::Date("h.agreement_signed_on"),
+            Val::Date(home_on_the_day!(agreement_signed_on)),
         ),
         col(
             "在住人数",

@@ -108,6 +108,57 @@ pub fn check(h: &Housing) -> StoreResult<()> {
     normalised(h).map(|_| ())
 }
 
+/// What the figures count a home by, as stored: (community, use, 治安责任书 day).
+type Counted = (i64, String, Option<String>);
+
+fn counted(c: &mut Conn, room_id: i64) -> StoreResult<Option<Counted>> {
+    c.query_opt(
+        "SELECT community_id, usage, agreement_signed_on FROM housing WHERE room_id = ?",
+        params![room_id],
+    )?
+    .map(|r| -> StoreResult<Counted> { Ok((r.get(0)?, r.get(1)?, r.get(2)?)) })
+    .transpose()
+}
+
+/// When a home's use or 责任书 day changed, keeps what they were until today (`housing_facts`),
+/// so a past day's figures stay as they were; as `people::keep_counted_history` does for a
+/// person. A home recorded for the first time has no past of its own to keep.
+fn keep_counted_history(c: &mut Conn, room_id: i64, before: Option<Counted>) -> StoreResult<()> {
+    let (Some(before), Some(after)) = (before, counted(c, room_id)?) else {
+        return Ok(());
+    };
+    if (&before.1, &before.2) == (&after.1, &after.2) {
+        return Ok(());
+    }
+    let today = crate::clock::today();
+    let from: Option<String> = c
+        .query_opt(
+            "SELECT max(valid_to) FROM housing_facts WHERE room_id = ?",
+            params![room_id],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?
+        .flatten();
+    let from = from.unwrap_or_else(|| "0001-01-01".to_string());
+    if from.as_str() >= today.to_string().as_str() {
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO housing_facts (community_id, room_id, usage, agreement_signed_on, valid_from, \
+         valid_to, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        params![
+            before.0,
+            room_id,
+            before.1.as_str(),
+            before.2,
+            from.as_str(),
+            today,
+            now()
+        ],
+    )?;
+    Ok(())
+}
+
 pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreResult<()> {
     actor.require(actor.role.writes_people(), "登记房屋信息")?;
     let mut h = h.clone();
@@ -133,6 +184,7 @@ pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreRe
         if room.kind != NodeKind::Room {
             return Err(StoreError::invalid("房屋", "只有“户”一级可以登记房屋用途"));
         }
+        let before = counted(c, room.id)?;
         let sealed_phone = sealer()?.seal_opt(Field::LandlordPhone, landlord_phone.as_deref())?;
         let args = params![
             usage.as_str(),
@@ -155,6 +207,7 @@ pub fn set(conn: &mut Conn, actor: &Actor, room_id: i64, h: &Housing) -> StoreRe
                 &[args, params![room.community_id]].concat(),
             )?;
         }
+        keep_counted_history(c, room.id, before)?;
         audit::record(
             c,
             By::Actor(actor),
