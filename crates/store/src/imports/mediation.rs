@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use shequ_domain::mediation as rules;
 
 use crate::access::scope::Actor;
-use crate::db::{Conn, DbError};
+use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{Judged, Kind, Names, Past, Written, at_row, message_of};
+use crate::imports::{Judged, Kind, Names, Past, Written, as_the_page_would, at_row};
 use crate::mediation::{self, CaseInput, CloseInput, PartyInput};
 use crate::params;
 use crate::registry::tree::{self, Node};
@@ -87,19 +87,6 @@ fn parties(side: &str, names: Option<&str>) -> Vec<PartyInput> {
             ..PartyInput::default()
         })
         .collect()
-}
-
-/// What trying a case in a rolled-back transaction came to.
-enum Tried {
-    /// It would be written: rolled back on purpose.
-    Fine,
-    Refused(StoreError),
-}
-
-impl From<DbError> for Tried {
-    fn from(e: DbError) -> Tried {
-        Tried::Refused(StoreError::Db(e))
-    }
 }
 
 /// Opens (and closes) the case as the page would.
@@ -240,19 +227,8 @@ fn judge(
             })
         }
     };
-    let tried = conn.transaction(|c| -> Result<(), Tried> {
-        write_case(c, actor, (&open, close.as_ref())).map_err(Tried::Refused)?;
-        Err(Tried::Fine)
-    });
-    Ok(match tried {
-        Err(Tried::Refused(StoreError::Invalid { field, message })) => {
-            Past::Rejected { field, message }
-        }
-        Err(Tried::Refused(e @ (StoreError::Forbidden(_) | StoreError::NotFound(_)))) => {
-            CaseVerdict::refuse("位置", message_of(&e))
-        }
-        Err(Tried::Refused(e)) => return Err(e),
-        Err(Tried::Fine) | Ok(()) => Past::New(Box::new((open, close))),
+    as_the_page_would(conn, Box::new((open.clone(), close.clone())), |c| {
+        write_case(c, actor, (&open, close.as_ref())).map(|_| ())
     })
 }
 

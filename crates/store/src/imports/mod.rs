@@ -373,6 +373,47 @@ pub(crate) fn in_locked_period<T>(
         }))
 }
 
+/// What writing a row in a rolled-back transaction came to.
+enum Tried {
+    /// It would be written: rolled back on purpose.
+    Fine,
+    Refused(StoreError),
+}
+
+impl From<crate::db::DbError> for Tried {
+    fn from(e: crate::db::DbError) -> Tried {
+        Tried::Refused(StoreError::Db(e))
+    }
+}
+
+/// Writes a past record as the page would (`write`), in a transaction rolled back on purpose,
+/// so a row is refused for the very reason the page would refuse it: a value by its field, a
+/// place the importer may not write or a step the record can't take as 位置. `new` is the row's
+/// verdict when nothing was refused; any other error is the plan's.
+pub(crate) fn as_the_page_would<T>(
+    conn: &mut Conn,
+    new: T,
+    write: impl FnOnce(&mut Conn) -> StoreResult<()>,
+) -> StoreResult<Past<T>> {
+    let tried = conn.transaction(|c| -> Result<(), Tried> {
+        write(c).map_err(Tried::Refused)?;
+        Err(Tried::Fine)
+    });
+    Ok(match tried {
+        Err(Tried::Refused(StoreError::Invalid { field, message })) => {
+            Past::Rejected { field, message }
+        }
+        Err(Tried::Refused(
+            e @ (StoreError::Forbidden(_)
+            | StoreError::NotFound(_)
+            | StoreError::Conflict(_)
+            | StoreError::IllegalStep { .. }),
+        )) => Past::refuse("位置", message_of(&e)),
+        Err(Tried::Refused(e)) => return Err(e),
+        Err(Tried::Fine) | Ok(()) => Past::New(new),
+    })
+}
+
 /// A store error's message without its field (a report names the field itself).
 pub(crate) fn message_of(e: &StoreError) -> String {
     match e {

@@ -17,9 +17,9 @@ use shequ_domain::registry::org::NodeKind;
 use shequ_domain::tickets::{self as flow, Action, State};
 
 use crate::access::scope::Actor;
-use crate::db::{Conn, DbError};
+use crate::db::Conn;
 use crate::error::{StoreError, StoreResult};
-use crate::imports::{Judged, Kind, Names, Past, Written, at_row, message_of};
+use crate::imports::{Judged, Kind, Names, Past, Written, as_the_page_would, at_row};
 use crate::params;
 use crate::registry::tree::{self, Node};
 use crate::tickets::{self, StepInput, TicketInput, When};
@@ -252,18 +252,6 @@ fn grid_of(conn: &mut Conn, node: &Node, written: &str) -> StoreResult<Result<i6
         "本社区没有“{written}”：应为 {} 之一",
         names.join("、")
     )))
-}
-
-/// What trying a report in a rolled-back transaction came to.
-enum Tried {
-    Fine,
-    Refused(StoreError),
-}
-
-impl From<DbError> for Tried {
-    fn from(e: DbError) -> Tried {
-        Tried::Refused(StoreError::Db(e))
-    }
 }
 
 /// Files the report and takes its steps, each at its time, as the page would.
@@ -629,28 +617,19 @@ fn judge(
         reported: at,
         steps,
     };
-    let tried = conn.transaction(|c| -> Result<(), Tried> {
-        replay(c, actor, &replayed).map_err(Tried::Refused)?;
-        Err(Tried::Fine)
-    });
-    Ok(match tried {
-        Err(Tried::Refused(StoreError::Invalid { field, message })) => Past::Rejected {
-            field: if field == "派给" {
-                "处置单位".to_string()
-            } else {
-                field
+    let replayed = Box::new(replayed);
+    Ok(
+        match as_the_page_would(conn, replayed.clone(), |c| {
+            replay(c, actor, &replayed).map(|_| ())
+        })? {
+            // The page calls it 派给; the book, 处置单位.
+            Past::Rejected { field, message } if field == "派给" => Past::Rejected {
+                field: "处置单位".to_string(),
+                message,
             },
-            message,
+            verdict => verdict,
         },
-        Err(Tried::Refused(
-            e @ (StoreError::Forbidden(_)
-            | StoreError::NotFound(_)
-            | StoreError::Conflict(_)
-            | StoreError::IllegalStep { .. }),
-        )) => TicketVerdict::refuse("位置", message_of(&e)),
-        Err(Tried::Refused(e)) => return Err(e),
-        Err(Tried::Fine) | Ok(()) => Past::New(Box::new(replayed)),
-    })
+    )
 }
 
 impl Kind for TicketPlan {
